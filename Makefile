@@ -1,0 +1,51 @@
+# The two commands of the README: `make demo` and `make test`. Both do all
+# set-up on a fresh machine (scripts/bootstrap.sh installs the dependencies).
+BUILD      ?= build
+FUZZ_BUILD ?= build-fuzz
+JOBS       ?= $(shell nproc)
+AUD        := $(BUILD)/cli/aud
+FUZZ_RUNS  ?= 200000
+
+.PHONY: all bootstrap configure build test demo fuzz fuzz-build bench clean format
+
+all: build
+
+bootstrap:
+	bash scripts/bootstrap.sh
+
+configure:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+# The libFuzzer target (clang, ASan + UBSan) in its own build folder.
+fuzz-build:
+	cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_COMPILER=clang++-14 -DAUD_FUZZ=ON -DAUD_TESTS=OFF
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_check
+
+# Runs the fuzzer on its own for FUZZ_RUNS executions (the suite does too).
+fuzz: fuzz-build
+	bash tests/fuzz/run.sh $(FUZZ_BUILD)/tests/fuzz/fuzz_check $(FUZZ_RUNS)
+
+test: bootstrap build fuzz-build
+	cd $(BUILD) && AUD_FUZZ_BIN=$(abspath $(FUZZ_BUILD))/tests/fuzz/fuzz_check \
+	  ctest --output-on-failure -j $(JOBS) --timeout 900
+
+demo: bootstrap build
+	@echo "== aud check (examples/quickstart)"
+	$(AUD) -C examples/quickstart check
+	@echo "== aud graph (examples/quickstart)"
+	$(AUD) -C examples/quickstart graph
+	@echo "== aud check (examples/governance_violation): a policy violation is a compile error"
+	-$(AUD) -C examples/governance_violation check
+
+bench: build
+	$(BUILD)/bench/bench_check
+
+format:
+	clang-format -i $$(git ls-files '*.h' '*.cpp')
+
+clean:
+	rm -rf $(BUILD) $(FUZZ_BUILD)

@@ -1,0 +1,287 @@
+#pragma once
+// The aud syntax tree. Every node has a SourceRange. The parser builds it,
+// the formatter prints it, and the checker annotates expressions in place
+// (Expr::type and Expr::ref) so later stages read one tree.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "compiler/base/source.h"
+
+namespace aud::ast {
+
+using base::SourceRange;
+
+// An identifier as written (quoted names are stored unquoted).
+struct Name {
+  std::string text;
+  SourceRange range;
+};
+
+// A string literal, decoded (escapes resolved).
+struct StringLit {
+  std::string value;
+  SourceRange range;
+};
+
+// A duration literal such as `30d`.
+struct Duration {
+  int64_t amount = 0;
+  char unit = 'd';     // s m h d w
+  int64_t millis = 0;  // amount * unit, in milliseconds
+  SourceRange range;
+};
+
+// A time literal such as `@2026-01-01`; `text` is as written without `@`.
+struct Time {
+  std::string text;
+  int64_t millis = 0;  // milliseconds since the Unix epoch, UTC
+  SourceRange range;
+};
+
+// A checked type. `Missing` is not a type: any value may be missing (§3).
+enum class Type : uint8_t {
+  Unknown,  // not yet checked, or an error was reported
+  Bool,
+  Int,
+  Float,
+  String,
+  Timestamp,
+  Duration,
+  List,     // list literal (element type in Expr::elem_type)
+};
+
+// `within D` or `between T1 and T2`.
+struct Window {
+  enum Kind : uint8_t { Within, Between } kind = Within;
+  Duration within;
+  Time from, to;
+  SourceRange range;
+};
+
+struct Expr;
+using ExprPtr = std::unique_ptr<Expr>;
+
+// One argument of a call: a value plus the optional `where` and window that
+// aggregates and sequence steps take.
+struct CallArg {
+  ExprPtr value;
+  ExprPtr where;                 // may be null
+  std::optional<Window> window;  // may be empty
+  SourceRange range;
+};
+
+// What a name in an expression was resolved to by the checker.
+enum class RefKind : uint8_t {
+  Unresolved,
+  Trait,
+  Segment,
+  Audience,
+  Consent,
+  Event,     // only as the subject of an aggregate or sequence step
+  Property,  // a property of the event in scope (inside `where`), or E.p
+  Label,     // inside a policy's label expression
+};
+
+// Expression node kinds (a closed set; see the comments on Expr's fields).
+enum class ExprKind : uint8_t {
+  BoolLit,      // bool_value
+  IntLit,       // int_value
+  FloatLit,     // float_value
+  StringLit,    // string_value
+  DurationLit,  // duration
+  TimeLit,      // time
+  ListLit,      // children = elements
+  NameRef,      // name
+  Member,       // name . member  (E.p or profile.NAME)
+  Call,         // name ( args )
+  Unary,        // unary_op children[0]
+  Binary,       // children[0] binary_op children[1]
+  Paren,        // ( children[0] ), kept so the formatter reproduces user parens
+};
+
+enum class UnaryOp : uint8_t { Not, Neg };
+enum class BinaryOp : uint8_t { Or, And, Eq, Ne, Lt, Le, Gt, Ge, In, Add, Sub, Mul, Div };
+
+// An expression. One struct with a kind tag keeps walkers short.
+struct Expr {
+  ExprKind kind;
+  SourceRange range;
+
+  bool bool_value = false;
+  int64_t int_value = 0;
+  double float_value = 0;
+  std::string string_value;
+  Duration duration;
+  Time time;
+  Name name;                 // NameRef, Member (left), Call (callee)
+  Name member;               // Member (right)
+  UnaryOp unary_op = UnaryOp::Not;
+  BinaryOp binary_op = BinaryOp::Or;
+  std::vector<ExprPtr> children;
+  std::vector<CallArg> args;  // Call
+
+  // Filled by the checker.
+  Type type = Type::Unknown;
+  Type elem_type = Type::Unknown;  // for List
+  RefKind ref = RefKind::Unresolved;
+  const void* decl = nullptr;  // the declaration the name/member resolved to
+
+  explicit Expr(ExprKind k, SourceRange r = {}) : kind(k), range(r) {}
+};
+
+// --- declarations ---
+
+struct ImportDecl {
+  StringLit path;
+};
+
+struct PropDecl {
+  Name name;
+  Name type;
+  std::vector<Name> labels;
+  SourceRange range;
+};
+
+struct EventDecl {
+  enum Source : uint8_t { Track, Page, Screen } source = Track;
+  Name name;
+  StringLit track_name;  // the Segment `event` value, for Track
+  SourceRange source_range;
+  std::vector<Name> labels;
+  std::vector<PropDecl> props;
+};
+
+struct TraitDecl {
+  Name name;
+  Name type;
+  std::vector<Name> labels;
+};
+
+struct IdentityDecl {
+  enum Kind : uint8_t { Declared, Visitor } kind = Declared;
+  enum From : uint8_t { UserId, AnonymousId, Trait } from = UserId;
+  Name name;
+  Name source;                    // `userId`, `anonymousId`, or the trait name
+  std::optional<Name> normalize;  // e.g. `email`
+  std::vector<Name> labels;
+};
+
+struct LabelDecl {
+  Name name;
+  std::optional<StringLit> description;
+};
+
+struct ActionDecl {
+  Name name;
+  std::optional<StringLit> description;
+};
+
+struct PolicyRule {
+  std::vector<Name> actions;
+  ExprPtr when;  // label expression: label names, and, or, not, parens
+  SourceRange range;
+};
+
+struct PolicyDecl {
+  Name name;
+  std::optional<StringLit> description;
+  std::vector<PolicyRule> rules;
+};
+
+struct ConsentDecl {
+  Name name;
+  ExprPtr expr;
+};
+
+struct SegmentDecl {
+  Name name;
+  std::optional<StringLit> description;
+  ExprPtr expr;
+};
+
+struct Attribute {
+  Name name;
+  ExprPtr expr;
+  SourceRange range;
+};
+
+// One item of an audience block.
+struct AudienceItem {
+  enum Kind : uint8_t { Members, Identities, Attributes, Refresh, Import } kind = Members;
+  ExprPtr members;                  // Members
+  std::vector<Name> identities;     // Identities
+  std::vector<Attribute> attributes;  // Attributes
+  std::optional<Duration> every;    // Refresh: `every D`; empty means `once`
+  StringLit import_path;            // Import
+  Name import_key;                  // Import
+  SourceRange range;
+};
+
+struct AudienceDecl {
+  Name name;
+  std::optional<StringLit> description;
+  std::vector<AudienceItem> items;
+};
+
+struct Mapping {
+  Name field;
+  StringLit target;
+  bool hashed = false;
+  SourceRange range;
+};
+
+// One item of a destination block.
+struct DestItem {
+  enum Kind : uint8_t { Connection, Actions, Consent, Key, Map, MaxProfiles } kind = Connection;
+  std::vector<Name> names;  // Connection, Key: one; Actions, Consent: one or more
+  std::vector<Mapping> mappings;  // Map
+  int64_t max_profiles = 0;       // MaxProfiles
+  SourceRange value_range;        // MaxProfiles: the number
+  SourceRange range;
+};
+
+struct DestinationDecl {
+  Name name;
+  std::optional<StringLit> description;
+  std::vector<DestItem> items;
+};
+
+struct PublishDecl {
+  std::vector<Name> audiences;
+  std::vector<Name> destinations;
+};
+
+// Any top-level declaration.
+using DeclNode = std::variant<ImportDecl, EventDecl, TraitDecl, IdentityDecl, LabelDecl,
+                              ActionDecl, PolicyDecl, ConsentDecl, SegmentDecl, AudienceDecl,
+                              DestinationDecl, PublishDecl>;
+
+struct Decl {
+  DeclNode node;
+  SourceRange range;
+};
+
+// A `# ...` comment, kept for the formatter.
+struct Comment {
+  std::string text;  // including the leading '#'
+  SourceRange range;
+};
+
+// One parsed `.aud` file.
+struct File {
+  base::FileId file = 0;
+  std::vector<Decl> decls;
+  std::vector<Comment> comments;
+};
+
+// Printable names of operators, as written in source.
+const char* BinaryOpText(BinaryOp op);
+const char* UnaryOpText(UnaryOp op);
+const char* TypeName(Type t);
+
+}  // namespace aud::ast

@@ -1,0 +1,59 @@
+#pragma once
+// The project file `aud.toml` (language.md §9), read with TOML++. Unknown
+// keys, wrong types, missing required keys and bad values are diagnostics
+// that name the key and point at its line. Secrets are kept as the name of
+// their environment variable only; their values are read at plan/apply time.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "compiler/base/diagnostics.h"
+
+namespace aud::config {
+
+// A secret given as `{ env = "VAR" }`: only the variable's name is kept.
+struct SecretRef {
+  std::string env;
+};
+
+// A scalar value of a connection table.
+using Value = std::variant<std::string, int64_t, double, bool, SecretRef>;
+
+// One `[connections.NAME]` table.
+struct Connection {
+  std::string name;
+  std::string type;  // profile_store | file | http | autopilot | postgres
+  std::map<std::string, Value> values;  // every key but `type`, validated per type
+  base::SourceRange range;              // the table header
+};
+
+// One `[sources.NAME]` table.
+struct Source {
+  std::string name;
+  std::string path;    // glob relative to the project root
+  std::string format;  // "segment"
+  base::SourceRange range;
+};
+
+// The whole project file.
+struct ProjectConfig {
+  std::string name;
+  bool stdlib = true;
+  std::vector<Source> sources;
+  std::string state_backend = "sqlite";  // sqlite | postgres
+  std::optional<SecretRef> state_dsn;
+  std::map<std::string, Connection> connections;
+};
+
+// The connector types aud knows.
+const std::vector<std::string>& ConnectionTypes();
+
+// Reads the file `id` of `diags.sources()`. Returns the config when it has no
+// errors; otherwise null, with every problem reported.
+std::optional<ProjectConfig> ParseConfig(base::FileId id, base::Diagnostics& diags);
+
+}  // namespace aud::config
