@@ -66,7 +66,7 @@ primary
   | TIME                                                      # timeLit
   | (TRUE | FALSE)                                            # boolLit
   | LBRACK (expr (COMMA expr)*)? RBRACK                       # listLit
-  | ident LPAREN (callArg (COMMA callArg)*)? RPAREN           # callExpr
+  | callee LPAREN (callArg (COMMA callArg)*)? RPAREN          # callExpr
   | ident DOT memberName                                      # memberExpr
   | ident                                                     # nameExpr
   | LPAREN expr RPAREN                                        # parenExpr
@@ -78,6 +78,8 @@ callArg         : expr (WHERE expr)? window? ;
 window          : WITHIN DURATION | BETWEEN TIME AND TIME ;
 
 ident           : ID | QUOTED_ID ;
+// `exists` and `sequence` are reserved words that name built-in functions.
+callee          : ident | EXISTS | SEQUENCE ;
 // After `.` and in property declarations a keyword is unambiguous.
 memberName      : ident | keyword ;
 keyword
@@ -122,7 +124,9 @@ WS        : [ \t\r\n]+ -> skip ;
 // Error tokens: the lexer never fails; the parser layer reports these.
 UNTERMINATED_STRING : '"' ( '\\' ~[\r\n] | ~["\\\r\n] )* ;
 UNTERMINATED_QUOTED : '`' ~[`\r\n]* ;
-BAD_TIME            : '@' ~[ \t\r\n,)\]]* ;
+// Stops where a time may legally end (`}` and `#` included), so `x < @2026-01-01}`
+// still lexes as TIME RBRACE.
+BAD_TIME            : '@' ~[ \t\r\n,)\]}#]* ;
 BAD_CHAR            : . ;
 
 fragment DIGIT : [0-9] ;

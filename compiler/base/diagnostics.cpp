@@ -61,7 +61,9 @@ void RenderLocated(const SourceManager& sm, SourceRange r, std::string_view sev,
   const char* sevc = "";
   if (color) sevc = sev == "error" ? "\x1b[1;31m" : sev == "warning" ? "\x1b[1;35m" : "\x1b[1;36m";
   if (!r.valid()) {
-    out += std::string(bold) + "aud: " + reset + sevc + std::string(sev) + ": " + reset + bold +
+    // Project-level diagnostics say `aud:`; a note without a place stands alone.
+    std::string who = sev == "note" ? "" : std::string(bold) + "aud: " + reset;
+    out += who + sevc + std::string(sev) + ": " + reset + (sev == "note" ? "" : bold) +
            std::string(msg) + reset + std::string(suffix) + "\n";
     return;
   }
@@ -102,15 +104,20 @@ std::string Diagnostics::Render(bool color) const {
 }
 
 size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  // Optimal string alignment: insert, delete, substitute, or swap two
+  // neighbours ("emial" -> "email" is one edit), each costing 1.
+  std::vector<size_t> prev2(b.size() + 1), prev(b.size() + 1), cur(b.size() + 1);
   for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
   for (size_t i = 1; i <= a.size(); ++i) {
     cur[0] = i;
     for (size_t j = 1; j <= b.size(); ++j) {
       size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
       cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        cur[j] = std::min(cur[j], prev2[j - 2] + 1);
     }
-    std::swap(prev, cur);
+    prev2.swap(prev);
+    prev.swap(cur);
   }
   return prev[b.size()];
 }

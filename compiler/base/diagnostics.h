@@ -69,7 +69,7 @@ class Diagnostics {
 
 // Closest candidate by edit distance, or "" when none is close enough.
 std::string Suggest(std::string_view name, const std::vector<std::string>& candidates);
-// Levenshtein distance (bytes).
+// Edit distance in bytes (optimal string alignment: a swap of neighbours is one edit).
 size_t EditDistance(std::string_view a, std::string_view b);
 
 }  // namespace aud::base

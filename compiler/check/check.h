@@ -50,6 +50,7 @@ struct LabelSource {
   std::string what;               // e.g. "trait email", "event order_completed", "property order_completed.order_id"
   std::vector<std::string> labels;
   std::vector<std::string> path;  // names leading to it, e.g. {"segment big_spenders"}
+  base::SourceRange range;        // where the labelled thing is declared
 };
 
 // The labels of an audience or publication with where each came from.

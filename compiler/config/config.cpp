@@ -1,0 +1,711 @@
+#include "compiler/config/config.h"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string_view>
+
+namespace aud::config {
+
+using base::DiagKind;
+using base::SourceRange;
+
+const std::vector<std::string>& ConnectionTypes() {
+  static const std::vector<std::string> types = {"profile_store", "file", "http", "autopilot",
+                                                 "postgres"};
+  return types;
+}
+
+namespace {
+
+// The documented default of `[connections.X] endpoint` for `type = "autopilot"`.
+constexpr std::string_view kAutopilotEndpoint = "https://api2.autopilothq.com";
+// The Autopilot API accepts at most this many contacts per call.
+constexpr int64_t kAutopilotMaxBatch = 100;
+
+// How a key of a connection table is typed and checked.
+enum class KeyKind : uint8_t {
+  String,    // a non-empty string
+  Url,       // an http:// or https:// URL (never echoed: it may hold credentials)
+  Secret,    // { env = "VAR" }
+  Count,     // an integer >= 1
+  Number,    // an integer or float > 0, stored as double
+  Format,    // csv | jsonl
+  SqlTable,  // name or schema.name
+};
+
+struct KeySpec {
+  std::string_view name;
+  KeyKind kind;
+  bool required = false;
+};
+
+struct TypeSpec {
+  std::string_view type;
+  std::vector<KeySpec> keys;
+};
+
+const std::vector<TypeSpec>& TypeSpecs() {
+  static const std::vector<TypeSpec> specs = {
+      {"profile_store", {{"dsn", KeyKind::Secret}}},
+      {"file", {{"format", KeyKind::Format, true}, {"dir", KeyKind::String, true}}},
+      {"http",
+       {{"url", KeyKind::Url, true},
+        {"token", KeyKind::Secret},
+        {"batch_size", KeyKind::Count},
+        {"concurrency", KeyKind::Count},
+        {"rate_limit_per_sec", KeyKind::Number},
+        {"timeout_s", KeyKind::Number}}},
+      {"autopilot",
+       {{"endpoint", KeyKind::Url},
+        {"api_key", KeyKind::Secret, true},
+        {"batch_size", KeyKind::Count},
+        {"concurrency", KeyKind::Count},
+        {"rate_limit_per_sec", KeyKind::Number},
+        {"timeout_s", KeyKind::Number}}},
+      {"postgres", {{"dsn", KeyKind::Secret, true}, {"table", KeyKind::SqlTable, true}}},
+  };
+  return specs;
+}
+
+// Defaults filled into Connection::values when a key is absent (docs/config.md).
+void FillDefaults(Connection& c) {
+  auto set = [&](const char* key, Value v) { c.values.emplace(key, std::move(v)); };
+  if (c.type == "http") {
+    set("batch_size", int64_t{500});
+    set("concurrency", int64_t{1});
+    set("timeout_s", 30.0);
+  } else if (c.type == "autopilot") {
+    set("endpoint", std::string(kAutopilotEndpoint));
+    set("batch_size", kAutopilotMaxBatch);
+    set("concurrency", int64_t{1});
+    set("timeout_s", 30.0);
+  }
+}
+
+// "a string", "an integer", ... for messages.
+std::string_view Article(toml::node_type t) {
+  switch (t) {
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a float";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+    case toml::node_type::none: break;
+  }
+  return "nothing";
+}
+
+bool IsBareKey(std::string_view k) {
+  if (k.empty()) return false;
+  return std::all_of(k.begin(), k.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
+  });
+}
+
+// A key as it would be written in TOML (quoted when it is not a bare key).
+std::string ShowKey(std::string_view k) {
+  if (IsBareKey(k)) return std::string(k);
+  std::string out = "\"";
+  for (char c : k) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) {
+      out += '?';
+      continue;
+    }
+    out += c;
+  }
+  return out + "\"";
+}
+
+// A user's value quoted in a message: control characters would break the
+// rendered line, and a long value is cut short.
+std::string Shown(std::string_view s) {
+  size_t n = std::min<size_t>(s.size(), 40);
+  // Never cut a UTF-8 sequence in half.
+  while (n < s.size() && n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  std::string out;
+  for (char c : s.substr(0, n)) out += static_cast<unsigned char>(c) < 0x20 ? '?' : c;
+  if (n < s.size()) out += "...";
+  return out;
+}
+
+bool IsEnvName(std::string_view s) {
+  if (s.empty() || (s[0] >= '0' && s[0] <= '9')) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+bool IsSqlName(std::string_view s) {
+  if (s.empty() || (s[0] >= '0' && s[0] <= '9')) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+bool IsSqlTable(std::string_view s) {
+  size_t dot = s.find('.');
+  if (dot == std::string_view::npos) return IsSqlName(s);
+  return IsSqlName(s.substr(0, dot)) && IsSqlName(s.substr(dot + 1));
+}
+
+// Key names that may hold a credential: diagnostics about them never show
+// their line.
+bool LooksSecret(std::string_view key) {
+  std::string k;
+  for (char c : key) k += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  for (std::string_view w :
+       {"key", "token", "dsn", "password", "passwd", "pwd", "secret", "credential", "auth"}) {
+    if (k.find(w) != std::string::npos) return true;
+  }
+  return false;
+}
+
+std::string Upper(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c >= 'a' && c <= 'z') {
+      out += static_cast<char>(c - 'a' + 'A');
+    } else if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
+      out += c;
+    } else {
+      out += '_';
+    }
+  }
+  return out;
+}
+
+// Reads one aud.toml: converts TOML++ positions to byte ranges and reports.
+class Reader {
+ public:
+  Reader(base::FileId id, base::Diagnostics& diags)
+      : id_(id), diags_(diags), file_(diags.sources().file(id)) {
+    bom_ = file_.text.size() >= 3 && file_.text.compare(0, 3, "\xEF\xBB\xBF") == 0;
+  }
+
+  std::optional<ProjectConfig> Run() {
+    size_t errors_before = diags_.error_count();
+    toml::table root;
+#if TOML_EXCEPTIONS
+    try {
+      root = toml::parse(std::string_view(file_.text), std::string_view(file_.path));
+    } catch (const toml::parse_error& e) {
+      SyntaxError(e);
+      return std::nullopt;
+    } catch (const std::exception& e) {
+      // Anything else TOML++ (or the allocator) throws is still a syntax-level failure
+      // of this file; no exception escapes the compiler core.
+      diags_.Report(DiagKind::ConfigSyntax, SourceRange{id_, 0, 0},
+                    "cannot read aud.toml: " + std::string(e.what()));
+      return std::nullopt;
+    }
+#else
+    toml::parse_result result =
+        toml::parse(std::string_view(file_.text), std::string_view(file_.path));
+    if (!result) {
+      SyntaxError(result.error());
+      return std::nullopt;
+    }
+    root = std::move(result).table();
+#endif
+    ProjectConfig cfg;
+    ReadRoot(root, cfg);
+    if (diags_.error_count() > errors_before) return std::nullopt;
+    return cfg;
+  }
+
+ private:
+  // --- positions -------------------------------------------------------------
+
+  uint32_t Offset(const toml::source_position& p) const {
+    const std::string& text = file_.text;
+    if (p.line == 0) return 0;
+    if (p.line > file_.line_starts.size()) return static_cast<uint32_t>(text.size());
+    uint32_t i = file_.line_starts[p.line - 1];
+    // TOML++ skips a UTF-8 byte order mark without counting it.
+    if (p.line == 1 && bom_) i = 3;
+    // TOML++ columns count code points; ours count bytes.
+    for (uint32_t col = 1; col < p.column; ++col) {
+      if (i >= text.size() || text[i] == '\n') break;
+      ++i;
+      while (i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) ++i;
+    }
+    return std::min<uint32_t>(i, static_cast<uint32_t>(text.size()));
+  }
+
+  SourceRange Range(const toml::source_region& r) const {
+    uint32_t b = Offset(r.begin);
+    uint32_t e = Offset(r.end);
+    if (e <= b) e = std::min<uint32_t>(b + 1, static_cast<uint32_t>(file_.text.size()));
+    if (e < b) e = b;
+    return SourceRange{id_, b, e};
+  }
+  SourceRange Range(const toml::node& n) const { return Range(n.source()); }
+  SourceRange Range(const toml::key& k) const { return Range(k.source()); }
+
+  // --- reporting ---------------------------------------------------------------
+
+  void SyntaxError(const toml::parse_error& e) {
+    std::string msg(e.description());
+    // TOML++ says "Error while parsing key-value pair: expected value"; we say
+    // "invalid key-value pair: expected value".
+    constexpr std::string_view kPrefix = "Error while parsing ";
+    if (msg.compare(0, kPrefix.size(), kPrefix) == 0) msg = "invalid " + msg.substr(kPrefix.size());
+    if (!msg.empty() && msg[0] >= 'A' && msg[0] <= 'Z')
+      msg[0] = static_cast<char>(msg[0] - 'A' + 'a');
+    while (!msg.empty() && (msg.back() == '.' || msg.back() == ' ')) msg.pop_back();
+    if (msg.empty()) msg = "invalid TOML";
+    uint32_t b = Offset(e.source().begin);
+    uint32_t end = std::min<uint32_t>(b + 1, static_cast<uint32_t>(file_.text.size()));
+    SourceRange r{id_, b, end};
+    base::LineCol lc = diags_.sources().Position(id_, b);
+    // `api_key = sk-live-...` is a syntax error whose line is the credential:
+    // name the position instead of showing the line.
+    std::string_view line = diags_.sources().Line(id_, lc.line);
+    std::string_view key = line.substr(0, std::min(line.find('='), line.size()));
+    if (line.find('=') != std::string_view::npos && LooksSecret(key)) {
+      r = SourceRange{};
+      msg += " (line " + std::to_string(lc.line) + ", column " + std::to_string(lc.col) + ")";
+    }
+    diags_.Report(DiagKind::ConfigSyntax, r, msg);
+  }
+
+  // `owner` is the header of the table holding the key. `otherwise` is a note
+  // shown when there is no close candidate.
+  void UnknownKey(const toml::key& k, const std::string& where, SourceRange owner,
+                  const std::vector<std::string>& candidates, std::string otherwise = "") {
+    std::string msg = "unknown key `" + ShowKey(k.str()) + "` in " + where;
+    SourceRange r = Range(k);
+    if (LooksSecret(k.str())) {
+      // Its line may hold a credential: keep it off the screen (see SecretRange).
+      r = SecretRange(k, owner);
+      msg += " (line " + std::to_string(k.source().begin.line) + ")";
+    }
+    auto& d = diags_.Report(DiagKind::ConfigUnknownKey, r, msg);
+    std::string s = base::Suggest(k.str(), candidates);
+    if (!s.empty()) {
+      d.notes.push_back({SourceRange{}, "did you mean `" + s + "`?"});
+    } else if (!otherwise.empty()) {
+      d.notes.push_back({SourceRange{}, std::move(otherwise)});
+    }
+  }
+
+  void WrongType(const toml::key& k, const toml::node& v, std::string_view expected) {
+    diags_.Report(DiagKind::ConfigWrongType, Range(v),
+                  "`" + ShowKey(k.str()) + "` must be " + std::string(expected) + ", not " +
+                      std::string(Article(v.type())));
+  }
+
+  void Invalid(SourceRange r, std::string msg) {
+    diags_.Report(DiagKind::ConfigInvalidValue, r, std::move(msg));
+  }
+
+  // Entries of a table in document order (TOML++ keeps them sorted by name).
+  static std::vector<std::pair<const toml::key*, const toml::node*>> Entries(const toml::table& t) {
+    std::vector<std::pair<const toml::key*, const toml::node*>> out;
+    for (auto&& [k, v] : t) out.emplace_back(&k, &v);
+    std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+      const auto& pa = a.first->source().begin;
+      const auto& pb = b.first->source().begin;
+      return pa.line != pb.line ? pa.line < pb.line : pa.column < pb.column;
+    });
+    return out;
+  }
+
+  // --- typed readers (report and return nullopt on error) ------------------------
+
+  std::optional<std::string> String(const toml::key& k, const toml::node& v, bool non_empty) {
+    const auto* s = v.as_string();
+    if (!s) {
+      WrongType(k, v, "a string");
+      return std::nullopt;
+    }
+    if (non_empty && s->get().empty()) {
+      Invalid(Range(v), "`" + ShowKey(k.str()) + "` must not be empty");
+      return std::nullopt;
+    }
+    return s->get();
+  }
+
+  // Where a problem with a secret is reported: never on the secret's own line,
+  // because the renderer prints that line and it may hold the credential. The
+  // owning table's header when it is on another line, else no location (the
+  // message names the line either way).
+  SourceRange SecretRange(const toml::key& k, SourceRange owner) const {
+    if (owner.valid() &&
+        diags_.sources().Position(owner.file, owner.begin).line != k.source().begin.line) {
+      return owner;
+    }
+    return SourceRange{};
+  }
+
+  // `{ env = "VAR" }`. `owner` names the table for the suggested variable name;
+  // `owner_range` is its header. Nothing of the value is ever echoed.
+  std::optional<SecretRef> Secret(const toml::key& k, const toml::node& v, const std::string& owner,
+                                  SourceRange owner_range) {
+    std::string key = ShowKey(k.str());
+    std::string at = "`" + key + "` on line " + std::to_string(k.source().begin.line);
+    SourceRange where = SecretRange(k, owner_range);
+    const auto* t = v.as_table();
+    if (!t) {
+      auto& d =
+          diags_.Report(DiagKind::ConfigWrongType, where,
+                        at + " must be `{ env = \"VAR\" }`, not " + std::string(Article(v.type())) +
+                            ": credentials never go in aud.toml");
+      d.notes.push_back({SourceRange{}, "put the secret in an environment variable and write `" +
+                                            key + " = { env = \"" +
+                                            Upper(owner + "_" + std::string(k.str())) + "\" }`"});
+      return std::nullopt;
+    }
+    std::optional<SecretRef> out;
+    bool seen_env = false;
+    bool unknown = false;
+    for (auto [ek, ev] : Entries(*t)) {
+      if (ek->str() != "env") {
+        unknown = true;
+        auto& d = diags_.Report(DiagKind::ConfigUnknownKey, where,
+                                "unknown key `" + ShowKey(ek->str()) + "` in secret " + at);
+        d.notes.push_back({SourceRange{}, "a secret is `{ env = \"VAR\" }`"});
+        continue;
+      }
+      seen_env = true;
+      const auto* s = ev->as_string();
+      if (!s) {
+        diags_.Report(
+            DiagKind::ConfigWrongType, where,
+            "`env` of " + at + " must be a string, not " + std::string(Article(ev->type())));
+        continue;
+      }
+      if (!IsEnvName(s->get())) {
+        diags_.Report(DiagKind::ConfigInvalidValue, where,
+                      "`env` of " + at +
+                          " must be the name of an environment variable (letters, digits and "
+                          "`_`, not starting with a digit)");
+        continue;
+      }
+      out = SecretRef{s->get()};
+    }
+    if (!seen_env) {
+      // `{ value = "..." }` was already reported as an unknown key.
+      if (!unknown)
+        diags_.Report(DiagKind::ConfigMissingKey, where, "secret " + at + " needs `env`");
+      return std::nullopt;
+    }
+    return out;
+  }
+
+  // --- tables ------------------------------------------------------------------
+
+  void ReadRoot(const toml::table& root, ProjectConfig& cfg) {
+    static const std::vector<std::string> kTop = {"project", "sources", "state", "connections"};
+    for (auto [k, v] : Entries(root)) {
+      std::string name(k->str());
+      if (name == "project") {
+        if (const auto* t = AsTable(*k, *v)) ReadProject(*t, cfg);
+      } else if (name == "sources") {
+        if (const auto* t = AsTable(*k, *v, "a table of `[sources.NAME]` tables"))
+          ReadNamed(*t, "sources",
+                    [&](const toml::key& nk, const toml::table& nt) { ReadSource(nk, nt, cfg); });
+      } else if (name == "state") {
+        if (const auto* t = AsTable(*k, *v)) ReadState(*t, cfg);
+      } else if (name == "connections") {
+        if (const auto* t = AsTable(*k, *v, "a table of `[connections.NAME]` tables"))
+          ReadNamed(*t, "connections", [&](const toml::key& nk, const toml::table& nt) {
+            ReadConnection(nk, nt, cfg);
+          });
+      } else {
+        SourceRange r = Range(*k);
+        std::string msg = v->is_table() ? "unknown table `[" + ShowKey(name) + "]`"
+                                        : "unknown key `" + ShowKey(name) + "` at the top level";
+        if (!v->is_table() && LooksSecret(name)) {
+          r = SourceRange{};
+          msg += " (line " + std::to_string(k->source().begin.line) + ")";
+        }
+        auto& d = diags_.Report(DiagKind::ConfigUnknownKey, r, msg);
+        std::string s = base::Suggest(name, kTop);
+        if (!s.empty()) d.notes.push_back({SourceRange{}, "did you mean `" + s + "`?"});
+      }
+    }
+  }
+
+  const toml::table* AsTable(const toml::key& k, const toml::node& v,
+                             std::string_view expected = "a table") {
+    const auto* t = v.as_table();
+    if (!t) WrongType(k, v, expected);
+    return t;
+  }
+
+  template <typename F>
+  void ReadNamed(const toml::table& t, std::string_view group, F&& read) {
+    for (auto [k, v] : Entries(t)) {
+      const auto* nt = v->as_table();
+      if (!nt) {
+        diags_.Report(DiagKind::ConfigWrongType, Range(*v),
+                      "`" + std::string(group) + "." + ShowKey(k->str()) +
+                          "` must be a table, not " + std::string(Article(v->type())));
+        continue;
+      }
+      read(*k, *nt);
+    }
+  }
+
+  void ReadProject(const toml::table& t, ProjectConfig& cfg) {
+    static const std::vector<std::string> kKeys = {"name", "stdlib"};
+    for (auto [k, v] : Entries(t)) {
+      if (k->str() == "name") {
+        if (auto s = String(*k, *v, true)) cfg.name = *s;
+      } else if (k->str() == "stdlib") {
+        if (const auto* b = v->as_boolean()) {
+          cfg.stdlib = b->get();
+        } else {
+          WrongType(*k, *v, "a boolean");
+        }
+      } else {
+        UnknownKey(*k, "`[project]`", Range(t), kKeys);
+      }
+    }
+  }
+
+  void ReadSource(const toml::key& name, const toml::table& t, ProjectConfig& cfg) {
+    static const std::vector<std::string> kKeys = {"path", "format"};
+    Source src;
+    src.name = name.str();
+    src.format = "segment";
+    src.range = Range(t);
+    std::string where = "`[sources." + ShowKey(src.name) + "]`";
+    bool has_path = false;
+    for (auto [k, v] : Entries(t)) {
+      if (k->str() == "path") {
+        has_path = true;
+        if (auto s = String(*k, *v, true)) src.path = *s;
+      } else if (k->str() == "format") {
+        if (auto s = String(*k, *v, false)) {
+          if (*s != "segment") {
+            Invalid(Range(*v), "`format` of a source must be `segment`, not `" + Shown(*s) + "`");
+          }
+        }
+      } else {
+        UnknownKey(*k, where, src.range, kKeys);
+      }
+    }
+    if (!has_path) diags_.Report(DiagKind::ConfigMissingKey, src.range, where + " needs `path`");
+    cfg.sources.push_back(std::move(src));
+  }
+
+  void ReadState(const toml::table& t, ProjectConfig& cfg) {
+    static const std::vector<std::string> kKeys = {"backend", "dsn"};
+    static const std::vector<std::string> kBackends = {"sqlite", "postgres"};
+    const toml::node* dsn_node = nullptr;
+    const toml::key* dsn_key = nullptr;
+    bool backend_ok = true;
+    for (auto [k, v] : Entries(t)) {
+      if (k->str() == "backend") {
+        auto s = String(*k, *v, false);
+        if (!s) {
+          backend_ok = false;
+        } else if (*s != "sqlite" && *s != "postgres") {
+          backend_ok = false;
+          auto& d =
+              diags_.Report(DiagKind::ConfigInvalidValue, Range(*v),
+                            "`backend` must be `sqlite` or `postgres`, not `" + Shown(*s) + "`");
+          std::string sug = base::Suggest(*s, kBackends);
+          if (!sug.empty()) d.notes.push_back({SourceRange{}, "did you mean `" + sug + "`?"});
+        } else {
+          cfg.state_backend = *s;
+        }
+      } else if (k->str() == "dsn") {
+        dsn_key = k;
+        dsn_node = v;
+        if (auto s = Secret(*k, *v, "aud_state", Range(t))) cfg.state_dsn = *s;
+      } else {
+        UnknownKey(*k, "`[state]`", Range(t), kKeys);
+      }
+    }
+    if (!backend_ok) return;
+    if (cfg.state_backend == "postgres" && !dsn_node) {
+      diags_.Report(DiagKind::ConfigMissingKey, Range(t),
+                    "`[state]` with backend `postgres` needs `dsn`");
+    } else if (cfg.state_backend == "sqlite" && dsn_node && cfg.state_dsn) {
+      Invalid(Range(*dsn_key),
+              "`dsn` only applies to backend `postgres` (the sqlite state is "
+              "always `.aud/state.db`)");
+    }
+  }
+
+  void ReadConnection(const toml::key& name, const toml::table& t, ProjectConfig& cfg) {
+    Connection c;
+    c.name = name.str();
+    c.range = Range(t);
+    std::string where = "`[connections." + ShowKey(c.name) + "]`";
+
+    const toml::node* type_node = t.get("type");
+    if (!type_node) {
+      auto& d = diags_.Report(DiagKind::ConfigMissingKey, c.range, where + " needs `type`");
+      d.notes.push_back({SourceRange{},
+                         "connection types are `profile_store`, `file`, `http`, "
+                         "`autopilot` and `postgres`"});
+      return;
+    }
+    const toml::key* type_key = nullptr;
+    for (auto&& [k, v] : t)
+      if (k.str() == "type") type_key = &k;
+    auto type = String(*type_key, *type_node, false);
+    if (!type) return;
+    const TypeSpec* spec = nullptr;
+    for (const TypeSpec& s : TypeSpecs())
+      if (s.type == *type) spec = &s;
+    if (!spec) {
+      auto& d = diags_.Report(DiagKind::ConfigInvalidValue, Range(*type_node),
+                              "unknown connection type `" + Shown(*type) + "`");
+      std::string sug = base::Suggest(*type, ConnectionTypes());
+      if (!sug.empty()) {
+        d.notes.push_back({SourceRange{}, "did you mean `" + sug + "`?"});
+      } else {
+        d.notes.push_back({SourceRange{},
+                           "connection types are `profile_store`, `file`, `http`, "
+                           "`autopilot` and `postgres`"});
+      }
+      return;
+    }
+    c.type = *type;
+    if (c.name == "profile_store" && c.type != "profile_store") {
+      Invalid(Range(*type_node),
+              "`[connections.profile_store]` configures the built-in profile store: its `type` "
+              "must be `profile_store`, not `" +
+                  c.type + "`");
+    }
+
+    std::vector<std::string> candidates = {"type"};
+    std::string listing = "a `" + c.type + "` connection takes `type`";
+    for (const KeySpec& ks : spec->keys) {
+      candidates.emplace_back(ks.name);
+      listing += ", `" + std::string(ks.name) + "`";
+    }
+
+    for (auto [k, v] : Entries(t)) {
+      std::string key(k->str());
+      if (key == "type") continue;
+      const KeySpec* ks = nullptr;
+      for (const KeySpec& s : spec->keys)
+        if (s.name == key) ks = &s;
+      if (!ks) {
+        UnknownKey(*k, where, c.range, candidates, listing);
+        continue;
+      }
+      if (auto val = ReadValue(*ks, *k, *v, c)) c.values[key] = std::move(*val);
+    }
+    for (const KeySpec& ks : spec->keys) {
+      if (ks.required && !t.contains(std::string(ks.name))) {
+        diags_.Report(DiagKind::ConfigMissingKey, c.range,
+                      where + " of type `" + c.type + "` needs `" + std::string(ks.name) + "`");
+      }
+    }
+    FillDefaults(c);
+    std::string key = c.name;
+    cfg.connections.emplace(std::move(key), std::move(c));
+  }
+
+  std::optional<Value> ReadValue(const KeySpec& ks, const toml::key& k, const toml::node& v,
+                                 const Connection& c) {
+    std::string key = ShowKey(k.str());
+    switch (ks.kind) {
+      case KeyKind::String: {
+        auto s = String(k, v, true);
+        if (!s) return std::nullopt;
+        return Value(*s);
+      }
+      case KeyKind::Url: {
+        auto s = String(k, v, true);
+        if (!s) return std::nullopt;
+        if (s->rfind("http://", 0) != 0 && s->rfind("https://", 0) != 0) {
+          Invalid(Range(v), "`" + key + "` must be an `http://` or `https://` URL");
+          return std::nullopt;
+        }
+        return Value(*s);
+      }
+      case KeyKind::Secret: {
+        auto s = Secret(k, v, c.name, c.range);
+        if (!s) return std::nullopt;
+        return Value(*s);
+      }
+      case KeyKind::Count: {
+        const auto* i = v.as_integer();
+        if (!i) {
+          WrongType(k, v, "an integer");
+          return std::nullopt;
+        }
+        int64_t n = i->get();
+        if (n <= 0) {
+          Invalid(Range(v), "`" + key + "` must be at least 1, not " + std::to_string(n));
+          return std::nullopt;
+        }
+        if (key == "batch_size" && c.type == "autopilot" && n > kAutopilotMaxBatch) {
+          Invalid(Range(v), "`batch_size` of an `autopilot` connection must be at most " +
+                                std::to_string(kAutopilotMaxBatch) + ", not " + std::to_string(n));
+          return std::nullopt;
+        }
+        return Value(n);
+      }
+      case KeyKind::Number: {
+        double d = 0;
+        if (const auto* i = v.as_integer()) {
+          d = static_cast<double>(i->get());
+        } else if (const auto* f = v.as_floating_point()) {
+          d = f->get();
+        } else {
+          WrongType(k, v, "a number");
+          return std::nullopt;
+        }
+        if (!(d > 0) || !std::isfinite(d)) {
+          Invalid(Range(v), "`" + key + "` must be a positive number");
+          return std::nullopt;
+        }
+        return Value(d);
+      }
+      case KeyKind::Format: {
+        auto s = String(k, v, false);
+        if (!s) return std::nullopt;
+        if (*s != "csv" && *s != "jsonl") {
+          auto& d = diags_.Report(DiagKind::ConfigInvalidValue, Range(v),
+                                  "`format` must be `csv` or `jsonl`, not `" + Shown(*s) + "`");
+          std::string sug = base::Suggest(*s, {"csv", "jsonl"});
+          if (!sug.empty()) d.notes.push_back({SourceRange{}, "did you mean `" + sug + "`?"});
+          return std::nullopt;
+        }
+        return Value(*s);
+      }
+      case KeyKind::SqlTable: {
+        auto s = String(k, v, true);
+        if (!s) return std::nullopt;
+        if (!IsSqlTable(*s)) {
+          Invalid(Range(v),
+                  "`table` must be a plain SQL name (`name` or `schema.name`: letters, "
+                  "digits and `_`)");
+          return std::nullopt;
+        }
+        return Value(*s);
+      }
+    }
+    return std::nullopt;
+  }
+
+  base::FileId id_;
+  base::Diagnostics& diags_;
+  const base::SourceFile& file_;
+  bool bom_ = false;
+};
+
+}  // namespace
+
+std::optional<ProjectConfig> ParseConfig(base::FileId id, base::Diagnostics& diags) {
+  return Reader(id, diags).Run();
+}
+
+}  // namespace aud::config
