@@ -256,10 +256,26 @@ class Dumper {
     for (const DestItem& item : d.items) {
       out += ' ';
       switch (item.kind) {
-        case DestItem::Connection: out += "(connection"; Names(item.names); out += ')'; break;
-        case DestItem::Actions: out += "(actions"; Names(item.names); out += ')'; break;
-        case DestItem::Consent: out += "(consent"; Names(item.names); out += ')'; break;
-        case DestItem::Key: out += "(key"; Names(item.names); out += ')'; break;
+        case DestItem::Connection:
+          out += "(connection";
+          Names(item.names);
+          out += ')';
+          break;
+        case DestItem::Actions:
+          out += "(actions";
+          Names(item.names);
+          out += ')';
+          break;
+        case DestItem::Consent:
+          out += "(consent";
+          Names(item.names);
+          out += ')';
+          break;
+        case DestItem::Key:
+          out += "(key";
+          Names(item.names);
+          out += ')';
+          break;
         case DestItem::Map:
           out += "(map";
           for (const Mapping& m : item.mappings) {
@@ -342,12 +358,36 @@ void Dumper::Expr(const ast::Expr& root) {
     const ast::Expr& e = *it.expr;
     switch (e.kind) {
       case ExprKind::BoolLit: out += e.bool_value ? "(bool true)" : "(bool false)"; break;
-      case ExprKind::IntLit: out += "(int "; Int(e.int_value); out += ')'; break;
-      case ExprKind::FloatLit: out += "(float "; Float(e.float_value); out += ')'; break;
-      case ExprKind::StringLit: out += "(string "; Str(e.string_value); out += ')'; break;
-      case ExprKind::DurationLit: out += "(duration "; Duration(e.duration); out += ')'; break;
-      case ExprKind::TimeLit: out += "(time "; Time(e.time); out += ')'; break;
-      case ExprKind::NameRef: out += "(name "; Name(e.name); out += ')'; break;
+      case ExprKind::IntLit:
+        out += "(int ";
+        Int(e.int_value);
+        out += ')';
+        break;
+      case ExprKind::FloatLit:
+        out += "(float ";
+        Float(e.float_value);
+        out += ')';
+        break;
+      case ExprKind::StringLit:
+        out += "(string ";
+        Str(e.string_value);
+        out += ')';
+        break;
+      case ExprKind::DurationLit:
+        out += "(duration ";
+        Duration(e.duration);
+        out += ')';
+        break;
+      case ExprKind::TimeLit:
+        out += "(time ";
+        Time(e.time);
+        out += ')';
+        break;
+      case ExprKind::NameRef:
+        out += "(name ";
+        Name(e.name);
+        out += ')';
+        break;
       case ExprKind::Member:
         out += "(member ";
         Name(e.name);

@@ -2,6 +2,7 @@
 // consents, attributes, identities and destination fields, then policy
 // evaluation for every publication, with the lineage in the error.
 
+#include <algorithm>
 #include <functional>
 #include <set>
 
@@ -183,23 +184,32 @@ struct Governance {
     for (const auto& [name, sym] : cx.module.symbols) {
       const auto* pol = std::get_if<ast::PolicyDecl>(&sym.decl->node);
       if (!pol) continue;
+      // One error per policy: every action it denies here, and the rule that fired first.
+      std::vector<std::string> denied;
+      const ast::PolicyRule* fired = nullptr;
       for (const auto& rule : pol->rules) {
+        if (!Eval(*rule.when, pub.labels.labels)) continue;
         for (const auto& act : rule.actions) {
-          if (!actions.count(act.text) || !Eval(*rule.when, pub.labels.labels)) continue;
-          Report(pub, *pol, rule, act.text);
+          if (!actions.count(act.text)) continue;
+          if (std::find(denied.begin(), denied.end(), act.text) == denied.end())
+            denied.push_back(act.text);
+          if (!fired) fired = &rule;
         }
       }
+      if (fired) Report(pub, *pol, *fired, denied);
     }
   }
 
   void Report(const check::Publication& pub, const ast::PolicyDecl& pol,
-              const ast::PolicyRule& rule, const std::string& action) {
+              const ast::PolicyRule& rule, const std::vector<std::string>& actions) {
     auto& d = cx.Error(DiagKind::PolicyViolation, pub.range,
                        "publishing " + Q(pub.audience) + " to " + Q(pub.destination) +
                            " violates policy " + Q(pol.name.text));
     std::set<std::string> mentioned;
     Mentioned(*rule.when, mentioned);
-    std::string tail = " -> policy " + Q(pol.name.text) + " denies " + Q(action) +
+    std::string denied;
+    for (size_t i = 0; i < actions.size(); ++i) denied += (i ? ", " : "") + Q(actions[i]);
+    std::string tail = " -> policy " + Q(pol.name.text) + " denies " + denied +
                        " (destination " + Q(pub.destination) + ")";
     for (const auto& src : pub.labels.sources) {
       std::vector<std::string> hit;

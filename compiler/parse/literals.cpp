@@ -117,8 +117,8 @@ std::string ShowCodePoint(uint32_t cp) {
   }
   bool invisible = (cp >= 0x80 && cp <= 0xA0) || cp == 0xAD || (cp >= 0x2000 && cp <= 0x200F) ||
                    (cp >= 0x2028 && cp <= 0x202F) || (cp >= 0x205F && cp <= 0x206F) ||
-                   cp == 0x3000 || (cp >= 0xE000 && cp <= 0xF8FF) || (cp >= 0xFFF0 && cp <= 0xFFFF) ||
-                   cp == 0xFEFF || cp >= 0xF0000;
+                   cp == 0x3000 || (cp >= 0xE000 && cp <= 0xF8FF) ||
+                   (cp >= 0xFFF0 && cp <= 0xFFFF) || cp == 0xFEFF || cp >= 0xF0000;
   if (invisible) {
     std::snprintf(buf, sizeof buf, "\\u{%X}", cp);
     return buf;
@@ -173,10 +173,22 @@ std::string DecodeString(std::string_view token, std::vector<LiteralError>* erro
     }
     char e = token[i + 1];
     switch (e) {
-      case '"': out += '"'; i += 2; continue;
-      case '\\': out += '\\'; i += 2; continue;
-      case 'n': out += '\n'; i += 2; continue;
-      case 't': out += '\t'; i += 2; continue;
+      case '"':
+        out += '"';
+        i += 2;
+        continue;
+      case '\\':
+        out += '\\';
+        i += 2;
+        continue;
+      case 'n':
+        out += '\n';
+        i += 2;
+        continue;
+      case 't':
+        out += '\t';
+        i += 2;
+        continue;
       default: break;
     }
     if (e != 'u') {
@@ -197,7 +209,8 @@ std::string DecodeString(std::string_view token, std::vector<LiteralError>* erro
     }
     // \u{HEX}
     if (i + 2 >= end || token[i + 2] != '{') {
-      report(i, i + 2, "invalid escape `\\u`: expected `{` and 1 to 6 hex digits, as in `\\u{1F600}`");
+      report(i, i + 2,
+             "invalid escape `\\u`: expected `{` and 1 to 6 hex digits, as in `\\u{1F600}`");
       i += 2;
       continue;
     }

@@ -75,8 +75,7 @@ bool DecodeUtf8(std::string_view text, DecodedText* out, uint32_t* bad) {
     } else if (c == 0xE0 && cont(i + 1, 0xA0) && cont(i + 2)) {
       cp = c & 0x0F;
       len = 3;
-    } else if (((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) && cont(i + 1) &&
-               cont(i + 2)) {
+    } else if (((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) && cont(i + 1) && cont(i + 2)) {
       cp = c & 0x0F;
       len = 3;
     } else if (c == 0xED && cont(i + 1, 0x80, 0x9F) && cont(i + 2)) {
@@ -126,27 +125,43 @@ bool IsKeywordToken(size_t t) { return t >= P::IMPORT && t <= P::SEQUENCE; }
 
 bool IsDeclKeyword(size_t t) {
   switch (t) {
-    case P::IMPORT: case P::EVENT: case P::TRAIT: case P::IDENTITY: case P::LABEL:
-    case P::ACTION: case P::POLICY: case P::CONSENT: case P::SEGMENT: case P::AUDIENCE:
-    case P::DESTINATION: case P::PUBLISH:
-      return true;
-    default:
-      return false;
+    case P::IMPORT:
+    case P::EVENT:
+    case P::TRAIT:
+    case P::IDENTITY:
+    case P::LABEL:
+    case P::ACTION:
+    case P::POLICY:
+    case P::CONSENT:
+    case P::SEGMENT:
+    case P::AUDIENCE:
+    case P::DESTINATION:
+    case P::PUBLISH: return true;
+    default: return false;
   }
 }
 
 bool IsBinaryOpToken(size_t t) {
   switch (t) {
-    case P::STAR: case P::SLASH: case P::PLUS: case P::MINUS: case P::EQ: case P::NE:
-    case P::LT: case P::LE: case P::GT: case P::GE: case P::IN: case P::AND: case P::OR:
-      return true;
-    default:
-      return false;
+    case P::STAR:
+    case P::SLASH:
+    case P::PLUS:
+    case P::MINUS:
+    case P::EQ:
+    case P::NE:
+    case P::LT:
+    case P::LE:
+    case P::GT:
+    case P::GE:
+    case P::IN:
+    case P::AND:
+    case P::OR: return true;
+    default: return false;
   }
 }
 
 const antlr4::dfa::Vocabulary& Vocab() {
-  static const antlr4::dfa::Vocabulary& v = [] () -> const antlr4::dfa::Vocabulary& {
+  static const antlr4::dfa::Vocabulary& v = []() -> const antlr4::dfa::Vocabulary& {
     // The vocabulary is a static of the generated parser; reach it through a
     // throwaway instance once.
     antlr4::CommonTokenStream* none = nullptr;
@@ -159,7 +174,8 @@ const antlr4::dfa::Vocabulary& Vocab() {
 // The literal spelling of a fixed token (`=` for ASSIGN), or "".
 std::string LiteralOf(size_t t) {
   std::string lit = Vocab().getLiteralName(t);
-  if (lit.size() >= 2 && lit.front() == '\'' && lit.back() == '\'') return lit.substr(1, lit.size() - 2);
+  if (lit.size() >= 2 && lit.front() == '\'' && lit.back() == '\'')
+    return lit.substr(1, lit.size() - 2);
   return "";
 }
 
@@ -167,7 +183,8 @@ std::string LiteralOf(size_t t) {
 std::string DescribeExpected(size_t t) {
   switch (t) {
     case antlr4::Token::EOF: return "end of file";
-    case P::ID: case P::QUOTED_ID: return "name";
+    case P::ID:
+    case P::QUOTED_ID: return "name";
     case P::STRING: return "string";
     case P::INT: return "integer";
     case P::FLOAT: return "number";
@@ -191,8 +208,8 @@ std::string JoinOr(const std::vector<std::string>& items) {
 
 const std::vector<size_t>& ExprFirst() {
   static const std::vector<size_t> first = {
-      P::INT, P::FLOAT, P::STRING, P::DURATION, P::TIME, P::TRUE, P::FALSE, P::LBRACK,
-      P::ID, P::QUOTED_ID, P::LPAREN, P::MINUS, P::NOT, P::EXISTS, P::SEQUENCE};
+      P::INT, P::FLOAT,     P::STRING, P::DURATION, P::TIME, P::TRUE,   P::FALSE,   P::LBRACK,
+      P::ID,  P::QUOTED_ID, P::LPAREN, P::MINUS,    P::NOT,  P::EXISTS, P::SEQUENCE};
   return first;
 }
 
@@ -239,7 +256,8 @@ class MessageStrategy : public antlr4::DefaultErrorStrategy {
   explicit MessageStrategy(SyntaxLog* log) : log_(log) {}
 
  protected:
-  void reportNoViableAlternative(antlr4::Parser* p, const antlr4::NoViableAltException& e) override {
+  void reportNoViableAlternative(antlr4::Parser* p,
+                                 const antlr4::NoViableAltException& e) override {
     antlr4::Token* t = e.getOffendingToken();
     antlr4::Token* start = e.getStartToken();
     // The expected set describes the decision's first token; when the parser
@@ -252,7 +270,8 @@ class MessageStrategy : public antlr4::DefaultErrorStrategy {
   void reportInputMismatch(antlr4::Parser* p, const antlr4::InputMismatchException& e) override {
     Notify(p, e.getOffendingToken(), e.getExpectedTokens().toList(), std::make_exception_ptr(e));
   }
-  void reportFailedPredicate(antlr4::Parser* p, const antlr4::FailedPredicateException& e) override {
+  void reportFailedPredicate(antlr4::Parser* p,
+                             const antlr4::FailedPredicateException& e) override {
     Notify(p, e.getOffendingToken(), {}, std::make_exception_ptr(e));
   }
   void reportUnwantedToken(antlr4::Parser* p) override {
@@ -364,7 +383,9 @@ class FileParser {
     SourceRange e = TokenRange(ctx->getStop() ? ctx->getStop() : ctx->getStart());
     return {id_, b.begin, std::max(b.begin, e.end)};
   }
-  SourceRange Span(SourceRange a, SourceRange b) const { return {id_, a.begin, std::max(a.end, b.end)}; }
+  SourceRange Span(SourceRange a, SourceRange b) const {
+    return {id_, a.begin, std::max(a.end, b.end)};
+  }
   std::string_view TokenText(const antlr4::Token* t) const {
     SourceRange r = TokenRange(t);
     return std::string_view(text_).substr(r.begin, r.end - r.begin);
@@ -445,7 +466,8 @@ void FileParser::ScanTokens(const std::vector<antlr4::Token*>& tokens, ast::File
             error_tokens_.push_back(++i);
           }
         } else {
-          Error(DiagKind::UnterminatedName, r, "unterminated quoted name: missing closing backtick");
+          Error(DiagKind::UnterminatedName, r,
+                "unterminated quoted name: missing closing backtick");
         }
         break;
       case P::BAD_TIME: {
@@ -460,15 +482,14 @@ void FileParser::ScanTokens(const std::vector<antlr4::Token*>& tokens, ast::File
       case P::BAD_CHAR: {
         // A run of adjacent invalid characters is one problem.
         if (r.begin != prev_bad_char_end) {
-          uint32_t cp = t->getStartIndex() < decoded_.cps.size() ? decoded_.cps[t->getStartIndex()] : 0;
+          uint32_t cp =
+              t->getStartIndex() < decoded_.cps.size() ? decoded_.cps[t->getStartIndex()] : 0;
           Error(DiagKind::InvalidCharacter, r, "invalid character `" + ShowCodePoint(cp) + "`");
         }
         prev_bad_char_end = r.end;
         break;
       }
-      default:
-        CheckLiteral(t);
-        break;
+      default: CheckLiteral(t); break;
     }
   }
 }
@@ -489,7 +510,8 @@ void FileParser::CheckLiteral(antlr4::Token* t) {
       int64_t v = 0;
       if (!DecodeInt(text, &v)) {
         Error(DiagKind::IntOutOfRange, r,
-              "integer `" + ShowText(text) + "` is out of range (the maximum is 9223372036854775807)");
+              "integer `" + ShowText(text) +
+                  "` is out of range (the maximum is 9223372036854775807)");
       }
       break;
     }
@@ -517,8 +539,7 @@ void FileParser::CheckLiteral(antlr4::Token* t) {
       }
       break;
     }
-    default:
-      break;
+    default: break;
   }
 }
 
@@ -550,11 +571,15 @@ bool FileParser::CheckLimits(const std::vector<antlr4::Token*>& tokens) {
             "expression too large (limit " + std::to_string(kMaxOperators) + " operators)");
     }
     switch (type) {
-      case P::LPAREN: case P::LBRACK: case P::LBRACE:
+      case P::LPAREN:
+      case P::LBRACK:
+      case P::LBRACE:
         pending.push_back(0);
         ++depth;
         break;
-      case P::RPAREN: case P::RBRACK: case P::RBRACE:
+      case P::RPAREN:
+      case P::RBRACK:
+      case P::RBRACE:
         if (pending.size() > 1) {
           depth -= 1 + pending.back();
           pending.pop_back();
@@ -563,7 +588,8 @@ bool FileParser::CheckLimits(const std::vector<antlr4::Token*>& tokens) {
         depth -= pending.back();
         pending.back() = 0;
         break;
-      case P::NOT: case P::MINUS:
+      case P::NOT:
+      case P::MINUS:
         ++pending.back();
         ++depth;
         break;
@@ -590,7 +616,8 @@ void FileParser::ReportSyntaxIssues(const SyntaxLog& log) {
     size_t index = issue.token ? issue.token->getTokenIndex() : 0;
     size_t d = DeclOf(index);
     if (reported[d]) continue;
-    auto first_error = std::lower_bound(error_tokens_.begin(), error_tokens_.end(), decl_starts_[d]);
+    auto first_error =
+        std::lower_bound(error_tokens_.begin(), error_tokens_.end(), decl_starts_[d]);
     if (first_error != error_tokens_.end() && *first_error <= index) continue;
     reported[d] = true;
     SourceRange r = issue.token ? TokenRange(issue.token) : SourceRange{id_, 0, 0};
@@ -734,11 +761,14 @@ int64_t FileParser::IntOf(antlr4::tree::TerminalNode* node) {
 
 bool IsComparison(ast::BinaryOp op) {
   switch (op) {
-    case ast::BinaryOp::Eq: case ast::BinaryOp::Ne: case ast::BinaryOp::Lt: case ast::BinaryOp::Le:
-    case ast::BinaryOp::Gt: case ast::BinaryOp::Ge: case ast::BinaryOp::In:
-      return true;
-    default:
-      return false;
+    case ast::BinaryOp::Eq:
+    case ast::BinaryOp::Ne:
+    case ast::BinaryOp::Lt:
+    case ast::BinaryOp::Le:
+    case ast::BinaryOp::Gt:
+    case ast::BinaryOp::Ge:
+    case ast::BinaryOp::In: return true;
+    default: return false;
   }
 }
 
@@ -787,7 +817,8 @@ ast::ExprPtr FileParser::Expr(P::ExprContext* ctx) {
   }
   for (size_t i = prefixes.size(); i-- > 0;) {
     auto u = std::make_unique<ast::Expr>(ast::ExprKind::Unary, CtxRange(prefixes[i]));
-    u->unary_op = dynamic_cast<P::NotExprContext*>(prefixes[i]) ? ast::UnaryOp::Not : ast::UnaryOp::Neg;
+    u->unary_op =
+        dynamic_cast<P::NotExprContext*>(prefixes[i]) ? ast::UnaryOp::Not : ast::UnaryOp::Neg;
     u->children.push_back(std::move(e));
     e = std::move(u);
   }
@@ -945,8 +976,8 @@ ast::DeclNode FileParser::Decl(P::DeclContext* ctx) {
   if (auto* d = ctx->identityDecl()) {
     ast::IdentityDecl id;
     id.name = NameOf(d->ident(0));
-    id.kind = d->kind->getType() == P::VISITOR ? ast::IdentityDecl::Visitor
-                                               : ast::IdentityDecl::Declared;
+    id.kind =
+        d->kind->getType() == P::VISITOR ? ast::IdentityDecl::Visitor : ast::IdentityDecl::Declared;
     P::IdentitySourceContext* src = d->identitySource();
     id.source = NameOf(src->ident());
     if (src->TRAIT()) {
@@ -957,10 +988,10 @@ ast::DeclNode FileParser::Decl(P::DeclContext* ctx) {
       id.from = ast::IdentityDecl::AnonymousId;
     } else {
       failed_ = true;
-      base::Diagnostic& diag = diags_.Report(
-          DiagKind::UnknownIdentitySource, id.source.range,
-          "unknown identity source `" + id.source.text +
-              "`; expected `userId`, `anonymousId` or `trait NAME`");
+      base::Diagnostic& diag =
+          diags_.Report(DiagKind::UnknownIdentitySource, id.source.range,
+                        "unknown identity source `" + id.source.text +
+                            "`; expected `userId`, `anonymousId` or `trait NAME`");
       std::string s = base::Suggest(id.source.text, {"userId", "anonymousId"});
       if (!s.empty()) diag.notes.push_back({id.source.range, "did you mean `" + s + "`?"});
     }

@@ -64,18 +64,19 @@ TEST(ParseErrors, SyntaxMessages) {
   EXPECT_EQ(Errors("trait t: string\nconsent c }"), "2:11 [syntax-error] expected `=`, found `}`");
   EXPECT_EQ(Errors("foo bar"), "1:1 [syntax-error] unexpected `foo`");
   EXPECT_EQ(Errors("segment x = "), "1:13 [syntax-error] expected expression, found end of file");
-  EXPECT_EQ(Errors("segment x = a +"), "1:16 [syntax-error] expected expression, found end of file");
+  EXPECT_EQ(Errors("segment x = a +"),
+            "1:16 [syntax-error] expected expression, found end of file");
   EXPECT_EQ(Errors("segment x  count(a) > 1"),
             "1:12 [syntax-error] expected `=` or string, found `count`");
   EXPECT_EQ(Errors("segment x = count(a where)"),
             "1:26 [syntax-error] expected expression, found `)`");
-  EXPECT_EQ(Errors("audience a { members }"),
-            "1:22 [syntax-error] expected expression, found `}`");
+  EXPECT_EQ(Errors("audience a { members }"), "1:22 [syntax-error] expected expression, found `}`");
   EXPECT_EQ(Errors("destination d { max_profiles x }"),
             "1:30 [syntax-error] expected integer, found `x`");
   EXPECT_EQ(Errors("publish a to"), "1:13 [syntax-error] expected name, found end of file");
   EXPECT_EQ(Errors("event e \"E\" [C5 { }"), "1:17 [syntax-error] expected `]` or `,`, found `{`");
-  EXPECT_EQ(Errors("event e \"E\" { a string }"), "1:17 [syntax-error] expected `:`, found `string`");
+  EXPECT_EQ(Errors("event e \"E\" { a string }"),
+            "1:17 [syntax-error] expected `:`, found `string`");
   EXPECT_EQ(Errors("segment x = [1, 2"), "1:18 [syntax-error] expected `]`, found end of file");
   EXPECT_EQ(Errors("segment a = count(x"), "1:20 [syntax-error] expected `)`, found end of file");
   EXPECT_EQ(Errors("audience a { members x"),
@@ -178,11 +179,13 @@ TEST(ParseErrors, UnterminatedStringAndName) {
 TEST(ParseErrors, InvalidTimes) {
   EXPECT_EQ(Errors("segment x = a < @2026-13-01"),
             "1:17 [invalid-time] invalid time `@2026-13-01`: month must be 1–12");
-  EXPECT_EQ(Errors("segment x = a < @2026-02-29"),
-            "1:17 [invalid-time] invalid time `@2026-02-29`: day must be 1–28 in February 2026 (not "
-            "a leap year)");
-  EXPECT_EQ(Errors("segment x = a < @2026-04-31T00:00:00Z"),
-            "1:17 [invalid-time] invalid time `@2026-04-31T00:00:00Z`: day must be 1–30 in month 04");
+  EXPECT_EQ(
+      Errors("segment x = a < @2026-02-29"),
+      "1:17 [invalid-time] invalid time `@2026-02-29`: day must be 1–28 in February 2026 (not "
+      "a leap year)");
+  EXPECT_EQ(
+      Errors("segment x = a < @2026-04-31T00:00:00Z"),
+      "1:17 [invalid-time] invalid time `@2026-04-31T00:00:00Z`: day must be 1–30 in month 04");
   EXPECT_EQ(Errors("segment x = a < @2026-01-01T24:00:00Z"),
             "1:17 [invalid-time] invalid time `@2026-01-01T24:00:00Z`: hour must be 0–23");
   EXPECT_EQ(Errors("segment x = a < @2026-01-01T12:00:00"),

@@ -37,15 +37,63 @@ destination d "D" { connection c actions a, b consent ok key email
 publish vip, n to d, profile_store  # done
 )aud";
 
-const char* const kFragments[] = {
-    "segment", "audience", "event", "(", ")", "[", "]", "{", "}", ",", "=", "==", "<", "not",
-    "-", "and", "or", "in", "where", "within", "between", "@2026-01-01", "@2026-13-45", "@x",
-    "30d", "99999999999999999999", "1.5", "\"s\"", "\"\\q\"", "\"open", "`q`", "`open", "$",
-    "#c\n", "\n", " ", "x", "count(", "f(a,", ".", "->", "hashed", "\xFF", "\xC3", "é", "\0",
-    "\x01", "\"\\u{110000}\"", "identity i: declared from ", "userid", "trait ", ":"};
+const char* const kFragments[] = {"segment",
+                                  "audience",
+                                  "event",
+                                  "(",
+                                  ")",
+                                  "[",
+                                  "]",
+                                  "{",
+                                  "}",
+                                  ",",
+                                  "=",
+                                  "==",
+                                  "<",
+                                  "not",
+                                  "-",
+                                  "and",
+                                  "or",
+                                  "in",
+                                  "where",
+                                  "within",
+                                  "between",
+                                  "@2026-01-01",
+                                  "@2026-13-45",
+                                  "@x",
+                                  "30d",
+                                  "99999999999999999999",
+                                  "1.5",
+                                  "\"s\"",
+                                  "\"\\q\"",
+                                  "\"open",
+                                  "`q`",
+                                  "`open",
+                                  "$",
+                                  "#c\n",
+                                  "\n",
+                                  " ",
+                                  "x",
+                                  "count(",
+                                  "f(a,",
+                                  ".",
+                                  "->",
+                                  "hashed",
+                                  "\xFF",
+                                  "\xC3",
+                                  "é",
+                                  "\0",
+                                  "\x01",
+                                  "\"\\u{110000}\"",
+                                  "identity i: declared from ",
+                                  "userid",
+                                  "trait ",
+                                  ":"};
 
 std::string Mutate(std::string s, std::mt19937& rng) {
-  auto pick = [&](size_t n) { return n == 0 ? 0 : std::uniform_int_distribution<size_t>(0, n - 1)(rng); };
+  auto pick = [&](size_t n) {
+    return n == 0 ? 0 : std::uniform_int_distribution<size_t>(0, n - 1)(rng);
+  };
   int steps = 1 + static_cast<int>(pick(4));
   for (int k = 0; k < steps; ++k) {
     size_t pos = pick(s.size() + 1);
@@ -139,7 +187,8 @@ TEST(ParseFuzz, RandomAndMutatedInputsNeverCrashOrPrint) {
   std::string current = kSeed;
   // AUD_PARSE_FUZZ_ITERATIONS runs a longer campaign by hand.
   size_t iterations = 3000;
-  if (const char* env = std::getenv("AUD_PARSE_FUZZ_ITERATIONS")) iterations = std::strtoul(env, nullptr, 10);
+  if (const char* env = std::getenv("AUD_PARSE_FUZZ_ITERATIONS"))
+    iterations = std::strtoul(env, nullptr, 10);
   for (size_t i = 1; i <= iterations; ++i) {
     std::string input;
     switch (i % 4) {

@@ -49,7 +49,8 @@ const ast::Expr& SegmentExpr(const Parsed& p, size_t i = 0) {
 }
 
 // The full example of language.md §2.
-constexpr const char* kExample = R"aud(import "std/governance"          # stdlib module: labels C1–C12 I1 I2 S1 S2, standard actions
+constexpr const char* kExample =
+    R"aud(import "std/governance"          # stdlib module: labels C1–C12 I1 I2 S1 S2, standard actions
 # import "shared/events.aud"     # (a file relative to the project root)
 
 event order_completed "Order Completed" [C5] {  # track call with event == "Order Completed"
@@ -137,7 +138,8 @@ TEST(ParseTree, LanguageExampleParsesCleanly) {
       "order_completed) (where (> (name revenue) (int 50))) (within 30d))) (int 3)))\n"
       "(audience vip \"Nordic VIPs\" (members (and (name big_spenders) (in (name country) (list "
       "(string \"SE\") (string \"NO\") (string \"DK\") (string \"FI\"))))) (identities email "
-      "user_id) (attributes (attr lifetime_value (call sum (arg (member order_completed revenue)))) "
+      "user_id) (attributes (attr lifetime_value (call sum (arg (member order_completed "
+      "revenue)))) "
       "(attr last_order_at (call last (arg (member order_completed timestamp))))) (refresh every "
       "1d))\n"
       "(audience newsletter \"Newsletter list (shared)\" (import \"lists/newsletter.csv\" (key "
@@ -156,7 +158,8 @@ TEST(ParseTree, LanguageExampleComments) {
   const ast::Comment& first = p->file->comments.front();
   EXPECT_EQ(first.text, "# stdlib module: labels C1–C12 I1 I2 S1 S2, standard actions");
   EXPECT_EQ(p->Text(first.range), first.text);
-  EXPECT_EQ(p->file->comments[1].text, "# import \"shared/events.aud\"     # (a file relative to the project root)");
+  EXPECT_EQ(p->file->comments[1].text,
+            "# import \"shared/events.aud\"     # (a file relative to the project root)");
   EXPECT_EQ(p->sm.Position(p->id, p->file->comments[1].range.begin).line, 2u);
   EXPECT_EQ(p->sm.Position(p->id, p->file->comments[1].range.begin).col, 1u);
   for (size_t i = 1; i < p->file->comments.size(); ++i) {
@@ -184,8 +187,7 @@ TEST(ParseTree, LanguageExampleRanges) {
   EXPECT_EQ(p->Text(decls[1].range).back(), '}');
 
   const auto& seg = std::get<ast::SegmentDecl>(decls[17].node);
-  EXPECT_EQ(p->Text(seg.expr->range),
-            "count(order_completed where revenue > 50 within 30d) >= 3");
+  EXPECT_EQ(p->Text(seg.expr->range), "count(order_completed where revenue > 50 within 30d) >= 3");
   const ast::Expr& call = *seg.expr->children[0];
   ASSERT_EQ(call.kind, ast::ExprKind::Call);
   EXPECT_EQ(call.name.text, "count");
@@ -366,8 +368,9 @@ TEST(ParseTree, QuotedNames) {
   EXPECT_EQ(s.name.text, "label");
   EXPECT_EQ(s.expr->children[0]->name.text, "first-name");
   // The dump backticks names that are not identifier-shaped.
-  EXPECT_EQ(ast::Dump(*p->file),
-            "(trait `first-name` string)\n(segment label (== (name `first-name`) (string \"x\")))\n");
+  EXPECT_EQ(
+      ast::Dump(*p->file),
+      "(trait `first-name` string)\n(segment label (== (name `first-name`) (string \"x\")))\n");
   // Quoted and unquoted spellings of a plain name are the same tree.
   EXPECT_EQ(DumpOf("segment `s` = `x`"), DumpOf("segment s = x"));
 }
@@ -437,12 +440,14 @@ TEST(ParseTree, DumpOfLongChainDoesNotRecurse) {
 
 TEST(ParseTree, IsKeyword) {
   for (const char* k :
-       {"import", "event", "page", "screen", "trait", "identity", "declared", "visitor", "from",
-        "normalize", "label", "action", "policy", "deny", "when", "consent", "segment",
-        "audience", "members", "identities", "attributes", "refresh", "every", "once",
-        "destination", "connection", "actions", "key", "map", "hashed", "max_profiles",
-        "publish", "to", "where", "within", "between", "and", "or", "not", "in", "true", "false",
-        "exists", "sequence"}) {
+       {"import",       "event",      "page",       "screen",    "trait",   "identity",
+        "declared",     "visitor",    "from",       "normalize", "label",   "action",
+        "policy",       "deny",       "when",       "consent",   "segment", "audience",
+        "members",      "identities", "attributes", "refresh",   "every",   "once",
+        "destination",  "connection", "actions",    "key",       "map",     "hashed",
+        "max_profiles", "publish",    "to",         "where",     "within",  "between",
+        "and",          "or",         "not",        "in",        "true",    "false",
+        "exists",       "sequence"}) {
     EXPECT_TRUE(IsKeyword(k)) << k;
   }
   for (const char* k : {"count", "sum", "did", "profile", "userId", "", "Segment", "timestamp"}) {

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# End-to-end tests of the `aud` command: exit codes and output of check,
+# fmt, graph and init, on the examples and on a project made by `aud init`.
+# Usage: cli_test.sh AUD_BINARY REPO_ROOT
+set -u
+AUD=$1
+ROOT=$2
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+passed=0
+failed=0
+
+ok() { passed=$((passed + 1)); echo "ok - $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL - $1"; }
+# expect NAME WANT_RC CMD...: runs CMD, captures stdout+stderr in $OUT.
+expect() {
+  local name=$1 want=$2
+  shift 2
+  OUT=$("$@" 2>&1)
+  local rc=$?
+  if [ "$rc" -eq "$want" ]; then ok "$name"; else fail "$name (exit $rc, want $want): $OUT"; fi
+}
+contains() {
+  if grep -qF -- "$2" <<<"$OUT"; then ok "$1"; else fail "$1: output lacks '$2': $OUT"; fi
+}
+
+# Help.
+expect "aud --help" 0 "$AUD" --help
+contains "help lists check" "check"
+expect "aud check --help" 0 "$AUD" check --help
+expect "unknown command" 1 "$AUD" frobnicate
+
+# Every example is checked: quickstart clean, governance_violation fails with lineage.
+expect "quickstart checks" 0 "$AUD" -C "$ROOT/examples/quickstart" check
+contains "quickstart summary" "ok: "
+expect "governance_violation fails" 1 "$AUD" -C "$ROOT/examples/governance_violation" check
+contains "violation kind" "[policy-violation]"
+contains "violation lineage" "reads segment \`near_store\` -> trait \`latitude\` [S1] -> policy \`no_precise_ads\` denies \`cross_site_targeting\` (destination \`ad_network\`)"
+contains "violation location" "main.aud:37:9: error: publishing \`store_visitors\` to \`ad_network\`"
+for ex in "$ROOT"/examples/*/; do
+  expect "fmt --check $(basename "$ex")" 0 "$AUD" -C "$ex" fmt --check
+done
+
+# Graph: DOT with labels and edges from events to segments to audiences to destinations.
+expect "graph" 0 "$AUD" -C "$ROOT/examples/quickstart" graph
+contains "graph is DOT" "digraph aud {"
+contains "graph edge segment->audience" "\"big_spenders\" -> \"vip\";"
+contains "graph edge audience->destination" "\"vip\" -> \"autopilot\";"
+contains "graph edge event->segment" "\"order_completed\" -> \"big_spenders\";"
+contains "graph shows labels" "[I1"
+
+# init makes a project that checks, formats and refuses to be overwritten.
+expect "init" 0 "$AUD" init "$TMP/shop"
+expect "init project checks" 0 "$AUD" -C "$TMP/shop" check
+expect "init project is formatted" 0 "$AUD" -C "$TMP/shop" fmt --check
+test -f "$TMP/shop/data/events/sample.jsonl" && ok "init writes sample data" || fail "init writes sample data"
+expect "init refuses to overwrite" 1 "$AUD" init "$TMP/shop"
+
+# fmt: --check exits 1 on unformatted input and changes nothing; fmt fixes it.
+printf 'segment   a =count(order_completed)>=1   # c\n' >> "$TMP/shop/main.aud"
+cp "$TMP/shop/main.aud" "$TMP/before.aud"
+expect "fmt --check on unformatted" 1 "$AUD" -C "$TMP/shop" fmt --check
+contains "fmt --check names the file" "main.aud"
+cmp -s "$TMP/shop/main.aud" "$TMP/before.aud" && ok "fmt --check writes nothing" || fail "fmt --check writes nothing"
+expect "fmt rewrites" 0 "$AUD" -C "$TMP/shop" fmt
+grep -q "^segment a = count(order_completed) >= 1  # c$" "$TMP/shop/main.aud" && ok "fmt layout" || fail "fmt layout: $(tail -2 "$TMP/shop/main.aud")"
+expect "fmt --check after fmt" 0 "$AUD" -C "$TMP/shop" fmt --check
+expect "check after fmt" 0 "$AUD" -C "$TMP/shop" check
+
+# A file with a syntax error: fmt refuses it with a diagnostic; check reports file:line:col.
+printf 'segment broken = (\n' > "$TMP/shop/broken.aud"
+expect "fmt on a syntax error" 1 "$AUD" -C "$TMP/shop" fmt --check
+contains "fmt shows the diagnostic" "broken.aud:2:1: error:"
+expect "check on a syntax error" 1 "$AUD" -C "$TMP/shop" check
+contains "check shows the diagnostic" "[syntax-error]"
+contains "check counts errors" "1 error generated"
+rm "$TMP/shop/broken.aud"
+
+# --emit=ast prints the dump.
+expect "check --emit=ast" 0 "$AUD" -C "$TMP/shop" check --emit=ast
+contains "ast dump" "(segment repeat_buyers"
+
+# No aud.toml.
+mkdir -p "$TMP/empty"
+expect "no aud.toml" 1 "$AUD" -C "$TMP/empty" check
+contains "no aud.toml message" "[config-missing]"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
