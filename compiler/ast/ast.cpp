@@ -1,5 +1,7 @@
 #include "compiler/ast/ast.h"
 
+#include <cstdio>
+
 namespace aud::ast {
 
 const char* BinaryOpText(BinaryOp op) {
@@ -35,6 +37,39 @@ const char* TypeName(Type t) {
     case Type::List: return "list";
   }
   return "unknown";
+}
+
+// A string literal, re-escaped: `\"`, `\\`, `\n`, `\t`, and `\u{XX}` for every
+// other control character (C0, DEL, and the UTF-8 encoded C1 range).
+std::string QuoteString(std::string_view s) {
+  std::string out = "\"";
+  for (size_t i = 0; i < s.size(); ++i) {
+    char ch = s[i];
+    auto c = static_cast<unsigned char>(ch);
+    if (c == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
+        static_cast<unsigned char>(s[i + 1]) <= 0x9F) {
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "\\u{%02X}", static_cast<unsigned char>(s[++i]));
+      out += buf;
+      continue;
+    }
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          char buf[16];
+          std::snprintf(buf, sizeof buf, "\\u{%02X}", c);
+          out += buf;
+        } else {
+          out += ch;
+        }
+    }
+  }
+  out += '"';
+  return out;
 }
 
 }  // namespace aud::ast

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -283,5 +284,8 @@ struct File {
 const char* BinaryOpText(BinaryOp op);
 const char* UnaryOpText(UnaryOp op);
 const char* TypeName(Type t);
+// A string as an aud literal: quoted, with `\"`, `\\`, `\n`, `\t`, and
+// `\u{XX}` for every other control character.
+std::string QuoteString(std::string_view s);
 
 }  // namespace aud::ast

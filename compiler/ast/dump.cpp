@@ -33,26 +33,7 @@ class Dumper {
     }
   }
 
-  void Str(const std::string& s) {
-    out += '"';
-    for (unsigned char c : s) {
-      switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\t': out += "\\t"; break;
-        default:
-          if (c < 0x20 || c == 0x7F) {
-            char buf[12];
-            std::snprintf(buf, sizeof buf, "\\u{%X}", c);
-            out += buf;
-          } else {
-            out += static_cast<char>(c);
-          }
-      }
-    }
-    out += '"';
-  }
+  void Str(const std::string& s) { out += QuoteString(s); }
 
   void Int(int64_t v) { out += std::to_string(v); }
 

@@ -89,38 +89,6 @@ std::string Labels(const std::vector<ast::Name>& labels) {
   return " [" + NameList(labels) + "]";
 }
 
-// A string literal, re-escaped: `\"`, `\\`, `\n`, `\t`, and `\u{XX}` for every
-// other control character (C0, DEL, and the UTF-8 encoded C1 range).
-std::string Quote(std::string_view s) {
-  std::string out = "\"";
-  for (size_t i = 0; i < s.size(); ++i) {
-    char ch = s[i];
-    auto c = static_cast<unsigned char>(ch);
-    if (c == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
-        static_cast<unsigned char>(s[i + 1]) <= 0x9F) {
-      char buf[16];
-      std::snprintf(buf, sizeof buf, "\\u{%02X}", static_cast<unsigned char>(s[++i]));
-      out += buf;
-      continue;
-    }
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char buf[16];
-          std::snprintf(buf, sizeof buf, "\\u{%02X}", c);
-          out += buf;
-        } else {
-          out += ch;
-        }
-    }
-  }
-  out += '"';
-  return out;
-}
 
 // Shortest round-trip decimal, never in exponent form, always with a `.`, so
 // that it lexes as FLOAT again.
@@ -210,7 +178,7 @@ Printed Print(const Expr& e) {
     case ExprKind::BoolLit: return {e.bool_value ? "true" : "false"};
     case ExprKind::IntLit: return {std::to_string(e.int_value)};
     case ExprKind::FloatLit: return {FormatFloat(e.float_value)};
-    case ExprKind::StringLit: return {Quote(e.string_value)};
+    case ExprKind::StringLit: return {ast::QuoteString(e.string_value)};
     case ExprKind::DurationLit: return {FormatDuration(e.duration)};
     case ExprKind::TimeLit: return {FormatTime(e.time)};
     case ExprKind::ListLit: {
@@ -458,7 +426,7 @@ class Formatter {
   // --- declarations ---
 
   static std::string Described(std::string head, const std::optional<ast::StringLit>& desc) {
-    if (desc) head += " " + Quote(desc->value);
+    if (desc) head += " " + ast::QuoteString(desc->value);
     return head;
   }
 
@@ -468,13 +436,13 @@ class Formatter {
     return std::visit(
         Overloaded{
             [&](const ast::ImportDecl& x) {
-              Simple(0, "import " + Quote(x.path.value), end);
+              Simple(0, "import " + ast::QuoteString(x.path.value), end);
               return end;
             },
             [&](const ast::EventDecl& x) {
               std::string header = "event " + Ident(x.name) + " ";
               switch (x.source) {
-                case ast::EventDecl::Track: header += Quote(x.track_name.value); break;
+                case ast::EventDecl::Track: header += ast::QuoteString(x.track_name.value); break;
                 case ast::EventDecl::Page: header += "page"; break;
                 case ast::EventDecl::Screen: header += "screen"; break;
               }
@@ -596,14 +564,14 @@ class Formatter {
                end);
         break;
       case ast::AudienceItem::Import:
-        Simple(indent, "import " + Quote(item.import_path.value) + " key " + Ident(item.import_key),
+        Simple(indent, "import " + ast::QuoteString(item.import_path.value) + " key " + Ident(item.import_key),
                end);
         break;
     }
   }
 
   static std::string MappingText(const ast::Mapping& m) {
-    return Ident(m.field) + " -> " + Quote(m.target.value) + (m.hashed ? " hashed" : "");
+    return Ident(m.field) + " -> " + ast::QuoteString(m.target.value) + (m.hashed ? " hashed" : "");
   }
 
   void DestItem(int indent, const ast::DestItem& item) {
