@@ -6,12 +6,14 @@
 #    (mode byte 0x01; the `# --- aud.toml` parts of golden tests included);
 # 2. replays every file of tests/fuzz/regressions/ (none may crash);
 # 3. fuzzes for RUNS executions with a fixed seed.
+# AUD_FUZZ_MAX_LEN (default 4096) overrides -max_len.
 # Exits non-zero on any crash, sanitizer report, timeout or OOM; the input is
 # saved as a new file under tests/fuzz/regressions/ for a developer to commit.
 set -u
 
 BIN="${1:-}"
 RUNS="${2:-200000}"
+MAX_LEN="${AUD_FUZZ_MAX_LEN:-4096}"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 REGRESSIONS="$HERE/regressions"
@@ -35,37 +37,36 @@ CORPUS="$WORK/corpus"
 mkdir -p "$CORPUS" "$REGRESSIONS"
 
 # --- 1. seed corpus ---------------------------------------------------------
-n=0
-add_seed() {  # add_seed MODE_BYTE_OCTAL FILE
-  n=$((n + 1))
-  { printf "\\$1"; cat "$2"; } > "$CORPUS/seed-$(printf '%05d' "$n")"
-}
+# (few processes: spawning is slow on small VMs)
 cd "$ROOT"
+printf '\000' > "$WORK/mode0"
+printf '\001' > "$WORK/mode1"
+PARTS="$WORK/parts"
+mkdir -p "$PARTS"
+# A golden test holds several files split by `# --- PATH` lines and ends with
+# CHECK lines: each part becomes a seed of its own, without the CHECK lines.
+find tests/check -name '*.aud' -type f -print0 | sort -z | xargs -0 -r awk -v dir="$PARTS" '
+  FNR == 1 { if (part != "") close(part); n++; part = sprintf("%s/%05d-0.aud", dir, n); i = 0; printf "" > part }
+  /^# CHECK:STDERR:/ { next }
+  /^# --- / {
+    path = substr($0, 7); i++
+    ext = (path ~ /\.toml$/) ? "toml" : (path ~ /\.aud$/) ? "aud" : "other"
+    close(part); part = sprintf("%s/%05d-%d.%s", dir, n, i, ext); printf "" > part; next
+  }
+  { print > part }
+'
+n=0
+add_seed() {  # add_seed MODE_FILE FILE
+  n=$((n + 1))
+  cat "$1" "$2" > "$CORPUS/seed-$(printf '%05d' "$n")"
+}
 while IFS= read -r -d '' f; do
-  case "$f" in
-    tests/check/*)
-      # A golden test holds several files split by `# --- PATH` lines and ends
-      # with CHECK lines: seed each part separately, without the CHECK lines.
-      split="$WORK/split"
-      rm -rf "$split" && mkdir -p "$split"
-      awk -v dir="$split" '
-        BEGIN { part = dir "/0.aud"; i = 0; printf "" > part }
-        /^# CHECK:STDERR:/ { next }
-        /^# --- / {
-          path = substr($0, 7); i++
-          ext = (path ~ /\.toml$/) ? ".toml" : (path ~ /\.aud$/) ? ".aud" : ".other"
-          part = dir "/" i ext; printf "" > part; next
-        }
-        { print > part }
-      ' "$f"
-      for p in "$split"/*.aud; do [ -s "$p" ] && add_seed 000 "$p"; done
-      for p in "$split"/*.toml; do [ -e "$p" ] && add_seed 001 "$p"; done
-      ;;
-    *) add_seed 000 "$f" ;;
-  esac
-done < <(find examples stdlib/std tests/check -name '*.aud' -type f -print0 2>/dev/null | sort -z)
+  add_seed "$WORK/mode0" "$f"
+done < <(find examples stdlib/std -name '*.aud' -type f -print0 2>/dev/null | sort -z)
+for f in "$PARTS"/*.aud; do [ -s "$f" ] && add_seed "$WORK/mode0" "$f"; done
+for f in "$PARTS"/*.toml; do [ -e "$f" ] && add_seed "$WORK/mode1" "$f"; done
 while IFS= read -r -d '' f; do
-  add_seed 001 "$f"
+  add_seed "$WORK/mode1" "$f"
 done < <(find examples -name 'aud.toml' -type f -print0 2>/dev/null | sort -z)
 echo "run.sh: $n seed inputs"
 
@@ -94,18 +95,35 @@ if [ "${#regs[@]}" -gt 0 ]; then
 fi
 
 # --- 3. fuzzing -------------------------------------------------------------
-echo "run.sh: fuzzing for $RUNS runs (seed 1)"
+# The runs are split over parallel workers (one per core, at most 2), each
+# with its own seed and corpus copy: deterministic, and half the wall time.
+WORKERS="${AUD_FUZZ_WORKERS:-$(nproc 2>/dev/null || echo 1)}"
+[ "$WORKERS" -gt 2 ] && WORKERS=2
+[ "$WORKERS" -lt 1 ] && WORKERS=1
+per=$(( (RUNS + WORKERS - 1) / WORKERS ))
+echo "run.sh: fuzzing for $RUNS runs in $WORKERS worker(s) of $per (seeds 1..$WORKERS, max_len $MAX_LEN)"
 start=$(date +%s)
-"$BIN" -runs="$RUNS" -dict="$HERE/aud.dict" -max_len=4096 -rss_limit_mb=4096 -timeout=10 \
-  -seed=1 -print_final_stats=1 -artifact_prefix="$REGRESSIONS/" "$CORPUS" > "$LOG" 2>&1
-rc=$?
+pids=()
+for w in $(seq 1 "$WORKERS"); do
+  cp -r "$CORPUS" "$WORK/corpus-$w"
+  "$BIN" -runs="$per" -dict="$HERE/aud.dict" -max_len="$MAX_LEN" -rss_limit_mb=4096 -timeout=10 \
+    -seed="$w" -print_final_stats=1 -artifact_prefix="$REGRESSIONS/" "$WORK/corpus-$w" \
+    > "$WORK/fuzz-$w.log" 2>&1 &
+  pids+=($!)
+done
+rc=0
+for pid in "${pids[@]}"; do wait "$pid" || rc=$?; done
 end=$(date +%s)
-grep -E '^Done [0-9]+ runs' "$LOG" || true
-echo "run.sh: fuzzer exited with $rc after $((end - start)) s"
+cat "$WORK"/fuzz-*.log > "$LOG"
+total=0
+for w in $(seq 1 "$WORKERS"); do
+  d=$(grep -oE '^Done [0-9]+ runs' "$WORK/fuzz-$w.log" | grep -oE '[0-9]+' || true)
+  [ -n "$d" ] || fail "worker $w did not finish its runs"
+  total=$((total + d))
+done
+echo "Done $total runs in $((end - start)) s ($WORKERS workers)"
 if [ "$rc" -ne 0 ] || grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|libFuzzer)|runtime error:|formatter property violated' "$LOG"; then
   fail "the fuzzer found a problem (exit $rc)"
 fi
-if ! grep -qE '^Done [0-9]+ runs' "$LOG"; then
-  fail "the fuzzer did not finish its runs"
-fi
+[ "$total" -ge "$RUNS" ] || fail "only $total of $RUNS runs were done"
 exit 0
