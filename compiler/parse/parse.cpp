@@ -1,5 +1,7 @@
 #include "compiler/parse/parse.h"
 
+#include <cctype>
+
 #include <algorithm>
 #include <exception>
 #include <string>
@@ -374,6 +376,13 @@ class FileParser {
  private:
   // --- locations ---
   SourceRange TokenRange(const antlr4::Token* t) const {
+    if (t->getType() == antlr4::Token::EOF) {
+      // End of file: just after the last non-blank byte, as clang reports it,
+      // so the diagnostic shows the line where the input stopped.
+      auto b = static_cast<uint32_t>(text_.size());
+      while (b > 0 && std::isspace(static_cast<unsigned char>(text_[b - 1]))) --b;
+      return {id_, b, b};
+    }
     uint32_t b = decoded_.Byte(t->getStartIndex());
     uint32_t e = t->getType() == antlr4::Token::EOF ? b : decoded_.Byte(t->getStopIndex() + 1);
     return {id_, b, std::max(b, e)};

@@ -63,7 +63,7 @@ std::string RangeText(const Parsed& p, size_t i = 0) {
 TEST(ParseErrors, SyntaxMessages) {
   EXPECT_EQ(Errors("trait t: string\nconsent c }"), "2:11 [syntax-error] expected `=`, found `}`");
   EXPECT_EQ(Errors("foo bar"), "1:1 [syntax-error] unexpected `foo`");
-  EXPECT_EQ(Errors("segment x = "), "1:13 [syntax-error] expected expression, found end of file");
+  EXPECT_EQ(Errors("segment x = "), "1:12 [syntax-error] expected expression, found end of file");
   EXPECT_EQ(Errors("segment x = a +"),
             "1:16 [syntax-error] expected expression, found end of file");
   EXPECT_EQ(Errors("segment x  count(a) > 1"),
