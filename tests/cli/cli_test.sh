@@ -70,7 +70,7 @@ expect "check after fmt" 0 "$AUD" -C "$TMP/shop" check
 # A file with a syntax error: fmt refuses it with a diagnostic; check reports file:line:col.
 printf 'segment broken = (\n' > "$TMP/shop/broken.aud"
 expect "fmt on a syntax error" 1 "$AUD" -C "$TMP/shop" fmt --check
-contains "fmt shows the diagnostic" "broken.aud:2:1: error:"
+contains "fmt shows the diagnostic" "broken.aud:1:19: error:"
 expect "check on a syntax error" 1 "$AUD" -C "$TMP/shop" check
 contains "check shows the diagnostic" "[syntax-error]"
 contains "check counts errors" "1 error generated"
