@@ -35,6 +35,34 @@ int main(int argc, char** argv) {
   auto* init = app.add_subcommand("init", "create a working project (aud.toml, main.aud, sample data)");
   init->add_option("dir", init_dir, "the folder to create it in (default: the current one)");
 
+  aud::cli::EvalOptions eval_opts;
+  auto* eval = app.add_subcommand("eval", "evaluate one segment or audience and print its members");
+  eval->add_option("name", eval_opts.name, "the segment or audience")->required();
+  eval->add_option("--as-of", eval_opts.as_of, "the evaluation instant (default: now)")
+      ->type_name("T");
+  eval->add_option("--format", eval_opts.format, "table (default) or jsonl")
+      ->check(CLI::IsMember({"table", "jsonl"}));
+  eval->add_option("--engine", eval_opts.engine, "interp (default) or jit")
+      ->check(CLI::IsMember({"interp", "jit"}));
+
+  std::string explain_name;
+  bool explain_ir = false;
+  auto* explain =
+      app.add_subcommand("explain", "show the compiled form of a segment, audience or consent");
+  explain->add_option("name", explain_name, "the segment, audience or consent")->required();
+  explain->add_flag("--ir", explain_ir, "the IR: slots and formulas (the default)");
+
+  aud::cli::GenEventsOptions gen_opts;
+  auto* gen = app.add_subcommand("gen-events", "write deterministic synthetic Segment-spec events");
+  gen->add_option("--profiles", gen_opts.profiles, "number of people (default 1000)")->type_name("N");
+  gen->add_option("--events", gen_opts.events, "lines to write in total (default 10000)")
+      ->type_name("M");
+  gen->add_option("--seed", gen_opts.seed, "random seed (default 1)")->type_name("S");
+  gen->add_option("--out", gen_opts.out, "write to FILE instead of stdout")->type_name("FILE");
+  gen->add_option("--bad-fraction", gen_opts.bad_fraction, "share of malformed lines (default 0)")
+      ->type_name("F")
+      ->check(CLI::Range(0.0, 1.0));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -49,5 +77,8 @@ int main(int argc, char** argv) {
   if (*fmt) return aud::cli::RunFmt(g, fmt_check, fmt_files);
   if (*graph) return aud::cli::RunGraph(g);
   if (*init) return aud::cli::RunInit(g, init_dir);
+  if (*gen) return aud::cli::RunGenEvents(g, gen_opts);
+  if (*eval) return aud::cli::RunEval(g, eval_opts);
+  if (*explain) return aud::cli::RunExplain(g, explain_name, "ir");
   return 1;
 }

@@ -360,4 +360,14 @@ bool ParseTime(std::string_view text, int64_t* millis) {
   return true;
 }
 
+bool ParseEventTimestamp(std::string_view text, int64_t* millis) {
+  // Data timestamps are RFC 3339 date-times: a time part is required, and
+  // RFC 3339 (§5.6) allows a lower-case `t` and `z`.
+  if (text.size() < 11 || (text[10] != 'T' && text[10] != 't')) return false;
+  std::string upper(text);
+  upper[10] = 'T';
+  if (upper.back() == 'z') upper.back() = 'Z';
+  return ParseTime(upper, millis);
+}
+
 }  // namespace aud::parse

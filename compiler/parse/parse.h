@@ -17,6 +17,10 @@ std::unique_ptr<ast::File> ParseFile(base::FileId id, base::Diagnostics& diags);
 // the epoch, UTC. False when malformed or out of range.
 bool ParseTime(std::string_view text, int64_t* millis);
 
+// Decodes a timestamp of event data (language.md §5): an RFC 3339 date-time
+// (a date alone is not one), `T`/`Z` in either case. False when malformed.
+bool ParseEventTimestamp(std::string_view text, int64_t* millis);
+
 // True when `text` is a reserved keyword of the language.
 bool IsKeyword(std::string_view text);
 

@@ -1,0 +1,268 @@
+// `aud eval NAME`: check, lower, ingest (through the store cache), build the
+// profiles at as_of, interpret, and render members as a table or as JSON
+// lines (language.md §10).
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <iostream>
+#include <sstream>
+
+#include "cli/commands.h"
+#include "compiler/check/check.h"
+#include "compiler/ir/ir.h"
+#include "compiler/parse/literals.h"
+#include "runtime/eval/eval.h"
+#include "runtime/ingest/ingest.h"
+#include "runtime/store/profiles.h"
+
+namespace aud::cli {
+
+namespace {
+
+// A JSON string literal (UTF-8 passed through, control characters escaped).
+void JsonString(std::string_view s, std::string& out) {
+  out += '"';
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    switch (ch) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += ch;
+        }
+    }
+  }
+  out += '"';
+}
+
+// One attribute value as JSON: null when missing (or not a finite float).
+void JsonValue(const eval::Column& c, uint32_t p, std::string& out) {
+  if (!c.valid.Test(p)) {
+    out += "null";
+    return;
+  }
+  switch (c.type) {
+    case ir::Type::Float:
+      if (std::isfinite(c.floats[p]))
+        out += ir::FormatFloat(c.floats[p]);
+      else
+        out += "null";
+      break;
+    case ir::Type::String: JsonString(c.strings[p], out); break;
+    case ir::Type::Timestamp: JsonString(ir::FormatTime(c.ints[p]), out); break;
+    case ir::Type::Bool: out += c.ints[p] ? "true" : "false"; break;
+    default: out += std::to_string(c.ints[p]); break;
+  }
+}
+
+// One attribute value for the table.
+std::string TextValue(const eval::Column& c, uint32_t p) {
+  if (!c.valid.Test(p)) return "-";
+  switch (c.type) {
+    case ir::Type::Float: return ir::FormatFloat(c.floats[p]);
+    case ir::Type::String: return c.strings[p];
+    case ir::Type::Timestamp: return ir::FormatTime(c.ints[p]);
+    case ir::Type::Bool: return c.ints[p] ? "true" : "false";
+    default: return std::to_string(c.ints[p]);
+  }
+}
+
+int64_t NowMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// "a segment", "an audience".
+std::string WithArticle(const std::string& kind) {
+  bool vowel = !kind.empty() && std::string("aeiou").find(kind[0]) != std::string::npos;
+  return (vowel ? "an " : "a ") + kind;
+}
+
+int Fail(const std::string& message) {
+  std::cerr << "error: " << message << "\n";
+  return 1;
+}
+
+}  // namespace
+
+bool ParseAsOf(const std::string& text, int64_t* millis, std::string* why) {
+  std::string_view t = text;
+  if (!t.empty() && t[0] == '@') t.remove_prefix(1);
+  return parse::ParseTimeDetailed(t, millis, why);
+}
+
+int RunEval(const GlobalOptions& g, const EvalOptions& o) {
+  int64_t as_of = NowMillis();
+  if (!o.as_of.empty()) {
+    std::string why;
+    if (!ParseAsOf(o.as_of, &as_of, &why)) return Fail("invalid --as-of `" + o.as_of + "`: " + why);
+  }
+  if (o.engine == "jit")
+    std::cerr << "note: the JIT engine is not built yet; evaluating with the interpreter\n";
+
+  check::SourceTree tree = check::ReadSourceTree(g.dir);
+  auto project = check::Check(tree);
+  std::cerr << project->diags.Render(g.color);
+  if (!project->ok()) {
+    size_t n = project->diags.error_count();
+    std::cerr << n << (n == 1 ? " error" : " errors") << " generated\n";
+    return 1;
+  }
+  const check::Symbol* sym = project->module.Find(o.name);
+  if (!sym) return Fail("unknown segment or audience `" + o.name + "`");
+  if (sym->kind != check::SymbolKind::Segment && sym->kind != check::SymbolKind::Audience)
+    return Fail("`" + o.name + "` is " + WithArticle(check::SymbolKindName(sym->kind)) +
+                ", not a segment or audience");
+
+  ir::LowerResult lowered = ir::Lower(project->module);
+  if (!lowered.error.empty()) return Fail(lowered.error);
+  const ir::Program& prog = lowered.program;
+
+  ingest::Options io;
+  io.project_dir = g.dir;
+  io.quarantine_dir = g.dir + "/.aud/quarantine";
+  if (project->config)
+    for (const auto& src : project->config->sources) io.globs.push_back(src.path);
+  ingest::CacheStatus cache;
+  ingest::Result in = ingest::IngestCached(io, g.dir + "/.aud/cache/events.store", &cache);
+  if (!in.error.empty()) return Fail(in.error);
+  if (!cache.save_error.empty())
+    std::cerr << "warning: the event cache was not written: " << cache.save_error << "\n";
+
+  store::Profiles profiles = store::BuildProfiles(in.store, as_of);
+  eval::Options eo;
+  eo.project_dir = g.dir;
+  eo.only = {o.name};
+  eval::Interpreter interp(prog, in.store, eo);
+  eval::Result res = interp.Run(profiles);
+  if (!res.ok()) return Fail(res.error);
+
+  const int32_t f = prog.FindFormula(o.name);
+  const ir::Audience* aud = prog.FindAudience(o.name);
+  std::vector<uint32_t> ids;  // identities shown, sorted by name (Program order)
+  if (aud) {
+    ids = aud->identities;
+    std::sort(ids.begin(), ids.end());
+  } else {
+    for (uint32_t i = 0; i < prog.identities.size(); ++i) ids.push_back(i);
+  }
+  const std::vector<uint32_t> no_attributes;
+  const std::vector<uint32_t>& attrs = aud ? aud->attributes : no_attributes;
+  const eval::Bitset& members = res.members[static_cast<size_t>(f)];
+
+  if (o.format == "jsonl") {
+    std::string line;
+    for (uint32_t p = 0; p < profiles.count; ++p) {
+      if (!members.Test(p)) continue;
+      line.clear();
+      line += "{\"profile\":";
+      JsonString(profiles.key[p], line);
+      line += ",\"identities\":{";
+      auto values = interp.Identities(profiles, p);
+      for (size_t k = 0; k < ids.size(); ++k) {
+        if (k) line += ',';
+        JsonString(prog.identities[ids[k]].name, line);
+        line += ":[";
+        const auto& vs = values[ids[k]];
+        for (size_t j = 0; j < vs.size(); ++j) {
+          if (j) line += ',';
+          JsonString(vs[j], line);
+        }
+        line += ']';
+      }
+      line += "},\"attributes\":{";
+      for (size_t k = 0; k < attrs.size(); ++k) {
+        if (k) line += ',';
+        JsonString(prog.formulas[attrs[k]].name, line);
+        line += ':';
+        JsonValue(res.values[attrs[k]], p, line);
+      }
+      line += "}}\n";
+      std::cout << line;
+    }
+    return 0;
+  }
+
+  // The table: a summary for people.
+  const uint64_t count = members.Count();
+  std::ostringstream out;
+  out << (aud ? "audience " : "segment ") << o.name << ": " << count << " of " << profiles.count
+      << (profiles.count == 1 ? " profile" : " profiles") << " (as of " << ir::FormatTime(as_of)
+      << ")\n";
+  if (count > 0) {
+    std::vector<std::string> header{"profile"};
+    for (uint32_t a : attrs) header.push_back(prog.formulas[a].name);
+    std::vector<std::vector<std::string>> rows;
+    for (uint32_t p = 0; p < profiles.count && rows.size() < 10; ++p) {
+      if (!members.Test(p)) continue;
+      std::vector<std::string> row{profiles.key[p]};
+      for (uint32_t a : attrs) row.push_back(TextValue(res.values[a], p));
+      rows.push_back(std::move(row));
+    }
+    std::vector<size_t> width(header.size());
+    for (size_t c = 0; c < header.size(); ++c) {
+      width[c] = header[c].size();
+      for (const auto& r : rows) width[c] = std::max(width[c], r[c].size());
+    }
+    auto print_row = [&](const std::vector<std::string>& r) {
+      out << "  ";
+      for (size_t c = 0; c < r.size(); ++c) {
+        out << r[c];
+        if (c + 1 < r.size()) out << std::string(width[c] - r[c].size() + 2, ' ');
+      }
+      out << "\n";
+    };
+    out << "\n";
+    print_row(header);
+    for (const auto& r : rows) print_row(r);
+    if (count > rows.size()) out << "  (" << rows.size() << " of " << count << " shown)\n";
+  }
+  const ingest::Stats& st = in.stats;
+  out << "\ningest: " << st.events << " events, " << st.identifies << " identifies, " << st.aliases
+      << " aliases from " << in.files.size() << (in.files.size() == 1 ? " file" : " files")
+      << (cache.hit ? " (cached)" : "") << "; " << profiles.count << " profiles at as_of\n";
+  if (st.duplicates) out << "  duplicates dropped: " << st.duplicates << "\n";
+  if (st.Bad()) {
+    out << "  bad lines: " << st.Bad() << " (";
+    bool first = true;
+    for (const auto& [reason, n] : st.bad) {
+      if (!n) continue;
+      out << (first ? "" : ", ") << reason << " " << n;
+      first = false;
+    }
+    out << "), quarantined in .aud/quarantine/\n";
+  }
+  std::vector<std::pair<std::string, uint64_t>> unknown;
+  for (const auto& [key, n] : st.event_types) {
+    bool declared = false;
+    for (const ir::Event& e : prog.events) declared = declared || e.store_key == key;
+    if (!declared) unknown.emplace_back(key, n);
+  }
+  if (!unknown.empty()) {
+    out << "  undeclared event types (not evaluated):";
+    for (const auto& [key, n] : unknown) out << " " << key << " (" << n << ")";
+    out << "\n";
+  }
+  const ir::Uses uses = ir::UsesOf(prog, o.name);
+  for (size_t i = 0; i < prog.imports.size(); ++i) {
+    if (!uses.imports[i]) continue;
+    out << "  imported list \"" << prog.imports[i].path << "\": " << res.imports[i].entries
+        << " entries, " << res.imports[i].unmatched << " match no profile\n";
+  }
+  std::cout << out.str();
+  return 0;
+}
+
+}  // namespace aud::cli

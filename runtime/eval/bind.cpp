@@ -1,0 +1,292 @@
+// Binding a program to a store (literals, columns, sequence plans, imported
+// lists) and the per-profile lookups that precede the event pass: traits
+// (latest fitting record wins) and identities (normalized).
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "compiler/parse/parse.h"
+#include "runtime/eval/bound.h"
+
+namespace aud::eval {
+
+namespace {
+
+bool IsSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+std::string_view TrimView(std::string_view s) {
+  size_t b = 0, e = s.size();
+  while (b < e && IsSpace(s[b])) ++b;
+  while (e > b && IsSpace(s[e - 1])) --e;
+  return s.substr(b, e - b);
+}
+
+std::string LowerAscii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+// The CSV records' first fields (RFC 4180: quotes, doubled quotes, CRLF).
+std::vector<std::string> FirstFields(const std::string& text) {
+  std::vector<std::string> out;
+  size_t i = 0, n = text.size();
+  if (text.compare(0, 3, "\xEF\xBB\xBF") == 0) i = 3;  // UTF-8 byte order mark
+  while (i < n) {
+    std::string field;
+    size_t col = 0;
+    bool end_of_record = false;
+    while (!end_of_record) {
+      std::string cur;
+      if (i < n && text[i] == '"') {
+        ++i;
+        while (i < n) {
+          if (text[i] == '"') {
+            if (i + 1 < n && text[i + 1] == '"') {
+              cur += '"';
+              i += 2;
+            } else {
+              ++i;
+              break;
+            }
+          } else {
+            cur += text[i++];
+          }
+        }
+      }
+      while (i < n && text[i] != ',' && text[i] != '\n' && text[i] != '\r') cur += text[i++];
+      if (col == 0) field = std::move(cur);
+      ++col;
+      if (i < n && text[i] == ',') {
+        ++i;
+        continue;
+      }
+      if (i < n && text[i] == '\r') ++i;
+      if (i < n && text[i] == '\n') ++i;
+      end_of_record = true;
+    }
+    out.push_back(std::move(field));
+  }
+  return out;
+}
+
+bool Fits(ir::Type t, store::ValueKind k) {
+  switch (t) {
+    case ir::Type::Int: return k == store::ValueKind::Int;
+    case ir::Type::Float: return k == store::ValueKind::Int || k == store::ValueKind::Float;
+    case ir::Type::Bool: return k == store::ValueKind::Bool;
+    case ir::Type::String:
+    case ir::Type::Timestamp: return k == store::ValueKind::String;
+    case ir::Type::Duration: return false;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string Normalize(std::string_view value, std::string_view normalizer) {
+  if (normalizer == "email") return LowerAscii(TrimView(value));
+  if (normalizer == "lower") return LowerAscii(value);
+  if (normalizer == "trim") return std::string(TrimView(value));
+  return std::string(value);
+}
+
+bool ParseTimestamp(std::string_view text, int64_t* millis) {
+  return parse::ParseEventTimestamp(text, millis);
+}
+
+bool ReadImport(const std::string& path, const std::string& normalizer, BoundImport* out,
+                std::string* error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    *error = "cannot read imported list `" + path + "`";
+    return false;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::vector<std::string> fields = FirstFields(ss.str());
+  out->entries.clear();
+  for (size_t r = 1; r < fields.size(); ++r) {  // row 0 is the header
+    std::string v = Normalize(fields[r], normalizer);
+    if (!v.empty()) out->entries.push_back(std::move(v));
+  }
+  std::sort(out->entries.begin(), out->entries.end());
+  out->entries.erase(std::unique(out->entries.begin(), out->entries.end()), out->entries.end());
+  out->index.clear();
+  for (size_t i = 0; i < out->entries.size(); ++i)
+    out->index.emplace(out->entries[i], static_cast<uint32_t>(i));
+  return true;
+}
+
+void Bind(Bound& b) {
+  const ir::Program& p = b.p;
+  const store::EventStore& s = b.s;
+  b.event_type.assign(p.events.size(), -1);
+  for (size_t e = 0; e < p.events.size(); ++e)
+    for (size_t t = 0; t < s.types.size(); ++t)
+      if (s.types[t].key == p.events[e].store_key) b.event_type[e] = static_cast<int32_t>(t);
+
+  b.props.assign(p.props.size(), BoundProp{});
+  for (size_t i = 0; i < p.props.size(); ++i) {
+    const ir::Property& pr = p.props[i];
+    int32_t t = b.event_type[pr.event];
+    uint32_t name = s.dict.Find(pr.name);
+    if (t < 0 || name == UINT32_MAX) continue;
+    const store::EventType& type = s.types[static_cast<size_t>(t)];
+    BoundProp& bp = b.props[i];
+    switch (pr.type) {
+      case ir::Type::Int: bp.ints = type.Find(name, store::ValueKind::Int); break;
+      case ir::Type::Float:
+        bp.ints = type.Find(name, store::ValueKind::Int);
+        bp.floats = type.Find(name, store::ValueKind::Float);
+        break;
+      case ir::Type::Bool: bp.bools = type.Find(name, store::ValueKind::Bool); break;
+      case ir::Type::String: bp.strings = type.Find(name, store::ValueKind::String); break;
+      case ir::Type::Timestamp:
+        bp.strings = type.Find(name, store::ValueKind::String);
+        if (bp.strings) {
+          // Each distinct string is parsed once.
+          std::unordered_map<uint32_t, bool> seen;
+          for (uint32_t code : bp.strings->codes) {
+            if (!seen.emplace(code, true).second) continue;
+            int64_t ms = 0;
+            if (ParseTimestamp(s.dict.Get(code), &ms)) bp.times.emplace(code, ms);
+          }
+        }
+        break;
+      case ir::Type::Duration: break;
+    }
+  }
+
+  b.consts.assign(p.nodes.size(), Value{});
+  for (size_t n = 0; n < p.nodes.size(); ++n) {
+    const ir::Node& node = p.nodes[n];
+    if (node.op != ir::Op::Const) continue;
+    Value& v = b.consts[n];
+    v.present = true;
+    switch (node.type) {
+      case ir::Type::Bool: v.i = node.b ? 1 : 0; break;
+      case ir::Type::Float: v.f = node.f; break;
+      case ir::Type::String: {
+        v.s = node.s;
+        uint32_t code = s.dict.Find(node.s);
+        v.code = code == UINT32_MAX ? kNoCode : code;
+        break;
+      }
+      default: v.i = node.i; break;
+    }
+  }
+
+  for (size_t t = 0; t < p.traits.size(); ++t) {
+    uint32_t code = s.dict.Find(p.traits[t].name);
+    if (code != UINT32_MAX) b.trait_by_name[code] = static_cast<uint32_t>(t);
+  }
+
+  b.sequences.assign(p.slots.size(), SequencePlan{});
+  for (size_t i = 0; i < p.slots.size(); ++i) {
+    const ir::Slot& slot = p.slots[i];
+    if (slot.agg != ir::Agg::Sequence) continue;
+    SequencePlan& plan = b.sequences[i];
+    for (size_t k = 0; k < slot.steps.size(); ++k) {
+      switch (slot.steps[k].kind) {
+        case ir::Step::Positive:
+          plan.positive.push_back(static_cast<uint32_t>(k));
+          plan.not_after.push_back(ir::kNone);
+          break;
+        case ir::Step::MiddleNot:
+          if (!plan.not_after.empty()) plan.not_after.back() = static_cast<int32_t>(k);
+          break;
+        case ir::Step::LastNot: plan.last_not = static_cast<int32_t>(k); break;
+      }
+    }
+  }
+
+  // Imported lists: only those the evaluation needs.
+  std::vector<bool> needed(p.imports.size(), b.options.only.empty());
+  if (!b.options.only.empty()) {
+    std::vector<uint32_t> roots;
+    for (const std::string& n : b.options.only) {
+      int32_t f = p.FindFormula(n);
+      if (f == ir::kNone) {
+        b.error = "unknown segment, audience or consent `" + n + "`";
+        return;
+      }
+      roots.push_back(static_cast<uint32_t>(f));
+    }
+    ir::Uses u = ir::UsesOfFormulas(p, roots);
+    for (size_t i = 0; i < p.imports.size(); ++i) needed[i] = u.imports[i];
+  }
+  b.imports.assign(p.imports.size(), BoundImport{});
+  for (size_t i = 0; i < p.imports.size(); ++i) {
+    if (!needed[i]) continue;
+    std::string path = p.imports[i].path;
+    if (!path.empty() && path[0] != '/') path = b.options.project_dir + "/" + path;
+    const ir::Identity& id = p.identities[p.imports[i].identity];
+    if (!ReadImport(path, id.normalize, &b.imports[i], &b.error)) return;
+  }
+}
+
+void ResolveTraits(const Bound& b, const store::Profiles& ps, uint32_t profile,
+                   std::vector<Value>& traits) {
+  traits.assign(b.p.traits.size(), Value{});
+  // Records of one name are in (ts, input order) order, so the last record
+  // that fits the declared type is the current value.
+  for (uint32_t r = ps.trait_offsets[profile]; r < ps.trait_offsets[profile + 1]; ++r) {
+    const store::TraitValue& tv = ps.traits[r];
+    auto it = b.trait_by_name.find(tv.name);
+    if (it == b.trait_by_name.end()) continue;
+    ir::Type type = b.p.traits[it->second].type;
+    if (!Fits(type, tv.kind)) continue;
+    Value v;
+    v.present = true;
+    switch (type) {
+      case ir::Type::Int: v.i = tv.i; break;
+      case ir::Type::Float:
+        v.f = tv.kind == store::ValueKind::Int ? static_cast<double>(tv.i) : tv.f;
+        break;
+      case ir::Type::Bool: v.i = tv.b ? 1 : 0; break;
+      case ir::Type::String:
+        v.code = tv.str;
+        v.s = b.s.dict.Get(tv.str);
+        break;
+      case ir::Type::Timestamp:
+        if (!ParseTimestamp(b.s.dict.Get(tv.str), &v.i)) continue;  // not a timestamp: skipped
+        break;
+      case ir::Type::Duration: continue;
+    }
+    traits[it->second] = v;
+  }
+}
+
+std::vector<std::string> IdentityValues(const Bound& b, const store::Profiles& ps, uint32_t profile,
+                                        uint32_t identity, const std::vector<Value>& traits) {
+  const ir::Identity& id = b.p.identities[identity];
+  std::vector<std::string> out;
+  auto add = [&](std::string_view raw) {
+    std::string v = Normalize(raw, id.normalize);
+    if (!v.empty()) out.push_back(std::move(v));
+  };
+  switch (id.from) {
+    case ir::Identity::UserId:
+      for (uint32_t k = ps.user_id_offsets[profile]; k < ps.user_id_offsets[profile + 1]; ++k)
+        add(b.s.dict.Get(ps.user_ids[k]));
+      break;
+    case ir::Identity::AnonymousId:
+      for (uint32_t k = ps.anonymous_id_offsets[profile]; k < ps.anonymous_id_offsets[profile + 1];
+           ++k)
+        add(b.s.dict.Get(ps.anonymous_ids[k]));
+      break;
+    case ir::Identity::FromTrait:
+      if (id.trait != ir::kNone && traits[id.trait].present) add(traits[id.trait].s);
+      break;
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+}  // namespace aud::eval

@@ -1,0 +1,653 @@
+// The interpreter: per profile, traits, then one pass over the events that
+// updates every slot interested in the event's type, then the formulas in
+// dependency order. The semantics of each operation are written on ir::Op,
+// ir::Slot and ir::Window; this file follows them literally.
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+
+#include "runtime/eval/bound.h"
+
+namespace aud::eval {
+
+namespace {
+
+using ir::Op;
+using ir::Type;
+
+// Window and gap arithmetic is exact (no overflow) with 128-bit integers.
+using Wide = __int128;
+
+bool Truth(const Value& v) { return v.present && v.i != 0; }
+
+Value Bool(bool b) {
+  Value v;
+  v.present = true;
+  v.i = b ? 1 : 0;
+  return v;
+}
+
+Value Missing() { return Value{}; }
+
+bool InWindow(const ir::Window& w, int64_t ts, int64_t as_of) {
+  if (ts > as_of) return false;
+  switch (w.kind) {
+    case ir::Window::All: return true;
+    case ir::Window::Within: return Wide(as_of) - Wide(w.within) < Wide(ts);
+    case ir::Window::Between: return w.from <= ts && ts < w.to;
+  }
+  return false;
+}
+
+bool Equal(const Value& a, const Value& b, Type t) {
+  switch (t) {
+    case Type::Float: return a.f == b.f;
+    case Type::String:
+      // Equal codes are equal strings; otherwise compare bytes (a literal
+      // absent from the dictionary then equals no stored string).
+      if (a.code != kNoCode && b.code != kNoCode) return a.code == b.code;
+      return a.s == b.s;
+    default: return a.i == b.i;
+  }
+}
+
+// -1, 0, 1 (operands present, of one orderable type).
+int Order(const Value& a, const Value& b, Type t) {
+  switch (t) {
+    case Type::Float: return a.f < b.f ? -1 : a.f > b.f ? 1 : 0;
+    case Type::String: {
+      int c = a.s.compare(b.s);  // char_traits<char>: byte (unsigned) order
+      return c < 0 ? -1 : c > 0 ? 1 : 0;
+    }
+    default: return a.i < b.i ? -1 : a.i > b.i ? 1 : 0;
+  }
+}
+
+// Per-slot running state of one profile.
+struct SlotState {
+  uint64_t count = 0;
+  uint64_t isum = 0;  // wrapping int64 sum
+  double fsum = 0;
+  bool seen = false;
+  Value best;
+  std::vector<int64_t> done;  // sequence: latest completion per positive step
+  int64_t open = kNever;      // sequence: earliest open candidate of a last `not`
+  bool satisfied = false;     // sequence: holds
+};
+
+// Per-thread evaluation state.
+struct Worker {
+  const Bound& b;
+  const store::Profiles& ps;
+  const ir::Uses& uses;
+  const std::vector<std::vector<uint32_t>>& consumers;  // store type -> slots
+  int64_t as_of;
+
+  std::vector<Value> traits, slots, formulas, imports;
+  std::vector<SlotState> states;
+  std::deque<std::string> scratch;            // strings made by lower/upper
+  uint32_t event = 0;                         // the event in scope (inside `where`)
+  std::vector<std::vector<uint8_t>> matched;  // per import: entries matched
+
+  Worker(const Bound& bound, const store::Profiles& profiles, const ir::Uses& u,
+         const std::vector<std::vector<uint32_t>>& cons)
+      : b(bound), ps(profiles), uses(u), consumers(cons), as_of(profiles.as_of) {
+    slots.assign(b.p.slots.size(), Value{});
+    formulas.assign(b.p.formulas.size(), Value{});
+    imports.assign(b.p.imports.size(), Value{});
+    states.assign(b.p.slots.size(), SlotState{});
+    matched.resize(b.p.imports.size());
+    for (size_t i = 0; i < b.p.imports.size(); ++i)
+      matched[i].assign(b.imports[i].entries.size(), 0);
+  }
+
+  Value Prop(const ir::Node& n) const {
+    const BoundProp& bp = b.props[n.index];
+    const uint32_t row = b.s.row[event];
+    auto valid = [row](const store::Column* c, size_t size) {
+      return c && row < size && (row >> 6) < c->valid.size() && c->Valid(row);
+    };
+    Value v;
+    switch (n.type) {
+      case Type::Int:
+        if (valid(bp.ints, bp.ints ? bp.ints->ints.size() : 0)) {
+          v.present = true;
+          v.i = bp.ints->ints[row];
+        }
+        break;
+      case Type::Float:
+        if (valid(bp.floats, bp.floats ? bp.floats->floats.size() : 0)) {
+          v.present = true;
+          v.f = bp.floats->floats[row];
+        } else if (valid(bp.ints, bp.ints ? bp.ints->ints.size() : 0)) {
+          v.present = true;
+          v.f = static_cast<double>(bp.ints->ints[row]);
+        }
+        break;
+      case Type::Bool:
+        if (valid(bp.bools, bp.bools ? bp.bools->bools.size() : 0)) {
+          v.present = true;
+          v.i = bp.bools->bools[row] ? 1 : 0;
+        }
+        break;
+      case Type::String:
+        if (valid(bp.strings, bp.strings ? bp.strings->codes.size() : 0)) {
+          v.present = true;
+          v.code = bp.strings->codes[row];
+          v.s = b.s.dict.Get(v.code);
+        }
+        break;
+      case Type::Timestamp:
+        if (valid(bp.strings, bp.strings ? bp.strings->codes.size() : 0)) {
+          auto it = bp.times.find(bp.strings->codes[row]);
+          if (it != bp.times.end()) {
+            v.present = true;
+            v.i = it->second;
+          }
+        }
+        break;
+      case Type::Duration: break;
+    }
+    return v;
+  }
+
+  Value Text(std::string str) {
+    scratch.push_back(std::move(str));
+    Value v;
+    v.present = true;
+    v.s = scratch.back();
+    return v;
+  }
+
+  Value Eval(uint32_t node) {
+    const ir::Node& n = b.p.nodes[node];
+    switch (n.op) {
+      case Op::Const: return b.consts[node];
+      case Op::Prop: return Prop(n);
+      case Op::EventTime: {
+        Value v;
+        v.present = true;
+        v.i = b.s.ts[event];
+        return v;
+      }
+      case Op::Trait: return traits[n.index];
+      case Op::Slot: return slots[n.index];
+      case Op::Formula: return formulas[n.index];
+      case Op::Import: return imports[n.index];
+      case Op::ToFloat: {
+        Value a = Eval(n.args[0]);
+        if (!a.present) return Missing();
+        Value v;
+        v.present = true;
+        v.f = static_cast<double>(a.i);
+        return v;
+      }
+      case Op::Not: return Bool(!Truth(Eval(n.args[0])));
+      case Op::And: return Bool(Truth(Eval(n.args[0])) && Truth(Eval(n.args[1])));
+      case Op::Or: return Bool(Truth(Eval(n.args[0])) || Truth(Eval(n.args[1])));
+      case Op::Eq:
+      case Op::Ne:
+      case Op::Lt:
+      case Op::Le:
+      case Op::Gt:
+      case Op::Ge: {
+        Value a = Eval(n.args[0]);
+        Value c = Eval(n.args[1]);
+        if (!a.present || !c.present) return Bool(false);
+        Type t = b.p.nodes[n.args[0]].type;
+        switch (n.op) {
+          case Op::Eq: return Bool(Equal(a, c, t));
+          case Op::Ne: return Bool(!Equal(a, c, t));
+          default: break;
+        }
+        if (t == Type::Float) {
+          // IEEE comparisons (false with NaN), not via Order().
+          switch (n.op) {
+            case Op::Lt: return Bool(a.f < c.f);
+            case Op::Le: return Bool(a.f <= c.f);
+            case Op::Gt: return Bool(a.f > c.f);
+            default: return Bool(a.f >= c.f);
+          }
+        }
+        int o = Order(a, c, t);
+        switch (n.op) {
+          case Op::Lt: return Bool(o < 0);
+          case Op::Le: return Bool(o <= 0);
+          case Op::Gt: return Bool(o > 0);
+          default: return Bool(o >= 0);
+        }
+      }
+      case Op::In: {
+        Value a = Eval(n.args[0]);
+        if (!a.present) return Bool(false);
+        Type t = b.p.nodes[n.args[0]].type;
+        for (size_t k = 1; k < n.args.size(); ++k) {
+          Value e = Eval(n.args[k]);
+          if (e.present && Equal(a, e, t)) return Bool(true);
+        }
+        return Bool(false);
+      }
+      case Op::Neg: {
+        Value a = Eval(n.args[0]);
+        if (!a.present) return Missing();
+        if (n.type == Type::Float) {
+          a.f = -a.f;
+        } else {
+          a.i = static_cast<int64_t>(uint64_t{0} - static_cast<uint64_t>(a.i));
+        }
+        return a;
+      }
+      case Op::Add:
+      case Op::Sub:
+      case Op::Mul:
+      case Op::Div: {
+        Value a = Eval(n.args[0]);
+        Value c = Eval(n.args[1]);
+        if (!a.present || !c.present) return Missing();
+        Value v;
+        v.present = true;
+        if (n.op == Op::Div) {
+          if (c.f == 0) return Missing();
+          v.f = a.f / c.f;
+          return v;
+        }
+        if (n.type == Type::Float) {
+          v.f = n.op == Op::Add ? a.f + c.f : n.op == Op::Sub ? a.f - c.f : a.f * c.f;
+        } else {
+          // Two's complement wrap-around (signed overflow is undefined in C++).
+          uint64_t x = static_cast<uint64_t>(a.i), y = static_cast<uint64_t>(c.i);
+          v.i = static_cast<int64_t>(n.op == Op::Add ? x + y : n.op == Op::Sub ? x - y : x * y);
+        }
+        return v;
+      }
+      case Op::Exists: return Bool(Eval(n.args[0]).present);
+      case Op::Lower:
+      case Op::Upper: {
+        Value a = Eval(n.args[0]);
+        if (!a.present) return Missing();
+        std::string out(a.s);
+        for (char& ch : out) {
+          if (n.op == Op::Lower && ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+          if (n.op == Op::Upper && ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
+        }
+        if (out == a.s) return a;  // unchanged: keep its dictionary code
+        return Text(std::move(out));
+      }
+      case Op::Trim: {
+        Value a = Eval(n.args[0]);
+        if (!a.present) return Missing();
+        std::string_view s = a.s;
+        auto space = [](char ch) {
+          return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\v' || ch == '\f' || ch == '\r';
+        };
+        while (!s.empty() && space(s.front())) s.remove_prefix(1);
+        while (!s.empty() && space(s.back())) s.remove_suffix(1);
+        if (s.size() == a.s.size()) return a;
+        Value v;
+        v.present = true;
+        v.s = s;  // a view into a's storage, which outlives this evaluation
+        return v;
+      }
+      case Op::Contains:
+      case Op::StartsWith:
+      case Op::EndsWith: {
+        Value a = Eval(n.args[0]);
+        Value c = Eval(n.args[1]);
+        if (!a.present || !c.present) return Bool(false);
+        if (n.op == Op::Contains) return Bool(a.s.find(c.s) != std::string_view::npos);
+        if (n.op == Op::StartsWith) return Bool(a.s.substr(0, c.s.size()) == c.s);
+        return Bool(a.s.size() >= c.s.size() && a.s.substr(a.s.size() - c.s.size()) == c.s);
+      }
+      case Op::DaysSince: {
+        Value a = Eval(n.args[0]);
+        if (!a.present) return Missing();
+        Value v;
+        v.present = true;
+        int64_t diff =
+            static_cast<int64_t>(static_cast<uint64_t>(as_of) - static_cast<uint64_t>(a.i));
+        v.f = static_cast<double>(diff) / 86400000.0;
+        return v;
+      }
+    }
+    return Missing();
+  }
+
+  // A `where` (kNone: none) on the current event.
+  bool Where(int32_t node) {
+    if (node == ir::kNone) return true;
+    bool r = Truth(Eval(static_cast<uint32_t>(node)));
+    scratch.clear();
+    return r;
+  }
+
+  bool IsType(uint32_t program_event, uint16_t type) const {
+    return b.event_type[program_event] == static_cast<int32_t>(type);
+  }
+
+  void Aggregate(const ir::Slot& slot, SlotState& st, int64_t ts) {
+    if (!InWindow(slot.window, ts, as_of) || !Where(slot.where)) return;
+    if (slot.agg == ir::Agg::Count) {
+      ++st.count;
+      return;
+    }
+    Value v = Eval(static_cast<uint32_t>(slot.value));
+    Type t = b.p.nodes[slot.value].type;
+    switch (slot.agg) {
+      case ir::Agg::Sum:
+        if (!v.present) break;
+        if (t == Type::Float)
+          st.fsum += v.f;
+        else
+          st.isum += static_cast<uint64_t>(v.i);
+        break;
+      case ir::Agg::Avg:
+        if (!v.present) break;
+        st.fsum += t == Type::Float ? v.f : static_cast<double>(v.i);
+        ++st.count;
+        break;
+      case ir::Agg::Min:
+      case ir::Agg::Max:
+        if (!v.present) break;
+        if (!st.seen ||
+            (slot.agg == ir::Agg::Min ? Order(v, st.best, t) < 0 : Order(v, st.best, t) > 0)) {
+          st.best = v;
+          st.seen = true;
+        }
+        break;
+      case ir::Agg::First:
+        if (!st.seen) {
+          st.best = v;
+          st.seen = true;
+        }
+        break;
+      case ir::Agg::Last:
+        st.best = v;
+        st.seen = true;
+        break;
+      default: break;
+    }
+  }
+
+  bool StepMatches(const ir::Step& step, uint16_t type) {
+    return IsType(step.event, type) && Where(step.where);
+  }
+
+  // One event of a sequence (language.md §6), in O(steps).
+  void Sequence(const ir::Slot& slot, const SequencePlan& plan, SlotState& st, uint16_t type,
+                int64_t ts) {
+    if (st.satisfied) return;  // the result cannot change
+    const size_t m = plan.positive.size();
+    if (plan.last_not != ir::kNone) {
+      const ir::Step& nt = slot.steps[static_cast<size_t>(plan.last_not)];
+      // An event after the open candidate's window closed it: nothing matched the
+      // `not` in time, and the window lies before as_of (ts <= as_of).
+      if (st.open != kNever && Wide(ts) > Wide(st.open) + Wide(nt.window.within)) {
+        st.satisfied = true;
+        return;
+      }
+      // A `not` match after the candidates kills them all: each one's window
+      // reaches at least as far as the earliest one's.
+      if (st.open != kNever && StepMatches(nt, type)) st.open = kNever;
+    }
+    bool completed_last = false;
+    // Backwards, so an event extends step k from step k-1's state before this event.
+    for (size_t k = m; k-- > 0;) {
+      if (plan.not_after[k] != ir::kNone &&
+          StepMatches(slot.steps[static_cast<size_t>(plan.not_after[k])], type))
+        st.done[k] = kNever;  // completions before this event may not reach step k+1
+      const ir::Step& step = slot.steps[plan.positive[k]];
+      if (!IsType(step.event, type)) continue;
+      bool ok;
+      if (k == 0) {
+        ok = InWindow(step.window, ts, as_of);
+      } else {
+        ok = st.done[k - 1] != kNever &&
+             (step.window.kind != ir::Window::Within ||
+              Wide(ts) - Wide(st.done[k - 1]) <= Wide(step.window.within));
+      }
+      if (ok && Where(step.where)) {
+        st.done[k] = ts;
+        if (k + 1 == m) completed_last = true;
+      }
+    }
+    if (!completed_last) return;
+    if (plan.last_not == ir::kNone) {
+      st.satisfied = true;
+    } else if (st.open == kNever) {
+      st.open = ts;
+    }
+  }
+
+  Value Finish(const ir::Slot& slot, const SlotState& st, const SequencePlan& plan) const {
+    Value v;
+    switch (slot.agg) {
+      case ir::Agg::Count:
+        v.present = true;
+        v.i = static_cast<int64_t>(st.count);
+        return v;
+      case ir::Agg::Sum:
+        v.present = true;
+        if (slot.type == Type::Float)
+          v.f = st.fsum;
+        else
+          v.i = static_cast<int64_t>(st.isum);
+        return v;
+      case ir::Agg::Avg:
+        if (st.count == 0) return Missing();
+        v.present = true;
+        v.f = st.fsum / static_cast<double>(st.count);
+        return v;
+      case ir::Agg::Min:
+      case ir::Agg::Max:
+      case ir::Agg::First:
+      case ir::Agg::Last: return st.seen ? st.best : Missing();
+      case ir::Agg::Sequence: {
+        bool holds = st.satisfied;
+        if (!holds && plan.last_not != ir::kNone && st.open != kNever) {
+          const ir::Step& nt = slot.steps[static_cast<size_t>(plan.last_not)];
+          holds = Wide(st.open) + Wide(nt.window.within) <= Wide(as_of);
+        }
+        return Bool(holds);
+      }
+    }
+    return Missing();
+  }
+
+  void Profile(uint32_t p, Result& out) {
+    ResolveTraits(b, ps, p, traits);
+    const ir::Program& prog = b.p;
+    for (size_t i = 0; i < prog.slots.size(); ++i) {
+      if (!uses.slots[i]) continue;
+      SlotState& st = states[i];
+      st.count = 0;
+      st.isum = 0;
+      st.fsum = 0;
+      st.seen = false;
+      st.best = Value{};
+      st.open = kNever;
+      st.satisfied = false;
+      if (prog.slots[i].agg == ir::Agg::Sequence)
+        st.done.assign(b.sequences[i].positive.size(), kNever);  // keeps its capacity
+    }
+    for (uint64_t k = ps.event_offsets[p]; k < ps.event_offsets[p + 1]; ++k) {
+      event = ps.events[k];
+      const uint16_t type = b.s.type[event];
+      const int64_t ts = b.s.ts[event];
+      if (type >= consumers.size()) continue;
+      for (uint32_t si : consumers[type]) {
+        const ir::Slot& slot = prog.slots[si];
+        if (slot.agg == ir::Agg::Sequence) {
+          Sequence(slot, b.sequences[si], states[si], type, ts);
+        } else {
+          Aggregate(slot, states[si], ts);
+        }
+      }
+    }
+    for (size_t i = 0; i < prog.slots.size(); ++i)
+      if (uses.slots[i]) slots[i] = Finish(prog.slots[i], states[i], b.sequences[i]);
+    for (size_t i = 0; i < prog.imports.size(); ++i) {
+      if (!uses.imports[i]) continue;
+      bool member = false;
+      for (const std::string& v : IdentityValues(b, ps, p, prog.imports[i].identity, traits)) {
+        auto it = b.imports[i].index.find(v);
+        if (it == b.imports[i].index.end()) continue;
+        member = true;
+        matched[i][it->second] = 1;
+      }
+      imports[i] = Bool(member);
+    }
+    for (size_t f = 0; f < prog.formulas.size(); ++f) {
+      if (!uses.formulas[f]) continue;
+      const ir::Formula& fm = prog.formulas[f];
+      Value v = Eval(fm.root);
+      if (fm.kind != ir::FormulaKind::Attribute) {
+        v = Bool(Truth(v));  // a condition: missing is false
+        formulas[f] = v;
+        if (v.i) out.members[f].Set(p);
+        continue;
+      }
+      Column& col = out.values[f];
+      if (v.present) {
+        col.valid.Set(p);
+        switch (fm.type) {
+          case Type::Float: col.floats[p] = v.f; break;
+          case Type::String: col.strings[p] = std::string(v.s); break;
+          default: col.ints[p] = v.i; break;
+        }
+        // A later formula may read this one's value.
+        if (fm.type == Type::String) v.s = col.strings[p];
+      }
+      formulas[f] = v;
+    }
+    scratch.clear();
+  }
+};
+
+}  // namespace
+
+uint64_t Bitset::Count() const {
+  uint64_t n = 0;
+  for (uint64_t w : words) n += static_cast<uint64_t>(__builtin_popcountll(w));
+  return n;
+}
+
+Interpreter::Interpreter(const ir::Program& program, const store::EventStore& store,
+                         const Options& options)
+    : b_(std::make_unique<Bound>(program, store)) {
+  b_->options = options;
+  Bind(*b_);
+}
+
+Interpreter::~Interpreter() = default;
+
+const std::string& Interpreter::error() const { return b_->error; }
+
+Result Interpreter::Run(const store::Profiles& ps) const {
+  const Bound& b = *b_;
+  const ir::Program& p = b.p;
+  Result r;
+  if (!b.error.empty()) {
+    r.error = b.error;
+    return r;
+  }
+  std::vector<uint32_t> roots;
+  if (b.options.only.empty()) {
+    for (size_t f = 0; f < p.formulas.size(); ++f) roots.push_back(static_cast<uint32_t>(f));
+  } else {
+    for (const std::string& n : b.options.only)
+      roots.push_back(static_cast<uint32_t>(p.FindFormula(n)));  // checked by Bind
+  }
+  ir::Uses uses = ir::UsesOfFormulas(p, roots);
+
+  // Which slots see events of each store type.
+  std::vector<std::vector<uint32_t>> consumers(b.s.types.size());
+  for (size_t i = 0; i < p.slots.size(); ++i) {
+    if (!uses.slots[i]) continue;
+    std::vector<bool> types(b.s.types.size(), false);
+    const ir::Slot& s = p.slots[i];
+    if (s.agg == ir::Agg::Sequence) {
+      for (const ir::Step& st : s.steps)
+        if (b.event_type[st.event] >= 0) types[static_cast<size_t>(b.event_type[st.event])] = true;
+    } else if (b.event_type[s.event] >= 0) {
+      types[static_cast<size_t>(b.event_type[s.event])] = true;
+    }
+    for (size_t t = 0; t < types.size(); ++t)
+      if (types[t]) consumers[t].push_back(static_cast<uint32_t>(i));
+  }
+
+  const uint32_t n = ps.count;
+  r.profiles = n;
+  r.evaluated = uses.formulas;
+  r.members.resize(p.formulas.size());
+  r.values.resize(p.formulas.size());
+  for (size_t f = 0; f < p.formulas.size(); ++f) {
+    if (!uses.formulas[f]) continue;
+    const ir::Formula& fm = p.formulas[f];
+    if (fm.kind != ir::FormulaKind::Attribute) {
+      r.members[f].Resize(n);
+      continue;
+    }
+    Column& c = r.values[f];
+    c.type = fm.type;
+    c.valid.Resize(n);
+    switch (fm.type) {
+      case Type::Float: c.floats.assign(n, 0); break;
+      case Type::String: c.strings.assign(n, std::string()); break;
+      default: c.ints.assign(n, 0); break;
+    }
+  }
+
+  // Contiguous chunks of 64 profiles (one bitset word each), so threads
+  // never write the same word; results do not depend on the thread count.
+  unsigned threads = std::max(1u, b.options.threads);
+  const uint32_t chunk = 64 * 16;
+  std::atomic<uint32_t> next{0};
+  std::vector<std::unique_ptr<Worker>> workers;
+  for (unsigned t = 0; t < threads; ++t)
+    workers.push_back(std::make_unique<Worker>(b, ps, uses, consumers));
+  auto work = [&](Worker& w) {
+    for (;;) {
+      uint32_t begin = next.fetch_add(chunk);
+      if (begin >= n) break;
+      uint32_t end = std::min(n, begin + chunk);
+      for (uint32_t q = begin; q < end; ++q) w.Profile(q, r);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work, std::ref(*workers[t]));
+  work(*workers[0]);
+  for (auto& th : pool) th.join();
+
+  r.imports.resize(p.imports.size());
+  for (size_t i = 0; i < p.imports.size(); ++i) {
+    if (!uses.imports[i]) continue;
+    ImportStats& st = r.imports[i];
+    st.entries = b.imports[i].entries.size();
+    for (size_t e = 0; e < st.entries; ++e) {
+      bool any = false;
+      for (const auto& w : workers) any = any || w->matched[i][e];
+      st.matched += any;
+    }
+    st.unmatched = st.entries - st.matched;
+  }
+  return r;
+}
+
+std::vector<std::vector<std::string>> Interpreter::Identities(const store::Profiles& ps,
+                                                              uint32_t profile) const {
+  std::vector<Value> traits;
+  ResolveTraits(*b_, ps, profile, traits);
+  std::vector<std::vector<std::string>> out;
+  for (size_t i = 0; i < b_->p.identities.size(); ++i)
+    out.push_back(IdentityValues(*b_, ps, profile, static_cast<uint32_t>(i), traits));
+  return out;
+}
+
+Result Evaluate(const ir::Program& program, const store::EventStore& store,
+                const store::Profiles& profiles, const Options& options) {
+  Interpreter in(program, store, options);
+  return in.Run(profiles);
+}
+
+}  // namespace aud::eval

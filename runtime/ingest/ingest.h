@@ -1,0 +1,95 @@
+#pragma once
+// Ingest (language.md §5): Segment-spec JSON lines -> EventStore, with bad
+// lines quarantined and counted. Parsed once; the store is then cached.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/store/store.h"
+
+namespace aud::ingest {
+
+// Why a line was quarantined (stable names, shown in statistics).
+enum class BadLine : uint8_t {
+  InvalidJson,        // "invalid-json"
+  InvalidUtf8,        // "invalid-utf8"
+  NotAnObject,        // "not-an-object"
+  UnknownType,        // "unknown-type": `type` absent or not one of the five
+  MissingTimestamp,   // "missing-timestamp"
+  InvalidTimestamp,   // "invalid-timestamp"
+  MissingId,          // "missing-id": neither userId nor anonymousId (alias: previousId+userId)
+  InvalidField,       // "invalid-field": e.g. `event` not a string, `properties` not an object
+  LineTooLong,        // "line-too-long": over Options::max_line_bytes
+  TooManyEventTypes,  // "too-many-event-types": a 65536th distinct event type
+};
+// The stable name of a reason ("invalid-json", ...).
+const char* BadLineName(BadLine b);
+
+// Ingest statistics, shown by `aud eval` and `aud plan`.
+struct Stats {
+  uint64_t lines = 0;
+  uint64_t events = 0;           // track/page/screen kept
+  uint64_t identifies = 0;
+  uint64_t aliases = 0;
+  uint64_t duplicates = 0;       // messageId seen before: dropped
+  uint64_t bytes = 0;
+  std::map<std::string, uint64_t> bad;          // BadLineName -> count
+  std::map<std::string, uint64_t> event_types;  // type key -> events
+  uint64_t Bad() const;
+  // Every non-blank line is accepted (events + identifies + aliases +
+  // duplicates) or bad: lines == those + Bad().
+  uint64_t blank_lines = 0;      // empty or whitespace-only: not lines
+  uint64_t nested_values = 0;    // array/object property or trait values: absent
+  uint64_t files = 0;
+  double parse_seconds = 0;      // reading + JSON parsing + columns
+  double build_seconds = 0;      // stitching + layout (StoreBuilder::Finish)
+};
+
+// What to ingest and how.
+struct Options {
+  std::string project_dir;     // globs are relative to it
+  std::vector<std::string> globs;  // `[sources.*].path`; `.gz` files are decompressed
+  std::string quarantine_dir;  // `.aud/quarantine/` (one .jsonl file per source file with bad lines)
+  size_t max_line_bytes = 1 << 20;
+  bool strict = false;         // any bad line is an error
+};
+
+// The outcome of ingesting the sources.
+struct Result {
+  store::EventStore store;
+  Stats stats;
+  std::vector<std::string> files;  // the files read, in order
+  std::string error;               // non-empty: failed (unreadable file, --strict with bad lines)
+};
+
+// Ingests every file matching the globs (sorted by path), in order.
+Result Ingest(const Options& options);
+
+// The files the globs match: each glob relative to project_dir (glob(3)),
+// the union sorted by path bytes, without duplicates.
+std::vector<std::string> ResolveSources(const Options& options);
+
+// Ingests the given files in order (Result::files = paths).
+Result IngestFiles(const std::vector<std::string>& paths, const Options& options);
+
+// How IngestCached got its store.
+struct CacheStatus {
+  bool hit = false;         // read from the cache file
+  std::string reason;       // why not (LoadStore's reason), empty on a hit
+  std::string save_error;   // non-empty: the new cache could not be written
+  double load_seconds = 0;  // reading the cache (also on a miss: the failed attempt)
+  double ingest_seconds = 0;
+  double save_seconds = 0;
+};
+
+// The store from `cache_path` when it is fresh for the sources (fingerprint of
+// the files and of the ingest options), else Ingest + SaveStore to that path.
+// Statistics and the file list are cached with the store; with `strict`, bad
+// lines recorded in a cache are an error as on a fresh ingest.
+Result IngestCached(const Options& options, const std::string& cache_path,
+                    CacheStatus* status = nullptr);
+
+}  // namespace aud::ingest

@@ -1,0 +1,536 @@
+// Segment JSON lines with simdjson On-Demand. On-Demand only validates what it
+// reads, so every value is read (unused ones by Walk): a line is accepted only
+// when it is valid JSON as a whole. Order of the checks, so that each bad line
+// has exactly one reason: JSON (invalid-utf8 / invalid-json), not-an-object,
+// unknown-type, missing/invalid-timestamp, invalid-field, missing-id.
+
+#include "runtime/ingest/line_parser.h"
+
+#include <simdjson.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "compiler/parse/parse.h"
+#include "runtime/store/hash.h"
+
+namespace aud::ingest {
+
+static_assert(simdjson::SIMDJSON_PADDING <= kParsePadding);
+
+namespace od = simdjson::ondemand;
+
+namespace {
+
+// Nesting deeper than this is rejected as invalid JSON (simdjson's own limit
+// is 1024; this bounds Walk's recursion).
+constexpr int kMaxDepth = 256;
+
+// How a value read for a known field turned out.
+enum class Got : uint8_t { Absent, Value, Nested, WrongType, Invalid };
+
+// True when `s` is a JSON number (RFC 8259 grammar).
+bool IsJsonNumber(std::string_view s) {
+  size_t i = 0, n = s.size();
+  if (i < n && s[i] == '-') ++i;
+  if (i >= n) return false;
+  if (s[i] == '0') {
+    ++i;
+  } else if (s[i] >= '1' && s[i] <= '9') {
+    while (i < n && s[i] >= '0' && s[i] <= '9') ++i;
+  } else {
+    return false;
+  }
+  if (i < n && s[i] == '.') {
+    ++i;
+    size_t d = i;
+    while (i < n && s[i] >= '0' && s[i] <= '9') ++i;
+    if (i == d) return false;
+  }
+  if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < n && (s[i] == '+' || s[i] == '-')) ++i;
+    size_t d = i;
+    while (i < n && s[i] >= '0' && s[i] <= '9') ++i;
+    if (i == d) return false;
+  }
+  return i == n;
+}
+
+std::string_view TrimToken(std::string_view t) {
+  while (!t.empty() && (t.back() == ' ' || t.back() == '\t' || t.back() == '\n' ||
+                        t.back() == '\r')) {
+    t.remove_suffix(1);
+  }
+  return t;
+}
+
+// Strings without a backslash need no unescaping: their bytes in the line
+// are their value (stage 1 already checked UTF-8, control characters and
+// that the string is closed). Only strings with escapes go through simdjson's
+// unescaping, which also validates the escapes.
+
+// The string value `v` (a JSON string): a view into the line, or unescaped.
+bool GetString(od::value& v, std::string_view* out) {
+  std::string_view tok = TrimToken(v.raw_json_token());
+  if (tok.size() >= 2 && tok.front() == '"' && tok.back() == '"' &&
+      std::memchr(tok.data(), '\\', tok.size()) == nullptr) {
+    *out = tok.substr(1, tok.size() - 2);
+    return true;  // not consumed: On-Demand skips it
+  }
+  return !v.get_string().get(*out);
+}
+
+// A field's key: a view into the line, or unescaped.
+bool GetKey(od::field& f, std::string_view* out) {
+  const char* p = f.key().raw();  // just after the opening quote
+  const char* q = p;
+  while (*q != '"' && *q != '\\') ++q;
+  if (*q == '"') {
+    *out = std::string_view(p, static_cast<size_t>(q - p));
+    return true;
+  }
+  return !f.unescaped_key().get(*out);
+}
+
+// Reads every part of `v` so that On-Demand validates it.
+bool Walk(od::value v, int depth);
+
+bool WalkNumber(od::value& v) {
+  std::string_view tok = TrimToken(v.raw_json_token());
+  od::number num;
+  if (!v.get_number().get(num)) return true;
+  // A valid number simdjson cannot represent (an integer beyond 64 bits).
+  return IsJsonNumber(tok);
+}
+
+bool Walk(od::value v, int depth) {
+  if (depth > kMaxDepth) return false;
+  od::json_type t;
+  if (v.type().get(t)) return false;
+  switch (t) {
+    case od::json_type::object: {
+      od::object o;
+      if (v.get_object().get(o)) return false;
+      for (auto fr : o) {
+        od::field f;
+        if (std::move(fr).get(f)) return false;
+        std::string_view k;
+        if (!GetKey(f, &k)) return false;
+        if (!Walk(f.value(), depth + 1)) return false;
+      }
+      return true;
+    }
+    case od::json_type::array: {
+      od::array a;
+      if (v.get_array().get(a)) return false;
+      for (auto er : a) {
+        od::value e;
+        if (std::move(er).get(e)) return false;
+        if (!Walk(e, depth + 1)) return false;
+      }
+      return true;
+    }
+    case od::json_type::number: return WalkNumber(v);
+    case od::json_type::string: {
+      std::string_view s;
+      return GetString(v, &s);
+    }
+    case od::json_type::boolean: {
+      bool b;
+      return !v.get_bool().get(b);
+    }
+    case od::json_type::null: {
+      bool n = false;
+      return !v.is_null().get(n) && n;
+    }
+  }
+  return false;
+}
+
+// Reads a string field (ids, event, type, timestamp, messageId): null is
+// absent; another JSON type is WrongType (still validated).
+Got ReadString(od::value v, std::string_view* out) {
+  od::json_type t;
+  if (v.type().get(t)) return Got::Invalid;
+  if (t == od::json_type::string) return GetString(v, out) ? Got::Value : Got::Invalid;
+  if (!Walk(v, 1)) return Got::Invalid;
+  return t == od::json_type::null ? Got::Absent : Got::WrongType;
+}
+
+// Reads a property or trait value by its JSON type (language.md §5).
+Got ReadValue(od::value v, store::InputValue* out) {
+  od::json_type t;
+  if (v.type().get(t)) return Got::Invalid;
+  switch (t) {
+    case od::json_type::string:
+      out->kind = store::ValueKind::String;
+      return GetString(v, &out->s) ? Got::Value : Got::Invalid;
+    case od::json_type::number: {
+      std::string_view tok = TrimToken(v.raw_json_token());
+      od::number num;
+      if (v.get_number().get(num)) {
+        // Valid JSON beyond what simdjson holds (integers over 64 bits): a float.
+        if (!IsJsonNumber(tok)) return Got::Invalid;
+        out->kind = store::ValueKind::Float;
+        out->f = std::strtod(std::string(tok).c_str(), nullptr);
+        return Got::Value;
+      }
+      switch (num.get_number_type()) {
+        case od::number_type::signed_integer:
+          out->kind = store::ValueKind::Int;
+          out->i = num.get_int64();
+          break;
+        case od::number_type::unsigned_integer:
+          // An integer that does not fit int64 is kept as a float.
+          out->kind = store::ValueKind::Float;
+          out->f = static_cast<double>(num.get_uint64());
+          break;
+        default:
+          out->kind = store::ValueKind::Float;
+          out->f = num.get_double();
+          break;
+      }
+      return Got::Value;
+    }
+    case od::json_type::boolean:
+      out->kind = store::ValueKind::Bool;
+      return v.get_bool().get(out->b) ? Got::Invalid : Got::Value;
+    case od::json_type::null: {
+      bool n = false;
+      if (v.is_null().get(n) || !n) return Got::Invalid;
+      out->is_null = true;
+      return Got::Absent;
+    }
+    case od::json_type::array:
+    case od::json_type::object:
+      return Walk(v, 1) ? Got::Nested : Got::Invalid;
+  }
+  return Got::Invalid;
+}
+
+// Keeps the last value of each name (JSON objects with repeated keys).
+void DropRepeatedNames(std::vector<store::InputValue>* values) {
+  auto& v = *values;
+  if (v.size() < 2) return;
+  size_t out = 0;
+  for (size_t i = 0; i < v.size(); ++i) {
+    bool later = false;
+    for (size_t j = i + 1; j < v.size() && !later; ++j) later = v[j].name == v[i].name;
+    if (!later) v[out++] = v[i];
+  }
+  v.resize(out);
+}
+
+}  // namespace
+
+struct LineParser::Impl {
+  od::parser parser;
+  void (*hook)(void*, uint64_t) = nullptr;
+  void* hook_ctx = nullptr;
+  std::vector<store::InputValue> props, traits;
+  uint32_t props_nested = 0, traits_nested = 0;
+
+  // Reads an object of values into `dst`; false on invalid JSON.
+  bool ReadObject(od::value v, std::vector<store::InputValue>* dst, uint32_t* nested) {
+    dst->clear();
+    *nested = 0;
+    od::object o;
+    if (v.get_object().get(o)) return false;
+    for (auto fr : o) {
+      od::field f;
+      if (std::move(fr).get(f)) return false;
+      store::InputValue iv;
+      if (!GetKey(f, &iv.name)) return false;
+      switch (ReadValue(f.value(), &iv)) {
+        case Got::Invalid: return false;
+        case Got::Nested: ++*nested; break;
+        case Got::Value:
+        case Got::Absent: dst->push_back(iv); break;
+        case Got::WrongType: break;
+      }
+    }
+    return true;
+  }
+
+  // A root that is not an object: valid JSON (not-an-object) or not.
+  bool ValidNonObjectRoot(od::document& doc, od::json_type t, const char* end) {
+    switch (t) {
+      case od::json_type::array: {
+        od::array a;
+        if (doc.get_array().get(a)) return false;
+        for (auto er : a) {
+          od::value e;
+          if (std::move(er).get(e)) return false;
+          if (!Walk(e, 1)) return false;
+        }
+        break;
+      }
+      case od::json_type::number: {
+        std::string_view tok;
+        if (doc.raw_json_token().get(tok)) return false;
+        od::number num;
+        if (doc.get_number().get(num)) {
+          // simdjson does not hold it (an integer over 64 bits) and does not
+          // advance: valid when it is a JSON number that ends the line.
+          return IsJsonNumber(TrimToken(tok)) && tok.data() + tok.size() == end;
+        }
+        break;
+      }
+      case od::json_type::string: {
+        std::string_view s;
+        if (doc.get_string().get(s)) return false;
+        break;
+      }
+      case od::json_type::boolean: {
+        bool b;
+        if (doc.get_bool().get(b)) return false;
+        break;
+      }
+      case od::json_type::null: {
+        bool n = false;
+        if (doc.is_null().get(n) || !n) return false;
+        break;
+      }
+      default: return false;
+    }
+    const char* loc;
+    return doc.current_location().get(loc) != simdjson::SUCCESS;  // nothing after it
+  }
+
+  bool Parse(const char* p, size_t n, size_t capacity, ParsedLine* out, BadLine* bad) {
+    od::document doc;
+    auto err = parser.iterate(p, n, capacity).get(doc);
+    if (err) {
+      *bad = err == simdjson::UTF8_ERROR ? BadLine::InvalidUtf8 : BadLine::InvalidJson;
+      return false;
+    }
+    od::json_type root;
+    if (doc.type().get(root)) {
+      *bad = BadLine::InvalidJson;
+      return false;
+    }
+    if (root != od::json_type::object) {
+      *bad = ValidNonObjectRoot(doc, root, p + n) ? BadLine::NotAnObject : BadLine::InvalidJson;
+      return false;
+    }
+    od::object obj;
+    if (doc.get_object().get(obj)) {
+      *bad = BadLine::InvalidJson;
+      return false;
+    }
+    std::string_view type, timestamp;
+    Got got_type = Got::Absent, got_ts = Got::Absent;
+    bool wrong_field = false;
+    Got got_event = Got::Absent;
+    bool props_wrong = false, traits_wrong = false;
+    bool has_name = false, name_present = false;
+    store::InputValue name;
+    uint32_t name_nested = 0;
+    props.clear();
+    traits.clear();
+    props_nested = traits_nested = 0;
+    out->event = out->user_id = out->anonymous_id = out->previous_id = out->message_id = {};
+
+    auto invalid = [&] {
+      *bad = BadLine::InvalidJson;
+      return false;
+    };
+    // An id-like string field: a wrong JSON type makes the line invalid-field.
+    auto id_field = [&](od::value v, std::string_view* dst) {
+      Got g = ReadString(v, dst);
+      if (g == Got::Invalid) return false;
+      if (g != Got::Value) *dst = {};
+      if (g == Got::WrongType) wrong_field = true;
+      return true;
+    };
+    for (auto fr : obj) {
+      od::field f;
+      if (std::move(fr).get(f)) return invalid();
+      std::string_view key;
+      if (!GetKey(f, &key)) return invalid();
+      od::value v = f.value();
+      bool ok = true;
+      switch (key.size()) {
+        case 4:
+          if (key == "type") {
+            got_type = ReadString(v, &type);
+            ok = got_type != Got::Invalid;
+          } else if (key == "name") {
+            name = store::InputValue{};
+            name.name = "name";
+            Got g = ReadValue(v, &name);
+            ok = g != Got::Invalid;
+            has_name = g == Got::Value;
+            name_present = true;
+            name_nested = g == Got::Nested ? 1 : 0;
+          } else {
+            ok = Walk(v, 1);
+          }
+          break;
+        case 5:
+          if (key == "event") {
+            got_event = ReadString(v, &out->event);
+            ok = got_event != Got::Invalid;
+          } else {
+            ok = Walk(v, 1);
+          }
+          break;
+        case 6:
+          if (key == "userId") {
+            ok = id_field(v, &out->user_id);
+          } else if (key == "traits") {
+            od::json_type t;
+            if (v.type().get(t)) return invalid();
+            if (t == od::json_type::object) {
+              ok = ReadObject(v, &traits, &traits_nested);
+              traits_wrong = false;
+            } else {
+              ok = Walk(v, 1);
+              traits.clear();
+              traits_wrong = t != od::json_type::null;
+            }
+          } else {
+            ok = Walk(v, 1);
+          }
+          break;
+        case 9:
+          if (key == "timestamp") {
+            got_ts = ReadString(v, &timestamp);
+            ok = got_ts != Got::Invalid;
+          } else if (key == "messageId") {
+            ok = id_field(v, &out->message_id);
+            out->message_id_hash = store::Hash64(out->message_id);
+            if (hook && !out->message_id.empty()) hook(hook_ctx, out->message_id_hash);
+          } else {
+            ok = Walk(v, 1);
+          }
+          break;
+        case 10:
+          if (key == "properties") {
+            od::json_type t;
+            if (v.type().get(t)) return invalid();
+            if (t == od::json_type::object) {
+              ok = ReadObject(v, &props, &props_nested);
+              props_wrong = false;
+            } else {
+              ok = Walk(v, 1);
+              props.clear();
+              props_wrong = t != od::json_type::null;
+            }
+          } else if (key == "previousId") {
+            ok = id_field(v, &out->previous_id);
+          } else {
+            ok = Walk(v, 1);
+          }
+          break;
+        case 11:
+          if (key == "anonymousId") {
+            ok = id_field(v, &out->anonymous_id);
+          } else {
+            ok = Walk(v, 1);
+          }
+          break;
+        default:
+          ok = Walk(v, 1);
+          break;
+      }
+      if (!ok) return invalid();
+    }
+    const char* loc;
+    if (doc.current_location().get(loc) == simdjson::SUCCESS) return invalid();  // trailing text
+
+    // The call.
+    if (got_type != Got::Value) {
+      *bad = BadLine::UnknownType;
+      return false;
+    }
+    if (type == "track") {
+      out->call = Call::Track;
+    } else if (type == "page") {
+      out->call = Call::Page;
+    } else if (type == "identify") {
+      out->call = Call::Identify;
+    } else if (type == "screen") {
+      out->call = Call::Screen;
+    } else if (type == "alias") {
+      out->call = Call::Alias;
+    } else {
+      *bad = BadLine::UnknownType;
+      return false;
+    }
+    // The timestamp.
+    if (got_ts == Got::Absent) {
+      *bad = BadLine::MissingTimestamp;
+      return false;
+    }
+    // (The common `...T...Z` form goes straight to ParseTime, sparing
+    // ParseEventTimestamp's copy for lower-case `t`/`z`; same result.)
+    const bool plain = timestamp.size() >= 11 && timestamp[10] == 'T' && timestamp.back() != 'z';
+    if (got_ts != Got::Value || !(plain ? parse::ParseTime(timestamp, &out->ts)
+                                        : parse::ParseEventTimestamp(timestamp, &out->ts))) {
+      *bad = BadLine::InvalidTimestamp;
+      return false;
+    }
+    // Fields of the wrong JSON type.
+    const Call c = out->call;
+    const bool is_event = c == Call::Track || c == Call::Page || c == Call::Screen;
+    if (wrong_field || (c == Call::Track && (got_event != Got::Value || out->event.empty())) ||
+        (is_event && props_wrong) || (c == Call::Identify && traits_wrong)) {
+      *bad = BadLine::InvalidField;
+      return false;
+    }
+    // Ids.
+    if (c == Call::Alias ? (out->previous_id.empty() || out->user_id.empty())
+                         : (out->user_id.empty() && out->anonymous_id.empty())) {
+      *bad = BadLine::MissingId;
+      return false;
+    }
+    out->values.clear();
+    out->nested = 0;
+    if (is_event) {
+      out->values.swap(props);
+      out->nested = props_nested;
+      if (c != Call::Track && name_present) {
+        // page/screen: the call's top-level `name`, when the line has one
+        // (even null), is the property `name`.
+        out->nested += name_nested;
+        for (auto& v : out->values) {
+          if (v.name == "name") v.is_null = true;  // dropped below
+        }
+        if (has_name) out->values.push_back(name);
+      }
+      DropRepeatedNames(&out->values);
+      // Nulls are absent properties.
+      size_t k = 0;
+      for (const auto& v : out->values) {
+        if (!v.is_null) out->values[k++] = v;
+      }
+      out->values.resize(k);
+    } else if (c == Call::Identify) {
+      out->values.swap(traits);
+      out->nested = traits_nested;
+      DropRepeatedNames(&out->values);
+    }
+    return true;
+  }
+};
+
+LineParser::LineParser() : impl_(std::make_unique<Impl>()) {}
+
+void LineParser::SetMessageIdHook(void (*hook)(void*, uint64_t), void* ctx) {
+  impl_->hook = hook;
+  impl_->hook_ctx = ctx;
+}
+LineParser::~LineParser() = default;
+
+bool LineParser::Parse(const char* p, size_t n, size_t capacity, ParsedLine* out, BadLine* bad) {
+  return impl_->Parse(p, n, capacity, out, bad);
+}
+
+bool ValidUtf8(const char* p, size_t n) {
+  return simdjson::validate_utf8(p, n);
+}
+
+}  // namespace aud::ingest
