@@ -85,5 +85,29 @@ mkdir -p "$TMP/empty"
 expect "no aud.toml" 1 "$AUD" -C "$TMP/empty" check
 contains "no aud.toml message" "[config-missing]"
 
+# Runtime commands on the quickstart with generated data.
+cp -r "$ROOT/examples/quickstart" "$TMP/qs"
+rm -rf "$TMP/qs/.aud"
+mkdir -p "$TMP/qs/data/events"
+expect "gen-events" 0 "$AUD" gen-events --profiles 500 --events 8000 --seed 7 --bad-fraction 0.05 \
+  --out "$TMP/qs/data/events/gen.jsonl"
+"$AUD" gen-events --profiles 500 --events 8000 --seed 7 --bad-fraction 0.05 > "$TMP/gen2.jsonl" 2>/dev/null
+cmp -s "$TMP/qs/data/events/gen.jsonl" "$TMP/gen2.jsonl" && ok "gen-events is deterministic" || fail "gen-events is deterministic"
+expect "eval table" 0 "$AUD" -C "$TMP/qs" eval vip --as-of 2026-11-01 --format table
+contains "eval table header" "audience vip:"
+contains "eval table ingest statistics" "bad lines:"
+contains "eval table quarantine" "quarantined in .aud/quarantine/"
+test -n "$(ls "$TMP/qs/.aud/quarantine/" 2>/dev/null)" && ok "quarantine written" || fail "quarantine written"
+expect "eval jsonl" 0 "$AUD" -C "$TMP/qs" eval nordic --as-of 2026-11-01 --format jsonl
+OUT=$("$AUD" -C "$TMP/qs" eval nordic --as-of 2026-11-01 --format jsonl 2>/dev/null)
+first=$(head -1 <<<"$OUT")
+case "$first" in '{"profile":'*'"identities":{'*'"attributes":{}}') ok "eval jsonl shape";; *) fail "eval jsonl shape: $first";; esac
+# A second run reads the cache and gives the same members.
+second=$("$AUD" -C "$TMP/qs" eval nordic --as-of 2026-11-01 --format jsonl 2>/dev/null)
+[ -n "$OUT" ] && [ "$second" = "$OUT" ] && ok "eval from the cache is identical" || fail "eval from the cache is identical"
+expect "eval unknown name" 1 "$AUD" -C "$TMP/qs" eval no_such_segment --as-of 2026-11-01
+expect "explain --ir" 0 "$AUD" -C "$TMP/qs" explain big_spenders --ir
+contains "explain shows a slot" "slot s1: int = count(order_completed where"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
