@@ -23,7 +23,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -117,8 +116,9 @@ void ParseOnly(const std::string& path, int runs, uint64_t* lines_out, double* b
     *best = std::min(*best, cpu);
     if (std::getenv("BENCH_VERBOSE")) std::fprintf(stderr, "  parse run %d: %.3f s cpu\n", r, cpu);
     *lines_out = lines;
-    if (accepted != lines) std::fprintf(stderr, "note: %llu bad lines\n",
-                                        static_cast<unsigned long long>(lines - accepted));
+    if (accepted != lines)
+      std::fprintf(stderr, "note: %llu bad lines\n",
+                   static_cast<unsigned long long>(lines - accepted));
   }
 }
 
@@ -222,21 +222,20 @@ int main(int argc, char** argv) {
       "%.3f s + cache write %.3f s (miss: %s)\n",
       cold_total, cold_cpu, st.parse_seconds, bytes / 1e6 / st.parse_seconds, st.build_seconds,
       cold.save_seconds, cold.reason.c_str());
-  std::printf("  %llu events, %llu identifies, %llu aliases, %llu duplicates, %llu bad, "
-              "%u components, %zu nodes, %zu links, %zu trait records, %zu types\n",
-              static_cast<unsigned long long>(st.events),
-              static_cast<unsigned long long>(st.identifies),
-              static_cast<unsigned long long>(st.aliases),
-              static_cast<unsigned long long>(st.duplicates),
-              static_cast<unsigned long long>(st.Bad()), r.store.num_components,
-              r.store.nodes.size(), r.store.links.size(), r.store.traits.size(),
-              r.store.types.size());
+  std::printf(
+      "  %llu events, %llu identifies, %llu aliases, %llu duplicates, %llu bad, "
+      "%u components, %zu nodes, %zu links, %zu trait records, %zu types\n",
+      static_cast<unsigned long long>(st.events), static_cast<unsigned long long>(st.identifies),
+      static_cast<unsigned long long>(st.aliases), static_cast<unsigned long long>(st.duplicates),
+      static_cast<unsigned long long>(st.Bad()), r.store.num_components, r.store.nodes.size(),
+      r.store.links.size(), r.store.traits.size(), r.store.types.size());
   double bpe_all = static_cast<double>(r.store.MemoryBytes()) / static_cast<double>(events);
   double bpe_events = static_cast<double>(r.store.EventBytes()) / static_cast<double>(events);
-  std::printf("store: %.1f MB, %.1f bytes/event (events+columns %.1f, dictionary %zu strings "
-              "%.1f MB)\n",
-              r.store.MemoryBytes() / 1e6, bpe_all, bpe_events, r.store.dict.size(),
-              r.store.dict.MemoryBytes() / 1e6);
+  std::printf(
+      "store: %.1f MB, %.1f bytes/event (events+columns %.1f, dictionary %zu strings "
+      "%.1f MB)\n",
+      r.store.MemoryBytes() / 1e6, bpe_all, bpe_events, r.store.dict.size(),
+      r.store.dict.MemoryBytes() / 1e6);
 
   double best_load = 1e300;
   for (int k = 0; k < o.runs; ++k) {
@@ -282,9 +281,10 @@ int main(int argc, char** argv) {
   // The speed-up of a second run: a run without cache (the cold run minus
   // its cache write, which only the first run pays) over a run from it.
   double speedup = (child_cold - child_cold_save) / child_warm;
-  std::printf("fresh processes (best of %d): cold %.3f s (cache write %.3f s), warm %.3f s, "
-              "speed-up %.1fx\n",
-              o.runs, child_cold, child_cold_save, child_warm, speedup);
+  std::printf(
+      "fresh processes (best of %d): cold %.3f s (cache write %.3f s), warm %.3f s, "
+      "speed-up %.1fx\n",
+      o.runs, child_cold, child_cold_save, child_warm, speedup);
 
   // 4. Profiles at the end of the data and 60 days earlier.
   int64_t end_ms = 1793491200000LL;  // 2026-11-01T00:00:00Z
@@ -303,17 +303,20 @@ int main(int argc, char** argv) {
   std::printf("profiles: %u at 2026-11-01 in %.3f s; %u at 60 days earlier in %.3f s\n", nprof,
               prof_s, nprof_early, prof_early_s);
 
-  std::printf("RESULT bench=ingest events=%zu bytes=%llu parse_mb_s=%.0f parse_lines_s=%.0f "
-              "goal_mb_s=1000\n",
-              events, static_cast<unsigned long long>(bytes), parse_mbs, lines / parse_s);
-  std::printf("RESULT bench=ingest cold_s=%.3f cold_cpu_s=%.3f ingest_mb_s=%.0f "
-              "ingest_events_s=%.0f\n",
-              cold_total, cold_cpu, bytes / 1e6 / st.parse_seconds, events / st.parse_seconds);
+  std::printf(
+      "RESULT bench=ingest events=%zu bytes=%llu parse_mb_s=%.0f parse_lines_s=%.0f "
+      "goal_mb_s=1000\n",
+      events, static_cast<unsigned long long>(bytes), parse_mbs, lines / parse_s);
+  std::printf(
+      "RESULT bench=ingest cold_s=%.3f cold_cpu_s=%.3f ingest_mb_s=%.0f "
+      "ingest_events_s=%.0f\n",
+      cold_total, cold_cpu, bytes / 1e6 / st.parse_seconds, events / st.parse_seconds);
   std::printf("RESULT bench=ingest bytes_per_event=%.1f event_bytes_per_event=%.1f goal=32\n",
               bpe_all, bpe_events);
-  std::printf("RESULT bench=ingest cold_process_s=%.3f warm_process_s=%.3f warm_inproc_s=%.3f "
-              "cache_mb=%.1f speedup=%.1f\n",
-              child_cold, child_warm, best_load, cache_bytes / 1e6, speedup);
+  std::printf(
+      "RESULT bench=ingest cold_process_s=%.3f warm_process_s=%.3f warm_inproc_s=%.3f "
+      "cache_mb=%.1f speedup=%.1f\n",
+      child_cold, child_warm, best_load, cache_bytes / 1e6, speedup);
   std::printf("RESULT bench=ingest profiles=%u build_profiles_s=%.3f\n", nprof, prof_s);
 
   std::error_code ec;

@@ -54,7 +54,8 @@ int main(int argc, char** argv) {
 
   aud::cli::GenEventsOptions gen_opts;
   auto* gen = app.add_subcommand("gen-events", "write deterministic synthetic Segment-spec events");
-  gen->add_option("--profiles", gen_opts.profiles, "number of people (default 1000)")->type_name("N");
+  gen->add_option("--profiles", gen_opts.profiles, "number of people (default 1000)")
+      ->type_name("N");
   gen->add_option("--events", gen_opts.events, "lines to write in total (default 10000)")
       ->type_name("M");
   gen->add_option("--seed", gen_opts.seed, "random seed (default 1)")->type_name("S");

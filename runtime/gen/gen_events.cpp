@@ -159,8 +159,8 @@ uint64_t Mix(uint64_t a, uint64_t b) {
 // ------------------------------------------------------------------ vocabulary
 
 constexpr std::array<std::string_view, 10> kCategories = {
-    "Shoes", "Jackets", "T-Shirts", "Jeans", "Accessories",
-    "Bags",  "Outdoor", "Electronics", "Home", "Beauty"};
+    "Shoes", "Jackets", "T-Shirts",    "Jeans", "Accessories",
+    "Bags",  "Outdoor", "Electronics", "Home",  "Beauty"};
 constexpr std::array<std::array<std::string_view, 3>, 10> kNouns = {{
     {"Runner", "Trail Shoe", "Sneaker"},
     {"Parka", "Rain Jacket", "Down Vest"},
@@ -174,20 +174,20 @@ constexpr std::array<std::array<std::string_view, 3>, 10> kNouns = {{
     {"Serum", "Lip Balm", "Face Cream"},
 }};
 constexpr std::array<uint32_t, 10> kCategoryBaseCents = {7900, 14900, 1900, 6900, 1500,
-                                                         4900, 9900, 8900, 2900, 2400};
+                                                         4900, 9900,  8900, 2900, 2400};
 constexpr std::array<std::string_view, 12> kAdjectives = {
-    "Classic", "Urban",  "Trail",    "Cozy",    "Sleek",   "Vintage",
-    "Sport",   "Eco",    "Travel",   "Everyday", "Premium", "Lightweight"};
+    "Classic", "Urban", "Trail",  "Cozy",     "Sleek",   "Vintage",
+    "Sport",   "Eco",   "Travel", "Everyday", "Premium", "Lightweight"};
 constexpr std::array<std::string_view, 8> kBrands = {"Acme",    "Nordkap", "Borealis", "Tundra",
                                                      "Contoso", "Globex",  "Initech",  "Vinter"};
 constexpr std::array<std::string_view, 24> kFirstNames = {
-    "Anna", "Erik",  "Lars",   "Sofia", "Johan", "Emma",  "Oskar", "Maja",
-    "Liam", "Olivia", "Noah",  "Ava",   "Mia",   "Lucas", "Ella",  "Hugo",
-    "Freja", "Mikkel", "Aino", "Juha",  "Ingrid", "Sven", "\u00c5sa", "Bj\u00f6rn"};
+    "Anna",  "Erik",   "Lars", "Sofia", "Johan",  "Emma",  "Oskar",    "Maja",
+    "Liam",  "Olivia", "Noah", "Ava",   "Mia",    "Lucas", "Ella",     "Hugo",
+    "Freja", "Mikkel", "Aino", "Juha",  "Ingrid", "Sven",  "\u00c5sa", "Bj\u00f6rn"};
 constexpr std::array<std::string_view, 20> kLastNames = {
-    "Svensson", "Johansson", "Nilsson", "Larsen",  "Hansen", "Virtanen", "Korhonen",
-    "Smith",    "Johnson",   "Brown",   "Miller",  "Garcia", "Martin",   "Bernard",
-    "M\u00fcller", "Schmidt", "Rossi",  "Dubois",  "J\u00f6nsson", "Berg"};
+    "Svensson",    "Johansson", "Nilsson", "Larsen", "Hansen",       "Virtanen", "Korhonen",
+    "Smith",       "Johnson",   "Brown",   "Miller", "Garcia",       "Martin",   "Bernard",
+    "M\u00fcller", "Schmidt",   "Rossi",   "Dubois", "J\u00f6nsson", "Berg"};
 constexpr std::array<std::string_view, 7> kDomains = {"gmail.com",  "outlook.com", "yahoo.com",
                                                       "icloud.com", "proton.me",   "example.se",
                                                       "hotmail.com"};
@@ -200,13 +200,13 @@ constexpr std::array<std::string_view, 12> kLocales = {"en-US", "sv-SE", "en-GB"
 constexpr std::array<std::string_view, 4> kTiers = {"bronze", "silver", "gold", "platinum"};
 constexpr std::array<uint32_t, 4> kTierWeights = {50, 30, 15, 5};
 constexpr std::array<std::string_view, 10> kQueries = {
-    "running shoes", "rain jacket", "wool socks",    "backpack", "headphones",
-    "gift ideas",    "sale",        "black jeans",   "tent 2 person", "face serum"};
+    "running shoes", "rain jacket", "wool socks",  "backpack",      "headphones",
+    "gift ideas",    "sale",        "black jeans", "tent 2 person", "face serum"};
 constexpr std::array<std::string_view, 6> kBlogSlugs = {
     "how-to-layer-for-winter", "trail-running-basics", "packing-list-weekend",
     "caring-for-wool",         "top-10-gifts",         "what-to-bring-camping"};
-constexpr std::array<std::string_view, 5> kCoupons = {"WELCOME10", "SUMMER20", "FREESHIP",
-                                                      "VIP15", "BLACKFRIDAY"};
+constexpr std::array<std::string_view, 5> kCoupons = {"WELCOME10", "SUMMER20", "FREESHIP", "VIP15",
+                                                      "BLACKFRIDAY"};
 constexpr std::array<uint32_t, 5> kCouponPercent = {10, 20, 0, 15, 30};
 constexpr std::array<std::string_view, 4> kDenyReasons = {"expired", "minimum not met",
                                                           "not applicable", "already used"};
@@ -219,8 +219,8 @@ constexpr std::array<std::string_view, 3> kUserAgents = {
     "Chrome/126.0.0.0 Safari/537.36",
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like "
     "Gecko) Mobile/15E148"};
-constexpr std::array<std::string_view, 5> kScreens = {"Home", "Product Detail", "Search",
-                                                      "Cart", "Account"};
+constexpr std::array<std::string_view, 5> kScreens = {"Home", "Product Detail", "Search", "Cart",
+                                                      "Account"};
 
 struct Product {
   uint16_t category, noun, adjective, brand;
@@ -230,10 +230,28 @@ struct Product {
 // ------------------------------------------------------------------ records
 
 enum Kind : uint16_t {
-  kPage, kScreen, kSearched, kListViewed, kProductViewed, kProductAdded, kProductRemoved,
-  kCartViewed, kCheckoutStarted, kCouponApplied, kCouponDenied, kOrderCompleted,
-  kOrderRefunded, kOrderCancelled, kPromotionViewed, kPromotionClicked, kWishlist,
-  kIdentifyFull, kIdentifyEmail, kIdentifyUpdate, kAlias, kAliasAnon,
+  kPage,
+  kScreen,
+  kSearched,
+  kListViewed,
+  kProductViewed,
+  kProductAdded,
+  kProductRemoved,
+  kCartViewed,
+  kCheckoutStarted,
+  kCouponApplied,
+  kCouponDenied,
+  kOrderCompleted,
+  kOrderRefunded,
+  kOrderCancelled,
+  kPromotionViewed,
+  kPromotionClicked,
+  kWishlist,
+  kIdentifyFull,
+  kIdentifyEmail,
+  kIdentifyUpdate,
+  kAlias,
+  kAliasAnon,
 };
 
 // Which ids a record carries.
@@ -415,7 +433,8 @@ class Planner {
       // Landing and browsing.
       uint32_t pages = 1 + static_cast<uint32_t>(rng_.Below(3));
       for (uint32_t k = 0; k < pages; ++k) {
-        if (!ev(view, k == 0 ? kHome : kCategoryPage, static_cast<uint32_t>(rng_.Below(10)))) return;
+        if (!ev(view, k == 0 ? kHome : kCategoryPage, static_cast<uint32_t>(rng_.Below(10))))
+          return;
         later(5 * kSecond, 90 * kSecond);
       }
       if (p.blog_reader && rng_.Chance(0.6)) {
@@ -513,20 +532,28 @@ class Planner {
 
 // The bad-line kinds, named as ingest reports them.
 enum BadKind : int {
-  kInvalidJson, kInvalidUtf8, kNotAnObject, kUnknownType, kMissingTimestamp,
-  kInvalidTimestamp, kMissingId, kInvalidField, kLineTooLong, kNumBadKinds
+  kInvalidJson,
+  kInvalidUtf8,
+  kNotAnObject,
+  kUnknownType,
+  kMissingTimestamp,
+  kInvalidTimestamp,
+  kMissingId,
+  kInvalidField,
+  kLineTooLong,
+  kNumBadKinds
 };
 constexpr std::array<std::string_view, kNumBadKinds> kBadNames = {
-    "invalid-json",      "invalid-utf8",      "not-an-object", "unknown-type", "missing-timestamp",
-    "invalid-timestamp", "missing-id",        "invalid-field", "line-too-long"};
+    "invalid-json",      "invalid-utf8", "not-an-object", "unknown-type", "missing-timestamp",
+    "invalid-timestamp", "missing-id",   "invalid-field", "line-too-long"};
 
 // How a rendered line is broken (bad lines only).
 struct Breakage {
   bool omit_timestamp = false;
-  std::string_view timestamp;   // raw JSON replacing the timestamp value
+  std::string_view timestamp;  // raw JSON replacing the timestamp value
   bool omit_ids = false;
-  std::string_view user_id;     // raw JSON replacing userId's value
-  std::string_view type;        // raw JSON replacing type's value
+  std::string_view user_id;  // raw JSON replacing userId's value
+  std::string_view type;     // raw JSON replacing type's value
   bool omit_type = false;
   std::string_view event;       // raw JSON replacing event's value
   std::string_view properties;  // raw JSON replacing the properties object
@@ -544,11 +571,11 @@ class Renderer {
     Rng rng(Mix(o_.seed, r.serial));
     const Profile& p = plan_.profiles_[r.profile];
     out->push_back('{');
-    const bool identify = r.kind == kIdentifyFull || r.kind == kIdentifyEmail ||
-                          r.kind == kIdentifyUpdate;
+    const bool identify =
+        r.kind == kIdentifyFull || r.kind == kIdentifyEmail || r.kind == kIdentifyUpdate;
     const bool alias = r.kind == kAlias || r.kind == kAliasAnon;
-    std::string_view type = identify ? "identify"
-                            : alias  ? "alias"
+    std::string_view type = identify            ? "identify"
+                            : alias             ? "alias"
                             : r.kind == kPage   ? "page"
                             : r.kind == kScreen ? "screen"
                                                 : "track";
@@ -754,7 +781,8 @@ class Renderer {
 
   static std::string Slug(std::string_view s) {
     std::string out;
-    for (char c : s) out.push_back(c == ' ' ? '-' : static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c));
+    for (char c : s)
+      out.push_back(c == ' ' ? '-' : static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c));
     return out;
   }
 
@@ -990,8 +1018,8 @@ class Renderer {
 
   void Context(const Profile& p, const Record& r, Rng* rng, std::string* out) const {
     out->append(",\"context\":{\"library\":{\"name\":");
-    out->append(p.mobile ? "\"analytics-ios\",\"version\":\"4.1.5\"}" :
-                           "\"analytics.js\",\"version\":\"5.2.0\"}");
+    out->append(p.mobile ? "\"analytics-ios\",\"version\":\"4.1.5\"}"
+                         : "\"analytics.js\",\"version\":\"5.2.0\"}");
     out->append(",\"ip\":\"");
     uint64_t ip = Mix(o_.seed ^ 0x6970ULL, r.profile * 2 + r.device);
     out->append(std::to_string(20 + ip % 200) + "." + std::to_string((ip >> 8) & 255) + "." +
@@ -1045,7 +1073,8 @@ class Writer {
       uint64_t good_left = recs.size() - next;
       uint64_t total = good_left + bad_left + dup_left;
       uint64_t pick = rng_.Below(total);
-      if (pick < good_left || (pick >= good_left + bad_left && last_good_.empty() && good_left > 0)) {
+      if (pick < good_left ||
+          (pick >= good_left + bad_left && last_good_.empty() && good_left > 0)) {
         line_.clear();
         const Record& r = recs[next++];
         render_.Render(r, &line_);
@@ -1131,8 +1160,8 @@ class Writer {
         b.extra_property = v < 3 ? "\"note\":\"caf\xC3\x28 au lait\"" : "\"note\":\"\xFF\xFE\"";
         break;
       case kNotAnObject: {
-        static constexpr std::string_view kTexts[] = {
-            "[1,2,3]", "\"just a string\"", "42", "null", "[{\"type\":\"track\"}]"};
+        static constexpr std::string_view kTexts[] = {"[1,2,3]", "\"just a string\"", "42", "null",
+                                                      "[{\"type\":\"track\"}]"};
         line_ = kTexts[v];
         return;
       }
@@ -1154,15 +1183,13 @@ class Writer {
         }
         break;
       case kInvalidTimestamp: {
-        static constexpr std::string_view kTimes[] = {
-            "\"2026-02-30T10:00:00Z\"", "\"yesterday\"", "1767225600",
-            "\"2026-13-01T00:00:00Z\"", "\"2026-10-01 12:00:00\""};
+        static constexpr std::string_view kTimes[] = {"\"2026-02-30T10:00:00Z\"", "\"yesterday\"",
+                                                      "1767225600", "\"2026-13-01T00:00:00Z\"",
+                                                      "\"2026-10-01 12:00:00\""};
         b.timestamp = kTimes[v];
         break;
       }
-      case kMissingId:
-        b.omit_ids = true;
-        break;
+      case kMissingId: b.omit_ids = true; break;
       case kInvalidField:
         if (v < 2) {
           b.properties = "\"oops\"";
@@ -1176,7 +1203,8 @@ class Writer {
         break;
       case kLineTooLong: {
         render_.Render(r, &line_);
-        size_t pad = o_.long_line_bytes > line_.size() + 16 ? o_.long_line_bytes - line_.size() - 16 : 1;
+        size_t pad =
+            o_.long_line_bytes > line_.size() + 16 ? o_.long_line_bytes - line_.size() - 16 : 1;
         line_.clear();
         b.extra_property = "\"padding\":\"" + std::string(pad, 'x') + "\"";
         break;

@@ -15,7 +15,7 @@ namespace aud::gen {
 // What to generate.
 struct GenOptions {
   uint64_t profiles = 1000;
-  uint64_t events = 10000;   // lines written in total (bad lines and duplicates included)
+  uint64_t events = 10000;  // lines written in total (bad lines and duplicates included)
   uint64_t seed = 1;
   double bad_fraction = 0.0;  // share of bad lines, 0..1
   // Length of the over-long bad lines: must exceed the ingest limit
@@ -26,10 +26,10 @@ struct GenOptions {
 // What was written, in the categories ingest reports (ingest::Stats).
 struct GenStats {
   uint64_t lines = 0;
-  uint64_t events = 0;      // track/page/screen
+  uint64_t events = 0;  // track/page/screen
   uint64_t identifies = 0;
   uint64_t aliases = 0;
-  uint64_t duplicates = 0;  // exact repeats of an earlier line (same messageId)
+  uint64_t duplicates = 0;              // exact repeats of an earlier line (same messageId)
   std::map<std::string, uint64_t> bad;  // ingest's reason name -> lines
   uint64_t Bad() const;
 };

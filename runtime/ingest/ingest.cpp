@@ -30,9 +30,9 @@ namespace aud::ingest {
 
 namespace {
 
-constexpr size_t kChunk = size_t{4} << 20;     // bytes read at a time
-constexpr size_t kQuarantineText = 16 << 10;   // longest "text" kept in quarantine
-constexpr uint64_t kIngestVersion = 1;         // bump when ingest rules change
+constexpr size_t kChunk = size_t{4} << 20;    // bytes read at a time
+constexpr size_t kQuarantineText = 16 << 10;  // longest "text" kept in quarantine
+constexpr uint64_t kIngestVersion = 1;        // bump when ingest rules change
 
 double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
@@ -399,7 +399,8 @@ class Run {
       }
       default: break;
     }
-    if (!line_.message_id.empty() && !message_ids_.Insert(line_.message_id, line_.message_id_hash)) {
+    if (!line_.message_id.empty() &&
+        !message_ids_.Insert(line_.message_id, line_.message_id_hash)) {
       ++stats_->duplicates;
       return;
     }
@@ -419,8 +420,7 @@ class Run {
         break;
       case Call::Alias:
         ++stats_->aliases;
-        builder_.AddAlias(line_.ts, order_, line_.previous_id, line_.user_id,
-                          line_.anonymous_id);
+        builder_.AddAlias(line_.ts, order_, line_.previous_id, line_.user_id, line_.anonymous_id);
         break;
     }
   }
@@ -441,8 +441,8 @@ class Run {
 };
 
 std::string StrictError(const Stats& s) {
-  std::string e = std::to_string(s.Bad()) + " bad input line" + (s.Bad() == 1 ? "" : "s") +
-                  " (strict):";
+  std::string e =
+      std::to_string(s.Bad()) + " bad input line" + (s.Bad() == 1 ? "" : "s") + " (strict):";
   for (const auto& [reason, n] : s.bad) e += " " + reason + " " + std::to_string(n);
   return e;
 }
@@ -494,8 +494,8 @@ bool DecodeMeta(std::string_view in, Stats* s, std::vector<std::string>* files) 
     pos += n;
     return v;
   };
-  for (uint64_t* v : {&s->lines, &s->events, &s->identifies, &s->aliases, &s->duplicates,
-                      &s->bytes, &s->blank_lines, &s->nested_values, &s->files}) {
+  for (uint64_t* v : {&s->lines, &s->events, &s->identifies, &s->aliases, &s->duplicates, &s->bytes,
+                      &s->blank_lines, &s->nested_values, &s->files}) {
     *v = u64();
   }
   for (auto* m : {&s->bad, &s->event_types}) {
@@ -523,7 +523,9 @@ Result IngestImpl(const std::vector<std::string>& paths, const Options& options,
     for (const std::string& p : paths) {
       struct stat st;
       // Compressed JSON lines shrink about 8x.
-      if (::stat(p.c_str(), &st) == 0) bytes += static_cast<uint64_t>(st.st_size) * (p.size() > 3 && p.compare(p.size() - 3, 3, ".gz") == 0 ? 8 : 1);
+      if (::stat(p.c_str(), &st) == 0)
+        bytes += static_cast<uint64_t>(st.st_size) *
+                 (p.size() > 3 && p.compare(p.size() - 3, 3, ".gz") == 0 ? 8 : 1);
     }
     run.Reserve(bytes);
     for (const std::string& p : paths) {

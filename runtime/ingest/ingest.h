@@ -31,30 +31,31 @@ const char* BadLineName(BadLine b);
 // Ingest statistics, shown by `aud eval` and `aud plan`.
 struct Stats {
   uint64_t lines = 0;
-  uint64_t events = 0;           // track/page/screen kept
+  uint64_t events = 0;  // track/page/screen kept
   uint64_t identifies = 0;
   uint64_t aliases = 0;
-  uint64_t duplicates = 0;       // messageId seen before: dropped
-  uint64_t bytes = 0;
+  uint64_t duplicates = 0;  // messageId seen before: dropped
+  uint64_t bytes = 0;            // JSON bytes read (after decompression)
   std::map<std::string, uint64_t> bad;          // BadLineName -> count
   std::map<std::string, uint64_t> event_types;  // type key -> events
   uint64_t Bad() const;
   // Every non-blank line is accepted (events + identifies + aliases +
   // duplicates) or bad: lines == those + Bad().
-  uint64_t blank_lines = 0;      // empty or whitespace-only: not lines
-  uint64_t nested_values = 0;    // array/object property or trait values: absent
+  uint64_t blank_lines = 0;    // empty or whitespace-only: not lines
+  uint64_t nested_values = 0;  // array/object property or trait values: absent
   uint64_t files = 0;
-  double parse_seconds = 0;      // reading + JSON parsing + columns
-  double build_seconds = 0;      // stitching + layout (StoreBuilder::Finish)
+  double parse_seconds = 0;  // reading + JSON parsing + columns
+  double build_seconds = 0;  // stitching + layout (StoreBuilder::Finish)
 };
 
 // What to ingest and how.
 struct Options {
-  std::string project_dir;     // globs are relative to it
+  std::string project_dir;         // globs are relative to it
   std::vector<std::string> globs;  // `[sources.*].path`; `.gz` files are decompressed
-  std::string quarantine_dir;  // `.aud/quarantine/` (one .jsonl file per source file with bad lines)
+  std::string
+      quarantine_dir;  // `.aud/quarantine/` (one .jsonl file per source file with bad lines)
   size_t max_line_bytes = 1 << 20;
-  bool strict = false;         // any bad line is an error
+  bool strict = false;  // any bad line is an error
 };
 
 // The outcome of ingesting the sources.

@@ -59,8 +59,8 @@ bool IsJsonNumber(std::string_view s) {
 }
 
 std::string_view TrimToken(std::string_view t) {
-  while (!t.empty() && (t.back() == ' ' || t.back() == '\t' || t.back() == '\n' ||
-                        t.back() == '\r')) {
+  while (!t.empty() &&
+         (t.back() == ' ' || t.back() == '\t' || t.back() == '\n' || t.back() == '\r')) {
     t.remove_suffix(1);
   }
   return t;
@@ -204,8 +204,7 @@ Got ReadValue(od::value v, store::InputValue* out) {
       return Got::Absent;
     }
     case od::json_type::array:
-    case od::json_type::object:
-      return Walk(v, 1) ? Got::Nested : Got::Invalid;
+    case od::json_type::object: return Walk(v, 1) ? Got::Nested : Got::Invalid;
   }
   return Got::Invalid;
 }
@@ -432,9 +431,7 @@ struct LineParser::Impl {
             ok = Walk(v, 1);
           }
           break;
-        default:
-          ok = Walk(v, 1);
-          break;
+        default: ok = Walk(v, 1); break;
       }
       if (!ok) return invalid();
     }
@@ -529,8 +526,6 @@ bool LineParser::Parse(const char* p, size_t n, size_t capacity, ParsedLine* out
   return impl_->Parse(p, n, capacity, out, bad);
 }
 
-bool ValidUtf8(const char* p, size_t n) {
-  return simdjson::validate_utf8(p, n);
-}
+bool ValidUtf8(const char* p, size_t n) { return simdjson::validate_utf8(p, n); }
 
 }  // namespace aud::ingest

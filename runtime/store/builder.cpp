@@ -315,8 +315,8 @@ EventStore StoreBuilder::Finish() {
   const size_t ne = ev_ts_.size();
   std::vector<uint32_t> perm;
   BucketSort(
-      ne, nc, [&](size_t e) { return s_.node_component[ev_node_[e]]; },
-      &s_.component_event_offsets, &perm);
+      ne, nc, [&](size_t e) { return s_.node_component[ev_node_[e]]; }, &s_.component_event_offsets,
+      &perm);
   for (uint32_t c = 0; c < nc; ++c) {
     auto b = perm.begin() + s_.component_event_offsets[c];
     auto e = perm.begin() + s_.component_event_offsets[c + 1];

@@ -43,8 +43,8 @@ class StoreBuilder {
   void AddIdentify(int64_t ts, uint64_t order, std::string_view user_id,
                    std::string_view anonymous_id, const InputValue* traits, size_t num_traits);
   // `alias`: links previous_id (resolved per docs/runtime.md) with user_id.
-  void AddAlias(int64_t ts, uint64_t order, std::string_view previous_id,
-                std::string_view user_id, std::string_view anonymous_id);
+  void AddAlias(int64_t ts, uint64_t order, std::string_view previous_id, std::string_view user_id,
+                std::string_view anonymous_id);
 
   size_t num_events() const { return ev_ts_.size(); }
   // Room for about `lines` input lines.

@@ -16,8 +16,8 @@
 
 #include <cerrno>
 #include <cstring>
-#include <memory>
 #include <filesystem>
+#include <memory>
 #include <type_traits>
 
 #include "runtime/store/hash.h"
@@ -535,7 +535,8 @@ bool SaveStore(const EventStore& store, const std::string& path, uint64_t finger
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return fail("cannot create " + tmp);
   bool ok = WriteAll(fd, h.data(), h.size());
-  for (size_t i = 0; ok && i < pieces.size(); ++i) ok = WriteAll(fd, pieces[i].first, pieces[i].second);
+  for (size_t i = 0; ok && i < pieces.size(); ++i)
+    ok = WriteAll(fd, pieces[i].first, pieces[i].second);
   if (!ok || ::fsync(fd) != 0) {
     std::string e = std::strerror(errno);
     ::close(fd);

@@ -174,8 +174,6 @@ class Hasher {
 };
 
 // Combines a running hash with one more value (order-sensitive).
-inline uint64_t HashCombine(uint64_t h, uint64_t v) {
-  return Hash64(&v, sizeof v, h);
-}
+inline uint64_t HashCombine(uint64_t h, uint64_t v) { return Hash64(&v, sizeof v, h); }
 
 }  // namespace aud::store

@@ -210,14 +210,12 @@ Profiles BuildProfiles(const EventStore& store, int64_t as_of) {
   for (uint32_t i : order) {
     const Staged& s = st.staged[i];
     p.key.emplace_back(store.dict.Get(store.nodes[s.key_node].value));
-    p.events.insert(p.events.end(), st.events_.begin() + s.ev_begin,
-                    st.events_.begin() + s.ev_end);
+    p.events.insert(p.events.end(), st.events_.begin() + s.ev_begin, st.events_.begin() + s.ev_end);
     p.user_ids.insert(p.user_ids.end(), st.uids_.begin() + s.uid_begin,
                       st.uids_.begin() + s.uid_end);
     p.anonymous_ids.insert(p.anonymous_ids.end(), st.aids_.begin() + s.aid_begin,
                            st.aids_.begin() + s.aid_end);
-    p.traits.insert(p.traits.end(), st.traits_.begin() + s.tr_begin,
-                    st.traits_.begin() + s.tr_end);
+    p.traits.insert(p.traits.end(), st.traits_.begin() + s.tr_begin, st.traits_.begin() + s.tr_end);
     p.event_offsets.push_back(p.events.size());
     p.user_id_offsets.push_back(static_cast<uint32_t>(p.user_ids.size()));
     p.anonymous_id_offsets.push_back(static_cast<uint32_t>(p.anonymous_ids.size()));

@@ -27,10 +27,10 @@ struct TraitValue {
 struct Profiles {
   int64_t as_of = 0;
   uint32_t count = 0;
-  std::vector<std::string> key;            // smallest userId, else smallest anonymousId
+  std::vector<std::string> key;  // smallest userId, else smallest anonymousId
   // Events of each profile (indices into the store's event arrays), time-ordered,
   // ts <= as_of only: CSR.
-  std::vector<uint64_t> event_offsets;     // size count + 1
+  std::vector<uint64_t> event_offsets;  // size count + 1
   std::vector<uint32_t> events;
   // Distinct identity values per profile, sorted by bytes: CSR of dictionary codes.
   std::vector<uint32_t> user_id_offsets, user_ids;            // size count + 1
@@ -39,7 +39,7 @@ struct Profiles {
   // (name, ts, input order): CSR. Latest-wins needs the declared type (a value
   // of the wrong JSON type counts as absent), so the evaluator picks: the last
   // record of a name whose kind fits the declaration.
-  std::vector<uint32_t> trait_offsets;     // size count + 1
+  std::vector<uint32_t> trait_offsets;  // size count + 1
   std::vector<TraitValue> traits;
 };
 

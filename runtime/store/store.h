@@ -55,11 +55,11 @@ enum class ValueKind : uint8_t { Int, Float, Bool, String };
 struct Column {
   uint32_t name = 0;  // dictionary code of the property name
   ValueKind kind = ValueKind::Int;
-  std::vector<int64_t> ints;     // Int
-  std::vector<double> floats;    // Float
-  std::vector<uint8_t> bools;    // Bool
-  std::vector<uint32_t> codes;   // String (dictionary codes)
-  std::vector<uint64_t> valid;   // one bit per row
+  std::vector<int64_t> ints;    // Int
+  std::vector<double> floats;   // Float
+  std::vector<uint8_t> bools;   // Bool
+  std::vector<uint32_t> codes;  // String (dictionary codes)
+  std::vector<uint64_t> valid;  // one bit per row
   bool Valid(uint32_t row) const { return (valid[row >> 6] >> (row & 63)) & 1; }
   bool operator==(const Column&) const = default;
 };
@@ -124,20 +124,21 @@ struct EventStore {
 
   // Components: connected identity nodes over *all* links.
   uint32_t num_components = 0;
-  std::vector<uint32_t> node_component;      // node -> component
-  std::vector<uint32_t> component_nodes;     // CSR: nodes of each component
+  std::vector<uint32_t> node_component;           // node -> component
+  std::vector<uint32_t> component_nodes;          // CSR: nodes of each component
   std::vector<uint32_t> component_node_offsets;   // size num_components + 1
   std::vector<uint32_t> component_link_offsets;   // CSR into `links`, size num_components + 1
-  std::vector<Link> links;                   // grouped by component, sorted by ts
+  std::vector<Link> links;                        // grouped by component, sorted by ts
   std::vector<uint32_t> component_trait_offsets;  // CSR into `traits`, size num_components + 1
-  std::vector<TraitRecord> traits;           // grouped by component, sorted by (ts, order)
+  std::vector<TraitRecord> traits;                // grouped by component, sorted by (ts, order)
 
   // Events grouped by component, sorted by (ts, input order) within one.
   std::vector<uint32_t> component_event_offsets;  // size num_components + 1
-  std::vector<int64_t> ts;       // milliseconds since the epoch, UTC
-  std::vector<uint16_t> type;    // index into `types`
-  std::vector<uint32_t> row;     // row in the type's columns
-  std::vector<uint32_t> node;    // the node the event belongs to (its userId if any, else anonymousId)
+  std::vector<int64_t> ts;                        // milliseconds since the epoch, UTC
+  std::vector<uint16_t> type;                     // index into `types`
+  std::vector<uint32_t> row;                      // row in the type's columns
+  std::vector<uint32_t>
+      node;  // the node the event belongs to (its userId if any, else anonymousId)
 
   size_t num_events() const { return ts.size(); }
   // Approximate bytes held (for the bytes-per-event figure).

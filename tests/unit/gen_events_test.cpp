@@ -1,13 +1,13 @@
 // The event generator (runtime/gen): deterministic bytes for a seed, other
 // bytes for another seed, exactly `events` lines, and the promised mix.
 
+#include "runtime/gen/gen_events.h"
+
 #include <gtest/gtest.h>
 
 #include <set>
 #include <sstream>
 #include <string>
-
-#include "runtime/gen/gen_events.h"
 
 namespace aud::gen {
 namespace {
@@ -56,13 +56,26 @@ TEST(GenEvents, ExactLineCountsAndMix) {
   EXPECT_GT(st.identifies, 200u);
   EXPECT_GT(st.aliases, 0u);
   // The std/ecommerce funnel, page views and traits of examples/quickstart.
-  for (const char* name : {"\"Products Searched\"", "\"Product Viewed\"", "\"Product Added\"",
-                           "\"Checkout Started\"", "\"Order Completed\"", "\"Order Refunded\"",
-                           "\"Coupon Applied\"", "\"Coupon Denied\"", "\"type\":\"page\"",
-                           "\"type\":\"screen\"", "\"email\":", "\"first_name\":",
-                           "\"last_name\":", "\"country\":", "\"email_opt_in\":",
-                           "\"loyalty_tier\":", "\"revenue\":", "\"path\":\"/blog/",
-                           "\"previousId\":\"legacy-", "+02:00\""}) {
+  for (const char* name : {"\"Products Searched\"",
+                           "\"Product Viewed\"",
+                           "\"Product Added\"",
+                           "\"Checkout Started\"",
+                           "\"Order Completed\"",
+                           "\"Order Refunded\"",
+                           "\"Coupon Applied\"",
+                           "\"Coupon Denied\"",
+                           "\"type\":\"page\"",
+                           "\"type\":\"screen\"",
+                           "\"email\":",
+                           "\"first_name\":",
+                           "\"last_name\":",
+                           "\"country\":",
+                           "\"email_opt_in\":",
+                           "\"loyalty_tier\":",
+                           "\"revenue\":",
+                           "\"path\":\"/blog/",
+                           "\"previousId\":\"legacy-",
+                           "+02:00\""}) {
     EXPECT_GT(Count(text, name), 0u) << name;
   }
   EXPECT_GT(Count(text, "Order Completed"), 100u);

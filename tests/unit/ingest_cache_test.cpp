@@ -25,8 +25,8 @@ void Write(const std::string& path, const std::string& bytes, bool append = fals
 std::string Line(int i) {
   return R"({"type":"track","event":"Order Completed","userId":"u)" + std::to_string(i % 13) +
          R"(","anonymousId":"a)" + std::to_string(i % 29) +
-         R"(","timestamp":"2026-01-01T00:00:00Z","properties":{"revenue":)" +
-         std::to_string(i) + "}}\n";
+         R"(","timestamp":"2026-01-01T00:00:00Z","properties":{"revenue":)" + std::to_string(i) +
+         "}}\n";
 }
 
 class IngestCache : public ::testing::Test {

@@ -107,14 +107,14 @@ std::string Track(const std::string& extra) {
 }
 
 TEST_F(Ingest, TrackFieldsAndValueTypes) {
-  Result r = Run(
-      R"({"type":"track","event":"Order Completed","userId":"u1","anonymousId":"a1",)"
-      R"("messageId":"m1","timestamp":"2026-03-01T12:00:00.1239+02:00","properties":{)"
-      R"("revenue":12.5,"count":3,"neg":-7,"minus_zero":-0,"big":9223372036854775808,)"
-      R"("huge":123456789012345678901234567890,"exp":1e3,"one":1.0,"gift":true,"no":false,)"
-      R"("currency":"SEK","esc":"a\"b\u00e9\n","nothing":null,"list":[1,2],"obj":{"a":1}},)"
-      R"("context":{"ip":"1.2.3.4","nested":{"deep":[1,{"x":null}]}},"integrations":{}})"
-      "\n");
+  Result r =
+      Run(R"({"type":"track","event":"Order Completed","userId":"u1","anonymousId":"a1",)"
+          R"("messageId":"m1","timestamp":"2026-03-01T12:00:00.1239+02:00","properties":{)"
+          R"("revenue":12.5,"count":3,"neg":-7,"minus_zero":-0,"big":9223372036854775808,)"
+          R"("huge":123456789012345678901234567890,"exp":1e3,"one":1.0,"gift":true,"no":false,)"
+          R"("currency":"SEK","esc":"a\"b\u00e9\n","nothing":null,"list":[1,2],"obj":{"a":1}},)"
+          R"("context":{"ip":"1.2.3.4","nested":{"deep":[1,{"x":null}]}},"integrations":{}})"
+          "\n");
   ASSERT_TRUE(r.error.empty()) << r.error;
   EXPECT_EQ(r.stats.lines, 1u);
   EXPECT_EQ(r.stats.events, 1u);
@@ -147,17 +147,28 @@ TEST_F(Ingest, TrackFieldsAndValueTypes) {
 }
 
 TEST_F(Ingest, PageAndScreenNameIsAProperty) {
-  Result r = Run(
-      R"({"type":"page","name":"Home","anonymousId":"a",)" + std::string(kTs) +
-      R"(,"properties":{"name":"ignored","path":"/"}})" "\n"
-      R"({"type":"page","anonymousId":"a",)" + kTs + R"(,"properties":{"name":"from props"}})" "\n"
-      R"({"type":"page","name":null,"anonymousId":"a",)" + kTs + R"(,"properties":{"name":"dropped"}})" "\n"
-      R"({"type":"screen","name":"Cart","anonymousId":"a",)" + kTs + "}\n"
-      R"({"type":"page","name":3,"anonymousId":"a",)" + kTs + "}\n"
-      R"({"type":"track","event":"E","name":"not a property","anonymousId":"a",)" + kTs + "}\n");
+  Result r = Run(R"({"type":"page","name":"Home","anonymousId":"a",)" + std::string(kTs) +
+                 R"(,"properties":{"name":"ignored","path":"/"}})"
+                 "\n"
+                 R"({"type":"page","anonymousId":"a",)" +
+                 kTs +
+                 R"(,"properties":{"name":"from props"}})"
+                 "\n"
+                 R"({"type":"page","name":null,"anonymousId":"a",)" +
+                 kTs +
+                 R"(,"properties":{"name":"dropped"}})"
+                 "\n"
+                 R"({"type":"screen","name":"Cart","anonymousId":"a",)" +
+                 kTs +
+                 "}\n"
+                 R"({"type":"page","name":3,"anonymousId":"a",)" +
+                 kTs +
+                 "}\n"
+                 R"({"type":"track","event":"E","name":"not a property","anonymousId":"a",)" +
+                 kTs + "}\n");
   ASSERT_EQ(r.store.num_events(), 6u);
-  EXPECT_EQ(Props(r.store, 0), (std::map<std::string, std::string>{{"name", "string:Home"},
-                                                                   {"path", "string:/"}}));
+  EXPECT_EQ(Props(r.store, 0),
+            (std::map<std::string, std::string>{{"name", "string:Home"}, {"path", "string:/"}}));
   EXPECT_EQ(Props(r.store, 1).at("name"), "string:from props");
   EXPECT_EQ(Props(r.store, 2).count("name"), 0u);  // a top-level null name wins too
   EXPECT_EQ(TypeOf(r.store, 3), "screen");
@@ -171,7 +182,8 @@ TEST_F(Ingest, IdentifyTraitsKeepNullsAndDropNested) {
   Result r = Run(R"({"type":"identify","userId":"u",)" + std::string(kTs) +
                  R"(,"traits":{"email":" A@X.se ","age":41,"score":2.5,"opt_in":true,)"
                  R"("country":null,"address":{"city":"Lund"},"tags":["a"]},)"
-                 R"("properties":{"ignored":1}})" "\n");
+                 R"("properties":{"ignored":1}})"
+                 "\n");
   EXPECT_EQ(r.stats.identifies, 1u);
   EXPECT_EQ(r.stats.events, 0u);
   EXPECT_EQ(r.stats.nested_values, 2u);
@@ -179,11 +191,12 @@ TEST_F(Ingest, IdentifyTraitsKeepNullsAndDropNested) {
   ASSERT_EQ(tr.size(), 5u);
   std::map<std::string, std::string> got;
   for (const store::TraitRecord& t : tr) {
-    std::string v = t.is_null ? "null"
-                    : t.kind == store::ValueKind::String ? "string:" + std::string(r.store.dict.Get(t.str))
-                    : t.kind == store::ValueKind::Int    ? "int:" + std::to_string(t.i)
-                    : t.kind == store::ValueKind::Float  ? "float:" + Num(t.f)
-                                                         : std::string(t.b ? "bool:true" : "bool:false");
+    std::string v =
+        t.is_null                            ? "null"
+        : t.kind == store::ValueKind::String ? "string:" + std::string(r.store.dict.Get(t.str))
+        : t.kind == store::ValueKind::Int    ? "int:" + std::to_string(t.i)
+        : t.kind == store::ValueKind::Float  ? "float:" + Num(t.f)
+                                             : std::string(t.b ? "bool:true" : "bool:false");
     got[std::string(r.store.dict.Get(t.name))] = v;
     EXPECT_EQ(t.ts, T("2026-01-01T00:00:00Z"));
   }
@@ -206,34 +219,49 @@ TEST_F(Ingest, AliasLinksPreviousIdAndUserId) {
 }
 
 TEST_F(Ingest, TimestampForms) {
-  Result r = Run(R"({"type":"page","anonymousId":"a","timestamp":"2026-01-02t03:04:05z"})" "\n"
-                 R"({"type":"page","anonymousId":"a","timestamp":"2026-01-02T03:04:05.678999Z"})" "\n"
-                 R"({"type":"page","anonymousId":"a","timestamp":"2026-01-02T03:04:05-05:30"})" "\n"
-                 R"({"type":"page","anonymousId":"a","timestamp":"2026-01-02T03:04:05+00:00"})" "\n"
+  Result r = Run(R"({"type":"page","anonymousId":"a","timestamp":"2026-01-02t03:04:05z"})"
+                 "\n"
+                 R"({"type":"page","anonymousId":"a","timestamp":"2026-01-02T03:04:05.678999Z"})"
+                 "\n"
+                 R"({"type":"page","anonymousId":"a","timestamp":"2026-01-02T03:04:05-05:30"})"
+                 "\n"
+                 R"({"type":"page","anonymousId":"a","timestamp":"2026-01-02T03:04:05+00:00"})"
+                 "\n"
                  // A date alone is not a date-time.
-                 R"({"type":"page","anonymousId":"a","timestamp":"2026-01-02"})" "\n");
+                 R"({"type":"page","anonymousId":"a","timestamp":"2026-01-02"})"
+                 "\n");
   ASSERT_EQ(r.store.num_events(), 4u);
   std::vector<int64_t> ts(r.store.ts.begin(), r.store.ts.end());
   EXPECT_EQ(ts, (std::vector<int64_t>{T("2026-01-02T03:04:05Z"), T("2026-01-02T03:04:05Z"),
-                                      T("2026-01-02T03:04:05.678Z"),
-                                      T("2026-01-02T08:34:05Z")}));
+                                      T("2026-01-02T03:04:05.678Z"), T("2026-01-02T08:34:05Z")}));
   EXPECT_EQ(r.stats.bad.at("invalid-timestamp"), 1u);
 }
 
 TEST_F(Ingest, DuplicateMessageIdsAreDroppedAndCounted) {
-  Result r = Run(R"({"type":"page","anonymousId":"a","messageId":"m1","timestamp":"2026-01-05T00:00:00Z"})" "\n"
-                 R"({"type":"page","anonymousId":"a","messageId":"m2","timestamp":"2026-01-02T00:00:00Z"})" "\n"
-                 // Same messageId, other content and an earlier time: still a duplicate.
-                 R"({"type":"track","event":"E","anonymousId":"b","messageId":"m1","timestamp":"2026-01-01T00:00:00Z"})" "\n"
-                 R"({"type":"identify","userId":"u","messageId":"m2","timestamp":"2026-01-01T00:00:00Z"})" "\n"
-                 // No or empty messageId: never a duplicate.
-                 R"({"type":"page","anonymousId":"a","timestamp":"2026-01-03T00:00:00Z"})" "\n"
-                 R"({"type":"page","anonymousId":"a","timestamp":"2026-01-03T00:00:00Z"})" "\n"
-                 R"({"type":"page","anonymousId":"a","messageId":"","timestamp":"2026-01-03T00:00:00Z"})" "\n"
-                 R"({"type":"page","anonymousId":"a","messageId":null,"timestamp":"2026-01-03T00:00:00Z"})" "\n"
-                 // A bad line's messageId is not recorded.
-                 R"({"type":"page","messageId":"m3","timestamp":"2026-01-03T00:00:00Z"})" "\n"
-                 R"({"type":"page","anonymousId":"a","messageId":"m3","timestamp":"2026-01-03T00:00:00Z"})" "\n");
+  Result r = Run(
+      R"({"type":"page","anonymousId":"a","messageId":"m1","timestamp":"2026-01-05T00:00:00Z"})"
+      "\n"
+      R"({"type":"page","anonymousId":"a","messageId":"m2","timestamp":"2026-01-02T00:00:00Z"})"
+      "\n"
+      // Same messageId, other content and an earlier time: still a duplicate.
+      R"({"type":"track","event":"E","anonymousId":"b","messageId":"m1","timestamp":"2026-01-01T00:00:00Z"})"
+      "\n"
+      R"({"type":"identify","userId":"u","messageId":"m2","timestamp":"2026-01-01T00:00:00Z"})"
+      "\n"
+      // No or empty messageId: never a duplicate.
+      R"({"type":"page","anonymousId":"a","timestamp":"2026-01-03T00:00:00Z"})"
+      "\n"
+      R"({"type":"page","anonymousId":"a","timestamp":"2026-01-03T00:00:00Z"})"
+      "\n"
+      R"({"type":"page","anonymousId":"a","messageId":"","timestamp":"2026-01-03T00:00:00Z"})"
+      "\n"
+      R"({"type":"page","anonymousId":"a","messageId":null,"timestamp":"2026-01-03T00:00:00Z"})"
+      "\n"
+      // A bad line's messageId is not recorded.
+      R"({"type":"page","messageId":"m3","timestamp":"2026-01-03T00:00:00Z"})"
+      "\n"
+      R"({"type":"page","anonymousId":"a","messageId":"m3","timestamp":"2026-01-03T00:00:00Z"})"
+      "\n");
   EXPECT_EQ(r.stats.lines, 10u);
   EXPECT_EQ(r.stats.duplicates, 2u);
   EXPECT_EQ(r.stats.events, 7u);
@@ -253,7 +281,8 @@ TEST_F(Ingest, LineEndingsBlankLinesAndALastLineWithoutNewline) {
   r = Run(good + "\n\n{oops");
   EXPECT_EQ(r.stats.bad.at("invalid-json"), 1u);
   EXPECT_EQ(Quarantine(),
-            R"({"file":"data/events.jsonl","line":3,"reason":"invalid-json","text":"{oops"})" "\n");
+            R"({"file":"data/events.jsonl","line":3,"reason":"invalid-json","text":"{oops"})"
+            "\n");
   // An empty file.
   r = Run("");
   EXPECT_EQ(r.stats.lines, 0u);
@@ -279,8 +308,8 @@ TEST_F(Ingest, GzipFilesReadLikePlainOnes) {
   for (int i = 0; i < 2000; ++i) {
     text += R"({"type":"track","event":"E)" + std::to_string(i % 7) + R"(","userId":"u)" +
             std::to_string(i % 50) + R"(","timestamp":"2026-01-01T00:00:)" +
-            (i % 60 < 10 ? "0" : "") + std::to_string(i % 60) +
-            R"(Z","properties":{"i":)" + std::to_string(i) + "}}\n";
+            (i % 60 < 10 ? "0" : "") + std::to_string(i % 60) + R"(Z","properties":{"i":)" +
+            std::to_string(i) + "}}\n";
   }
   text += "not json\n";
   Result plain = Run(text);
@@ -292,9 +321,10 @@ TEST_F(Ingest, GzipFilesReadLikePlainOnes) {
   EXPECT_EQ(gz.stats.events, 2000u);
   EXPECT_EQ(gz.stats.bad, plain.stats.bad);
   EXPECT_EQ(gz.stats.bytes, plain.stats.bytes);  // decompressed bytes
-  EXPECT_EQ(Quarantine("events.jsonl.gz"),
-            R"({"file":"data/events.jsonl.gz","line":2001,"reason":"invalid-json","text":"not json"})"
-            "\n");
+  EXPECT_EQ(
+      Quarantine("events.jsonl.gz"),
+      R"({"file":"data/events.jsonl.gz","line":2001,"reason":"invalid-json","text":"not json"})"
+      "\n");
   // A corrupt gzip file is an error, not a crash.
   Write(dir_ + "/data/events.jsonl.gz", Gzip(text).substr(0, 300) + std::string(200, 'z'));
   Result bad = aud::ingest::Ingest(options_);
@@ -347,8 +377,7 @@ TEST_F(Ingest, EveryBadLineReason) {
       {R"({"type":"track","event":"","userId":"u",)" + ts + "}", "invalid-field"},
       {Track(R"(,"properties":"x")"), "invalid-field"},
       {Track(R"(,"properties":[1])"), "invalid-field"},
-      {R"({"type":"track","event":"X","userId":5,"anonymousId":"a",)" + ts + "}",
-       "invalid-field"},
+      {R"({"type":"track","event":"X","userId":5,"anonymousId":"a",)" + ts + "}", "invalid-field"},
       {Track(R"(,"messageId":5)"), "invalid-field"},
       {R"({"type":"identify","userId":"u",)" + ts + R"(,"traits":["a"]})", "invalid-field"},
       {Track(R"(,"properties":{"pad":")" + std::string(300, 'x') + "\"}"), "line-too-long"},
@@ -407,8 +436,9 @@ TEST_F(Ingest, EveryBadLineReason) {
 TEST_F(Ingest, QuarantineTextIsEscapedJson) {
   // (Raw control characters in a string make it invalid JSON before its UTF-8 is looked at.)
   Run("{\"bad\":\"tab\there \\\" \xFF\x01\"\n");
-  EXPECT_EQ(Quarantine(), "{\"file\":\"data/events.jsonl\",\"line\":1,\"reason\":\"invalid-json\","
-                          "\"text\":\"{\\\"bad\\\":\\\"tab\\there \\\\\\\" \xEF\xBF\xBD\\u0001\\\"\"}\n");
+  EXPECT_EQ(Quarantine(),
+            "{\"file\":\"data/events.jsonl\",\"line\":1,\"reason\":\"invalid-json\","
+            "\"text\":\"{\\\"bad\\\":\\\"tab\\there \\\\\\\" \xEF\xBF\xBD\\u0001\\\"\"}\n");
 }
 
 TEST_F(Ingest, LongLinesAcrossReadChunks) {
@@ -422,7 +452,9 @@ TEST_F(Ingest, LongLinesAcrossReadChunks) {
   std::string q = Quarantine();
   EXPECT_NE(q.find(R"({"file":"data/events.jsonl","line":2,"reason":"line-too-long","text":"xxx)"),
             std::string::npos);
-  EXPECT_NE(q.find(R"("truncated":true})" "\n" R"({"file":"data/events.jsonl","line":4,)"),
+  EXPECT_NE(q.find(R"("truncated":true})"
+                   "\n"
+                   R"({"file":"data/events.jsonl","line":4,)"),
             std::string::npos);
   EXPECT_LT(q.size(), 40000u);  // texts are cut
   // Exactly at the limit is fine.
@@ -518,7 +550,8 @@ TEST_F(Ingest, AtMost65535EventTypes) {
   // page + 65534 track types = 65535 types; then one more is refused.
   text += R"({"type":"page","userId":"u",)" + std::string(kTs) + "}\n";
   for (int i = 0; i < 65535; ++i) {
-    text += R"({"type":"track","event":"e)" + std::to_string(i) + R"(","userId":"u",)" + kTs + "}\n";
+    text +=
+        R"({"type":"track","event":"e)" + std::to_string(i) + R"(","userId":"u",)" + kTs + "}\n";
   }
   text += R"({"type":"track","event":"e0","userId":"u",)" + std::string(kTs) + "}\n";
   text += R"({"type":"screen","userId":"u",)" + std::string(kTs) + "}\n";

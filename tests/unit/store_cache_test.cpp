@@ -193,8 +193,8 @@ TEST_F(StoreCache, RewriteReplacesAtomically) {
 
 TEST_F(StoreCache, UnwritableTargetFails) {
   std::string error;
-  EXPECT_FALSE(SaveStore(store_, dir_ + "/no-such-dir-file/x/../../cache/events.store/sub", kFp,
-                         {}, &error));
+  EXPECT_FALSE(SaveStore(store_, dir_ + "/no-such-dir-file/x/../../cache/events.store/sub", kFp, {},
+                         &error));
   EXPECT_FALSE(error.empty());
 }
 

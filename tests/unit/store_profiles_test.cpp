@@ -290,9 +290,9 @@ TEST(StoreProfiles, TraitRecordsSortedByNameTimeAndInputOrder) {
   ASSERT_EQ(p.trait_offsets[1], 4u);
   std::vector<std::string> got;
   for (const TraitValue& t : p.traits) {
-    got.push_back(std::string(s.dict.Get(t.name)) + "=" +
-                  (t.kind == ValueKind::String ? std::string(s.dict.Get(t.str))
-                                               : std::to_string(t.i)));
+    got.push_back(
+        std::string(s.dict.Get(t.name)) + "=" +
+        (t.kind == ValueKind::String ? std::string(s.dict.Get(t.str)) : std::to_string(t.i)));
   }
   // "age" sorts by its dictionary code: after "tier" (interned first).
   EXPECT_EQ(got, Strs({"tier=bronze", "tier=gold", "tier=silver", "age=40"}));
