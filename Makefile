@@ -38,6 +38,12 @@ demo: bootstrap build
 	$(AUD) -C examples/quickstart check
 	@echo "== aud graph (examples/quickstart)"
 	$(AUD) -C examples/quickstart graph
+	@echo "== aud gen-events: synthetic Segment data for the quickstart"
+	$(AUD) gen-events --profiles 20000 --events 400000 --seed 1 --bad-fraction 0.01 \
+	  --out examples/quickstart/data/events/generated.jsonl
+	@echo "== aud eval vip (first run ingests JSON; the second reads the cache)"
+	$(AUD) -C examples/quickstart eval vip --as-of 2026-11-01 --format table
+	$(AUD) -C examples/quickstart eval cart_recovery --as-of 2026-11-01 --format table
 	@echo "== aud check (examples/governance_violation): a policy violation is a compile error"
 	@if $(AUD) -C examples/governance_violation check; then \
 	  echo "demo: expected a policy violation"; exit 1; \
