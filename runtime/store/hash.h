@@ -38,57 +38,6 @@ inline uint64_t Merge(uint64_t acc, uint64_t v) {
 }
 }  // namespace hash_detail
 
-// XXH64 of `len` bytes at `data` with `seed`.
-inline uint64_t Hash64(const void* data, size_t len, uint64_t seed = 0) {
-  using namespace hash_detail;
-  const auto* p = static_cast<const unsigned char*>(data);
-  const unsigned char* end = p + len;
-  uint64_t h;
-  if (len >= 32) {
-    uint64_t v1 = seed + kP1 + kP2, v2 = seed + kP2, v3 = seed, v4 = seed - kP1;
-    const unsigned char* limit = end - 32;
-    do {
-      v1 = Round(v1, Read64(p));
-      v2 = Round(v2, Read64(p + 8));
-      v3 = Round(v3, Read64(p + 16));
-      v4 = Round(v4, Read64(p + 24));
-      p += 32;
-    } while (p <= limit);
-    h = Rotl(v1, 1) + Rotl(v2, 7) + Rotl(v3, 12) + Rotl(v4, 18);
-    h = Merge(h, v1);
-    h = Merge(h, v2);
-    h = Merge(h, v3);
-    h = Merge(h, v4);
-  } else {
-    h = seed + kP5;
-  }
-  h += static_cast<uint64_t>(len);
-  while (p + 8 <= end) {
-    h ^= Round(0, Read64(p));
-    h = Rotl(h, 27) * kP1 + kP4;
-    p += 8;
-  }
-  if (p + 4 <= end) {
-    h ^= static_cast<uint64_t>(Read32(p)) * kP1;
-    h = Rotl(h, 23) * kP2 + kP3;
-    p += 4;
-  }
-  while (p < end) {
-    h ^= (*p) * kP5;
-    h = Rotl(h, 11) * kP1;
-    ++p;
-  }
-  h ^= h >> 33;
-  h *= kP2;
-  h ^= h >> 29;
-  h *= kP3;
-  h ^= h >> 32;
-  return h;
-}
-
-inline uint64_t Hash64(std::string_view s, uint64_t seed = 0) {
-  return Hash64(s.data(), s.size(), seed);
-}
 
 // XXH64 over bytes given in pieces: Digest() equals Hash64 of their
 // concatenation.
@@ -172,6 +121,16 @@ class Hasher {
   size_t buffered_ = 0;
   uint64_t total_ = 0;
 };
+// XXH64 of one buffer: the streaming Hasher fed once.
+inline uint64_t Hash64(const void* data, size_t len, uint64_t seed = 0) {
+  Hasher h(seed);
+  h.Update(data, len);
+  return h.Digest();
+}
+
+inline uint64_t Hash64(std::string_view s, uint64_t seed = 0) {
+  return Hash64(s.data(), s.size(), seed);
+}
 
 // Combines a running hash with one more value (order-sensitive).
 inline uint64_t HashCombine(uint64_t h, uint64_t v) { return Hash64(&v, sizeof v, h); }
