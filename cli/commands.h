@@ -40,12 +40,44 @@ struct EvalOptions {
   std::string name;             // the segment or audience
   std::string as_of;            // RFC 3339 date or date-time, `@` optional; empty: now
   std::string format = "table"; // table | jsonl
-  std::string engine = "interp";  // interp | jit (falls back to interp until the JIT exists)
+  std::string engine = "jit";   // jit (falls back to interp when the JIT cannot run) | interp
 };
 // `aud eval NAME [--as-of T] [--format table|jsonl] [--engine interp|jit]`.
 int RunEval(const GlobalOptions& g, const EvalOptions& o);
-// `aud explain NAME --ir`: the compiled form of NAME (`form` is "ir").
+// `aud explain NAME --ir|--llvm`: the compiled form of NAME (`form` is "ir" or "llvm").
 int RunExplain(const GlobalOptions& g, const std::string& name, const std::string& form);
+// Options of `aud plan` (and the planning half of `aud apply`).
+struct PlanOptions {
+  std::string as_of;                  // empty: now
+  std::string out;                    // --out FILE: save the plan
+  bool json = false;                  // --json
+  bool detail = false;                // --detail: every key, not samples
+  bool detailed_exitcode = false;     // 0 no changes, 1 error, 2 changes
+  std::vector<std::string> targets;   // --target NAME (audience or destination)
+  std::vector<std::string> excludes;  // --exclude NAME
+  bool due = false;                   // --due
+  std::string engine = "jit";         // jit | interp
+};
+// `aud plan`: evaluate, diff against state, show the plan.
+int RunPlan(const GlobalOptions& g, const PlanOptions& o);
+
+// Options of `aud apply`.
+struct ApplyOptions {
+  std::string plan_file;  // empty: plan now, show it, ask (or --auto-approve)
+  bool auto_approve = false;
+  PlanOptions plan;       // used when there is no plan file
+};
+// `aud apply [PLANFILE] [--auto-approve]`: publish.
+int RunApply(const GlobalOptions& g, const ApplyOptions& o);
+// `aud show [PLANFILE] [--json]`: a saved plan (or, without one, the state).
+int RunShow(const GlobalOptions& g, const std::string& plan_file, bool json);
+// `aud state list`: the recorded publications.
+int RunStateList(const GlobalOptions& g);
+// `aud force-unlock ID`: remove a lock left by a process that is gone.
+int RunForceUnlock(const GlobalOptions& g, const std::string& id);
+// `aud profile show KEY`: one profile of the profile store.
+int RunProfileShow(const GlobalOptions& g, const std::string& key);
+
 // Parses an `--as-of` value (RFC 3339 date or date-time, with or without `@`).
 bool ParseAsOf(const std::string& text, int64_t* millis, std::string* why);
 

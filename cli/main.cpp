@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
       ->type_name("T");
   eval->add_option("--format", eval_opts.format, "table (default) or jsonl")
       ->check(CLI::IsMember({"table", "jsonl"}));
-  eval->add_option("--engine", eval_opts.engine, "interp (default) or jit")
+  eval->add_option("--engine", eval_opts.engine, "jit (default) or interp")
       ->check(CLI::IsMember({"interp", "jit"}));
 
   std::string explain_name;
@@ -51,6 +51,55 @@ int main(int argc, char** argv) {
       app.add_subcommand("explain", "show the compiled form of a segment, audience or consent");
   explain->add_option("name", explain_name, "the segment, audience or consent")->required();
   explain->add_flag("--ir", explain_ir, "the IR: slots and formulas (the default)");
+  bool explain_llvm = false;
+  explain->add_flag("--llvm", explain_llvm, "the LLVM IR the JIT compiles")->excludes("--ir");
+
+  auto add_plan_options = [](CLI::App* cmd, aud::cli::PlanOptions& o) {
+    cmd->add_option("--as-of", o.as_of, "the evaluation instant (default: now)")->type_name("T");
+    cmd->add_option("--target", o.targets, "only this audience or destination (repeatable)")
+        ->type_name("NAME");
+    cmd->add_option("--exclude", o.excludes, "leave out this audience or destination (repeatable)")
+        ->type_name("NAME");
+    cmd->add_flag("--due", o.due, "only audiences whose `refresh every` interval has elapsed");
+    cmd->add_option("--engine", o.engine, "jit (default) or interp")
+        ->check(CLI::IsMember({"interp", "jit"}));
+  };
+  aud::cli::PlanOptions plan_opts;
+  auto* plan = app.add_subcommand("plan", "evaluate, diff against state and show who enters, exits or changes");
+  add_plan_options(plan, plan_opts);
+  plan->add_option("--out", plan_opts.out, "save the plan to FILE for `aud apply FILE`")
+      ->type_name("FILE");
+  plan->add_flag("--json", plan_opts.json, "print the plan as JSON");
+  plan->add_flag("--detail", plan_opts.detail, "list every key, not a sample");
+  plan->add_flag("--detailed-exitcode", plan_opts.detailed_exitcode,
+                 "exit 0 without changes, 1 on errors, 2 with changes");
+
+  aud::cli::ApplyOptions apply_opts;
+  auto* apply = app.add_subcommand("apply", "publish a plan through the connectors");
+  apply->add_option("planfile", apply_opts.plan_file, "a plan saved by `aud plan --out`");
+  apply->add_flag("--auto-approve", apply_opts.auto_approve, "do not ask for confirmation");
+  add_plan_options(apply, apply_opts.plan);
+
+  std::string show_file;
+  bool show_json = false;
+  auto* show = app.add_subcommand("show", "show a saved plan (or, without one, the state)");
+  show->add_option("planfile", show_file, "a plan saved by `aud plan --out`");
+  show->add_flag("--json", show_json, "as JSON");
+
+  auto* state = app.add_subcommand("state", "inspect the recorded state");
+  state->require_subcommand(1);
+  auto* state_list = state->add_subcommand("list", "the recorded publications and their members");
+
+  std::string unlock_id;
+  auto* unlock = app.add_subcommand("force-unlock", "remove a lock left by a process that is gone");
+  unlock->add_option("id", unlock_id, "the lock id (printed by the refused command)")->required();
+
+  auto* profile = app.add_subcommand("profile", "inspect the profile store");
+  profile->require_subcommand(1);
+  std::string profile_key;
+  auto* profile_show =
+      profile->add_subcommand("show", "one profile's identities, traits and audiences");
+  profile_show->add_option("key", profile_key, "a profile key or identity value")->required();
 
   aud::cli::GenEventsOptions gen_opts;
   auto* gen = app.add_subcommand("gen-events", "write deterministic synthetic Segment-spec events");
@@ -80,6 +129,12 @@ int main(int argc, char** argv) {
   if (*init) return aud::cli::RunInit(g, init_dir);
   if (*gen) return aud::cli::RunGenEvents(g, gen_opts);
   if (*eval) return aud::cli::RunEval(g, eval_opts);
-  if (*explain) return aud::cli::RunExplain(g, explain_name, "ir");
+  if (*explain) return aud::cli::RunExplain(g, explain_name, explain_llvm ? "llvm" : "ir");
+  if (*plan) return aud::cli::RunPlan(g, plan_opts);
+  if (*apply) return aud::cli::RunApply(g, apply_opts);
+  if (*show) return aud::cli::RunShow(g, show_file, show_json);
+  if (*state_list) return aud::cli::RunStateList(g);
+  if (*unlock) return aud::cli::RunForceUnlock(g, unlock_id);
+  if (*profile_show) return aud::cli::RunProfileShow(g, profile_key);
   return 1;
 }

@@ -65,10 +65,25 @@ struct Result {
 
 struct Bound;
 
+// An executor of a program bound to a store: the interpreter below, or the
+// JIT (runtime/jit). Both give identical results for every program and store.
+class Evaluator {
+ public:
+  virtual ~Evaluator() = default;
+  // Non-empty when binding or compiling failed.
+  virtual const std::string& error() const = 0;
+  // Evaluates every profile of `profiles` (built from the same store).
+  virtual Result Run(const store::Profiles& profiles) const = 0;
+  // The identity values of one profile per ir::Program identity:
+  // normalized, without empty values, distinct and sorted by bytes.
+  virtual std::vector<std::vector<std::string>> Identities(const store::Profiles& profiles,
+                                                           uint32_t profile) const = 0;
+};
+
 // A program bound to a store: string literals resolved to dictionary codes
 // (a literal absent from the dictionary equals no stored string), properties
 // to columns, imported lists read. The program and store must outlive it.
-class Interpreter {
+class Interpreter final : public Evaluator {
  public:
   Interpreter(const ir::Program& program, const store::EventStore& store, const Options& options);
   ~Interpreter();
@@ -76,13 +91,13 @@ class Interpreter {
   Interpreter& operator=(const Interpreter&) = delete;
 
   // Non-empty when binding failed (e.g. an imported list cannot be read).
-  const std::string& error() const;
+  const std::string& error() const override;
   // Evaluates every profile of `profiles` (built from the same store).
-  Result Run(const store::Profiles& profiles) const;
+  Result Run(const store::Profiles& profiles) const override;
   // The identity values of one profile per ir::Program identity:
   // normalized, without empty values, distinct and sorted by bytes.
   std::vector<std::vector<std::string>> Identities(const store::Profiles& profiles,
-                                                   uint32_t profile) const;
+                                                   uint32_t profile) const override;
 
  private:
   std::unique_ptr<Bound> b_;

@@ -1,0 +1,154 @@
+#pragma once
+// The planner (architecture.md §5, language.md §7–§8): evaluates the
+// published audiences, derives each publication's desired members (members
+// ∩ the destination's consents, keyed by its `key` identity, payload from
+// `map`), diffs them against recorded state and produces a Plan: data that is
+// rendered like Terraform's, printed as JSON, or saved and applied later.
+// A Plan never holds secrets.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "compiler/check/check.h"
+#include "compiler/ir/ir.h"
+#include "runtime/connectors/connector.h"
+#include "runtime/eval/eval.h"
+#include "runtime/state/state.h"
+#include "runtime/store/profiles.h"
+#include "runtime/store/store.h"
+
+namespace aud::plan {
+
+inline constexpr int kFormatVersion = 1;
+
+// What happens to a publication (audience x destination).
+//   Create: not in state yet; Update: members enter, exit or change;
+//   NoOp: nothing to send; Delete: its `publish` was removed from code (every
+//   member exits, the record is dropped); Replace: a `refresh once` audience
+//   whose definition changed (every current member exits, every desired one
+//   enters: Terraform's -/+).
+enum class Action : uint8_t { Create, Update, NoOp, Delete, Replace };
+const char* ActionName(Action a);  // "create", "update", "no-op", "delete", "replace"
+
+// Members left out of a publication, by reason.
+struct Skipped {
+  uint64_t no_key = 0;         // no value in the destination's `key` identity
+  uint64_t no_consent = 0;     // a destination consent does not hold
+  uint64_t duplicate_key = 0;  // another member (earlier profile key) has the same key value
+};
+
+struct PublicationPlan {
+  std::string audience;
+  std::string destination;      // "profile_store" for the built-in store
+  std::string connection;       // [connections.NAME], "" for the built-in profile store
+  std::string connection_type;  // profile_store | file | http | autopilot | postgres
+  Action action = Action::NoOp;
+  std::vector<connectors::Row> enter;   // sorted by key
+  std::vector<connectors::Row> update;  // sorted by key
+  std::vector<std::string> exit;        // keys, sorted
+  Skipped skipped;
+  uint64_t desired = 0;             // members after the change
+  std::vector<std::string> labels;  // sorted: the publication's governance labels
+  std::vector<std::string> actions; // the destination's marketing actions (sorted)
+  std::vector<std::string> field_names;  // destination field names in `map` order
+  std::string key_namespace;
+  std::string definition_hash;      // the audience's
+  std::string refresh;              // "every 1d" | "once" | ""
+  bool frozen = false;              // `refresh once`, published, definition unchanged: not evaluated
+  bool not_due = false;             // --due and its refresh interval has not elapsed: not evaluated
+};
+
+// Per audience, what apply records in state after its publications.
+struct AudiencePlan {
+  std::string name;
+  std::string description;
+  std::string definition_hash;
+  std::vector<std::string> labels;
+  std::string refresh;
+  bool evaluated = false;
+  uint64_t members = 0;
+};
+
+// Fingerprints of the inputs (hex). Apply warns when definitions or data differ.
+struct Fingerprints {
+  std::string definitions;  // every published audience's definition hash
+  std::string data;         // the event files (paths, sizes, mtimes) and the store
+  std::string policies;     // policies, labels and destination actions
+  std::string config;       // aud.toml without secret values
+};
+
+struct IngestSummary {
+  uint64_t files = 0, events = 0, identifies = 0, aliases = 0, bad = 0, duplicates = 0;
+  uint64_t profiles = 0;  // at as_of
+  bool cached = false;
+};
+
+struct Plan {
+  int format_version = kFormatVersion;
+  std::string id;       // UUID of this plan
+  std::string lineage;  // of the state it was made against
+  uint64_t serial = 0;  // of the state it was made against
+  int64_t as_of = 0;    // UTC ms
+  int64_t created_at = 0;
+  Fingerprints fingerprints;
+  IngestSummary ingest;
+  std::vector<PublicationPlan> publications;  // by (audience, destination)
+  std::vector<AudiencePlan> audiences;        // by name
+  std::vector<std::string> warnings;
+
+  struct Summary {
+    uint64_t add = 0, change = 0, destroy = 0;
+  };
+  // Terraform's counting: create -> add; update -> change; delete -> destroy;
+  // replace -> add + destroy.
+  Summary summary() const;
+  bool has_changes() const;  // any publication that is not a no-op
+};
+
+// What to plan.
+struct PlanOptions {
+  int64_t as_of = 0;
+  int64_t now = 0;
+  std::vector<std::string> targets;   // --target AUDIENCE or DESTINATION (empty: all)
+  std::vector<std::string> excludes;  // --exclude AUDIENCE or DESTINATION
+  bool due = false;                   // evaluate only audiences whose refresh interval elapsed
+};
+
+// Everything the planner reads. The project must have checked without errors.
+struct PlanInput {
+  const check::Project* project = nullptr;
+  const ir::Program* program = nullptr;
+  const store::EventStore* store = nullptr;
+  const store::Profiles* profiles = nullptr;
+  state::State* state = nullptr;
+  IngestSummary ingest;
+  std::string data_fingerprint;
+  // Creates the evaluator (jit or interpreter) for `options.only`.
+  std::function<std::unique_ptr<eval::Evaluator>(const eval::Options&)> make_evaluator;
+  std::string project_dir = ".";
+};
+
+// Builds the plan. On failure returns false with one error per line in
+// `errors` (e.g. `max_profiles` exceeded: names the audience, the
+// destination, the count and the cap) and plans nothing.
+bool MakePlan(const PlanInput& in, const PlanOptions& options, Plan* out,
+              std::vector<std::string>* errors);
+
+// Rendering. `detail`: every key instead of a few samples.
+std::string RenderHuman(const Plan& plan, bool detail, bool color);
+// The documented `--json` object (docs/plan.md); `detail` adds key lists.
+std::string RenderJson(const Plan& plan, bool detail);
+
+// The saved plan file (`--out`): versioned JSON with every row.
+std::string Serialize(const Plan& plan);
+bool Deserialize(const std::string& text, Plan* out, std::string* error);
+
+// Definition hash of an audience: its lowered IR (members, attributes,
+// identities) plus its refresh, as hex.
+std::string DefinitionHash(const ir::Program& program, const std::string& audience);
+
+}  // namespace aud::plan
