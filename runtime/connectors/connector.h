@@ -67,6 +67,7 @@ struct Row {
   std::string profile;    // the profile key (language.md §5)
   std::vector<IdentityValues> identities;  // the audience's identities, by namespace name
   std::vector<Field> fields;               // `map` order (profile_store: the audience's attributes)
+  std::vector<Field> traits;               // profile_store only: the profile's current traits, by name
   std::string payload_hash;                // hex; equal payloads <=> equal hashes
   bool operator==(const Row&) const = default;
 };
@@ -88,7 +89,11 @@ struct Publication {
 // One batch of changes to one publication.
 struct Batch {
   uint32_t index = 0;           // 0, 1, ... within the publication in this apply
-  std::string idempotency_key;  // deterministic per (plan, publication, batch)
+  // Deterministic: hex SHA-256 (32 chars) of (state lineage, state serial
+  // before the batch, audience, destination, every op:key:payload_hash of the
+  // batch). A batch cut again after a crash (same remaining rows, same
+  // serial) gets the same key, so the destination can deduplicate it.
+  std::string idempotency_key;
   std::vector<Row> upserts;     // enters and updates
   std::vector<std::string> removes;  // keys that exit
   bool last = false;            // the publication's final batch in this apply
