@@ -48,6 +48,25 @@ demo: bootstrap build
 	@if $(AUD) -C examples/governance_violation check; then \
 	  echo "demo: expected a policy violation"; exit 1; \
 	else echo "(exit 1, as expected: nothing that breaks a policy can be published)"; fi
+	@echo "== plan -> apply -> plan on examples/quickstart (a fresh state: earlier demo runs' .aud/state.db,"
+	@echo "   .aud/profiles.db and exports/ are removed). The \`autopilot\` destination is left out with"
+	@echo "   --exclude: it needs the Autopilot API; the demo publishes to crm_export (CSV files) and the"
+	@echo "   built-in profile_store only, and runs without any server."
+	rm -rf examples/quickstart/.aud/state.db* examples/quickstart/.aud/profiles.db* \
+	  examples/quickstart/exports
+	@echo "== aud plan: who enters each destination"
+	$(AUD) -C examples/quickstart plan --as-of 2026-11-01 --exclude autopilot
+	@echo "== aud apply: publish exactly that, recording what the destinations confirmed"
+	$(AUD) -C examples/quickstart apply --as-of 2026-11-01 --exclude autopilot --auto-approve
+	@echo "== aud plan again: nothing left to do (--detailed-exitcode: 0 means no changes)"
+	$(AUD) -C examples/quickstart plan --as-of 2026-11-01 --exclude autopilot --detailed-exitcode
+	@echo "== the files written for crm_export"
+	ls -l examples/quickstart/exports/crm
+	@echo "== aud profile show: one VIP in the profile store (identities, traits, memberships, labels)"
+	$(AUD) -C examples/quickstart profile show \
+	  "$$(sed -n 2p examples/quickstart/exports/crm/vip.csv | cut -d, -f1)"
+	@echo "== aud state list: what the state recorded"
+	$(AUD) -C examples/quickstart state list
 
 bench: build
 	$(BUILD)/bench/bench_check

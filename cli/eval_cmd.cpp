@@ -1,10 +1,13 @@
 // `aud eval NAME`: check, lower, ingest (through the store cache), build the
-// profiles at as_of, interpret, and render members as a table or as JSON
+// profiles at as_of, evaluate (the JIT by default, `--engine interp` for the
+// reference interpreter), and render members as a table or as JSON
 // lines (language.md §10).
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <sstream>
 
@@ -14,6 +17,7 @@
 #include "compiler/parse/literals.h"
 #include "runtime/eval/eval.h"
 #include "runtime/ingest/ingest.h"
+#include "runtime/jit/jit.h"
 #include "runtime/store/profiles.h"
 
 namespace aud::cli {
@@ -109,8 +113,8 @@ int RunEval(const GlobalOptions& g, const EvalOptions& o) {
     std::string why;
     if (!ParseAsOf(o.as_of, &as_of, &why)) return Fail("invalid --as-of `" + o.as_of + "`: " + why);
   }
-  if (o.engine == "jit")
-    std::cerr << "note: the JIT engine is not built yet; evaluating with the interpreter\n";
+  if (o.engine != "jit" && o.engine != "interp")
+    return Fail("unknown engine `" + o.engine + "` (jit or interp)");
 
   check::SourceTree tree = check::ReadSourceTree(g.dir);
   auto project = check::Check(tree);
@@ -145,8 +149,35 @@ int RunEval(const GlobalOptions& g, const EvalOptions& o) {
   eval::Options eo;
   eo.project_dir = g.dir;
   eo.only = {o.name};
-  eval::Interpreter interp(prog, in.store, eo);
-  eval::Result res = interp.Run(profiles);
+  jit::JitOptions jo;
+  jo.cache_dir = g.dir + "/.aud/cache/jit";
+  if (const char* tier = std::getenv("AUD_JIT_TIER"); tier && *tier)  // fast | full (else auto)
+    jo.tier = std::string(tier) == "full"   ? jit::Tier::Full
+              : std::string(tier) == "fast" ? jit::Tier::Fast
+                                            : jit::Tier::Auto;
+  std::string notice;
+  std::unique_ptr<eval::Evaluator> evaluator =
+      jit::MakeEvaluator(o.engine, prog, in.store, eo, jo, &notice);
+  if (!notice.empty()) std::cerr << notice << "\n";
+  if (const char* env = std::getenv("AUD_JIT_STATS"); env && *env) {
+    // Compile figures (docs/runtime.md, bench/): on stderr, only when asked.
+    if (const auto* j = dynamic_cast<const jit::JitEvaluator*>(evaluator.get())) {
+      const jit::CompileStats& cs = j->stats();
+      std::fprintf(stderr,
+                   "jit: tier=%s cache_hit=%d codegen_ms=%.3f compile_ms=%.3f object_bytes=%zu\n",
+                   cs.tier == jit::Tier::Full ? "full" : "fast", cs.cache_hit ? 1 : 0,
+                   cs.codegen_ms, cs.compile_ms, cs.object_bytes);
+    }
+  }
+  const eval::Evaluator& ev = *evaluator;
+  auto run_start = std::chrono::steady_clock::now();
+  eval::Result res = ev.Run(profiles);
+  if (const char* env = std::getenv("AUD_JIT_STATS"); env && *env)
+    std::fprintf(
+        stderr, "eval: run_ms=%.3f events=%zu profiles=%u\n",
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - run_start)
+            .count(),
+        profiles.events.size(), profiles.count);
   if (!res.ok()) return Fail(res.error);
 
   const int32_t f = prog.FindFormula(o.name);
@@ -170,7 +201,7 @@ int RunEval(const GlobalOptions& g, const EvalOptions& o) {
       line += "{\"profile\":";
       JsonString(profiles.key[p], line);
       line += ",\"identities\":{";
-      auto values = interp.Identities(profiles, p);
+      auto values = ev.Identities(profiles, p);
       for (size_t k = 0; k < ids.size(); ++k) {
         if (k) line += ',';
         JsonString(prog.identities[ids[k]].name, line);

@@ -1,11 +1,15 @@
-// `aud explain NAME --ir`: the compiled form of a segment, audience or
-// consent (the slots and formulas it uses). No data is read.
+// `aud explain NAME --ir|--llvm`: the compiled form of a segment, audience
+// or consent (the slots and formulas it uses, or the LLVM IR the JIT
+// compiles for it). No data is read.
 
 #include <iostream>
 
 #include "cli/commands.h"
 #include "compiler/check/check.h"
+#include "compiler/codegen/codegen.h"
 #include "compiler/ir/ir.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
 
 namespace aud::cli {
 
@@ -39,7 +43,7 @@ int RunExplain(const GlobalOptions& g, const std::string& name, const std::strin
               << "\n";
     return 1;
   }
-  if (form != "ir") {
+  if (form != "ir" && form != "llvm") {
     std::cerr << "error: `--" << form << "` is not available yet\n";
     return 1;
   }
@@ -48,7 +52,25 @@ int RunExplain(const GlobalOptions& g, const std::string& name, const std::strin
     std::cerr << "error: " << lowered.error << "\n";
     return 1;
   }
-  std::cout << ir::PrintFor(lowered.program, name);
+  if (form == "ir") {
+    std::cout << ir::PrintFor(lowered.program, name);
+    return 0;
+  }
+  // The module of the program restricted to NAME, bound to no store: each
+  // event its own type, string literals with placeholder codes.
+  const ir::Program& prog = lowered.program;
+  std::vector<uint32_t> roots{static_cast<uint32_t>(prog.FindFormula(name))};
+  llvm::LLVMContext context;
+  std::string error;
+  auto module = codegen::Generate(
+      prog, codegen::SchemaBinding(prog, ir::UsesOfFormulas(prog, roots)), context, &error);
+  if (!module) {
+    std::cerr << "error: " << error << "\n";
+    return 1;
+  }
+  std::cout << "; aud explain " << name << " --llvm: event e is store type e; string literal\n"
+            << "; codes are placeholders (a store binds its dictionary's codes)\n"
+            << codegen::PrintModule(*module);
   return 0;
 }
 

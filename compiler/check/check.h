@@ -94,6 +94,24 @@ struct Project {
   bool ok() const { return !diags.HasErrors(); }
 };
 
+// A policy that forbids a publication: its name and the denied actions.
+struct PolicyViolation {
+  std::string policy;
+  std::vector<std::string> actions;  // denied actions the destination performs, rule order
+};
+
+// The policies of `module` that forbid publishing data carrying `labels` to a
+// destination performing `actions` (governance at apply: the labels a saved
+// plan recorded against today's policies). Reads only policy declarations,
+// so it also works on a module whose checking failed.
+std::vector<PolicyViolation> PolicyViolations(const Module& module,
+                                              const std::set<std::string>& labels,
+                                              const std::set<std::string>& actions);
+
+// The marketing actions a declared destination performs (empty for an
+// unknown name and for the built-in profile store).
+std::set<std::string> DestinationActions(const Module& module, const std::string& destination);
+
 // Options of a check run.
 struct CheckOptions {
   bool require_config = true;  // a missing aud.toml is an error

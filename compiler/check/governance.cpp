@@ -235,4 +235,38 @@ void GovernancePass(Context& cx) {
   for (auto& pub : cx.module.publications) g.Publication(pub);
 }
 
+std::vector<PolicyViolation> PolicyViolations(const Module& module,
+                                              const std::set<std::string>& labels,
+                                              const std::set<std::string>& actions) {
+  std::vector<PolicyViolation> out;
+  for (const auto& [name, sym] : module.symbols) {
+    if (!sym.decl) continue;
+    const auto* pol = std::get_if<ast::PolicyDecl>(&sym.decl->node);
+    if (!pol) continue;
+    PolicyViolation v{pol->name.text, {}};
+    for (const auto& rule : pol->rules) {
+      // A rule the parser could not complete denies nothing rather than crash.
+      if (!rule.when || !Governance::Eval(*rule.when, labels)) continue;
+      for (const auto& act : rule.actions)
+        if (actions.count(act.text) &&
+            std::find(v.actions.begin(), v.actions.end(), act.text) == v.actions.end())
+          v.actions.push_back(act.text);
+    }
+    if (!v.actions.empty()) out.push_back(std::move(v));
+  }
+  return out;
+}
+
+std::set<std::string> DestinationActions(const Module& module, const std::string& destination) {
+  std::set<std::string> actions;
+  const Symbol* s = module.Find(destination);
+  if (!s || !s->decl) return actions;
+  const auto* dst = std::get_if<ast::DestinationDecl>(&s->decl->node);
+  if (!dst) return actions;
+  for (const auto& item : dst->items)
+    if (item.kind == ast::DestItem::Actions)
+      for (const auto& n : item.names) actions.insert(n.text);
+  return actions;
+}
+
 }  // namespace aud::check

@@ -115,4 +115,12 @@ std::string Normalize(std::string_view value, std::string_view normalizer);
 // 00:00:00Z; offsets converted to UTC; fractions truncated to ms).
 bool ParseTimestamp(std::string_view text, int64_t* millis);
 
+// The current value of every declared trait (latest wins, with the declared
+// type: language.md §5) for the profiles `which`: one Column per
+// ir::Program trait, indexed by position in `which`. For outputs that carry
+// traits (the profile store); implemented in trait_values.cpp.
+std::vector<Column> TraitValues(const ir::Program& program, const store::EventStore& store,
+                                const store::Profiles& profiles,
+                                const std::vector<uint32_t>& which);
+
 }  // namespace aud::eval

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "compiler/check/check.h"
@@ -150,5 +151,24 @@ bool Deserialize(const std::string& text, Plan* out, std::string* error);
 // Definition hash of an audience: its lowered IR (members, attributes,
 // identities) plus its refresh, as hex.
 std::string DefinitionHash(const ir::Program& program, const std::string& audience);
+
+// ---- Added by the plan stage (helpers shared with apply and tests) ----
+
+// Lower-case hex SHA-256 of `bytes`.
+std::string Sha256Hex(std::string_view bytes);
+// The text a value is hashed from (`hashed` in `map`): strings trimmed (ASCII
+// whitespace) and ASCII lower-cased; numbers and booleans as their text;
+// null as "".
+std::string NormalizedText(const connectors::Value& v);
+// `hashed`: a String value holding Sha256Hex(NormalizedText(v)); null stays null.
+connectors::Value HashedValue(const connectors::Value& v);
+// The payload hash of a row: identities + fields + traits (not the key, op or
+// profile), hex. Equal payloads <=> equal hashes.
+std::string PayloadHash(const connectors::Row& row);
+
+// The fingerprints of the current project (what MakePlan records); `data` is
+// the data fingerprint computed by the caller (file paths, sizes, mtimes).
+Fingerprints CurrentFingerprints(const check::Project& project, const ir::Program& program,
+                                 const std::string& data);
 
 }  // namespace aud::plan

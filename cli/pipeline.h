@@ -1,0 +1,77 @@
+#pragma once
+// The planning pipeline shared by `aud plan` and `aud apply`: check (printing
+// diagnostics) -> lower -> ingest (through `.aud/cache/events.store`) ->
+// profiles at as_of -> state (`.aud/state.db`) -> plan::MakePlan with the
+// engine chosen by `--engine` (jit falls back to the interpreter; its notice
+// is printed once to stderr).
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "compiler/check/check.h"
+#include "compiler/ir/ir.h"
+#include "runtime/ingest/ingest.h"
+#include "runtime/plan/plan.h"
+#include "runtime/state/state.h"
+#include "runtime/store/profiles.h"
+
+namespace aud::cli {
+
+// Everything a plan was made from; the plan's pointers (project, program,
+// store, profiles) point into it, so keep it alive while applying.
+struct Planned {
+  std::unique_ptr<check::Project> project;
+  ir::Program program;
+  ingest::Result ingest;
+  store::Profiles profiles;
+  std::unique_ptr<state::State> state;
+  plan::Plan plan;
+  int64_t as_of = 0;
+  int64_t now = 0;
+};
+
+// Runs the pipeline. On failure prints every error to stderr (diagnostics,
+// `error: ...` lines) and returns false; `out` is then partially filled
+// (e.g. `project` for a failed plan, `state` may be null).
+bool PlanProject(const GlobalOptions& g, const PlanOptions& o, Planned* out);
+
+// The pieces, for apply (which checks a saved plan against the current
+// project without planning again).
+
+// Path of the state database of a project: DIR/.aud/state.db.
+std::string StatePath(const GlobalOptions& g);
+
+// Opens the state of the project (creating `.aud/` when needed). A
+// `[state] backend` other than "sqlite" is an error. Null with `error`.
+std::unique_ptr<state::State> OpenState(const GlobalOptions& g, const check::Project& project,
+                                        std::string* error);
+
+// Checks and lowers the project (diagnostics to stderr). False on errors.
+bool CheckAndLower(const GlobalOptions& g, std::unique_ptr<check::Project>* project,
+                   ir::Program* program);
+
+// Ingests the project's sources through the cache (warnings to stderr).
+// False with `error` on failure.
+bool IngestProject(const GlobalOptions& g, const check::Project& project, ingest::Result* out,
+                   bool* cached, std::string* error);
+
+// Fingerprint of the event data: every source file's path, size and mtime
+// plus the store's event count (hex). What plan::Fingerprints::data holds.
+std::string DataFingerprint(const GlobalOptions& g, const check::Project& project,
+                            const ingest::Result& ingest);
+
+// The current definitions fingerprint of a checked project (what
+// plan::Fingerprints::definitions holds for a full plan).
+std::string DefinitionsFingerprint(const check::Project& project, const ir::Program& program);
+
+// A path given on the command line (e.g. `--out FILE`, `aud apply FILE`,
+// `aud show FILE`), relative to `-C DIR` like every project path (git -C).
+std::string ProjectPath(const GlobalOptions& g, const std::string& path);
+
+// Current time, UTC ms.
+int64_t NowMillis();
+
+}  // namespace aud::cli

@@ -1,0 +1,180 @@
+// `aud plan` and `aud show`: run the planning pipeline and print the plan
+// (Terraform-like text or `--json`), save it with `--out` (atomically, mode
+// 0600), and show a saved plan or the recorded state.
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cli/commands.h"
+#include "cli/pipeline.h"
+#include "runtime/plan/plan.h"
+#include "runtime/state/state.h"
+
+namespace aud::cli {
+
+namespace {
+
+// Writes `text` to `path` through a temporary file in the same folder and a
+// rename, so a reader never sees half a plan. Mode 0600: plans hold member keys.
+bool WriteAtomically(const std::string& path, const std::string& text, std::string* error) {
+  std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    *error = "cannot write " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  ::fchmod(fd, 0600);
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      *error = "cannot write " + path + ": " + std::strerror(errno);
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return false;
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    *error = "cannot write " + path + ": " + std::strerror(errno);
+    ::unlink(tmp.c_str());
+    return false;
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    *error = "cannot write " + path + ": " + std::strerror(errno);
+    ::unlink(tmp.c_str());
+    return false;
+  }
+  return true;
+}
+
+bool ReadFile(const std::string& path, std::string* text) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return false;
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  *text = ss.str();
+  return !f.bad();
+}
+
+// `aud show` without a plan file: the recorded state.
+int ShowState(const GlobalOptions& g, bool json) {
+  const std::string path = StatePath(g);
+  struct stat sb {};
+  if (::stat(path.c_str(), &sb) != 0) {
+    if (json)
+      std::cout << "{\"state\":null}\n";
+    else
+      std::cout << "No state: nothing has been applied in this project yet.\n";
+    return 0;
+  }
+  std::string error;
+  auto st = state::State::Open(path, &error);
+  if (!st) {
+    std::cerr << "error: cannot open the state " << path << ": " << error << "\n";
+    return 1;
+  }
+  auto auds = st->Audiences();
+  auto pubs = st->Publications();
+  if (json) {
+    nlohmann::json j;
+    j["lineage"] = st->lineage();
+    j["serial"] = st->serial();
+    nlohmann::json a = nlohmann::json::array(), p = nlohmann::json::array();
+    for (const auto& r : auds)
+      a.push_back({{"name", r.name},
+                   {"definition_hash", r.definition_hash},
+                   {"labels", r.labels},
+                   {"refresh", r.refresh},
+                   {"last_evaluated", r.last_evaluated ? ir::FormatTime(r.last_evaluated) : ""},
+                   {"last_published", r.last_published ? ir::FormatTime(r.last_published) : ""}});
+    for (const auto& r : pubs)
+      p.push_back({{"audience", r.audience},
+                   {"destination", r.destination},
+                   {"members", r.members},
+                   {"labels", r.labels},
+                   {"definition_hash", r.definition_hash},
+                   {"updated_at", ir::FormatTime(r.updated_at)}});
+    j["audiences"] = a;
+    j["publications"] = p;
+    std::cout << j.dump(2) << "\n";
+    return 0;
+  }
+  std::cout << "state: lineage " << st->lineage() << ", serial " << st->serial() << "\n";
+  if (pubs.empty()) std::cout << "no publications recorded\n";
+  for (const auto& r : pubs) {
+    std::cout << "  " << r.audience << " -> " << r.destination << ": " << r.members
+              << (r.members == 1 ? " member" : " members") << ", updated "
+              << ir::FormatTime(r.updated_at);
+    if (!r.labels.empty()) {
+      std::cout << ", labels";
+      for (const auto& l : r.labels) std::cout << " " << l;
+    }
+    std::cout << "\n";
+  }
+  for (const auto& r : auds) {
+    std::cout << "  audience " << r.name << ": refresh " << (r.refresh.empty() ? "-" : r.refresh)
+              << ", last published "
+              << (r.last_published ? ir::FormatTime(r.last_published) : std::string("never"))
+              << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+int RunPlan(const GlobalOptions& g, const PlanOptions& o) {
+  Planned planned;
+  if (!PlanProject(g, o, &planned)) return 1;
+  const plan::Plan& p = planned.plan;
+  if (!o.out.empty()) {
+    std::string error;
+    if (!WriteAtomically(ProjectPath(g, o.out), plan::Serialize(p), &error)) {
+      std::cerr << "error: " << error << "\n";
+      return 1;
+    }
+  }
+  if (o.json) {
+    std::cout << plan::RenderJson(p, o.detail);
+  } else {
+    std::cout << plan::RenderHuman(p, o.detail, false);
+    if (!o.out.empty())
+      std::cout << "\nSaved the plan to " << o.out << ". Apply exactly this plan with:\n"
+                << "    aud apply " << o.out << "\n";
+  }
+  if (o.detailed_exitcode && p.has_changes()) return 2;
+  return 0;
+}
+
+int RunShow(const GlobalOptions& g, const std::string& plan_file, bool json) {
+  if (plan_file.empty()) return ShowState(g, json);
+  std::string text, error;
+  const std::string path = ProjectPath(g, plan_file);
+  if (!ReadFile(path, &text)) {
+    std::cerr << "error: cannot read the plan file " << plan_file << ": " << std::strerror(errno)
+              << "\n";
+    return 1;
+  }
+  plan::Plan p;
+  if (!plan::Deserialize(text, &p, &error)) {
+    std::cerr << "error: " << plan_file << ": " << error << "\n";
+    return 1;
+  }
+  if (json)
+    std::cout << plan::RenderJson(p, true);
+  else
+    std::cout << "plan " << p.id << " (made " << ir::FormatTime(p.created_at) << ")\n"
+              << plan::RenderHuman(p, false, false);
+  return 0;
+}
+
+}  // namespace aud::cli

@@ -1,0 +1,1284 @@
+// IR -> LLVM IR. The generated code mirrors runtime/eval/interp.cpp step by
+// step (the semantics are written on ir::Op, ir::Slot, ir::Step), with the
+// per-profile loop, the event pass and the formulas unrolled for the
+// program's slots. Mutable state lives in allocas (the Full tier's O2
+// pipeline promotes them to registers; the Fast tier runs no passes).
+// Floating-point operations carry no fast-math flags and Float constants are
+// loaded from AudCtx::fconsts at run time, so nothing is constant-folded or
+// reassociated: every NaN, -0 and rounding matches the interpreter's.
+
+#include "compiler/codegen/codegen.h"
+
+#include <functional>
+
+#include "llvm/IR/BasicBlock.h"
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/DerivedTypes.h"
+#include "llvm/IR/Function.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/IR/Verifier.h"
+#include "llvm/Support/raw_ostream.h"
+#include "runtime/jit/abi.h"
+
+namespace aud::codegen {
+
+namespace {
+
+using ir::Op;
+using ir::Type;
+using llvm::BasicBlock;
+using llvm::Value;
+
+constexpr int64_t kNever = INT64_MIN;  // sequence: no completion time
+
+// A value in registers; which fields are set depends on the IR type:
+// Bool/Int/Timestamp/Duration: i (i64); Float: f (double); String: ptr, len,
+// code. `present` is i1. `coded`: a present string always has a code.
+struct V {
+  Value* present = nullptr;
+  Value* i = nullptr;
+  Value* f = nullptr;
+  Value* ptr = nullptr;
+  Value* len = nullptr;
+  Value* code = nullptr;
+  bool coded = false;
+};
+
+class Gen {
+ public:
+  Gen(const ir::Program& p, const Binding& b, llvm::LLVMContext& c, std::string* error)
+      : p_(p), b_(b), C(c), B(c), error_(error) {}
+
+  std::unique_ptr<llvm::Module> Run();
+
+ private:
+  const ir::Program& p_;
+  const Binding& b_;
+  llvm::LLVMContext& C;
+  llvm::IRBuilder<> B;
+  std::string* error_;
+  std::unique_ptr<llvm::Module> M;
+  llvm::Function* F = nullptr;
+  BasicBlock* entry_ = nullptr;
+  bool failed_ = false;
+
+  // Types.
+  llvm::Type *i1, *i8, *i16, *i32, *i64, *i128, *dbl, *voidT;
+  llvm::PointerType* i8p;
+  llvm::StructType *strT, *valT, *colT, *ctxT, *thT;
+
+  // Helpers.
+  llvm::FunctionCallee h_traits, h_import, h_str_eq, h_str_cmp, h_str_map, h_str_test, h_out_string,
+      h_scratch_clear;
+
+  // Function-wide values.
+  Value *ctx = nullptr, *th = nullptr;
+  Value *c_offsets, *c_events, *c_type, *c_ts, *c_row, *c_as_of, *c_props, *c_fconsts;
+  Value *c_members, *c_valid, *c_ints, *c_floats;
+  Value* c_traits = nullptr;  // AudValue*
+  // Per profile / per event.
+  Value* prof = nullptr;  // i32
+  Value* cur_ts = nullptr;
+  Value* cur_row = nullptr;  // i64
+  bool in_event_ = false;
+
+  // Column descriptors, loaded once per call (per property and kind).
+  struct ColRegs {
+    Value *data = nullptr, *valid = nullptr, *rows = nullptr, *words = nullptr;
+  };
+  std::vector<ColRegs> cols_;
+
+  std::vector<V> slot_vals_, formula_vals_, import_vals_;
+  std::vector<bool> slot_done_, formula_done_, import_done_;
+
+  // Slot state.
+  struct State {
+    llvm::AllocaInst *count = nullptr, *isum = nullptr, *fsum = nullptr, *seen = nullptr;
+    llvm::AllocaInst *bpresent = nullptr, *bi = nullptr, *bf = nullptr, *bptr = nullptr,
+                     *blen = nullptr, *bcode = nullptr;
+    llvm::AllocaInst *done = nullptr, *open = nullptr, *satisfied = nullptr, *completed = nullptr;
+    bool best_coded = false;
+  };
+  std::vector<State> states_;
+  // Sequence plans (as eval::SequencePlan).
+  struct Plan {
+    std::vector<uint32_t> positive;
+    std::vector<int32_t> not_after;
+    int32_t last_not = ir::kNone;
+  };
+  std::vector<Plan> plans_;
+
+  void Fail(const std::string& why) {
+    if (!failed_) *error_ = why;
+    failed_ = true;
+  }
+
+  // --- small builders -------------------------------------------------------
+  llvm::Constant* I1(bool v) { return llvm::ConstantInt::get(i1, v ? 1 : 0); }
+  llvm::Constant* I32(uint32_t v) { return llvm::ConstantInt::get(i32, v); }
+  llvm::Constant* I64(int64_t v) {
+    return llvm::ConstantInt::get(i64, static_cast<uint64_t>(v), true);
+  }
+  llvm::Constant* I128(int64_t v) {
+    return llvm::ConstantInt::get(i128, static_cast<uint64_t>(v), true);
+  }
+  llvm::Constant* F0() { return llvm::ConstantFP::get(dbl, 0.0); }
+  llvm::Constant* NullStr() { return llvm::ConstantPointerNull::get(i8p); }
+
+  llvm::AllocaInst* Alloca(llvm::Type* t, const char* name) {
+    llvm::IRBuilder<> eb(entry_, entry_->begin());
+    return eb.CreateAlloca(t, nullptr, name);
+  }
+  BasicBlock* Block(const char* name) { return BasicBlock::Create(C, name, F); }
+  Value* Load(llvm::Type* t, Value* ptr) { return B.CreateLoad(t, ptr); }
+  Value* CtxField(unsigned idx, llvm::Type* t) {
+    return Load(t, B.CreateStructGEP(ctxT, ctx, idx));
+  }
+  Value* Wide(Value* v) { return B.CreateSExt(v, i128); }
+
+  // if (cond) then(); — then() may create blocks.
+  void If(Value* cond, const std::function<void()>& then) {
+    BasicBlock* t = Block("if.then");
+    BasicBlock* m = Block("if.end");
+    B.CreateCondBr(cond, t, m);
+    B.SetInsertPoint(t);
+    then();
+    B.CreateBr(m);
+    B.SetInsertPoint(m);
+  }
+
+  V Zero(Type t) {
+    V v;
+    v.present = I1(false);
+    if (t == Type::Float) {
+      v.f = F0();
+    } else if (t == Type::String) {
+      v.ptr = NullStr();
+      v.len = I64(0);
+      v.code = I32(AUD_NO_CODE);
+      v.coded = true;
+    } else {
+      v.i = I64(0);
+    }
+    return v;
+  }
+  V BoolV(Value* b) {
+    V v;
+    v.present = I1(true);
+    v.i = B.CreateZExt(b, i64);
+    return v;
+  }
+  Value* Truth(const V& v) { return B.CreateAnd(v.present, B.CreateICmpNE(v.i, I64(0))); }
+
+  // cond ? a() : b(), both of type t, with short-circuit control flow.
+  V Choose(Value* cond, Type t, const std::function<V()>& a, const std::function<V()>& b) {
+    BasicBlock* ta = Block("c.a");
+    BasicBlock* tb = Block("c.b");
+    BasicBlock* m = Block("c.m");
+    B.CreateCondBr(cond, ta, tb);
+    B.SetInsertPoint(ta);
+    V va = a();
+    BasicBlock* ea = B.GetInsertBlock();
+    B.CreateBr(m);
+    B.SetInsertPoint(tb);
+    V vb = b();
+    BasicBlock* eb = B.GetInsertBlock();
+    B.CreateBr(m);
+    B.SetInsertPoint(m);
+    auto phi = [&](Value* x, Value* y) -> Value* {
+      if (!x || !y) return nullptr;
+      llvm::PHINode* n = B.CreatePHI(x->getType(), 2);
+      n->addIncoming(x, ea);
+      n->addIncoming(y, eb);
+      return n;
+    };
+    V r;
+    r.present = phi(va.present, vb.present);
+    r.i = phi(va.i, vb.i);
+    r.f = phi(va.f, vb.f);
+    r.ptr = phi(va.ptr, vb.ptr);
+    r.len = phi(va.len, vb.len);
+    r.code = phi(va.code, vb.code);
+    r.coded = va.coded && vb.coded;
+    (void)t;
+    return r;
+  }
+  // v when present, else the missing value; f() runs only when v is present.
+  V IfPresent(Value* present, Type t, const std::function<V()>& f) {
+    return Choose(present, t, f, [&] { return Zero(t); });
+  }
+  // An i1 computed only when cond holds (false otherwise).
+  Value* AndThen(Value* cond, const std::function<Value*()>& f) {
+    V r = Choose(
+        cond, Type::Bool, [&] { return BoolV(f()); }, [&] { return BoolV(I1(false)); });
+    return B.CreateICmpNE(r.i, I64(0));
+  }
+
+  // A string value stored in a fresh AudStr alloca (for helper calls).
+  Value* StrPtr(const V& v) {
+    llvm::AllocaInst* a = Alloca(strT, "str");
+    B.CreateStore(v.ptr, B.CreateStructGEP(strT, a, 0));
+    B.CreateStore(v.len, B.CreateStructGEP(strT, a, 1));
+    B.CreateStore(v.code, B.CreateStructGEP(strT, a, 2));
+    B.CreateStore(I32(0), B.CreateStructGEP(strT, a, 3));
+    return a;
+  }
+  V StrFrom(Value* a) {
+    V v;
+    v.present = I1(true);
+    v.ptr = Load(i8p, B.CreateStructGEP(strT, a, 0));
+    v.len = Load(i64, B.CreateStructGEP(strT, a, 1));
+    v.code = Load(i32, B.CreateStructGEP(strT, a, 2));
+    return v;
+  }
+
+  // --- values ---------------------------------------------------------------
+  // Row `cur_row` of column (prop, kind): (present, value of `et`).
+  std::pair<Value*, Value*> LoadCol(uint32_t prop, unsigned kind, llvm::Type* et) {
+    const ColRegs& cr = cols_[size_t{prop} * AUD_COLS_PER_PROP + kind];
+    if (!cr.rows) {
+      Fail("column read that the binding lacks");
+      return {I1(false), llvm::Constant::getNullValue(et)};
+    }
+    Value* rows = cr.rows;
+    Value* words = cr.words;
+    Value* word_index = B.CreateLShr(cur_row, 6);
+    Value* in = B.CreateAnd(B.CreateICmpULT(cur_row, rows), B.CreateICmpULT(word_index, words));
+    // In bounds: the valid word and the value are both loadable (one branch).
+    BasicBlock* from = B.GetInsertBlock();
+    BasicBlock* ld = Block("col.ld");
+    BasicBlock* m = Block("col.m");
+    B.CreateCondBr(in, ld, m);
+    B.SetInsertPoint(ld);
+    Value* w = Load(i64, B.CreateGEP(i64, cr.valid, word_index));
+    Value* bit = B.CreateTrunc(B.CreateLShr(w, B.CreateAnd(cur_row, I64(63))), i1);
+    Value* typed = B.CreateBitCast(cr.data, llvm::PointerType::getUnqual(et));
+    Value* x = Load(et, B.CreateGEP(et, typed, cur_row));
+    Value* zero = llvm::Constant::getNullValue(et);
+    x = B.CreateSelect(bit, x, zero);
+    B.CreateBr(m);
+    B.SetInsertPoint(m);
+    llvm::PHINode* pp = B.CreatePHI(i1, 2);
+    pp->addIncoming(I1(false), from);
+    pp->addIncoming(bit, ld);
+    llvm::PHINode* px = B.CreatePHI(et, 2);
+    px->addIncoming(zero, from);
+    px->addIncoming(x, ld);
+    return {pp, px};
+  }
+
+  V Prop(const ir::Node& n) {
+    if (!in_event_) {
+      Fail("property read outside an event");
+      return Zero(n.type);
+    }
+    const PropColumns& pc = b_.props[n.index];
+    V v = Zero(n.type);
+    switch (n.type) {
+      case Type::Int:
+      case Type::Timestamp: {
+        bool has = n.type == Type::Int ? pc.ints : pc.strings;
+        if (!has) return v;
+        auto [pr, x] = LoadCol(n.index, AUD_COL_INTS, i64);
+        v.present = pr;
+        v.i = x;
+        return v;
+      }
+      case Type::Float: {
+        if (pc.floats && pc.ints) {
+          auto [pf, xf] = LoadCol(n.index, AUD_COL_FLOATS, dbl);
+          return Choose(
+              pf, Type::Float,
+              [&] {
+                V a;
+                a.present = I1(true);
+                a.f = xf;
+                return a;
+              },
+              [&] {
+                auto [pi, xi] = LoadCol(n.index, AUD_COL_INTS, i64);
+                V a;
+                a.present = pi;
+                a.f = B.CreateSIToFP(xi, dbl);
+                return a;
+              });
+        }
+        if (pc.floats) {
+          auto [pf, xf] = LoadCol(n.index, AUD_COL_FLOATS, dbl);
+          v.present = pf;
+          v.f = xf;
+        } else if (pc.ints) {
+          auto [pi, xi] = LoadCol(n.index, AUD_COL_INTS, i64);
+          v.present = pi;
+          v.f = B.CreateSIToFP(xi, dbl);
+        }
+        return v;
+      }
+      case Type::Bool: {
+        if (!pc.bools) return v;
+        auto [pr, x] = LoadCol(n.index, AUD_COL_BOOLS, i8);
+        v.present = pr;
+        v.i = B.CreateZExt(B.CreateICmpNE(x, llvm::ConstantInt::get(i8, 0)), i64);
+        return v;
+      }
+      case Type::String: {
+        if (!pc.strings) return v;
+        auto [pr, x] = LoadCol(n.index, AUD_COL_STRINGS, i32);
+        v.present = pr;
+        v.code = x;
+        v.coded = true;
+        return v;
+      }
+      case Type::Duration: return v;
+    }
+    return v;
+  }
+
+  V Trait(const ir::Node& n) {
+    Value* tv = B.CreateGEP(valT, c_traits, I64(n.index));
+    V v;
+    v.present =
+        B.CreateICmpNE(Load(i8, B.CreateStructGEP(valT, tv, 3)), llvm::ConstantInt::get(i8, 0));
+    switch (n.type) {
+      case Type::Float: v.f = Load(dbl, B.CreateStructGEP(valT, tv, 1)); break;
+      case Type::String: {
+        Value* s = B.CreateStructGEP(valT, tv, 2);
+        v.ptr = Load(i8p, B.CreateStructGEP(strT, s, 0));
+        v.len = Load(i64, B.CreateStructGEP(strT, s, 1));
+        v.code = Load(i32, B.CreateStructGEP(strT, s, 2));
+        v.coded = true;
+        break;
+      }
+      default: v.i = Load(i64, B.CreateStructGEP(valT, tv, 0)); break;
+    }
+    return v;
+  }
+
+  V Const(uint32_t node) {
+    const ir::Node& n = p_.nodes[node];
+    V v;
+    v.present = I1(true);
+    switch (n.type) {
+      case Type::Bool: v.i = I64(n.b ? 1 : 0); break;
+      case Type::Float: v.f = Load(dbl, B.CreateGEP(dbl, c_fconsts, I64(node))); break;
+      case Type::String: {
+        llvm::Constant* data = llvm::ConstantDataArray::getString(C, n.s, true);
+        auto* g = new llvm::GlobalVariable(*M, data->getType(), true,
+                                           llvm::GlobalValue::PrivateLinkage, data, "lit");
+        g->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
+        v.ptr = B.CreateBitCast(g, i8p);
+        v.len = I64(static_cast<int64_t>(n.s.size()));
+        uint32_t code = node < b_.const_codes.size() ? b_.const_codes[node] : AUD_NO_CODE;
+        v.code = I32(code);
+        v.coded = code != AUD_NO_CODE;
+        break;
+      }
+      default: v.i = I64(n.i); break;
+    }
+    return v;
+  }
+
+  Value* StrEqual(const V& a, const V& c) {
+    if (a.coded && c.coded) return B.CreateICmpEQ(a.code, c.code);
+    Value* both = B.CreateAnd(B.CreateICmpNE(a.code, I32(AUD_NO_CODE)),
+                              B.CreateICmpNE(c.code, I32(AUD_NO_CODE)));
+    V r = Choose(
+        both, Type::Bool, [&] { return BoolV(B.CreateICmpEQ(a.code, c.code)); },
+        [&] {
+          Value* x = B.CreateCall(h_str_eq, {ctx, StrPtr(a), StrPtr(c)});
+          return BoolV(B.CreateICmpNE(x, llvm::ConstantInt::get(i8, 0)));
+        });
+    return B.CreateICmpNE(r.i, I64(0));
+  }
+
+  // Both present, of type t.
+  Value* Equal(const V& a, const V& c, Type t) {
+    switch (t) {
+      case Type::Float: return B.CreateFCmpOEQ(a.f, c.f);
+      case Type::String: return StrEqual(a, c);
+      default: return B.CreateICmpEQ(a.i, c.i);
+    }
+  }
+
+  // Order comparison `op` (Lt..Ge) of present operands of type t.
+  Value* Compare(Op op, const V& a, const V& c, Type t) {
+    if (t == Type::Float) {
+      switch (op) {
+        case Op::Lt: return B.CreateFCmpOLT(a.f, c.f);
+        case Op::Le: return B.CreateFCmpOLE(a.f, c.f);
+        case Op::Gt: return B.CreateFCmpOGT(a.f, c.f);
+        default: return B.CreateFCmpOGE(a.f, c.f);
+      }
+    }
+    Value *x, *y;
+    if (t == Type::String) {
+      x = B.CreateCall(h_str_cmp, {ctx, StrPtr(a), StrPtr(c)});
+      y = I32(0);
+    } else {
+      x = a.i;
+      y = c.i;
+    }
+    switch (op) {
+      case Op::Lt: return B.CreateICmpSLT(x, y);
+      case Op::Le: return B.CreateICmpSLE(x, y);
+      case Op::Gt: return B.CreateICmpSGT(x, y);
+      default: return B.CreateICmpSGE(x, y);
+    }
+  }
+
+  V Eval(uint32_t node) {
+    if (failed_) return Zero(Type::Bool);
+    const ir::Node& n = p_.nodes[node];
+    auto arg = [&](size_t k) { return n.args[k]; };
+    auto argType = [&](size_t k) { return p_.nodes[n.args[k]].type; };
+    switch (n.op) {
+      case Op::Const: return Const(node);
+      case Op::Prop: return Prop(n);
+      case Op::EventTime: {
+        if (!in_event_) {
+          Fail("event time read outside an event");
+          return Zero(Type::Timestamp);
+        }
+        V v;
+        v.present = I1(true);
+        v.i = cur_ts;
+        return v;
+      }
+      case Op::Trait:
+        if (n.index >= p_.traits.size() || !c_traits) {
+          Fail("bad trait reference");
+          return Zero(n.type);
+        }
+        return Trait(n);
+      case Op::Slot:
+        if (n.index >= slot_done_.size() || !slot_done_[n.index]) {
+          Fail("slot read before it is computed");
+          return Zero(n.type);
+        }
+        return slot_vals_[n.index];
+      case Op::Formula:
+        if (n.index >= formula_done_.size() || !formula_done_[n.index]) {
+          Fail("formula read before it is computed");
+          return Zero(n.type);
+        }
+        return formula_vals_[n.index];
+      case Op::Import:
+        if (n.index >= import_done_.size() || !import_done_[n.index]) {
+          Fail("import read before it is computed");
+          return Zero(n.type);
+        }
+        return import_vals_[n.index];
+      case Op::ToFloat: {
+        V a = Eval(arg(0));
+        V v;
+        v.present = a.present;
+        v.f = B.CreateSIToFP(a.i, dbl);
+        return v;
+      }
+      case Op::Not: return BoolV(B.CreateNot(Truth(Eval(arg(0)))));
+      case Op::And:
+      case Op::Or: {
+        Value* a = Truth(Eval(arg(0)));
+        V r = Choose(
+            a, Type::Bool,
+            [&] { return n.op == Op::And ? BoolV(Truth(Eval(arg(1)))) : BoolV(I1(true)); },
+            [&] { return n.op == Op::And ? BoolV(I1(false)) : BoolV(Truth(Eval(arg(1)))); });
+        return r;
+      }
+      case Op::Eq:
+      case Op::Ne:
+      case Op::Lt:
+      case Op::Le:
+      case Op::Gt:
+      case Op::Ge: {
+        V a = Eval(arg(0));
+        V c = Eval(arg(1));
+        Type t = argType(0);
+        Value* both = B.CreateAnd(a.present, c.present);
+        auto cmp = [&]() -> Value* {
+          if (n.op == Op::Eq) return Equal(a, c, t);
+          if (n.op == Op::Ne) return B.CreateNot(Equal(a, c, t));
+          return Compare(n.op, a, c, t);
+        };
+        // Numbers compare branch-free (a missing operand's value is 0);
+        // strings may call a helper, only with both present.
+        if (t != Type::String || ((n.op == Op::Eq || n.op == Op::Ne) && a.coded && c.coded))
+          return BoolV(B.CreateAnd(both, cmp()));
+        return BoolV(AndThen(both, cmp));
+      }
+      case Op::In: {
+        V a = Eval(arg(0));
+        Type t = argType(0);
+        auto any_of = [&]() -> Value* {
+          Value* any = I1(false);
+          for (size_t k = 1; k < n.args.size(); ++k) {
+            V e = Eval(arg(k));
+            Value* hit = t == Type::String && !(a.coded && e.coded)
+                             ? AndThen(e.present, [&] { return Equal(a, e, t); })
+                             : B.CreateAnd(e.present, Equal(a, e, t));
+            any = B.CreateOr(any, hit);
+          }
+          return any;
+        };
+        if (t != Type::String) return BoolV(B.CreateAnd(a.present, any_of()));
+        return BoolV(AndThen(a.present, any_of));
+      }
+      case Op::Neg: {
+        V a = Eval(arg(0));
+        if (n.type == Type::Float)
+          a.f = B.CreateFNeg(a.f);
+        else
+          a.i = B.CreateSub(I64(0), a.i);
+        return a;
+      }
+      case Op::Add:
+      case Op::Sub:
+      case Op::Mul:
+      case Op::Div: {
+        V a = Eval(arg(0));
+        V c = Eval(arg(1));
+        V v;
+        Value* both = B.CreateAnd(a.present, c.present);
+        if (n.op == Op::Div) {
+          v.present = B.CreateAnd(both, B.CreateFCmpUNE(c.f, F0()));
+          // Divide only when defined (keeps the missing value's f at 0).
+          V q = IfPresent(v.present, Type::Float, [&] {
+            V x;
+            x.present = I1(true);
+            x.f = B.CreateFDiv(a.f, c.f);
+            return x;
+          });
+          return q;
+        }
+        v.present = both;
+        if (n.type == Type::Float) {
+          v.f = n.op == Op::Add   ? B.CreateFAdd(a.f, c.f)
+                : n.op == Op::Sub ? B.CreateFSub(a.f, c.f)
+                                  : B.CreateFMul(a.f, c.f);
+        } else {
+          v.i = n.op == Op::Add   ? B.CreateAdd(a.i, c.i)
+                : n.op == Op::Sub ? B.CreateSub(a.i, c.i)
+                                  : B.CreateMul(a.i, c.i);
+        }
+        return v;
+      }
+      case Op::Exists: return BoolV(Eval(arg(0)).present);
+      case Op::Lower:
+      case Op::Upper:
+      case Op::Trim: {
+        V a = Eval(arg(0));
+        uint32_t op = n.op == Op::Lower ? 0 : n.op == Op::Upper ? 1 : 2;
+        V r = IfPresent(a.present, Type::String, [&] {
+          Value* out = Alloca(strT, "mapped");
+          B.CreateCall(h_str_map, {ctx, th, I32(op), StrPtr(a), out});
+          return StrFrom(out);
+        });
+        r.coded = false;
+        return r;
+      }
+      case Op::Contains:
+      case Op::StartsWith:
+      case Op::EndsWith: {
+        V a = Eval(arg(0));
+        V c = Eval(arg(1));
+        uint32_t op = n.op == Op::Contains ? 0 : n.op == Op::StartsWith ? 1 : 2;
+        Value* r = AndThen(B.CreateAnd(a.present, c.present), [&]() -> Value* {
+          Value* x = B.CreateCall(h_str_test, {ctx, I32(op), StrPtr(a), StrPtr(c)});
+          return B.CreateICmpNE(x, llvm::ConstantInt::get(i8, 0));
+        });
+        return BoolV(r);
+      }
+      case Op::DaysSince: {
+        V a = Eval(arg(0));
+        V v;
+        v.present = a.present;
+        Value* diff = B.CreateSub(c_as_of, a.i);
+        v.f = B.CreateFDiv(B.CreateSIToFP(diff, dbl), llvm::ConstantFP::get(dbl, 86400000.0));
+        return v;
+      }
+    }
+    Fail("unknown operation");
+    return Zero(n.type);
+  }
+
+  // A `where` on the current event (kNone: true).
+  Value* Where(int32_t node) {
+    if (node == ir::kNone) return I1(true);
+    return Truth(Eval(static_cast<uint32_t>(node)));
+  }
+
+  Value* InWindow(const ir::Window& w, Value* ts) {
+    Value* le = B.CreateICmpSLE(ts, c_as_of);
+    switch (w.kind) {
+      case ir::Window::All: return le;
+      case ir::Window::Within:
+        return B.CreateAnd(le,
+                           B.CreateICmpSLT(B.CreateSub(Wide(c_as_of), I128(w.within)), Wide(ts)));
+      case ir::Window::Between:
+        return B.CreateAnd(
+            le, B.CreateAnd(B.CreateICmpSLE(I64(w.from), ts), B.CreateICmpSLT(ts, I64(w.to))));
+    }
+    return le;
+  }
+
+  bool IsType(uint32_t program_event, uint32_t type) const {
+    return b_.event_type[program_event] == static_cast<int32_t>(type);
+  }
+
+  // --- slots ----------------------------------------------------------------
+  void MakeState(size_t si) {
+    const ir::Slot& s = p_.slots[si];
+    State& st = states_[si];
+    if (s.agg == ir::Agg::Sequence) {
+      size_t m = plans_[si].positive.size();
+      st.done = Alloca(llvm::ArrayType::get(i64, std::max<size_t>(m, 1)), "done");
+      st.open = Alloca(i64, "open");
+      st.satisfied = Alloca(i1, "satisfied");
+      st.completed = Alloca(i1, "completed");
+      return;
+    }
+    st.count = Alloca(i64, "count");
+    st.isum = Alloca(i64, "isum");
+    st.fsum = Alloca(dbl, "fsum");
+    st.seen = Alloca(i1, "seen");
+    st.bpresent = Alloca(i1, "bpresent");
+    st.bi = Alloca(i64, "bi");
+    st.bf = Alloca(dbl, "bf");
+    st.bptr = Alloca(i8p, "bptr");
+    st.blen = Alloca(i64, "blen");
+    st.bcode = Alloca(i32, "bcode");
+  }
+
+  void ResetState(size_t si) {
+    const ir::Slot& s = p_.slots[si];
+    State& st = states_[si];
+    if (s.agg == ir::Agg::Sequence) {
+      size_t m = plans_[si].positive.size();
+      auto* at = llvm::ArrayType::get(i64, std::max<size_t>(m, 1));
+      for (size_t k = 0; k < m; ++k)
+        B.CreateStore(I64(kNever), B.CreateConstGEP2_32(at, st.done, 0, static_cast<unsigned>(k)));
+      B.CreateStore(I64(kNever), st.open);
+      B.CreateStore(I1(false), st.satisfied);
+      return;
+    }
+    B.CreateStore(I64(0), st.count);
+    B.CreateStore(I64(0), st.isum);
+    B.CreateStore(F0(), st.fsum);
+    B.CreateStore(I1(false), st.seen);
+    B.CreateStore(I1(false), st.bpresent);
+    B.CreateStore(I64(0), st.bi);
+    B.CreateStore(F0(), st.bf);
+    B.CreateStore(NullStr(), st.bptr);
+    B.CreateStore(I64(0), st.blen);
+    B.CreateStore(I32(AUD_NO_CODE), st.bcode);
+  }
+
+  V LoadBest(const State& st, Type t) {
+    V v;
+    v.present = Load(i1, st.bpresent);
+    v.i = Load(i64, st.bi);
+    v.f = Load(dbl, st.bf);
+    v.ptr = Load(i8p, st.bptr);
+    v.len = Load(i64, st.blen);
+    v.code = Load(i32, st.bcode);
+    v.coded = st.best_coded;
+    (void)t;
+    return v;
+  }
+  void StoreBest(const State& st, const V& v) {
+    B.CreateStore(v.present, st.bpresent);
+    if (v.i) B.CreateStore(v.i, st.bi);
+    if (v.f) B.CreateStore(v.f, st.bf);
+    if (v.ptr) B.CreateStore(v.ptr, st.bptr);
+    if (v.len) B.CreateStore(v.len, st.blen);
+    if (v.code) B.CreateStore(v.code, st.bcode);
+    B.CreateStore(I1(true), st.seen);
+  }
+
+  void Aggregate(size_t si) {
+    const ir::Slot& slot = p_.slots[si];
+    State& st = states_[si];
+    Value* inw = InWindow(slot.window, cur_ts);
+    If(inw, [&] {
+      If(Where(slot.where), [&] {
+        if (slot.agg == ir::Agg::Count) {
+          B.CreateStore(B.CreateAdd(Load(i64, st.count), I64(1)), st.count);
+          return;
+        }
+        if (slot.value == ir::kNone) {
+          Fail("aggregate without a value");
+          return;
+        }
+        V v = Eval(static_cast<uint32_t>(slot.value));
+        Type t = p_.nodes[slot.value].type;
+        switch (slot.agg) {
+          case ir::Agg::Sum:
+            if (t == Type::Float) {
+              Value* s = Load(dbl, st.fsum);
+              B.CreateStore(B.CreateSelect(v.present, B.CreateFAdd(s, v.f), s), st.fsum);
+            } else {
+              Value* s = Load(i64, st.isum);
+              B.CreateStore(B.CreateSelect(v.present, B.CreateAdd(s, v.i), s), st.isum);
+            }
+            break;
+          case ir::Agg::Avg: {
+            Value* x = t == Type::Float ? v.f : B.CreateSIToFP(v.i, dbl);
+            Value* s = Load(dbl, st.fsum);
+            B.CreateStore(B.CreateSelect(v.present, B.CreateFAdd(s, x), s), st.fsum);
+            Value* c = Load(i64, st.count);
+            B.CreateStore(B.CreateAdd(c, B.CreateZExt(v.present, i64)), st.count);
+            break;
+          }
+          case ir::Agg::Min:
+          case ir::Agg::Max:
+            If(v.present, [&] {
+              Value* seen = Load(i1, st.seen);
+              Value* take = B.CreateOr(B.CreateNot(seen), AndThen(seen, [&]() -> Value* {
+                                         V best = LoadBest(st, t);
+                                         return Compare(slot.agg == ir::Agg::Min ? Op::Lt : Op::Gt,
+                                                        v, best, t);
+                                       }));
+              If(take, [&] { StoreBest(st, v); });
+            });
+            break;
+          case ir::Agg::First: If(B.CreateNot(Load(i1, st.seen)), [&] { StoreBest(st, v); }); break;
+          case ir::Agg::Last: StoreBest(st, v); break;
+          default: break;
+        }
+      });
+    });
+  }
+
+  // One event of a sequence (language.md §6), as eval's Worker::Sequence.
+  void Sequence(size_t si, uint32_t type) {
+    const ir::Slot& slot = p_.slots[si];
+    const Plan& plan = plans_[si];
+    State& st = states_[si];
+    const size_t m = plan.positive.size();
+    auto* at = llvm::ArrayType::get(i64, std::max<size_t>(m, 1));
+    auto done = [&](size_t k) {
+      return B.CreateConstGEP2_32(at, st.done, 0, static_cast<unsigned>(k));
+    };
+    If(B.CreateNot(Load(i1, st.satisfied)), [&] {
+      BasicBlock* cont = Block("seq.cont");
+      if (plan.last_not != ir::kNone) {
+        const ir::Step& nt = slot.steps[static_cast<size_t>(plan.last_not)];
+        Value* open = Load(i64, st.open);
+        Value* has_open = B.CreateICmpNE(open, I64(kNever));
+        Value* closed = B.CreateAnd(
+            has_open,
+            B.CreateICmpSGT(Wide(cur_ts), B.CreateAdd(Wide(open), I128(nt.window.within))));
+        BasicBlock* sat = Block("seq.closed");
+        BasicBlock* go = Block("seq.go");
+        B.CreateCondBr(closed, sat, go);
+        B.SetInsertPoint(sat);
+        B.CreateStore(I1(true), st.satisfied);
+        B.CreateBr(cont);
+        B.SetInsertPoint(go);
+        if (IsType(nt.event, type)) {
+          If(has_open, [&] { If(Where(nt.where), [&] { B.CreateStore(I64(kNever), st.open); }); });
+        }
+      }
+      B.CreateStore(I1(false), st.completed);
+      for (size_t k = m; k-- > 0;) {
+        if (plan.not_after[k] != ir::kNone) {
+          const ir::Step& ns = slot.steps[static_cast<size_t>(plan.not_after[k])];
+          if (IsType(ns.event, type))
+            If(Where(ns.where), [&] { B.CreateStore(I64(kNever), done(k)); });
+        }
+        const ir::Step& step = slot.steps[plan.positive[k]];
+        if (!IsType(step.event, type)) continue;
+        Value* ok;
+        if (k == 0) {
+          ok = InWindow(step.window, cur_ts);
+        } else {
+          Value* prev = Load(i64, done(k - 1));
+          ok = B.CreateICmpNE(prev, I64(kNever));
+          if (step.window.kind == ir::Window::Within)
+            ok = B.CreateAnd(ok, B.CreateICmpSLE(B.CreateSub(Wide(cur_ts), Wide(prev)),
+                                                 I128(step.window.within)));
+        }
+        If(ok, [&] {
+          If(Where(step.where), [&] {
+            B.CreateStore(cur_ts, done(k));
+            if (k + 1 == m) B.CreateStore(I1(true), st.completed);
+          });
+        });
+      }
+      If(Load(i1, st.completed), [&] {
+        if (plan.last_not == ir::kNone) {
+          B.CreateStore(I1(true), st.satisfied);
+        } else {
+          If(B.CreateICmpEQ(Load(i64, st.open), I64(kNever)),
+             [&] { B.CreateStore(cur_ts, st.open); });
+        }
+      });
+      B.CreateBr(cont);
+      B.SetInsertPoint(cont);
+    });
+  }
+
+  V Finish(size_t si) {
+    const ir::Slot& slot = p_.slots[si];
+    State& st = states_[si];
+    V v;
+    switch (slot.agg) {
+      case ir::Agg::Count:
+        v.present = I1(true);
+        v.i = Load(i64, st.count);
+        return v;
+      case ir::Agg::Sum:
+        v.present = I1(true);
+        if (slot.type == Type::Float)
+          v.f = Load(dbl, st.fsum);
+        else
+          v.i = Load(i64, st.isum);
+        return v;
+      case ir::Agg::Avg: {
+        Value* c = Load(i64, st.count);
+        Value* s = Load(dbl, st.fsum);
+        return IfPresent(B.CreateICmpNE(c, I64(0)), Type::Float, [&] {
+          V a;
+          a.present = I1(true);
+          a.f = B.CreateFDiv(s, B.CreateUIToFP(c, dbl));
+          return a;
+        });
+      }
+      case ir::Agg::Min:
+      case ir::Agg::Max:
+      case ir::Agg::First:
+      case ir::Agg::Last: {
+        V best = LoadBest(st, slot.type);
+        Value* seen = Load(i1, st.seen);
+        V out;
+        out.present = B.CreateAnd(seen, best.present);
+        if (slot.type == Type::Float) {
+          out.f = best.f;
+        } else if (slot.type == Type::String) {
+          out.ptr = best.ptr;
+          out.len = best.len;
+          out.code = best.code;
+          out.coded = best.coded;
+        } else {
+          out.i = best.i;
+        }
+        return out;
+      }
+      case ir::Agg::Sequence: {
+        const Plan& plan = plans_[si];
+        Value* holds = Load(i1, st.satisfied);
+        if (plan.last_not != ir::kNone) {
+          const ir::Step& nt = slot.steps[static_cast<size_t>(plan.last_not)];
+          Value* open = Load(i64, st.open);
+          Value* late = B.CreateAnd(
+              B.CreateICmpNE(open, I64(kNever)),
+              B.CreateICmpSLE(B.CreateAdd(Wide(open), I128(nt.window.within)), Wide(c_as_of)));
+          holds = B.CreateOr(holds, late);
+        }
+        return BoolV(holds);
+      }
+    }
+    return Zero(slot.type);
+  }
+
+  // --- analysis -------------------------------------------------------------
+  // Whether any node reachable from the used slots and formulas has op in `ops`.
+  bool Reaches(const std::vector<Op>& ops) const {
+    std::vector<bool> seen(p_.nodes.size(), false);
+    std::vector<uint32_t> stack;
+    auto push = [&](int64_t n) {
+      if (n >= 0 && static_cast<size_t>(n) < p_.nodes.size())
+        stack.push_back(static_cast<uint32_t>(n));
+    };
+    for (size_t f = 0; f < p_.formulas.size(); ++f)
+      if (b_.uses.formulas[f]) push(p_.formulas[f].root);
+    for (size_t s = 0; s < p_.slots.size(); ++s) {
+      if (!b_.uses.slots[s]) continue;
+      push(p_.slots[s].where);
+      push(p_.slots[s].value);
+      for (const ir::Step& st : p_.slots[s].steps) push(st.where);
+    }
+    while (!stack.empty()) {
+      uint32_t n = stack.back();
+      stack.pop_back();
+      if (seen[n]) continue;
+      seen[n] = true;
+      for (Op op : ops)
+        if (p_.nodes[n].op == op) return true;
+      for (uint32_t a : p_.nodes[n].args) push(a);
+    }
+    return false;
+  }
+
+  bool CheckProgram() {
+    auto node_ok = [&](int64_t n) {
+      return n == ir::kNone || (n >= 0 && static_cast<size_t>(n) < p_.nodes.size());
+    };
+    if (b_.uses.formulas.size() != p_.formulas.size() || b_.uses.slots.size() != p_.slots.size() ||
+        b_.uses.imports.size() != p_.imports.size() || b_.event_type.size() != p_.events.size() ||
+        b_.props.size() != p_.props.size()) {
+      Fail("binding does not match the program");
+      return false;
+    }
+    for (const ir::Node& n : p_.nodes) {
+      for (uint32_t a : n.args)
+        if (a >= p_.nodes.size()) return Fail("node argument out of range"), false;
+      if (n.op == Op::Prop && n.index >= p_.props.size()) return Fail("bad property"), false;
+      size_t need = 0;
+      switch (n.op) {
+        case Op::ToFloat:
+        case Op::Not:
+        case Op::Neg:
+        case Op::Exists:
+        case Op::Lower:
+        case Op::Upper:
+        case Op::Trim:
+        case Op::DaysSince: need = 1; break;
+        case Op::And:
+        case Op::Or:
+        case Op::Eq:
+        case Op::Ne:
+        case Op::Lt:
+        case Op::Le:
+        case Op::Gt:
+        case Op::Ge:
+        case Op::Add:
+        case Op::Sub:
+        case Op::Mul:
+        case Op::Div:
+        case Op::Contains:
+        case Op::StartsWith:
+        case Op::EndsWith: need = 2; break;
+        case Op::In: need = 1; break;
+        default: break;
+      }
+      if (n.args.size() < need) return Fail("node with too few arguments"), false;
+    }
+    for (const ir::Formula& f : p_.formulas)
+      if (!node_ok(f.root)) return Fail("bad formula root"), false;
+    for (const ir::Slot& s : p_.slots) {
+      if (!node_ok(s.where) || !node_ok(s.value)) return Fail("bad slot node"), false;
+      if (s.agg != ir::Agg::Sequence && s.event >= p_.events.size())
+        return Fail("bad slot event"), false;
+      for (const ir::Step& st : s.steps)
+        if (!node_ok(st.where) || st.event >= p_.events.size()) return Fail("bad step"), false;
+    }
+    return true;
+  }
+};
+
+std::unique_ptr<llvm::Module> Gen::Run() {
+  if (!CheckProgram()) return nullptr;
+  M = std::make_unique<llvm::Module>("aud", C);
+  i1 = llvm::Type::getInt1Ty(C);
+  i8 = llvm::Type::getInt8Ty(C);
+  i16 = llvm::Type::getInt16Ty(C);
+  i32 = llvm::Type::getInt32Ty(C);
+  i64 = llvm::Type::getInt64Ty(C);
+  i128 = llvm::Type::getInt128Ty(C);
+  dbl = llvm::Type::getDoubleTy(C);
+  voidT = llvm::Type::getVoidTy(C);
+  i8p = llvm::PointerType::getUnqual(i8);
+  auto ptr = [](llvm::Type* t) { return llvm::PointerType::getUnqual(t); };
+  strT = llvm::StructType::create(C, {i8p, i64, i32, i32}, "AudStr");
+  valT = llvm::StructType::create(C, {i64, dbl, strT, i8, llvm::ArrayType::get(i8, 7)}, "AudValue");
+  colT = llvm::StructType::create(C, {i8p, ptr(i64), i64, i64}, "AudColumn");
+  ctxT = llvm::StructType::create(
+      C,
+      {ptr(i64), ptr(i32), ptr(i16), ptr(i64), ptr(i32), i64, ptr(colT), ptr(dbl), ptr(ptr(i64)),
+       ptr(ptr(i64)), ptr(ptr(i64)), ptr(ptr(dbl)), i8p},
+      "AudCtx");
+  thT = llvm::StructType::create(C, {ptr(valT), i8p}, "AudThread");
+  llvm::Type* ctxP = ptr(ctxT);
+  llvm::Type* thP = ptr(thT);
+  llvm::Type* strP = ptr(strT);
+
+  auto decl = [&](const char* name, llvm::Type* ret, std::vector<llvm::Type*> args) {
+    return M->getOrInsertFunction(name, llvm::FunctionType::get(ret, args, false));
+  };
+  h_traits = decl("aud_h_traits", voidT, {ctxP, thP, i32});
+  h_import = decl("aud_h_import", i8, {ctxP, thP, i32, i32});
+  h_str_eq = decl("aud_h_str_eq", i8, {ctxP, strP, strP});
+  h_str_cmp = decl("aud_h_str_cmp", i32, {ctxP, strP, strP});
+  h_str_map = decl("aud_h_str_map", voidT, {ctxP, thP, i32, strP, strP});
+  h_str_test = decl("aud_h_str_test", i8, {ctxP, i32, strP, strP});
+  h_out_string = decl("aud_h_out_string", voidT, {ctxP, i32, i32, strP});
+  h_scratch_clear = decl("aud_h_scratch_clear", voidT, {thP});
+
+  F = llvm::Function::Create(llvm::FunctionType::get(voidT, {ctxP, thP, i32, i32}, false),
+                             llvm::Function::ExternalLinkage, kEntryName, M.get());
+  F->addFnAttr(llvm::Attribute::NoUnwind);
+  auto ai = F->arg_begin();
+  ctx = &*ai++;
+  th = &*ai++;
+  Value* begin = &*ai++;
+  Value* end = &*ai++;
+  ctx->setName("ctx");
+  th->setName("th");
+
+  entry_ = Block("entry");
+  BasicBlock* start = Block("start");
+  B.SetInsertPoint(start);
+  c_offsets = CtxField(0, ptr(i64));
+  c_events = CtxField(1, ptr(i32));
+  c_type = CtxField(2, ptr(i16));
+  c_ts = CtxField(3, ptr(i64));
+  c_row = CtxField(4, ptr(i32));
+  c_as_of = CtxField(5, i64);
+  c_props = CtxField(6, ptr(colT));
+  c_fconsts = CtxField(7, ptr(dbl));
+  c_members = CtxField(8, ptr(ptr(i64)));
+  c_valid = CtxField(9, ptr(ptr(i64)));
+  c_ints = CtxField(10, ptr(ptr(i64)));
+  c_floats = CtxField(11, ptr(ptr(dbl)));
+  c_traits = Load(ptr(valT), B.CreateStructGEP(thT, th, 0));
+  cols_.assign(p_.props.size() * AUD_COLS_PER_PROP, ColRegs{});
+  for (size_t i = 0; i < p_.props.size(); ++i) {
+    const PropColumns& pc = b_.props[i];
+    bool ts = p_.props[i].type == Type::Timestamp;
+    const bool has[AUD_COLS_PER_PROP] = {pc.ints || (ts && pc.strings), pc.floats, pc.bools,
+                                         pc.strings && !ts};
+    for (unsigned k = 0; k < AUD_COLS_PER_PROP; ++k) {
+      if (!has[k]) continue;
+      Value* col = B.CreateGEP(colT, c_props, I64(static_cast<int64_t>(i * AUD_COLS_PER_PROP + k)));
+      ColRegs& cr = cols_[i * AUD_COLS_PER_PROP + k];
+      cr.data = Load(i8p, B.CreateStructGEP(colT, col, 0));
+      cr.valid = Load(ptr(i64), B.CreateStructGEP(colT, col, 1));
+      cr.rows = Load(i64, B.CreateStructGEP(colT, col, 2));
+      cr.words = Load(i64, B.CreateStructGEP(colT, col, 3));
+    }
+  }
+
+  // Sequence plans.
+  plans_.assign(p_.slots.size(), Plan{});
+  for (size_t i = 0; i < p_.slots.size(); ++i) {
+    const ir::Slot& slot = p_.slots[i];
+    if (slot.agg != ir::Agg::Sequence) continue;
+    Plan& plan = plans_[i];
+    for (size_t k = 0; k < slot.steps.size(); ++k) {
+      switch (slot.steps[k].kind) {
+        case ir::Step::Positive:
+          plan.positive.push_back(static_cast<uint32_t>(k));
+          plan.not_after.push_back(ir::kNone);
+          break;
+        case ir::Step::MiddleNot:
+          if (!plan.not_after.empty()) plan.not_after.back() = static_cast<int32_t>(k);
+          break;
+        case ir::Step::LastNot: plan.last_not = static_cast<int32_t>(k); break;
+      }
+    }
+  }
+  states_.assign(p_.slots.size(), State{});
+  for (size_t i = 0; i < p_.slots.size(); ++i) {
+    if (!b_.uses.slots[i]) continue;
+    MakeState(i);
+    const ir::Slot& s = p_.slots[i];
+    states_[i].best_coded = s.value != ir::kNone && p_.nodes[s.value].op == Op::Prop;
+  }
+
+  // Which store types each used slot consumes (as the interpreter's `consumers`).
+  std::vector<std::vector<uint32_t>> consumers(b_.store_types);
+  for (size_t i = 0; i < p_.slots.size(); ++i) {
+    if (!b_.uses.slots[i]) continue;
+    std::vector<bool> types(b_.store_types, false);
+    const ir::Slot& s = p_.slots[i];
+    auto mark = [&](uint32_t ev) {
+      int32_t t = b_.event_type[ev];
+      if (t >= 0 && static_cast<uint32_t>(t) < b_.store_types) types[static_cast<size_t>(t)] = true;
+    };
+    if (s.agg == ir::Agg::Sequence) {
+      for (const ir::Step& st : s.steps) mark(st.event);
+    } else {
+      mark(s.event);
+    }
+    for (size_t t = 0; t < types.size(); ++t)
+      if (types[t]) consumers[t].push_back(static_cast<uint32_t>(i));
+  }
+
+  bool need_traits = Reaches({Op::Trait});
+  for (size_t i = 0; i < p_.imports.size(); ++i) need_traits = need_traits || b_.uses.imports[i];
+  const bool scratch = Reaches({Op::Lower, Op::Upper});
+
+  // Profile loop.
+  llvm::AllocaInst* pa = Alloca(i32, "p");
+  llvm::AllocaInst* ka = Alloca(i64, "k");
+  B.CreateStore(begin, pa);
+  BasicBlock* ploop = Block("profile.loop");
+  BasicBlock* pbody = Block("profile.body");
+  BasicBlock* exit = Block("exit");
+  B.CreateBr(ploop);
+  B.SetInsertPoint(ploop);
+  prof = Load(i32, pa);
+  B.CreateCondBr(B.CreateICmpULT(prof, end), pbody, exit);
+  B.SetInsertPoint(pbody);
+  if (need_traits) B.CreateCall(h_traits, {ctx, th, prof});
+  for (size_t i = 0; i < p_.slots.size(); ++i)
+    if (b_.uses.slots[i]) ResetState(i);
+
+  bool any_consumer = false;
+  for (const auto& c : consumers) any_consumer = any_consumer || !c.empty();
+  if (any_consumer) {
+    Value* p64 = B.CreateZExt(prof, i64);
+    Value* k0 = Load(i64, B.CreateGEP(i64, c_offsets, p64));
+    Value* k1 = Load(i64, B.CreateGEP(i64, c_offsets, B.CreateAdd(p64, I64(1))));
+    B.CreateStore(k0, ka);
+    BasicBlock* eloop = Block("event.loop");
+    BasicBlock* ebody = Block("event.body");
+    BasicBlock* enext = Block("event.next");
+    BasicBlock* eafter = Block("event.after");
+    B.CreateBr(eloop);
+    B.SetInsertPoint(eloop);
+    Value* k = Load(i64, ka);
+    B.CreateCondBr(B.CreateICmpULT(k, k1), ebody, eafter);
+    B.SetInsertPoint(ebody);
+    Value* e = B.CreateZExt(Load(i32, B.CreateGEP(i32, c_events, k)), i64);
+    Value* type = B.CreateZExt(Load(i16, B.CreateGEP(i16, c_type, e)), i32);
+    cur_ts = Load(i64, B.CreateGEP(i64, c_ts, e));
+    cur_row = B.CreateZExt(Load(i32, B.CreateGEP(i32, c_row, e)), i64);
+    llvm::SwitchInst* sw = B.CreateSwitch(type, enext);
+    in_event_ = true;
+    for (uint32_t t = 0; t < consumers.size(); ++t) {
+      if (consumers[t].empty()) continue;
+      BasicBlock* cb = Block("type");
+      sw->addCase(llvm::ConstantInt::get(llvm::cast<llvm::IntegerType>(i32), t), cb);
+      B.SetInsertPoint(cb);
+      for (uint32_t si : consumers[t]) {
+        if (p_.slots[si].agg == ir::Agg::Sequence)
+          Sequence(si, t);
+        else
+          Aggregate(si);
+      }
+      B.CreateBr(enext);
+    }
+    in_event_ = false;
+    B.SetInsertPoint(enext);
+    if (scratch) B.CreateCall(h_scratch_clear, {th});
+    B.CreateStore(B.CreateAdd(Load(i64, ka), I64(1)), ka);
+    B.CreateBr(eloop);
+    B.SetInsertPoint(eafter);
+  }
+
+  slot_vals_.assign(p_.slots.size(), V{});
+  slot_done_.assign(p_.slots.size(), false);
+  for (size_t i = 0; i < p_.slots.size(); ++i) {
+    if (!b_.uses.slots[i]) continue;
+    slot_vals_[i] = Finish(i);
+    slot_done_[i] = true;
+  }
+  import_vals_.assign(p_.imports.size(), V{});
+  import_done_.assign(p_.imports.size(), false);
+  for (size_t i = 0; i < p_.imports.size(); ++i) {
+    if (!b_.uses.imports[i]) continue;
+    Value* x = B.CreateCall(h_import, {ctx, th, prof, I32(static_cast<uint32_t>(i))});
+    import_vals_[i] = BoolV(B.CreateICmpNE(x, llvm::ConstantInt::get(i8, 0)));
+    import_done_[i] = true;
+  }
+  formula_vals_.assign(p_.formulas.size(), V{});
+  formula_done_.assign(p_.formulas.size(), false);
+  Value* p64 = B.CreateZExt(prof, i64);
+  Value* word = B.CreateLShr(p64, 6);
+  Value* bit = B.CreateShl(I64(1), B.CreateAnd(p64, I64(63)));
+  auto set_bit = [&](Value* table, uint32_t f) {
+    Value* words = Load(ptr(i64), B.CreateGEP(ptr(i64), table, I64(f)));
+    Value* wp = B.CreateGEP(i64, words, word);
+    B.CreateStore(B.CreateOr(Load(i64, wp), bit), wp);
+  };
+  for (uint32_t f = 0; f < p_.formulas.size(); ++f) {
+    if (!b_.uses.formulas[f] || failed_) continue;
+    const ir::Formula& fm = p_.formulas[f];
+    V v = Eval(fm.root);
+    if (fm.kind != ir::FormulaKind::Attribute) {
+      Value* t = Truth(v);
+      If(t, [&] { set_bit(c_members, f); });
+      formula_vals_[f] = BoolV(t);
+      formula_done_[f] = true;
+      continue;
+    }
+    If(v.present, [&] {
+      set_bit(c_valid, f);
+      switch (fm.type) {
+        case Type::Float: {
+          Value* col = Load(ptr(dbl), B.CreateGEP(ptr(dbl), c_floats, I64(f)));
+          B.CreateStore(v.f, B.CreateGEP(dbl, col, p64));
+          break;
+        }
+        case Type::String: B.CreateCall(h_out_string, {ctx, I32(f), prof, StrPtr(v)}); break;
+        default: {
+          Value* col = Load(ptr(i64), B.CreateGEP(ptr(i64), c_ints, I64(f)));
+          B.CreateStore(v.i, B.CreateGEP(i64, col, p64));
+          break;
+        }
+      }
+    });
+    formula_vals_[f] = v;
+    formula_done_[f] = true;
+  }
+  if (scratch) B.CreateCall(h_scratch_clear, {th});
+  B.CreateStore(B.CreateAdd(prof, I32(1)), pa);
+  B.CreateBr(ploop);
+
+  B.SetInsertPoint(exit);
+  B.CreateRetVoid();
+  B.SetInsertPoint(entry_);
+  B.CreateBr(start);
+
+  if (failed_) return nullptr;
+  // Helpers this program does not call are not declared (shorter `--llvm` output).
+  for (const std::string& name : HelperNames())
+    if (llvm::Function* h = M->getFunction(name); h && h->use_empty()) h->eraseFromParent();
+  std::string verify;
+  llvm::raw_string_ostream os(verify);
+  if (llvm::verifyModule(*M, &os)) {
+    Fail("invalid LLVM module: " + os.str());
+    return nullptr;
+  }
+  return std::move(M);
+}
+
+}  // namespace
+
+std::unique_ptr<llvm::Module> Generate(const ir::Program& program, const Binding& binding,
+                                       llvm::LLVMContext& context, std::string* error) {
+  std::string local;
+  Gen g(program, binding, context, error ? error : &local);
+  return g.Run();
+}
+
+Binding SchemaBinding(const ir::Program& program, const ir::Uses& uses) {
+  Binding b;
+  b.store_types = static_cast<uint32_t>(program.events.size());
+  for (size_t e = 0; e < program.events.size(); ++e)
+    b.event_type.push_back(static_cast<int32_t>(e));
+  for (const ir::Property& pr : program.props) {
+    PropColumns c;
+    c.ints = pr.type == Type::Int || pr.type == Type::Float;
+    c.floats = pr.type == Type::Float;
+    c.bools = pr.type == Type::Bool;
+    c.strings = pr.type == Type::String || pr.type == Type::Timestamp;
+    b.props.push_back(c);
+  }
+  uint32_t next = 0;
+  b.const_codes.assign(program.nodes.size(), AUD_NO_CODE);
+  for (size_t n = 0; n < program.nodes.size(); ++n)
+    if (program.nodes[n].op == Op::Const && program.nodes[n].type == Type::String)
+      b.const_codes[n] = next++;
+  b.uses = uses;
+  return b;
+}
+
+std::vector<std::string> HelperNames() {
+  return {"aud_h_traits",  "aud_h_import",   "aud_h_str_eq",     "aud_h_str_cmp",
+          "aud_h_str_map", "aud_h_str_test", "aud_h_out_string", "aud_h_scratch_clear"};
+}
+
+std::string PrintModule(const llvm::Module& module) {
+  std::string out;
+  llvm::raw_string_ostream os(out);
+  module.print(os, nullptr);
+  os.flush();
+  return out;
+}
+
+}  // namespace aud::codegen

@@ -1,0 +1,250 @@
+// JSON, CSV and time-stamp text for the file connector and the profile store.
+#include "runtime/connectors/file_format.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+
+namespace aud::connectors {
+
+namespace {
+
+// Length of the valid UTF-8 sequence at s[i], or 0 when it is not one
+// (overlong forms, surrogates and code points above U+10FFFF are invalid).
+size_t Utf8Length(std::string_view s, size_t i) {
+  auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char c = byte(i);
+  size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k)
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+  if (n == 2 && c < 0xC2) return 0;
+  if (n == 3) {
+    unsigned char c1 = byte(i + 1);
+    if (c == 0xE0 && c1 < 0xA0) return 0;
+    if (c == 0xED && c1 >= 0xA0) return 0;
+  }
+  if (n == 4) {
+    unsigned char c1 = byte(i + 1);
+    if (c == 0xF0 && c1 < 0x90) return 0;
+    if (c > 0xF4 || (c == 0xF4 && c1 >= 0x90)) return 0;
+  }
+  return n;
+}
+
+// Days since 1970-01-01 -> civil date (H. Hinnant's algorithm).
+void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  *d = doy - (153 * mp + 2) / 5 + 1;
+  *m = mp < 10 ? mp + 3 : mp - 9;
+  *y = static_cast<int64_t>(yoe) + era * 400 + (*m <= 2);
+}
+
+struct Broken {
+  int64_t year;
+  unsigned month, day, hour, minute, second, milli;
+};
+
+Broken Break(int64_t millis) {
+  int64_t secs = millis >= 0 ? millis / 1000 : -((-millis + 999) / 1000);
+  Broken b{};
+  b.milli = static_cast<unsigned>(millis - secs * 1000);
+  int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
+  int64_t rem = secs - days * 86400;
+  CivilFromDays(days, &b.year, &b.month, &b.day);
+  b.hour = static_cast<unsigned>(rem / 3600);
+  b.minute = static_cast<unsigned>(rem / 60 % 60);
+  b.second = static_cast<unsigned>(rem % 60);
+  return b;
+}
+
+}  // namespace
+
+void AppendJsonString(std::string_view s, std::string* out) {
+  out->push_back('"');
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      size_t n = Utf8Length(s, i);
+      if (n == 0) {
+        out->append("\xEF\xBF\xBD");
+        ++i;
+      } else {
+        out->append(s.substr(i, n));
+        i += n;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"': out->append("\\\""); break;
+      case '\\': out->append("\\\\"); break;
+      case '\n': out->append("\\n"); break;
+      case '\r': out->append("\\r"); break;
+      case '\t': out->append("\\t"); break;
+      case '\b': out->append("\\b"); break;
+      case '\f': out->append("\\f"); break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out->append(buf);
+        } else {
+          out->push_back(static_cast<char>(c));
+        }
+    }
+    ++i;
+  }
+  out->push_back('"');
+}
+
+std::string FormatDouble(double v) {
+  if (!std::isfinite(v)) return "";
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
+}
+
+std::string ValueToJson(const Value& v) {
+  switch (v.kind) {
+    case Value::Null: return "null";
+    case Value::Bool: return v.b ? "true" : "false";
+    case Value::Int: return std::to_string(v.i);
+    case Value::Float: {
+      std::string t = FormatDouble(v.f);
+      return t.empty() ? "null" : t;
+    }
+    case Value::String: {
+      std::string out;
+      AppendJsonString(v.s, &out);
+      return out;
+    }
+  }
+  return "null";
+}
+
+std::string ValueToCsvText(const Value& v) {
+  switch (v.kind) {
+    case Value::Null: return "";
+    case Value::Bool: return v.b ? "true" : "false";
+    case Value::Int: return std::to_string(v.i);
+    case Value::Float: return FormatDouble(v.f);
+    case Value::String: return v.s;
+  }
+  return "";
+}
+
+void AppendCsvField(std::string_view field, std::string* out) {
+  if (field.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out->append(field);
+    return;
+  }
+  out->push_back('"');
+  for (char c : field) {
+    if (c == '"') out->push_back('"');
+    out->push_back(c);
+  }
+  out->push_back('"');
+}
+
+void AppendCsvRecord(const std::vector<std::string>& fields, std::string* out) {
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (i) out->push_back(',');
+    AppendCsvField(fields[i], out);
+  }
+  out->append("\r\n");
+}
+
+bool ParseCsv(std::string_view text, std::vector<std::vector<std::string>>* records,
+              std::vector<uint32_t>* lines, std::string* error) {
+  records->clear();
+  lines->clear();
+  uint32_t line = 1;
+  size_t i = 0;
+  while (i < text.size()) {
+    std::vector<std::string> record;
+    uint32_t record_line = line;
+    // One record: fields until an unquoted line end or the end of the text.
+    for (;;) {
+      std::string field;
+      if (i < text.size() && text[i] == '"') {
+        uint32_t quote_line = line;
+        ++i;
+        for (;;) {
+          if (i >= text.size()) {
+            *error = "line " + std::to_string(quote_line) + ": unterminated quoted field";
+            return false;
+          }
+          char c = text[i++];
+          if (c == '"') {
+            if (i < text.size() && text[i] == '"') {
+              field.push_back('"');
+              ++i;
+              continue;
+            }
+            break;
+          }
+          if (c == '\n') ++line;
+          field.push_back(c);
+        }
+        if (i < text.size() && text[i] != ',' && text[i] != '\n' &&
+            !(text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n') &&
+            !(text[i] == '\r' && i + 1 == text.size())) {
+          *error = "line " + std::to_string(line) + ": text after a closing quote";
+          return false;
+        }
+      } else {
+        while (i < text.size() && text[i] != ',' && text[i] != '\n') {
+          if (text[i] == '\r' && (i + 1 == text.size() || text[i + 1] == '\n')) break;
+          if (text[i] == '"') {
+            *error = "line " + std::to_string(line) + ": quote inside an unquoted field";
+            return false;
+          }
+          field.push_back(text[i++]);
+        }
+      }
+      record.push_back(std::move(field));
+      if (i < text.size() && text[i] == ',') {
+        ++i;
+        continue;
+      }
+      if (i < text.size() && text[i] == '\r') ++i;
+      if (i < text.size() && text[i] == '\n') {
+        ++i;
+        ++line;
+      }
+      break;
+    }
+    records->push_back(std::move(record));
+    lines->push_back(record_line);
+  }
+  return true;
+}
+
+std::string CompactUtc(int64_t millis) {
+  Broken b = Break(millis);
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%04lld%02u%02uT%02u%02u%02uZ", static_cast<long long>(b.year),
+                b.month, b.day, b.hour, b.minute, b.second);
+  return buf;
+}
+
+std::string Rfc3339Utc(int64_t millis) {
+  Broken b = Break(millis);
+  char buf[64];
+  int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02u:%02u:%02u",
+                        static_cast<long long>(b.year), b.month, b.day, b.hour, b.minute, b.second);
+  std::string out(buf, static_cast<size_t>(n));
+  if (b.milli) {
+    std::snprintf(buf, sizeof buf, ".%03u", b.milli);
+    out += buf;
+  }
+  out += 'Z';
+  return out;
+}
+
+}  // namespace aud::connectors

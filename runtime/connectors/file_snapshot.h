@@ -1,0 +1,54 @@
+#pragma once
+// The file connector's files (runtime/connectors/README.md): per publication a
+// full snapshot `<audience>.<ext>` and per apply a delta
+// `<audience>.delta-<yyyymmddThhmmssZ>.<ext>`. The snapshot is the
+// connector's state, so it is read back (and must parse) before each change.
+// Exposed for the connector, tests and tools that compare a destination with
+// the recorded state.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace aud::connectors {
+
+// The two formats.
+enum class FileFormat : uint8_t { Csv, Jsonl };
+
+// "csv" or "jsonl".
+const char* FileExtension(FileFormat f);
+
+// `<audience>.<ext>`.
+std::string SnapshotFileName(const std::string& audience, FileFormat f);
+
+// `<audience>.delta-<yyyymmddThhmmssZ of applied_at>.<ext>`.
+std::string DeltaFileName(const std::string& audience, int64_t applied_at, FileFormat f);
+
+// One row of a snapshot or delta. `cells` follow the field names asked for:
+// CSV cell text, or JSON value text (`null` when absent) for JSONL.
+struct FileRow {
+  std::string op;             // delta only: enter | update | exit
+  std::string identity_kind;  // declared | visitor ("" only for an exit of unknown kind)
+  std::vector<std::string> cells;
+};
+
+// Parses snapshot (`delta` false) or delta text; rows by key. Columns are
+// matched to `field_names` by name (a missing column gives empty cells / JSON
+// null, extra columns are ignored). Returns false with `error` ("line N:
+// why") on anything that is not a file this connector would write: bad
+// CSV/JSON, a wrong header, a missing or duplicate key, an unknown identity
+// kind or op, a nested JSON value.
+bool ParseFileRows(std::string_view text, FileFormat f, bool delta,
+                   const std::vector<std::string>& field_names,
+                   std::map<std::string, FileRow>* rows, std::string* error);
+
+// Renders rows (sorted by key) as a snapshot or delta in the canonical form:
+// CSV with a header row, RFC 4180 quoting and CRLF line ends; JSONL with one
+// object per line, LF, keys `op` (delta), `key`, `identity_kind`, then the
+// fields. Exit rows of a delta have empty cells / null fields.
+std::string RenderFileRows(const std::map<std::string, FileRow>& rows, FileFormat f, bool delta,
+                           const std::vector<std::string>& field_names);
+
+}  // namespace aud::connectors

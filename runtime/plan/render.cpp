@@ -1,0 +1,176 @@
+// Rendering a plan: the Terraform-like text for people and the documented
+// `--json` object (docs/plan.md). Neither contains secrets: a plan has none.
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "runtime/plan/plan.h"
+
+namespace aud::plan {
+
+namespace {
+
+constexpr size_t kSamples = 5;  // keys shown per list without --detail
+
+const char* Symbol(Action a) {
+  switch (a) {
+    case Action::Create: return "+";
+    case Action::Update: return "~";
+    case Action::Delete: return "-";
+    case Action::Replace: return "-/+";
+    case Action::NoOp: return " ";
+  }
+  return "?";
+}
+
+const char* Color(Action a) {
+  switch (a) {
+    case Action::Create: return "\x1b[32m";
+    case Action::Update: return "\x1b[33m";
+    case Action::Delete: return "\x1b[31m";
+    case Action::Replace: return "\x1b[35m";
+    case Action::NoOp: return "";
+  }
+  return "";
+}
+
+std::string Plural(uint64_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+template <typename T, typename F>
+void Keys(std::ostringstream& out, const char* what, const std::vector<T>& items, bool detail,
+          F key) {
+  if (items.empty()) return;
+  out << "      " << what << ":";
+  size_t n = detail ? items.size() : std::min(items.size(), kSamples);
+  for (size_t i = 0; i < n; ++i) out << " " << key(items[i]);
+  if (n < items.size()) out << " ... (" << items.size() - n << " more)";
+  out << "\n";
+}
+
+std::string Join(const std::vector<std::string>& v) {
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
+  return s;
+}
+
+}  // namespace
+
+std::string RenderHuman(const Plan& plan, bool detail, bool color) {
+  std::ostringstream out;
+  const char* reset = color ? "\x1b[0m" : "";
+  const IngestSummary& in = plan.ingest;
+  out << "ingest: " << in.events << " events, " << in.identifies << " identifies, " << in.aliases
+      << " aliases from " << Plural(in.files, "file", "files") << (in.cached ? " (cached)" : "")
+      << "; " << in.profiles << " profiles at as_of " << ir::FormatTime(plan.as_of) << "\n";
+  if (in.bad) out << "  bad lines: " << in.bad << " (quarantined in .aud/quarantine/)\n";
+  if (in.duplicates) out << "  duplicates dropped: " << in.duplicates << "\n";
+  out << "state: lineage " << plan.lineage << ", serial " << plan.serial << "\n\n";
+
+  bool any = false;
+  for (const auto& p : plan.publications) {
+    if (p.action == Action::NoOp) continue;
+    if (!any) {
+      out << "aud will perform the following actions:\n\n";
+      any = true;
+    }
+    out << (color ? Color(p.action) : "") << "  " << Symbol(p.action) << " " << p.audience << " -> "
+        << p.destination << reset << "  (" << ActionName(p.action);
+    if (!p.connection_type.empty() && p.destination != "profile_store")
+      out << ", " << p.connection_type << " " << p.connection;
+    out << ")\n";
+    out << "      enter " << p.enter.size() << ", update " << p.update.size() << ", exit "
+        << p.exit.size() << "; " << Plural(p.desired, "member", "members") << " after apply\n";
+    if (p.skipped.no_key || p.skipped.no_consent || p.skipped.duplicate_key) {
+      out << "      skipped:";
+      if (p.skipped.no_consent) out << " no consent " << p.skipped.no_consent << ";";
+      if (p.skipped.no_key)
+        out << " no `" << p.key_namespace << "` key " << p.skipped.no_key << ";";
+      if (p.skipped.duplicate_key) out << " duplicate key " << p.skipped.duplicate_key << ";";
+      out << "\n";
+    }
+    if (!p.labels.empty()) out << "      labels: " << Join(p.labels) << "\n";
+    if (p.action == Action::Replace)
+      out << "      definition changed (refresh once): every member is replaced\n";
+    auto row_key = [](const connectors::Row& r) { return r.key; };
+    auto str_key = [](const std::string& s) { return s; };
+    Keys(out, "+ enter", p.enter, detail, row_key);
+    Keys(out, "~ update", p.update, detail, row_key);
+    Keys(out, "- exit", p.exit, detail, str_key);
+    out << "\n";
+  }
+  // Unchanged publications, briefly.
+  for (const auto& p : plan.publications) {
+    if (p.action != Action::NoOp) continue;
+    out << "  = " << p.audience << " -> " << p.destination << ": "
+        << Plural(p.desired, "member", "members") << ", "
+        << (p.frozen    ? "frozen (refresh once)"
+            : p.not_due ? "not due (refresh " + p.refresh + ")"
+                        : std::string("unchanged"))
+        << "\n";
+    if (p.skipped.no_key || p.skipped.no_consent || p.skipped.duplicate_key)
+      out << "      skipped: no consent " << p.skipped.no_consent << "; no key " << p.skipped.no_key
+          << "; duplicate key " << p.skipped.duplicate_key << "\n";
+  }
+  for (const auto& w : plan.warnings) out << "\nwarning: " << w;
+  if (!plan.warnings.empty()) out << "\n";
+  out << "\n";
+  if (!plan.has_changes()) {
+    out << "No changes. The destinations match the audiences.\n";
+  } else {
+    Plan::Summary s = plan.summary();
+    out << "Plan: " << s.add << " to add, " << s.change << " to change, " << s.destroy
+        << " to destroy.\n";
+  }
+  return out.str();
+}
+
+std::string RenderJson(const Plan& plan, bool detail) {
+  using nlohmann::json;
+  json j;
+  j["format_version"] = plan.format_version;
+  j["id"] = plan.id;
+  j["as_of"] = ir::FormatTime(plan.as_of);
+  j["lineage"] = plan.lineage;
+  j["serial"] = plan.serial;
+  Plan::Summary s = plan.summary();
+  j["summary"] = {{"add", s.add}, {"change", s.change}, {"destroy", s.destroy}};
+  j["changes"] = plan.has_changes();
+  json pubs = json::array();
+  for (const auto& p : plan.publications) {
+    json o;
+    o["audience"] = p.audience;
+    o["destination"] = p.destination;
+    o["action"] = ActionName(p.action);
+    o["enter"] = p.enter.size();
+    o["exit"] = p.exit.size();
+    o["update"] = p.update.size();
+    o["skipped"] = {{"no_key", p.skipped.no_key},
+                    {"no_consent", p.skipped.no_consent},
+                    {"duplicate_key", p.skipped.duplicate_key}};
+    o["labels"] = p.labels;
+    o["desired"] = p.desired;
+    o["frozen"] = p.frozen;
+    o["not_due"] = p.not_due;
+    if (detail) {
+      json e = json::array(), u = json::array();
+      for (const auto& r : p.enter) e.push_back(r.key);
+      for (const auto& r : p.update) u.push_back(r.key);
+      o["enter_keys"] = e;
+      o["exit_keys"] = p.exit;
+      o["update_keys"] = u;
+    }
+    pubs.push_back(std::move(o));
+  }
+  j["publications"] = std::move(pubs);
+  const IngestSummary& in = plan.ingest;
+  j["ingest"] = {{"files", in.files},       {"events", in.events}, {"identifies", in.identifies},
+                 {"aliases", in.aliases},   {"bad", in.bad},       {"duplicates", in.duplicates},
+                 {"profiles", in.profiles}, {"cached", in.cached}};
+  j["warnings"] = plan.warnings;
+  return j.dump(2) + "\n";
+}
+
+}  // namespace aud::plan

@@ -1,0 +1,247 @@
+// The saved plan file (`aud plan --out`): every field of the Plan, every row,
+// as versioned JSON (docs/plan.md). A plan holds no secrets, so neither does
+// the file. Deserialize never throws: malformed input is an error message.
+
+#include <nlohmann/json.hpp>
+
+#include "runtime/plan/plan.h"
+
+namespace aud::plan {
+
+namespace {
+
+using nlohmann::json;
+
+json ValueJson(const connectors::Value& v) {
+  switch (v.kind) {
+    case connectors::Value::Null: return nullptr;
+    case connectors::Value::Bool: return v.b;
+    case connectors::Value::Int: return v.i;
+    case connectors::Value::Float: return {{"f", v.f}};  // kept distinct from Int
+    case connectors::Value::String: return v.s;
+  }
+  return nullptr;
+}
+
+connectors::Value JsonValue(const json& j) {
+  connectors::Value v;
+  if (j.is_boolean()) {
+    v.kind = connectors::Value::Bool;
+    v.b = j.get<bool>();
+  } else if (j.is_number_integer()) {
+    v.kind = connectors::Value::Int;
+    v.i = j.get<int64_t>();
+  } else if (j.is_object()) {
+    v.kind = connectors::Value::Float;
+    v.f = j.at("f").get<double>();
+  } else if (j.is_string()) {
+    v.kind = connectors::Value::String;
+    v.s = j.get<std::string>();
+  } else if (!j.is_null()) {
+    throw std::runtime_error(
+        "a field value must be null, a boolean, an integer, {\"f\": number} or a string");
+  }
+  return v;
+}
+
+json FieldsJson(const std::vector<connectors::Field>& fs) {
+  json a = json::array();
+  for (const auto& f : fs) a.push_back({f.name, ValueJson(f.value)});
+  return a;
+}
+
+std::vector<connectors::Field> JsonFields(const json& j) {
+  std::vector<connectors::Field> out;
+  for (const auto& e : j) {
+    if (!e.is_array() || e.size() != 2) throw std::runtime_error("a field must be [name, value]");
+    out.push_back({e[0].get<std::string>(), JsonValue(e[1])});
+  }
+  return out;
+}
+
+json RowJson(const connectors::Row& r) {
+  json ids = json::array();
+  for (const auto& id : r.identities)
+    ids.push_back({{"ns", id.ns}, {"visitor", id.visitor}, {"values", id.values}});
+  return {{"key", r.key},
+          {"visitor", r.visitor},
+          {"profile", r.profile},
+          {"identities", ids},
+          {"fields", FieldsJson(r.fields)},
+          {"traits", FieldsJson(r.traits)},
+          {"payload_hash", r.payload_hash}};
+}
+
+connectors::Row JsonRow(const json& j, connectors::Row::Op op) {
+  connectors::Row r;
+  r.op = op;
+  r.key = j.at("key").get<std::string>();
+  r.visitor = j.at("visitor").get<bool>();
+  r.profile = j.at("profile").get<std::string>();
+  for (const auto& id : j.at("identities"))
+    r.identities.push_back({id.at("ns").get<std::string>(), id.at("visitor").get<bool>(),
+                            id.at("values").get<std::vector<std::string>>()});
+  r.fields = JsonFields(j.at("fields"));
+  r.traits = JsonFields(j.at("traits"));
+  r.payload_hash = j.at("payload_hash").get<std::string>();
+  return r;
+}
+
+bool ParseAction(const std::string& s, Action* a) {
+  for (Action x : {Action::Create, Action::Update, Action::NoOp, Action::Delete, Action::Replace})
+    if (s == ActionName(x)) {
+      *a = x;
+      return true;
+    }
+  return false;
+}
+
+}  // namespace
+
+std::string Serialize(const Plan& plan) {
+  json j;
+  j["aud_plan"] = true;
+  j["format_version"] = plan.format_version;
+  j["id"] = plan.id;
+  j["lineage"] = plan.lineage;
+  j["serial"] = plan.serial;
+  j["as_of"] = plan.as_of;
+  j["created_at"] = plan.created_at;
+  j["fingerprints"] = {{"definitions", plan.fingerprints.definitions},
+                       {"data", plan.fingerprints.data},
+                       {"policies", plan.fingerprints.policies},
+                       {"config", plan.fingerprints.config}};
+  const IngestSummary& in = plan.ingest;
+  j["ingest"] = {{"files", in.files},       {"events", in.events}, {"identifies", in.identifies},
+                 {"aliases", in.aliases},   {"bad", in.bad},       {"duplicates", in.duplicates},
+                 {"profiles", in.profiles}, {"cached", in.cached}};
+  json pubs = json::array();
+  for (const auto& p : plan.publications) {
+    json enter = json::array(), update = json::array();
+    for (const auto& r : p.enter) enter.push_back(RowJson(r));
+    for (const auto& r : p.update) update.push_back(RowJson(r));
+    pubs.push_back({{"audience", p.audience},
+                    {"destination", p.destination},
+                    {"connection", p.connection},
+                    {"connection_type", p.connection_type},
+                    {"action", ActionName(p.action)},
+                    {"enter", enter},
+                    {"update", update},
+                    {"exit", p.exit},
+                    {"skipped",
+                     {{"no_key", p.skipped.no_key},
+                      {"no_consent", p.skipped.no_consent},
+                      {"duplicate_key", p.skipped.duplicate_key}}},
+                    {"desired", p.desired},
+                    {"labels", p.labels},
+                    {"actions", p.actions},
+                    {"field_names", p.field_names},
+                    {"key_namespace", p.key_namespace},
+                    {"definition_hash", p.definition_hash},
+                    {"refresh", p.refresh},
+                    {"frozen", p.frozen},
+                    {"not_due", p.not_due}});
+  }
+  j["publications"] = std::move(pubs);
+  json auds = json::array();
+  for (const auto& a : plan.audiences)
+    auds.push_back({{"name", a.name},
+                    {"description", a.description},
+                    {"definition_hash", a.definition_hash},
+                    {"labels", a.labels},
+                    {"refresh", a.refresh},
+                    {"evaluated", a.evaluated},
+                    {"members", a.members}});
+  j["audiences"] = std::move(auds);
+  j["warnings"] = plan.warnings;
+  return j.dump() + "\n";
+}
+
+bool Deserialize(const std::string& text, Plan* out, std::string* error) {
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) {
+    *error = "not a plan file (invalid JSON)";
+    return false;
+  }
+  if (!j.contains("aud_plan") || !j.contains("format_version")) {
+    *error = "not a plan file (no `aud_plan` / `format_version`)";
+    return false;
+  }
+  try {
+    int version = j.at("format_version").get<int>();
+    if (version != kFormatVersion) {
+      *error = "plan file format_version " + std::to_string(version) +
+               " is not supported (this aud reads " + std::to_string(kFormatVersion) +
+               "); make the plan again";
+      return false;
+    }
+    Plan p;
+    p.format_version = version;
+    p.id = j.at("id").get<std::string>();
+    p.lineage = j.at("lineage").get<std::string>();
+    p.serial = j.at("serial").get<uint64_t>();
+    p.as_of = j.at("as_of").get<int64_t>();
+    p.created_at = j.at("created_at").get<int64_t>();
+    const json& fp = j.at("fingerprints");
+    p.fingerprints.definitions = fp.at("definitions").get<std::string>();
+    p.fingerprints.data = fp.at("data").get<std::string>();
+    p.fingerprints.policies = fp.at("policies").get<std::string>();
+    p.fingerprints.config = fp.at("config").get<std::string>();
+    const json& in = j.at("ingest");
+    p.ingest.files = in.at("files").get<uint64_t>();
+    p.ingest.events = in.at("events").get<uint64_t>();
+    p.ingest.identifies = in.at("identifies").get<uint64_t>();
+    p.ingest.aliases = in.at("aliases").get<uint64_t>();
+    p.ingest.bad = in.at("bad").get<uint64_t>();
+    p.ingest.duplicates = in.at("duplicates").get<uint64_t>();
+    p.ingest.profiles = in.at("profiles").get<uint64_t>();
+    p.ingest.cached = in.at("cached").get<bool>();
+    for (const auto& o : j.at("publications")) {
+      PublicationPlan pp;
+      pp.audience = o.at("audience").get<std::string>();
+      pp.destination = o.at("destination").get<std::string>();
+      pp.connection = o.at("connection").get<std::string>();
+      pp.connection_type = o.at("connection_type").get<std::string>();
+      if (!ParseAction(o.at("action").get<std::string>(), &pp.action)) {
+        *error = "invalid plan file: unknown action `" + o.at("action").get<std::string>() + "`";
+        return false;
+      }
+      for (const auto& r : o.at("enter")) pp.enter.push_back(JsonRow(r, connectors::Row::Enter));
+      for (const auto& r : o.at("update")) pp.update.push_back(JsonRow(r, connectors::Row::Update));
+      pp.exit = o.at("exit").get<std::vector<std::string>>();
+      const json& sk = o.at("skipped");
+      pp.skipped.no_key = sk.at("no_key").get<uint64_t>();
+      pp.skipped.no_consent = sk.at("no_consent").get<uint64_t>();
+      pp.skipped.duplicate_key = sk.at("duplicate_key").get<uint64_t>();
+      pp.desired = o.at("desired").get<uint64_t>();
+      pp.labels = o.at("labels").get<std::vector<std::string>>();
+      pp.actions = o.at("actions").get<std::vector<std::string>>();
+      pp.field_names = o.at("field_names").get<std::vector<std::string>>();
+      pp.key_namespace = o.at("key_namespace").get<std::string>();
+      pp.definition_hash = o.at("definition_hash").get<std::string>();
+      pp.refresh = o.at("refresh").get<std::string>();
+      pp.frozen = o.at("frozen").get<bool>();
+      pp.not_due = o.at("not_due").get<bool>();
+      p.publications.push_back(std::move(pp));
+    }
+    for (const auto& o : j.at("audiences")) {
+      AudiencePlan a;
+      a.name = o.at("name").get<std::string>();
+      a.description = o.at("description").get<std::string>();
+      a.definition_hash = o.at("definition_hash").get<std::string>();
+      a.labels = o.at("labels").get<std::vector<std::string>>();
+      a.refresh = o.at("refresh").get<std::string>();
+      a.evaluated = o.at("evaluated").get<bool>();
+      a.members = o.at("members").get<uint64_t>();
+      p.audiences.push_back(std::move(a));
+    }
+    p.warnings = j.at("warnings").get<std::vector<std::string>>();
+    *out = std::move(p);
+    return true;
+  } catch (const std::exception& e) {
+    *error = std::string("invalid plan file: ") + e.what();
+    return false;
+  }
+}
+
+}  // namespace aud::plan
