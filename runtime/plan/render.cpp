@@ -84,12 +84,14 @@ std::string RenderHuman(const Plan& plan, bool detail, bool color) {
     out << "      enter " << p.enter.size() << ", update " << p.update.size() << ", exit "
         << p.exit.size() << "; " << Plural(p.desired, "member", "members") << " after apply\n";
     if (p.skipped.no_key || p.skipped.no_consent || p.skipped.duplicate_key) {
-      out << "      skipped:";
-      if (p.skipped.no_consent) out << " no consent " << p.skipped.no_consent << ";";
+      std::vector<std::string> parts;
+      if (p.skipped.no_consent)
+        parts.push_back(std::to_string(p.skipped.no_consent) + " without consent");
       if (p.skipped.no_key)
-        out << " no `" << p.key_namespace << "` key " << p.skipped.no_key << ";";
-      if (p.skipped.duplicate_key) out << " duplicate key " << p.skipped.duplicate_key << ";";
-      out << "\n";
+        parts.push_back(std::to_string(p.skipped.no_key) + " with no `" + p.key_namespace + "`");
+      if (p.skipped.duplicate_key)
+        parts.push_back(std::to_string(p.skipped.duplicate_key) + " with a duplicate key");
+      out << "      skipped: " << Join(parts) << "\n";
     }
     if (!p.labels.empty()) out << "      labels: " << Join(p.labels) << "\n";
     if (p.action == Action::Replace)
