@@ -912,6 +912,104 @@ class Gen {
     return false;
   }
 
+  // A node that reads only traits and constants (no event, slot, formula or
+  // import, and nothing that depends on as_of): it can be decided before the
+  // event pass.
+  bool TraitOnly(uint32_t node) const {
+    const ir::Node& n = p_.nodes[node];
+    switch (n.op) {
+      case Op::Const:
+      case Op::Trait:
+      case Op::ToFloat:
+      case Op::Not:
+      case Op::And:
+      case Op::Or:
+      case Op::Eq:
+      case Op::Ne:
+      case Op::Lt:
+      case Op::Le:
+      case Op::Gt:
+      case Op::Ge:
+      case Op::In:
+      case Op::Exists:
+      case Op::Lower:
+      case Op::Upper:
+      case Op::Trim:
+      case Op::Contains:
+      case Op::StartsWith:
+      case Op::EndsWith: break;
+      default: return false;
+    }
+    for (uint32_t a : n.args)
+      if (!TraitOnly(a)) return false;
+    return true;
+  }
+
+  // The top-level conjuncts of a condition (`a and (b and c)` -> a, b, c).
+  void Conjuncts(uint32_t node, std::vector<uint32_t>& out) const {
+    const ir::Node& n = p_.nodes[node];
+    if (n.op == Op::And && n.args.size() == 2) {
+      Conjuncts(n.args[0], out);
+      Conjuncts(n.args[1], out);
+      return;
+    }
+    out.push_back(node);
+  }
+
+  // The trait-only guard of the event pass: per used formula, its trait-only
+  // top-level conjuncts. When every used formula is a condition with at least
+  // one such conjunct, and no attribute or import is used, a profile on which
+  // some conjunct of every formula is false is a member of nothing whatever
+  // its events: the pass (and the slots) can be skipped with identical
+  // output. Empty when no guard applies. (Q1 of bench/run: `country == "SE"`
+  // rules out most profiles before their events are read.)
+  std::vector<std::vector<uint32_t>> TraitGuard() const {
+    std::vector<std::vector<uint32_t>> guard;
+    for (size_t i = 0; i < p_.imports.size(); ++i)
+      if (b_.uses.imports[i]) return {};
+    for (size_t f = 0; f < p_.formulas.size(); ++f) {
+      if (!b_.uses.formulas[f]) continue;
+      const ir::Formula& fm = p_.formulas[f];
+      if (fm.kind == ir::FormulaKind::Attribute) return {};
+      std::vector<uint32_t> all, mine;
+      Conjuncts(fm.root, all);
+      for (uint32_t c : all)
+        if (TraitOnly(c)) mine.push_back(c);
+      if (mine.empty()) return {};
+      guard.push_back(std::move(mine));
+    }
+    return guard;
+  }
+
+  // The earliest event time any used slot can match, when every used slot
+  // has a lower bound: `within D` (ts > as_of - D) or `between A and B`
+  // (ts >= A); for a sequence, its first step's window (every later step and
+  // `not` step only matters after a first-step match). Null: some slot reads
+  // all of history. Events are time-ordered per profile, so the event pass
+  // starts at a binary search for this time instead of the first event.
+  Value* EarliestRelevantTime() {
+    Value* lb = nullptr;
+    for (size_t i = 0; i < p_.slots.size(); ++i) {
+      if (!b_.uses.slots[i]) continue;
+      const ir::Slot& s = p_.slots[i];
+      const ir::Window* w = &s.window;
+      if (s.agg == ir::Agg::Sequence) {
+        if (s.steps.empty() || s.steps[0].kind != ir::Step::Positive) return nullptr;
+        w = &s.steps[0].window;
+      }
+      Value* b = nullptr;
+      switch (w->kind) {
+        case ir::Window::All: return nullptr;
+        case ir::Window::Within:
+          b = B.CreateAdd(B.CreateSub(Wide(c_as_of), I128(w->within)), I128(1));
+          break;
+        case ir::Window::Between: b = I128(w->from); break;
+      }
+      lb = lb ? B.CreateSelect(B.CreateICmpSLT(b, lb), b, lb) : b;
+    }
+    return lb;
+  }
+
   bool CheckProgram() {
     auto node_ok = [&](int64_t n) {
       return n == ir::kNone || (n >= 0 && static_cast<size_t>(n) < p_.nodes.size());
@@ -1114,6 +1212,23 @@ std::unique_ptr<llvm::Module> Gen::Run() {
   B.CreateCondBr(B.CreateICmpULT(prof, end), pbody, exit);
   B.SetInsertPoint(pbody);
   if (need_traits) B.CreateCall(h_traits, {ctx, th, prof});
+  if (const auto guard = TraitGuard(); !guard.empty()) {
+    // skip = for every used formula, some trait-only conjunct is false.
+    Value* skip = I1(true);
+    for (const auto& conjuncts : guard) {
+      Value* all_true = I1(true);
+      for (uint32_t c : conjuncts) all_true = B.CreateAnd(all_true, Truth(Eval(c)));
+      skip = B.CreateAnd(skip, B.CreateNot(all_true));
+    }
+    BasicBlock* skipped = Block("profile.skip");
+    BasicBlock* scan = Block("profile.scan");
+    B.CreateCondBr(skip, skipped, scan);
+    B.SetInsertPoint(skipped);
+    if (scratch) B.CreateCall(h_scratch_clear, {th});
+    B.CreateStore(B.CreateAdd(prof, I32(1)), pa);
+    B.CreateBr(ploop);
+    B.SetInsertPoint(scan);
+  }
   for (size_t i = 0; i < p_.slots.size(); ++i)
     if (b_.uses.slots[i]) ResetState(i);
 
@@ -1124,6 +1239,28 @@ std::unique_ptr<llvm::Module> Gen::Run() {
     Value* k0 = Load(i64, B.CreateGEP(i64, c_offsets, p64));
     Value* k1 = Load(i64, B.CreateGEP(i64, c_offsets, B.CreateAdd(p64, I64(1))));
     B.CreateStore(k0, ka);
+    if (Value* lb = EarliestRelevantTime()) {
+      // Binary search [k0, k1) for the first event with ts >= lb.
+      llvm::AllocaInst* hi = Alloca(i64, "hi");
+      B.CreateStore(k1, hi);
+      BasicBlock* sloop = Block("search.loop");
+      BasicBlock* sbody = Block("search.body");
+      BasicBlock* sdone = Block("search.done");
+      B.CreateBr(sloop);
+      B.SetInsertPoint(sloop);
+      Value* lo = Load(i64, ka);
+      Value* h = Load(i64, hi);
+      B.CreateCondBr(B.CreateICmpULT(lo, h), sbody, sdone);
+      B.SetInsertPoint(sbody);
+      Value* mid = B.CreateAdd(lo, B.CreateLShr(B.CreateSub(h, lo), I64(1)));
+      Value* me = B.CreateZExt(Load(i32, B.CreateGEP(i32, c_events, mid)), i64);
+      Value* mts = Load(i64, B.CreateGEP(i64, c_ts, me));
+      Value* before = B.CreateICmpSLT(Wide(mts), lb);
+      B.CreateStore(B.CreateSelect(before, B.CreateAdd(mid, I64(1)), lo), ka);
+      B.CreateStore(B.CreateSelect(before, h, mid), hi);
+      B.CreateBr(sloop);
+      B.SetInsertPoint(sdone);
+    }
     BasicBlock* eloop = Block("event.loop");
     BasicBlock* ebody = Block("event.body");
     BasicBlock* enext = Block("event.next");

@@ -609,8 +609,10 @@ bool MakePlan(const PlanInput& in, const PlanOptions& options, Plan* out,
   for (const auto& pp : plan.publications)
     if (pp.skipped.duplicate_key)
       plan.warnings.push_back("publication " + pp.audience + " -> " + pp.destination + ": " +
-                              std::to_string(pp.skipped.duplicate_key) + " members share a `" +
-                              pp.key_namespace + "` key value with another member (skipped)");
+                              std::to_string(pp.skipped.duplicate_key) +
+                              (pp.skipped.duplicate_key == 1 ? " member shares" : " members share") +
+                              " its `" + pp.key_namespace +
+                              "` key value with an earlier member (skipped)");
 
   // A failed state read looks like an empty state ("create everything"):
   // refuse rather than plan from it.

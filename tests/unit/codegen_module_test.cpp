@@ -31,6 +31,7 @@ identity email: declared from trait email normalize email
 segment big = count(order_completed where revenue > 50 and currency == "SEK" within 30d) >= 3
 segment funnel = sequence(page_viewed, product_added within 1h, not page_viewed, order_completed within 1d)
 segment lapsed = sequence(product_added, not order_completed within 1d)
+segment se_buyers = country == "SE" and count(order_completed) >= 1 and age >= 18
 segment names = contains(lower(country), "se") or starts_with(trim(email), "a") or ends_with(upper(email), "Z")
 audience vip {
   members big and country in ["SE", "NO"] and age >= 18
@@ -112,6 +113,29 @@ TEST(CodegenModule, RestrictedToUses) {
   ASSERT_NE(m, nullptr) << error;
   EXPECT_EQ(m->getFunction("aud_h_str_map"), nullptr);  // lower/trim are not used by `big`
   EXPECT_EQ(m->getFunction("aud_h_traits"), nullptr);
+}
+
+// The event pass is skipped for a profile only when every used formula is a
+// condition with a trait-only conjunct and no attribute or import is used
+// (its output is then identical; tests/jit compares it with the interpreter).
+TEST(CodegenModule, TraitGuardOnlyWhenEveryFormulaHasOne) {
+  Lowered l = LowerSource();
+  auto text_for = [&](const char* name, bool with_attributes) {
+    int32_t f = l.program.FindFormula(name);
+    EXPECT_NE(f, ir::kNone) << name;
+    std::vector<uint32_t> roots{uint32_t(f)};
+    if (with_attributes)
+      for (uint32_t a : l.program.FindAudience(name)->attributes) roots.push_back(a);
+    llvm::LLVMContext context;
+    std::string error;
+    auto m = Generate(l.program, SchemaBinding(l.program, ir::UsesOfFormulas(l.program, roots)),
+                      context, &error);
+    EXPECT_NE(m, nullptr) << error;
+    return m ? PrintModule(*m) : std::string();
+  };
+  EXPECT_NE(text_for("se_buyers", false).find("profile.skip"), std::string::npos);
+  EXPECT_EQ(text_for("big", false).find("profile.skip"), std::string::npos);  // no trait conjunct
+  EXPECT_EQ(text_for("vip", true).find("profile.skip"), std::string::npos);   // attributes
 }
 
 TEST(CodegenModule, InconsistentInputIsAnError) {
