@@ -567,6 +567,19 @@ std::optional<LockInfo> SqliteState::CurrentLock() {
 
 // ---- reads -----------------------------------------------------------------
 
+// One row of `SELECT name, definition_hash, labels, refresh, last_evaluated,
+// last_published FROM audiences`.
+AudienceRecord AudienceFromRow(Stmt& st) {
+  AudienceRecord a;
+  a.name = st.Text(0);
+  a.definition_hash = st.Text(1);
+  a.labels = LabelsFromText(st.Text(2));
+  a.refresh = st.Text(3);
+  a.last_evaluated = st.Int(4);
+  a.last_published = st.Int(5);
+  return a;
+}
+
 std::vector<AudienceRecord> SqliteState::Audiences() {
   std::vector<AudienceRecord> out;
   Stmt st;
@@ -574,16 +587,7 @@ std::vector<AudienceRecord> SqliteState::Audiences() {
                    "SELECT name, definition_hash, labels, refresh, last_evaluated, "
                    "last_published FROM audiences ORDER BY name"))
     return out;
-  while (ReadStep(&st) == SQLITE_ROW) {
-    AudienceRecord a;
-    a.name = st.Text(0);
-    a.definition_hash = st.Text(1);
-    a.labels = LabelsFromText(st.Text(2));
-    a.refresh = st.Text(3);
-    a.last_evaluated = st.Int(4);
-    a.last_published = st.Int(5);
-    out.push_back(std::move(a));
-  }
+  while (ReadStep(&st) == SQLITE_ROW) out.push_back(AudienceFromRow(st));
   return out;
 }
 
@@ -595,14 +599,7 @@ std::optional<AudienceRecord> SqliteState::Audience(const std::string& name) {
     return std::nullopt;
   st.Bind(1, name);
   if (ReadStep(&st) != SQLITE_ROW) return std::nullopt;
-  AudienceRecord a;
-  a.name = st.Text(0);
-  a.definition_hash = st.Text(1);
-  a.labels = LabelsFromText(st.Text(2));
-  a.refresh = st.Text(3);
-  a.last_evaluated = st.Int(4);
-  a.last_published = st.Int(5);
-  return a;
+  return AudienceFromRow(st);
 }
 
 std::vector<PublicationRecord> SqliteState::Publications() {
