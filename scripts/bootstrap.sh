@@ -16,6 +16,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev libcpp-httplib-dev
   # fuzzing (libFuzzer + sanitizers, built with clang)
   clang-14 libclang-rt-14-dev
+  # `aud graph | dot -Tsvg` in the README (the README test runs it)
+  graphviz
 )
 
 missing=()
@@ -24,9 +26,15 @@ for p in "${PACKAGES[@]}"; do
     missing+=("$p")
   fi
 done
+# Node.js and npm for the benchmark's DuckDB side (bench/duckdb, `npm ci` in
+# .ci/run): any installation will do (Debian's, or NodeSource's, whose
+# `nodejs` package bundles npm), so they are checked as commands.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "bootstrap: all ${#PACKAGES[@]} packages present"
+  echo "bootstrap: all ${#PACKAGES[@]} packages (and node, npm) present"
   exit 0
 fi
 
