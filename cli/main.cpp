@@ -1,14 +1,48 @@
 // aud: audiences as code. The command line wires the stages together.
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
 #include "cli/commands.h"
 
+namespace {
+
+// Removes the group and other permission bits of `dir` and of every folder
+// and regular file below it (symbolic links are neither followed nor
+// changed), so a `.aud/` written by an older aud or under a permissive umask
+// becomes private too. Best effort: what cannot be changed is left as is.
+void MakePrivate(const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(fs::symlink_status(dir, ec))) return;
+  constexpr fs::perms kShared = fs::perms::group_all | fs::perms::others_all;
+  fs::permissions(dir, kShared, fs::perm_options::remove | fs::perm_options::nofollow, ec);
+  for (fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec),
+       end;
+       !ec && it != end; it.increment(ec)) {
+    fs::file_status st = it->symlink_status(ec);
+    if (ec) break;
+    if (fs::is_directory(st) || fs::is_regular_file(st))
+      fs::permissions(it->path(), kShared, fs::perm_options::remove | fs::perm_options::nofollow,
+                      ec);
+    ec.clear();
+  }
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  // Personal data is private on disk whatever the user's umask: everything
+  // aud creates (.aud/ with the state, profile store, cache, JIT objects and
+  // quarantine; plan files; file-destination exports; SQLite's -wal/-shm
+  // files, which take their database's mode) is 0600, folders 0700. `init`
+  // and `fmt` write the project's own sources and get the user's umask back.
+  const mode_t user_umask = ::umask(077);
   CLI::App app{"aud: audiences as code (segments, audiences, governance and destinations)"};
   app.require_subcommand(1);
   app.fallthrough();
@@ -123,6 +157,10 @@ int main(int argc, char** argv) {
     app.exit(e);
     return 1;
   }
+  if (*init || *fmt)
+    ::umask(user_umask);
+  else
+    MakePrivate(std::filesystem::path(g.dir) / ".aud");
   if (*check) return aud::cli::RunCheck(g, emit);
   if (*fmt) return aud::cli::RunFmt(g, fmt_check, fmt_files);
   if (*graph) return aud::cli::RunGraph(g);

@@ -231,6 +231,13 @@ class FileConnector final : public Connector {
                (ec ? ": " + ec.message() : std::string(": not a folder"));
       return false;
     }
+    // Exports hold personal data: a folder inside the project is private
+    // (0700) even when it predates aud's umask (cli/main.cpp); a folder given
+    // as an absolute path keeps the mode its owner chose.
+    if (std::filesystem::path(dir_value_).is_relative())
+      std::filesystem::permissions(
+          dir_, std::filesystem::perms::group_all | std::filesystem::perms::others_all,
+          std::filesystem::perm_options::remove, ec);
     return true;
   }
 
