@@ -4,6 +4,9 @@
 # accepts; every ```aud error block is refused (exit 1), and when a plain
 # ``` block follows it, each of that block's `main.aud:` lines appears in
 # the diagnostics. ```aud fragment blocks are parts of a module: not run.
+# A worked example is an ```aud block followed by a ```jsonl events block
+# (the event lines) and a ```text expect block: a first line `--as-of T`,
+# then lines `NAME: PROFILE...`, the members `aud eval NAME` must print.
 # Each block is checked alone, as main.aud of a project whose aud.toml
 # declares the connections `crm_files` (file), `autopilot_prod` (autopilot)
 # and `hook` (http).
@@ -32,9 +35,13 @@ split_blocks() {
       if ($0 ~ /^```aud[ \t]*$/) kind = "aud"
       else if ($0 ~ /^```aud error[ \t]*$/) kind = "err"
       else if ($0 ~ /^```[ \t]*$/ && last == "err") kind = "diag"
+      else if ($0 ~ /^```jsonl events[ \t]*$/ && cur) kind = "events"
+      else if ($0 ~ /^```text expect[ \t]*$/ && cur) kind = "expect"
       last = (kind == "err") ? "err" : ""
+      if (kind == "events" || kind == "expect") { f = sprintf("%s/%03d.%s", out, cur, kind); next }
       if (kind != "") { n++; f = sprintf("%s/%03d.%s", out, n, kind)
                         printf "%d\n", NR + 1 > sprintf("%s/%03d.line", out, n) }
+      if (kind == "aud") cur = n; else if (kind == "err") cur = 0
       next
     }
     /^```/ && inb { inb = 0; if (kind != "") close(f); next }
@@ -82,6 +89,22 @@ TOML
     rc=$?
     if [ "${b##*.}" = aud ]; then
       if [ $rc -eq 0 ]; then ok "$where checks"; else fail "$where: aud check exit $rc: $out"; fi
+      if [ -e "$base.expect" ]; then
+        mkdir -p "$proj/data/events"
+        cp "$base.events" "$proj/data/events/e.jsonl" 2>/dev/null || fail "$where: no events block"
+        as_of=$(head -1 "$base.expect" | sed -n 's/^--as-of //p')
+        [ -n "$as_of" ] || fail "$where: the expect block lacks --as-of"
+        while IFS= read -r line; do
+          case "$line" in --as-of*|'') continue ;; esac
+          name=${line%%:*}
+          want=$(echo ${line#*:})
+          got=$("$AUD" -C "$proj" eval "$name" --as-of "$as_of" --format jsonl 2>&1 |
+                sed -n 's/^{"profile":"\([^"]*\)".*/\1/p' | tr '\n' ' ')
+          got=$(echo $got)
+          if [ "$got" = "$want" ]; then ok "$where: $name = [$want]"
+          else fail "$where: $name at $as_of: got [$got], want [$want]"; fi
+        done < "$base.expect"
+      fi
     else
       if [ $rc -eq 1 ]; then ok "$where is refused"; else fail "$where: aud check exit $rc, want 1: $out"; fi
       # The expected diagnostics, when given, are the next block.
