@@ -6,7 +6,8 @@
 # the diagnostics. ```aud fragment blocks are parts of a module: not run.
 # A worked example is an ```aud block followed by a ```jsonl events block
 # (the event lines) and a ```text expect block: a first line `--as-of T`,
-# then lines `NAME: PROFILE...`, the members `aud eval NAME` must print.
+# then lines `NAME: PROFILE...`, the members `aud eval NAME` must print,
+# each optionally followed by `{...}` lines its `--format jsonl` must print.
 # Each block is checked alone, as main.aud of a project whose aud.toml
 # declares the connections `crm_files` (file), `autopilot_prod` (autopilot)
 # and `hook` (http).
@@ -96,10 +97,16 @@ TOML
         [ -n "$as_of" ] || fail "$where: the expect block lacks --as-of"
         while IFS= read -r line; do
           case "$line" in --as-of*|'') continue ;; esac
+          # A line `{...}` must be one of the previous NAME's output lines.
+          if [ "${line:0:1}" = "{" ]; then
+            if grep -qxF -- "$line" <<<"$jsonl"; then ok "$where: $name prints ${line:0:40}..."
+            else fail "$where: $name does not print $line: $jsonl"; fi
+            continue
+          fi
           name=${line%%:*}
           want=$(echo ${line#*:})
-          got=$("$AUD" -C "$proj" eval "$name" --as-of "$as_of" --format jsonl 2>&1 |
-                sed -n 's/^{"profile":"\([^"]*\)".*/\1/p' | tr '\n' ' ')
+          jsonl=$("$AUD" -C "$proj" eval "$name" --as-of "$as_of" --format jsonl 2>&1)
+          got=$(sed -n 's/^{"profile":"\([^"]*\)".*/\1/p' <<<"$jsonl" | tr '\n' ' ')
           got=$(echo $got)
           if [ "$got" = "$want" ]; then ok "$where: $name = [$want]"
           else fail "$where: $name at $as_of: got [$got], want [$want]"; fi
