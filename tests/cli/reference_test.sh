@@ -128,5 +128,12 @@ TOML
   done
   [ $count -gt 0 ] || [ "$f" != docs/reference/language.md ] || fail "$f: no aud blocks"
 done
+# The repository documents itself: nothing in it points at the design
+# documents outside it (the patterns are split so this file does not match).
+outside=$(grep -rIl --exclude-dir=.git --exclude-dir='build*' --exclude-dir=node_modules \
+  -e '\.\./shared''/' -e 'shared''/design' "$ROOT" 2>/dev/null)
+if [ -z "$outside" ]; then ok "no reference to documents outside the repository"
+else fail "references to documents outside the repository in: $outside"; fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
