@@ -45,6 +45,12 @@ extract() {
   ' "$1"
 }
 
+# The README pipes `aud graph` into Graphviz (installed by scripts/bootstrap.sh).
+if ! command -v dot >/dev/null 2>&1; then
+  echo "FAIL - graphviz's \`dot\` is not installed: run scripts/bootstrap.sh"
+  exit 1
+fi
+
 status=0
 for f in "${FILES[@]}"; do
   work=$TMP/repo-$(echo "$f" | tr '/.' '__')
