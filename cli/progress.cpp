@@ -182,8 +182,9 @@ std::function<void(uint64_t, uint64_t, uint64_t)> StartIngestProgress() {
     st->done = done;
     st->total = total;
     st->lines = lines;
-    st->reading = true;
-    Progress::Get().Update();
+    // The first figures and the last are drawn at once, the rest when due.
+    const bool first = !st->reading.exchange(true);
+    Progress::Get().Update(first || (total && done >= total));
   };
 }
 
