@@ -26,9 +26,6 @@ namespace aud::cli {
 
 namespace {
 
-// A JSON string literal (compiler/base/escape.h: control characters escaped).
-void JsonString(std::string_view s, std::string& out) { base::AppendJsonString(s, &out); }
-
 // One attribute value as JSON: null when missing (or not a finite float).
 void JsonValue(const eval::Column& c, uint32_t p, std::string& out) {
   if (!c.valid.Test(p)) {
@@ -42,8 +39,8 @@ void JsonValue(const eval::Column& c, uint32_t p, std::string& out) {
       else
         out += "null";
       break;
-    case ir::Type::String: JsonString(c.strings[p], out); break;
-    case ir::Type::Timestamp: JsonString(ir::FormatTime(c.ints[p]), out); break;
+    case ir::Type::String: base::AppendJsonString(c.strings[p], &out); break;
+    case ir::Type::Timestamp: base::AppendJsonString(ir::FormatTime(c.ints[p]), &out); break;
     case ir::Type::Bool: out += c.ints[p] ? "true" : "false"; break;
     default: out += std::to_string(c.ints[p]); break;
   }
@@ -189,24 +186,24 @@ int RunEval(const GlobalOptions& g, const EvalOptions& o) {
       if (!members.Test(p)) continue;
       line.clear();
       line += "{\"profile\":";
-      JsonString(profiles.key[p], line);
+      base::AppendJsonString(profiles.key[p], &line);
       line += ",\"identities\":{";
       auto values = ev.Identities(profiles, p);
       for (size_t k = 0; k < ids.size(); ++k) {
         if (k) line += ',';
-        JsonString(prog.identities[ids[k]].name, line);
+        base::AppendJsonString(prog.identities[ids[k]].name, &line);
         line += ":[";
         const auto& vs = values[ids[k]];
         for (size_t j = 0; j < vs.size(); ++j) {
           if (j) line += ',';
-          JsonString(vs[j], line);
+          base::AppendJsonString(vs[j], &line);
         }
         line += ']';
       }
       line += "},\"attributes\":{";
       for (size_t k = 0; k < attrs.size(); ++k) {
         if (k) line += ',';
-        JsonString(prog.formulas[attrs[k]].name, line);
+        base::AppendJsonString(prog.formulas[attrs[k]].name, &line);
         line += ':';
         JsonValue(res.values[attrs[k]], p, line);
       }

@@ -112,7 +112,7 @@ int ShowState(const GlobalOptions& g, bool json) {
               << "\n";
     return 0;
   }
-  // Names and labels come from the state file: printed escaped (docs/plan.md).
+  // Names and labels come from the state file: printed escaped.
   auto E = [](const std::string& s) { return base::TerminalSafe(s); };
   std::cout << "state: lineage " << E(st->lineage()) << ", serial " << st->serial() << "\n";
   if (pubs.empty()) std::cout << "no publications recorded\n";

@@ -2,7 +2,7 @@
 // `--json` object (docs/plan.md). Neither contains secrets: a plan has none.
 // Every string of the plan may come from event data (keys) or a hand-edited
 // plan file, so the text escapes control characters (base::TerminalSafe) and
-// the JSON escapes them as JSON (docs/plan.md, "Output safety").
+// the JSON escapes them as JSON (docs/runtime.md, "Output to terminals").
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
