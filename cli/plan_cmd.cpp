@@ -165,13 +165,15 @@ int RunShow(const GlobalOptions& g, const std::string& plan_file, bool json) {
   std::string text, error;
   const std::string path = ProjectPath(g, plan_file);
   if (!ReadFile(path, &text)) {
-    std::cerr << "error: cannot read the plan file " << plan_file << ": " << std::strerror(errno)
+    std::cerr << "error: cannot read the plan file " << base::TerminalSafe(plan_file) << ": "
+              << std::strerror(errno)
               << "\n";
     return 1;
   }
   plan::Plan p;
   if (!plan::Deserialize(text, &p, &error)) {
-    std::cerr << "error: " << plan_file << ": " << error << "\n";
+    std::cerr << "error: " << base::TerminalSafe(plan_file) << ": " << base::TerminalSafe(error)
+              << "\n";
     return 1;
   }
   if (json)
