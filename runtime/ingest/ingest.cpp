@@ -81,7 +81,6 @@ class Reader {
     }
     while (true) {
       ssize_t r = ::read(fd_, p, n);
-      if (r > 0) offset_ += static_cast<uint64_t>(r);
       if (r >= 0) return static_cast<long>(r);
       if (errno == EINTR) continue;
       *error = "cannot read " + path + ": " + std::strerror(errno);
@@ -90,8 +89,8 @@ class Reader {
   }
   // Bytes of the file consumed so far (of the compressed file for gzip).
   uint64_t Offset() const {
-    if (gzf_) return static_cast<uint64_t>(std::max<z_off_t>(0, gzoffset(gzf_)));
-    return offset_;
+    const off_t at = gzf_ ? gzoffset(gzf_) : ::lseek(fd_, 0, SEEK_CUR);
+    return at > 0 ? static_cast<uint64_t>(at) : 0;
   }
   void Close() {
     if (gzf_) gzclose(gzf_);
@@ -104,7 +103,6 @@ class Reader {
   bool gz_ = false;
   gzFile gzf_ = nullptr;
   int fd_ = -1;
-  uint64_t offset_ = 0;
 };
 
 // Appends `s` to `out` as the contents of a JSON string, written by the one
