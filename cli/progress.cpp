@@ -107,7 +107,11 @@ void Progress::DrawLocked(bool now) {
   if (line.empty()) return;
   // One terminal row: a wrapped line could not be erased with `\r`.
   size_t width = Columns();
-  if (width > 1 && line.size() > width - 1) line.resize(width - 1);
+  if (width > 1 && line.size() > width - 1) {
+    size_t cut = width - 1;
+    while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
+    line.resize(cut);  // on a character boundary
+  }
   std::fprintf(stderr, "\r\033[K%s", line.c_str());
   std::fflush(stderr);
   drawn_ = true;
