@@ -13,6 +13,8 @@
 
 #include "cli/commands.h"
 #include "cli/pipeline.h"
+#include "cli/progress.h"
+#include "compiler/base/escape.h"
 #include "compiler/check/check.h"
 #include "compiler/ir/ir.h"
 #include "runtime/apply/apply.h"
@@ -79,22 +81,35 @@ int Publish(const GlobalOptions& g, const plan::Plan& plan, state::State& state,
             const config::ProjectConfig& cfg, const Redactor& redact) {
   apply::Options options;
   options.now = NowMillis();
-  options.progress = isatty(STDERR_FILENO);
+  if (Progress::Get().enabled())
+    options.progress = [](const apply::Progress& p) {
+      std::string line = "apply: " + std::to_string(p.publications_done) + "/" +
+                         std::to_string(p.publications_total) + " publications";
+      if (!p.audience.empty())
+        line += "; " + base::TerminalSafe(p.audience) + " -> " + base::TerminalSafe(p.destination) +
+                ": batch " + std::to_string(p.batch) + "/" + std::to_string(p.batches);
+      line += ", " + Progress::Count(p.rows_sent) + " rows sent";
+      // A new publication is drawn at once; its later batches when due.
+      Progress::Get().Set(line, p.batch <= 1);
+    };
   connectors::Context ctx = MakeContext(g);
   apply::Report report = apply::ApplyPlan(plan, state, apply::DefaultConnectors(cfg, ctx), options);
+  Progress::Get().Done();
   if (!report.refused.empty()) {
     std::cerr << redact("error: " + report.refused) << "\n";
     return 1;
   }
-  for (const auto& w : report.warnings) std::cerr << redact("warning: " + w) << "\n";
+  // One-line messages may quote what a destination answered: escaped after redaction.
+  auto line = [&](const std::string& text) { return base::TerminalSafe(redact(text)); };
+  for (const auto& w : report.warnings) std::cerr << line("warning: " + w) << "\n";
   if (!plan.publications.empty()) std::cout << "\n";
   std::cout << redact(apply::RenderSummary(report));
   for (const auto& p : report.publications)
     if (!p.error.empty())
-      std::cerr << redact("error: publishing `" + p.audience + "` to `" + p.destination +
-                          "`: " + p.error)
+      std::cerr << line("error: publishing `" + p.audience + "` to `" + p.destination +
+                        "`: " + p.error)
                 << "\n";
-  for (const auto& e : report.errors) std::cerr << redact("error: " + e) << "\n";
+  for (const auto& e : report.errors) std::cerr << line("error: " + e) << "\n";
   return report.ok() ? 0 : 1;
 }
 
@@ -113,13 +128,14 @@ int ApplySaved(const GlobalOptions& g, const ApplyOptions& o) {
   std::string text;
   // Relative to the project (-C DIR), like `aud plan --out`.
   if (!ReadFile(ProjectPath(g, o.plan_file), &text)) {
-    std::cerr << "error: cannot read plan file `" << o.plan_file << "`\n";
+    std::cerr << "error: cannot read plan file `" << base::TerminalSafe(o.plan_file) << "`\n";
     return 1;
   }
   plan::Plan plan;
   std::string error;
   if (!plan::Deserialize(text, &plan, &error)) {
-    std::cerr << "error: `" << o.plan_file << "` is not a plan aud can apply: " << error << "\n";
+    std::cerr << "error: `" << base::TerminalSafe(o.plan_file)
+              << "` is not a plan aud can apply: " << base::TerminalSafe(error) << "\n";
     return 1;
   }
 
@@ -170,7 +186,7 @@ int ApplySaved(const GlobalOptions& g, const ApplyOptions& o) {
   } else {
     warnings.push_back("could not compare the event data with the plan's: " + error);
   }
-  for (const auto& w : warnings) std::cerr << redact("warning: " + w) << "\n";
+  for (const auto& w : warnings) std::cerr << base::TerminalSafe(redact("warning: " + w)) << "\n";
 
   std::unique_ptr<state::State> state = OpenState(g, *project, &error);
   if (!state) {
@@ -242,26 +258,28 @@ int RunStateList(const GlobalOptions& g) {
     return 0;
   }
   if (!state) return 1;
-  std::cout << "lineage: " << state->lineage() << "\n";
+  // Everything below is read from the state file: printed escaped.
+  auto E = [](const std::string& s) { return base::TerminalSafe(s); };
+  std::cout << "lineage: " << E(state->lineage()) << "\n";
   std::cout << "serial:  " << state->serial() << "\n";
   auto pubs = state->Publications();
   if (pubs.empty()) std::cout << "No publications recorded.\n";
   size_t w = 0;
-  for (const auto& p : pubs) w = std::max(w, p.audience.size() + 4 + p.destination.size());
+  for (const auto& p : pubs) w = std::max(w, E(p.audience).size() + 4 + E(p.destination).size());
   for (const auto& p : pubs) {
-    std::string name = p.audience + " -> " + p.destination;
+    std::string name = E(p.audience) + " -> " + E(p.destination);
     std::cout << name << std::string(w - name.size() + 2, ' ') << p.members << " members"
               << "  updated " << FormatTime(p.updated_at);
     if (!p.labels.empty()) {
       std::cout << "  labels [";
-      for (size_t i = 0; i < p.labels.size(); ++i) std::cout << (i ? ", " : "") << p.labels[i];
+      for (size_t i = 0; i < p.labels.size(); ++i) std::cout << (i ? ", " : "") << E(p.labels[i]);
       std::cout << "]";
     }
     std::cout << "\n";
   }
   if (auto lock = state->CurrentLock())
-    std::cout << "locked by " << lock->who << " (pid " << lock->pid << ", `" << lock->operation
-              << "`), lock id " << lock->id << "\n";
+    std::cout << "locked by " << E(lock->who) << " (pid " << lock->pid << ", `"
+              << E(lock->operation) << "`), lock id " << E(lock->id) << "\n";
   return 0;
 }
 
@@ -269,17 +287,18 @@ int RunForceUnlock(const GlobalOptions& g, const std::string& id) {
   bool missing = false;
   auto state = OpenExisting(g, &missing);
   if (missing) {
-    std::cerr << "error: no state in this project, so no lock `" << id << "`\n";
+    std::cerr << "error: no state in this project, so no lock `" << base::TerminalSafe(id) << "`\n";
     return 1;
   }
   if (!state) return 1;
   if (!state->ForceUnlock(id)) {
-    std::cerr << "error: no lock with id `" << id << "`";
-    if (auto lock = state->CurrentLock()) std::cerr << " (the current lock is " << lock->id << ")";
+    std::cerr << "error: no lock with id `" << base::TerminalSafe(id) << "`";
+    if (auto lock = state->CurrentLock())
+      std::cerr << " (the current lock is " << base::TerminalSafe(lock->id) << ")";
     std::cerr << "\n";
     return 1;
   }
-  std::cout << "Lock " << id << " removed. The state is unlocked.\n";
+  std::cout << "Lock " << base::TerminalSafe(id) << " removed. The state is unlocked.\n";
   return 0;
 }
 

@@ -12,6 +12,8 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/progress.h"
+#include "compiler/base/escape.h"
 #include "compiler/check/check.h"
 #include "compiler/ir/ir.h"
 #include "compiler/parse/literals.h"
@@ -23,32 +25,6 @@
 namespace aud::cli {
 
 namespace {
-
-// A JSON string literal (UTF-8 passed through, control characters escaped).
-void JsonString(std::string_view s, std::string& out) {
-  out += '"';
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    switch (ch) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += ch;
-        }
-    }
-  }
-  out += '"';
-}
 
 // One attribute value as JSON: null when missing (or not a finite float).
 void JsonValue(const eval::Column& c, uint32_t p, std::string& out) {
@@ -63,8 +39,8 @@ void JsonValue(const eval::Column& c, uint32_t p, std::string& out) {
       else
         out += "null";
       break;
-    case ir::Type::String: JsonString(c.strings[p], out); break;
-    case ir::Type::Timestamp: JsonString(ir::FormatTime(c.ints[p]), out); break;
+    case ir::Type::String: base::AppendJsonString(c.strings[p], &out); break;
+    case ir::Type::Timestamp: base::AppendJsonString(ir::FormatTime(c.ints[p]), &out); break;
     case ir::Type::Bool: out += c.ints[p] ? "true" : "false"; break;
     default: out += std::to_string(c.ints[p]); break;
   }
@@ -75,7 +51,7 @@ std::string TextValue(const eval::Column& c, uint32_t p) {
   if (!c.valid.Test(p)) return "-";
   switch (c.type) {
     case ir::Type::Float: return ir::FormatFloat(c.floats[p]);
-    case ir::Type::String: return c.strings[p];
+    case ir::Type::String: return base::TerminalSafe(c.strings[p]);
     case ir::Type::Timestamp: return ir::FormatTime(c.ints[p]);
     case ir::Type::Bool: return c.ints[p] ? "true" : "false";
     default: return std::to_string(c.ints[p]);
@@ -94,8 +70,9 @@ std::string WithArticle(const std::string& kind) {
   return (vowel ? "an " : "a ") + kind;
 }
 
+// Messages quote names and paths the user or the data gave: printed escaped.
 int Fail(const std::string& message) {
-  std::cerr << "error: " << message << "\n";
+  std::cerr << "error: " << base::TerminalSafe(message) << "\n";
   return 1;
 }
 
@@ -140,13 +117,20 @@ int RunEval(const GlobalOptions& g, const EvalOptions& o) {
   if (project->config)
     for (const auto& src : project->config->sources) io.globs.push_back(src.path);
   ingest::CacheStatus cache;
+  io.progress = StartIngestProgress();  // empty unless on a terminal
   ingest::Result in = ingest::IngestCached(io, g.dir + "/.aud/cache/events.store", &cache);
+  Progress::Get().Done();
   if (!in.error.empty()) return Fail(in.error);
   if (!cache.save_error.empty())
-    std::cerr << "warning: the event cache was not written: " << cache.save_error << "\n";
+    std::cerr << "warning: the event cache was not written: "
+              << base::TerminalSafe(cache.save_error) << "\n";
 
+  Progress::Get().Set("building profiles at as_of");
   store::Profiles profiles = store::BuildProfiles(in.store, as_of);
+  Progress::Get().Set("compiling");
+  std::shared_ptr<std::atomic<uint64_t>> evaluated = EvalProgressCounter();
   eval::Options eo;
+  eo.profiles_done = evaluated.get();
   eo.project_dir = g.dir;
   eo.only = {o.name};
   jit::JitOptions jo;
@@ -158,7 +142,8 @@ int RunEval(const GlobalOptions& g, const EvalOptions& o) {
   std::string notice;
   std::unique_ptr<eval::Evaluator> evaluator =
       jit::MakeEvaluator(o.engine, prog, in.store, eo, jo, &notice);
-  if (!notice.empty()) std::cerr << notice << "\n";
+  if (!notice.empty()) Progress::Get().Print(notice + "\n");
+  Progress::Get().Done();
   if (const char* env = std::getenv("AUD_JIT_STATS"); env && *env) {
     // Compile figures (docs/runtime.md, bench/): on stderr, only when asked.
     if (const auto* j = dynamic_cast<const jit::JitEvaluator*>(evaluator.get())) {
@@ -171,7 +156,9 @@ int RunEval(const GlobalOptions& g, const EvalOptions& o) {
   }
   const eval::Evaluator& ev = *evaluator;
   auto run_start = std::chrono::steady_clock::now();
+  ShowEvalProgress(evaluated, profiles.count, "");
   eval::Result res = ev.Run(profiles);
+  Progress::Get().Done();
   if (const char* env = std::getenv("AUD_JIT_STATS"); env && *env)
     std::fprintf(
         stderr, "eval: run_ms=%.3f events=%zu profiles=%u\n",
@@ -199,24 +186,24 @@ int RunEval(const GlobalOptions& g, const EvalOptions& o) {
       if (!members.Test(p)) continue;
       line.clear();
       line += "{\"profile\":";
-      JsonString(profiles.key[p], line);
+      base::AppendJsonString(profiles.key[p], &line);
       line += ",\"identities\":{";
       auto values = ev.Identities(profiles, p);
       for (size_t k = 0; k < ids.size(); ++k) {
         if (k) line += ',';
-        JsonString(prog.identities[ids[k]].name, line);
+        base::AppendJsonString(prog.identities[ids[k]].name, &line);
         line += ":[";
         const auto& vs = values[ids[k]];
         for (size_t j = 0; j < vs.size(); ++j) {
           if (j) line += ',';
-          JsonString(vs[j], line);
+          base::AppendJsonString(vs[j], &line);
         }
         line += ']';
       }
       line += "},\"attributes\":{";
       for (size_t k = 0; k < attrs.size(); ++k) {
         if (k) line += ',';
-        JsonString(prog.formulas[attrs[k]].name, line);
+        base::AppendJsonString(prog.formulas[attrs[k]].name, &line);
         line += ':';
         JsonValue(res.values[attrs[k]], p, line);
       }
@@ -238,7 +225,7 @@ int RunEval(const GlobalOptions& g, const EvalOptions& o) {
     std::vector<std::vector<std::string>> rows;
     for (uint32_t p = 0; p < profiles.count && rows.size() < 10; ++p) {
       if (!members.Test(p)) continue;
-      std::vector<std::string> row{profiles.key[p]};
+      std::vector<std::string> row{base::TerminalSafe(profiles.key[p])};
       for (uint32_t a : attrs) row.push_back(TextValue(res.values[a], p));
       rows.push_back(std::move(row));
     }
@@ -283,14 +270,15 @@ int RunEval(const GlobalOptions& g, const EvalOptions& o) {
   }
   if (!unknown.empty()) {
     out << "  undeclared event types (not evaluated):";
-    for (const auto& [key, n] : unknown) out << " " << key << " (" << n << ")";
+    for (const auto& [key, n] : unknown) out << " " << base::TerminalSafe(key) << " (" << n << ")";
     out << "\n";
   }
   const ir::Uses uses = ir::UsesOf(prog, o.name);
   for (size_t i = 0; i < prog.imports.size(); ++i) {
     if (!uses.imports[i]) continue;
-    out << "  imported list \"" << prog.imports[i].path << "\": " << res.imports[i].entries
-        << " entries, " << res.imports[i].unmatched << " match no profile\n";
+    out << "  imported list \"" << base::TerminalSafe(prog.imports[i].path)
+        << "\": " << res.imports[i].entries << " entries, " << res.imports[i].unmatched
+        << " match no profile\n";
   }
   std::cout << out.str();
   return 0;

@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/progress.h"
 
 namespace {
 
@@ -47,7 +48,11 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();
   aud::cli::GlobalOptions g;
-  g.color = isatty(2) && std::getenv("NO_COLOR") == nullptr;
+  // Colour on a terminal unless NO_COLOR is set or the terminal is `dumb`.
+  const char* term = std::getenv("TERM");
+  g.color =
+      isatty(2) && std::getenv("NO_COLOR") == nullptr && !(term && std::string(term) == "dumb");
+  aud::cli::Progress::Get();  // progress is timed from the start of the command
   app.add_option("-C", g.dir, "run in this project folder instead of the current one")
       ->type_name("DIR");
 

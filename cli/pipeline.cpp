@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <iostream>
 
+#include "cli/progress.h"
+#include "compiler/base/escape.h"
 #include "runtime/jit/jit.h"
 #include "runtime/state/backend.h"
 
@@ -77,14 +79,17 @@ ingest::Options IngestOptions(const GlobalOptions& g, const check::Project& proj
 bool IngestProject(const GlobalOptions& g, const check::Project& project, ingest::Result* out,
                    bool* cached, std::string* error) {
   ingest::CacheStatus cache;
-  *out =
-      ingest::IngestCached(IngestOptions(g, project), g.dir + "/.aud/cache/events.store", &cache);
+  ingest::Options io = IngestOptions(g, project);
+  io.progress = StartIngestProgress();  // empty unless on a terminal
+  *out = ingest::IngestCached(io, g.dir + "/.aud/cache/events.store", &cache);
+  Progress::Get().Done();
   if (!out->error.empty()) {
     *error = out->error;
     return false;
   }
   if (!cache.save_error.empty())
-    std::cerr << "warning: the event cache was not written: " << cache.save_error << "\n";
+    std::cerr << "warning: the event cache was not written: "
+              << base::TerminalSafe(cache.save_error) << "\n";
   *cached = cache.hit;
   return true;
 }
@@ -130,10 +135,12 @@ bool PlanProject(const GlobalOptions& g, const PlanOptions& o, Planned* out) {
   std::string error;
   bool cached = false;
   if (!IngestProject(g, project, &out->ingest, &cached, &error)) {
-    std::cerr << "error: " << error << "\n";
+    std::cerr << "error: " << base::TerminalSafe(error) << "\n";
     return false;
   }
+  Progress::Get().Set("building profiles at as_of");
   out->profiles = store::BuildProfiles(out->ingest.store, out->as_of);
+  Progress::Get().Done();
   out->state = OpenState(g, project, &error);
   if (!out->state) {
     std::cerr << "error: " << error << "\n";
@@ -161,12 +168,21 @@ bool PlanProject(const GlobalOptions& g, const PlanOptions& o, Planned* out) {
   const std::string cache_dir = g.dir + "/.aud/cache/jit";
   const ir::Program* program = &out->program;
   const store::EventStore* store = &out->ingest.store;
-  in.make_evaluator = [engine, cache_dir, program, store](const eval::Options& eo) {
+  // The evaluation's progress counter outlives the evaluator (which MakePlan owns).
+  const uint32_t profiles = out->profiles.count;
+  auto counter = std::make_shared<std::shared_ptr<std::atomic<uint64_t>>>();
+  in.make_evaluator = [engine, cache_dir, program, store, profiles,
+                       counter](const eval::Options& eo) {
     jit::JitOptions jo;
     jo.cache_dir = cache_dir;
     std::string notice;
-    auto ev = jit::MakeEvaluator(engine, *program, *store, eo, jo, &notice);
-    if (!notice.empty()) std::cerr << notice << "\n";
+    Progress::Get().Set("compiling");
+    *counter = EvalProgressCounter();
+    eval::Options with_progress = eo;
+    with_progress.profiles_done = counter->get();
+    auto ev = jit::MakeEvaluator(engine, *program, *store, with_progress, jo, &notice);
+    if (!notice.empty()) Progress::Get().Print(notice + "\n");
+    ShowEvalProgress(*counter, profiles, "planning: comparing members with the state");
     return ev;
   };
 
@@ -177,8 +193,10 @@ bool PlanProject(const GlobalOptions& g, const PlanOptions& o, Planned* out) {
   po.excludes = o.excludes;
   po.due = o.due;
   std::vector<std::string> errors;
-  if (!plan::MakePlan(in, po, &out->plan, &errors)) {
-    for (const auto& e : errors) std::cerr << "error: " << e << "\n";
+  const bool planned = plan::MakePlan(in, po, &out->plan, &errors);
+  Progress::Get().Done();
+  if (!planned) {
+    for (const auto& e : errors) std::cerr << "error: " << base::TerminalSafe(e) << "\n";
     std::cerr << "no plan was made\n";
     return false;
   }

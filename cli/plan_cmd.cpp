@@ -15,6 +15,7 @@
 
 #include "cli/commands.h"
 #include "cli/pipeline.h"
+#include "compiler/base/escape.h"
 #include "runtime/plan/plan.h"
 #include "runtime/state/state.h"
 
@@ -106,24 +107,28 @@ int ShowState(const GlobalOptions& g, bool json) {
                    {"updated_at", ir::FormatTime(r.updated_at)}});
     j["audiences"] = a;
     j["publications"] = p;
-    std::cout << j.dump(2) << "\n";
+    std::cout << base::JsonTerminalSafe(
+                     j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace))
+              << "\n";
     return 0;
   }
-  std::cout << "state: lineage " << st->lineage() << ", serial " << st->serial() << "\n";
+  // Names and labels come from the state file: printed escaped.
+  auto E = [](const std::string& s) { return base::TerminalSafe(s); };
+  std::cout << "state: lineage " << E(st->lineage()) << ", serial " << st->serial() << "\n";
   if (pubs.empty()) std::cout << "no publications recorded\n";
   for (const auto& r : pubs) {
-    std::cout << "  " << r.audience << " -> " << r.destination << ": " << r.members
+    std::cout << "  " << E(r.audience) << " -> " << E(r.destination) << ": " << r.members
               << (r.members == 1 ? " member" : " members") << ", updated "
               << ir::FormatTime(r.updated_at);
     if (!r.labels.empty()) {
       std::cout << ", labels";
-      for (const auto& l : r.labels) std::cout << " " << l;
+      for (const auto& l : r.labels) std::cout << " " << E(l);
     }
     std::cout << "\n";
   }
   for (const auto& r : auds) {
-    std::cout << "  audience " << r.name << ": refresh " << (r.refresh.empty() ? "-" : r.refresh)
-              << ", last published "
+    std::cout << "  audience " << E(r.name) << ": refresh "
+              << (r.refresh.empty() ? "-" : E(r.refresh)) << ", last published "
               << (r.last_published ? ir::FormatTime(r.last_published) : std::string("never"))
               << "\n";
   }
@@ -160,19 +165,22 @@ int RunShow(const GlobalOptions& g, const std::string& plan_file, bool json) {
   std::string text, error;
   const std::string path = ProjectPath(g, plan_file);
   if (!ReadFile(path, &text)) {
-    std::cerr << "error: cannot read the plan file " << plan_file << ": " << std::strerror(errno)
+    std::cerr << "error: cannot read the plan file " << base::TerminalSafe(plan_file) << ": "
+              << std::strerror(errno)
               << "\n";
     return 1;
   }
   plan::Plan p;
   if (!plan::Deserialize(text, &p, &error)) {
-    std::cerr << "error: " << plan_file << ": " << error << "\n";
+    std::cerr << "error: " << base::TerminalSafe(plan_file) << ": " << base::TerminalSafe(error)
+              << "\n";
     return 1;
   }
   if (json)
     std::cout << plan::RenderJson(p, true);
   else
-    std::cout << "plan " << p.id << " (made " << ir::FormatTime(p.created_at) << ")\n"
+    std::cout << "plan " << base::TerminalSafe(p.id) << " (made " << ir::FormatTime(p.created_at)
+              << ")\n"
               << plan::RenderHuman(p, false, false);
   return 0;
 }

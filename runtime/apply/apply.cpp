@@ -14,6 +14,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "compiler/base/escape.h"
 #include "runtime/apply/crash_point.h"
 
 namespace aud::apply {
@@ -140,6 +141,8 @@ class Applier {
 
   void Run() {
     for (const auto& e : state_.JournalPending()) pending_.push_back(e);
+    for (const auto& p : plan_.publications)
+      progress_.publications_total += p.action != plan::Action::NoOp;
     for (const auto& p : plan_.publications) {
       if (p.action == plan::Action::NoOp) {
         NoOp(p);
@@ -152,10 +155,15 @@ class Applier {
   }
 
  private:
-  void Progress(const std::string& line, bool done) {
+  // Reports progress: `p` about to send batch `batch` of `batches`, or
+  // (null) between publications.
+  void ReportProgress(const plan::PublicationPlan* p, size_t batch, size_t batches) {
     if (!options_.progress) return;
-    std::fprintf(stderr, "\r\033[K%s%s", line.c_str(), done ? "\n" : "");
-    std::fflush(stderr);
+    progress_.audience = p ? p->audience : "";
+    progress_.destination = p ? p->destination : "";
+    progress_.batch = batch;
+    progress_.batches = batches;
+    options_.progress(progress_);
   }
 
   // Records a publication whose members need no change when its record is
@@ -215,6 +223,8 @@ class Applier {
     r.destination = p.destination;
     r.action = p.action;
     Run(p, &r);
+    ++progress_.publications_done;
+    ReportProgress(nullptr, 0, 0);
     report_.publications.push_back(std::move(r));
   }
 
@@ -278,9 +288,7 @@ class Applier {
       b.drop = b.last && p.action == plan::Action::Delete;
       if (bi > 0)
         b.idempotency_key = IdempotencyKey(lineage, state_.serial(), p.audience, p.destination, b);
-      Progress(p.audience + " -> " + p.destination + ": batch " + std::to_string(bi + 1) + "/" +
-                   std::to_string(ranges.size()),
-               false);
+      ReportProgress(&p, bi + 1, ranges.size());
 
       int64_t journal_id = bi == 0 ? reuse_id : 0;
       if (!journal_id) {
@@ -304,13 +312,13 @@ class Applier {
       connectors::BatchResult res = conn->Apply(pub, b);
       ++r->batches;
       r->sent += b.upserts.size() + b.removes.size();
+      progress_.rows_sent += b.upserts.size() + b.removes.size();
       CrashPoint("batch.sent");
       if (!res.ok()) {
         // Nothing of the batch is confirmed. Its journal entry stays pending:
         // the destination may have applied it, and the next apply re-sends it
         // with the same key. The rest of this publication waits for that apply.
         r->error = res.error + (res.auth_error ? " (authentication failed)" : "");
-        Progress(p.audience + " -> " + p.destination + ": failed", true);
         return;
       }
 
@@ -336,9 +344,6 @@ class Applier {
       r->confirmed += c.upserts.size() + c.removes.size();
       CrashPoint("batch.recorded");
     }
-    Progress(p.audience + " -> " + p.destination + ": " + std::to_string(r->confirmed) +
-                 " rows confirmed",
-             true);
     for (int64_t id : superseded) {
       std::string ignored;
       state_.JournalSet(id, "done", &ignored);  // settled by this apply's batches
@@ -400,6 +405,7 @@ class Applier {
   const ConnectorFactory& factory_;
   const Options& options_;
   Report& report_;
+  apply::Progress progress_;
   std::vector<state::JournalEntry> pending_;
   std::map<std::pair<std::string, std::string>, state::PublicationRecord> records_;
   bool records_loaded_ = false;
@@ -440,10 +446,12 @@ Report ApplyPlan(const plan::Plan& plan, state::State& state, const ConnectorFac
     if (!error.empty() && holder.id.empty()) {
       report.refused = "cannot take the state lock: " + error;
     } else {
-      report.refused = "the state is locked by " + holder.who + " (pid " +
-                       std::to_string(holder.pid) + ", `" + holder.operation + "` since " +
-                       FormatTime(holder.created_at) + "), lock id " + holder.id +
-                       "\nif that process is gone, run `aud force-unlock " + holder.id + "`";
+      // Two lines; the lock's fields come from the state file: escaped.
+      const std::string id = base::TerminalSafe(holder.id);
+      report.refused = "the state is locked by " + base::TerminalSafe(holder.who) + " (pid " +
+                       std::to_string(holder.pid) + ", `" + base::TerminalSafe(holder.operation) +
+                       "` since " + FormatTime(holder.created_at) + "), lock id " + id +
+                       "\nif that process is gone, run `aud force-unlock " + id + "`";
     }
     return report;
   }
@@ -510,14 +518,17 @@ ConnectorFactory DefaultConnectors(const config::ProjectConfig& config,
 }
 
 std::string RenderSummary(const Report& report) {
+  // Keys, rejection reasons and errors come from data and from destinations:
+  // control characters are escaped (base::TerminalSafe).
+  auto E = [](const std::string& text) { return base::TerminalSafe(text); };
   std::string s;
   uint64_t sent = 0, confirmed = 0, rejected = 0, failed = 0;
   for (const auto& p : report.publications) {
     if (p.action == plan::Action::NoOp && p.sent == 0) continue;
-    s += "  " + p.audience + " -> " + p.destination + " (" + plan::ActionName(p.action) +
+    s += "  " + E(p.audience) + " -> " + E(p.destination) + " (" + plan::ActionName(p.action) +
          "): " + std::to_string(p.sent) + " sent, " + std::to_string(p.confirmed) + " confirmed, " +
          std::to_string(p.rejected.size()) + " rejected";
-    if (!p.error.empty()) s += ", failed: " + p.error;
+    if (!p.error.empty()) s += ", failed: " + E(p.error);
     s += "\n";
     size_t shown = 0;
     for (const auto& rej : p.rejected) {
@@ -525,7 +536,7 @@ std::string RenderSummary(const Report& report) {
         s += "      ... and " + std::to_string(p.rejected.size() - 10) + " more\n";
         break;
       }
-      s += "      rejected " + rej.key + ": " + rej.reason + "\n";
+      s += "      rejected " + E(rej.key) + ": " + E(rej.reason) + "\n";
     }
     sent += p.sent;
     confirmed += p.confirmed;

@@ -30,10 +30,21 @@ using ConnectorFactory = std::function<std::unique_ptr<connectors::Connector>(
 ConnectorFactory DefaultConnectors(const config::ProjectConfig& config,
                                    const connectors::Context& ctx);
 
+// Where an apply is, for a progress line.
+struct Progress {
+  size_t publications_done = 0;       // publications with changes finished (or failed)
+  size_t publications_total = 0;      // publications with changes in the plan
+  std::string audience, destination;  // the publication being sent ("" between them)
+  size_t batch = 0, batches = 0;      // its batch about to be sent (1-based), of
+  uint64_t rows_sent = 0;             // rows sent by this apply so far
+};
+
 // How to apply.
 struct Options {
-  int64_t now = 0;        // the apply's start time (UTC ms)
-  bool progress = false;  // progress lines on stderr (a terminal)
+  int64_t now = 0;  // the apply's start time (UTC ms)
+  // Called before each batch is sent and after each publication with
+  // changes; empty: never. Prints nothing itself.
+  std::function<void(const Progress&)> progress;
   std::string lock_operation = "apply";
 };
 

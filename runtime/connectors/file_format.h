@@ -8,13 +8,14 @@
 #include <string_view>
 #include <vector>
 
+#include "compiler/base/escape.h"
 #include "runtime/connectors/connector.h"
 
 namespace aud::connectors {
 
-// Appends `s` as a JSON string literal: `"` `\` and control characters are
-// escaped, other UTF-8 is kept as is, invalid UTF-8 becomes U+FFFD.
-void AppendJsonString(std::string_view s, std::string* out);
+// Appends `s` as a JSON string literal (the one writer of every JSON output:
+// compiler/base/escape.h).
+using base::AppendJsonString;
 
 // Shortest round-trip text of a double (`310.5`, `3`, `1e+20`); non-finite
 // values have no JSON form and give "".

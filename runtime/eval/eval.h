@@ -5,6 +5,7 @@
 // the JIT is checked against it bit for bit. Profiles are evaluated in
 // parallel contiguous chunks; the results do not depend on the thread count.
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -50,6 +51,9 @@ struct Options {
   // Segments, audiences or consents to evaluate, with everything they read
   // (an audience: with its attributes); empty: every formula.
   std::vector<std::string> only;
+  // When set, profiles evaluated so far are added here as chunks finish
+  // (read by another thread for a progress line).
+  std::atomic<uint64_t>* profiles_done = nullptr;
 };
 
 // The outcome of an evaluation, indexed like ir::Program::formulas.

@@ -612,6 +612,7 @@ Result Interpreter::Run(const store::Profiles& ps) const {
       if (begin >= n) break;
       uint32_t end = std::min(n, begin + chunk);
       for (uint32_t q = begin; q < end; ++q) w.Profile(q, r);
+      if (b.options.profiles_done) b.options.profiles_done->fetch_add(end - begin);
     }
   };
   std::vector<std::thread> pool;

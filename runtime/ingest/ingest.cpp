@@ -20,6 +20,7 @@
 #include <new>
 #include <unordered_map>
 
+#include "compiler/base/escape.h"
 #include "runtime/ingest/line_parser.h"
 #include "runtime/store/builder.h"
 #include "runtime/store/cache.h"
@@ -86,6 +87,11 @@ class Reader {
       return -1;
     }
   }
+  // Bytes of the file consumed so far (of the compressed file for gzip).
+  uint64_t Offset() const {
+    const off_t at = gzf_ ? gzoffset(gzf_) : ::lseek(fd_, 0, SEEK_CUR);
+    return at > 0 ? static_cast<uint64_t>(at) : 0;
+  }
   void Close() {
     if (gzf_) gzclose(gzf_);
     if (fd_ >= 0) ::close(fd_);
@@ -99,42 +105,12 @@ class Reader {
   int fd_ = -1;
 };
 
-// Appends `s` to `out` as the contents of a JSON string. Invalid UTF-8
-// sequences become U+FFFD so that the quarantine file stays valid JSON.
+// Appends `s` to `out` as the contents of a JSON string, written by the one
+// JSON string writer (compiler/base/escape.h): invalid UTF-8 becomes U+FFFD,
+// so the quarantine file stays valid JSON.
 void AppendJsonString(std::string_view s, std::string* out) {
-  static const char* kHex = "0123456789abcdef";
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  size_t n = s.size(), i = 0;
-  while (i < n) {
-    unsigned char c = p[i];
-    if (c < 0x80) {
-      switch (c) {
-        case '"': out->append("\\\""); break;
-        case '\\': out->append("\\\\"); break;
-        case '\n': out->append("\\n"); break;
-        case '\r': out->append("\\r"); break;
-        case '\t': out->append("\\t"); break;
-        default:
-          if (c < 0x20 || c == 0x7f) {
-            out->append("\\u00");
-            out->push_back(kHex[c >> 4]);
-            out->push_back(kHex[c & 15]);
-          } else {
-            out->push_back(static_cast<char>(c));
-          }
-      }
-      ++i;
-      continue;
-    }
-    size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-    if (len > 1 && i + len <= n && ValidUtf8(s.data() + i, len)) {
-      out->append(s.data() + i, len);
-      i += len;
-    } else {
-      out->append("\xEF\xBF\xBD");
-      ++i;
-    }
-  }
+  const std::string quoted = base::JsonString(s);
+  out->append(quoted, 1, quoted.size() - 2);
 }
 
 // Writes bad lines to quarantine_dir/<source file name>.jsonl.
@@ -296,6 +272,10 @@ class Run {
         if (r == 0) eof = true;
         len += static_cast<size_t>(r);
         stats_->bytes += static_cast<uint64_t>(r);
+        if (o_.progress) {
+          if (eof) progress_done_ += reader.Offset();
+          o_.progress(progress_done_ + (eof ? 0 : reader.Offset()), progress_total_, stats_->lines);
+        }
       }
       size_t pos = 0;
       while (pos < len) {
@@ -341,6 +321,8 @@ class Run {
   }
 
   Quarantine& quarantine() { return quarantine_; }
+  // The total size on disk of the files of this run (for Options::progress).
+  void SetProgressTotal(uint64_t bytes) { progress_total_ = bytes; }
 
   // Sizes the tables for about `bytes` of input (avoids rehashing and copies).
   void Reserve(uint64_t bytes) {
@@ -438,6 +420,7 @@ class Run {
   uint64_t line_no_ = 0;
   uint64_t order_ = 0;
   int page_type_ = -1, screen_type_ = -1;
+  uint64_t progress_done_ = 0, progress_total_ = 0;  // bytes of finished files, of all
 };
 
 std::string StrictError(const Stats& s) {
@@ -519,15 +502,18 @@ Result IngestImpl(const std::vector<std::string>& paths, const Options& options,
   {
     Run run(options, &r.stats);
     run.quarantine().Clear(paths);
-    uint64_t bytes = 0;
+    uint64_t bytes = 0, on_disk = 0;
     for (const std::string& p : paths) {
       struct stat st;
       // Compressed JSON lines shrink about 8x.
-      if (::stat(p.c_str(), &st) == 0)
+      if (::stat(p.c_str(), &st) == 0) {
         bytes += static_cast<uint64_t>(st.st_size) *
                  (p.size() > 3 && p.compare(p.size() - 3, 3, ".gz") == 0 ? 8 : 1);
+        on_disk += static_cast<uint64_t>(st.st_size);
+      }
     }
     run.Reserve(bytes);
+    run.SetProgressTotal(on_disk);
     for (const std::string& p : paths) {
       if (!run.File(p, &r.error)) {
         *io_ok = false;

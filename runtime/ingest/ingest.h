@@ -3,6 +3,7 @@
 // lines quarantined and counted. Parsed once; the store is then cached.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -56,6 +57,11 @@ struct Options {
       quarantine_dir;  // `.aud/quarantine/` (one .jsonl file per source file with bad lines)
   size_t max_line_bytes = 1 << 20;
   bool strict = false;  // any bad line is an error
+  // Progress (a terminal's progress line): called from the read loop after
+  // each read of at most 4 MB with the bytes of the source files consumed so
+  // far (compressed bytes for `.gz`), their total size on disk and the lines
+  // read. Not called on a cache hit. Empty: never called.
+  std::function<void(uint64_t bytes_done, uint64_t bytes_total, uint64_t lines)> progress;
 };
 
 // The outcome of ingesting the sources.

@@ -657,6 +657,7 @@ eval::Result JitEvaluator::Run(const store::Profiles& ps) const {
       if (begin >= n) break;
       uint32_t end = std::min(n, begin + chunk);
       entry(&ctx, &th, begin, end);
+      if (b.options.profiles_done) b.options.profiles_done->fetch_add(end - begin);
     }
   };
   std::vector<std::thread> pool;

@@ -1,10 +1,14 @@
 // Rendering a plan: the Terraform-like text for people and the documented
 // `--json` object (docs/plan.md). Neither contains secrets: a plan has none.
+// Every string of the plan may come from event data (keys) or a hand-edited
+// plan file, so the text escapes control characters (base::TerminalSafe) and
+// the JSON escapes them as JSON (docs/runtime.md, "Output to terminals").
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "compiler/base/escape.h"
 #include "runtime/plan/plan.h"
 
 namespace aud::plan {
@@ -50,9 +54,12 @@ void Keys(std::ostringstream& out, const char* what, const std::vector<T>& items
   out << "\n";
 }
 
+// A string of the plan as printed: control characters made visible.
+std::string E(const std::string& s) { return base::TerminalSafe(s); }
+
 std::string Join(const std::vector<std::string>& v) {
   std::string s;
-  for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + E(v[i]);
   return s;
 }
 
@@ -67,7 +74,7 @@ std::string RenderHuman(const Plan& plan, bool detail, bool color) {
       << "; " << in.profiles << " profiles at as_of " << ir::FormatTime(plan.as_of) << "\n";
   if (in.bad) out << "  bad lines: " << in.bad << " (quarantined in .aud/quarantine/)\n";
   if (in.duplicates) out << "  duplicates dropped: " << in.duplicates << "\n";
-  out << "state: lineage " << plan.lineage << ", serial " << plan.serial << "\n\n";
+  out << "state: lineage " << E(plan.lineage) << ", serial " << plan.serial << "\n\n";
 
   bool any = false;
   for (const auto& p : plan.publications) {
@@ -76,10 +83,10 @@ std::string RenderHuman(const Plan& plan, bool detail, bool color) {
       out << "aud will perform the following actions:\n\n";
       any = true;
     }
-    out << (color ? Color(p.action) : "") << "  " << Symbol(p.action) << " " << p.audience << " -> "
-        << p.destination << reset << "  (" << ActionName(p.action);
+    out << (color ? Color(p.action) : "") << "  " << Symbol(p.action) << " " << E(p.audience)
+        << " -> " << E(p.destination) << reset << "  (" << ActionName(p.action);
     if (!p.connection_type.empty() && p.destination != "profile_store")
-      out << ", " << p.connection_type << " " << p.connection;
+      out << ", " << E(p.connection_type) << " " << E(p.connection);
     out << ")\n";
     out << "      enter " << p.enter.size() << ", update " << p.update.size() << ", exit "
         << p.exit.size() << "; " << Plural(p.desired, "member", "members") << " after apply\n";
@@ -88,7 +95,7 @@ std::string RenderHuman(const Plan& plan, bool detail, bool color) {
       if (p.skipped.no_consent)
         parts.push_back(std::to_string(p.skipped.no_consent) + " without consent");
       if (p.skipped.no_key)
-        parts.push_back(std::to_string(p.skipped.no_key) + " with no `" + p.key_namespace + "`");
+        parts.push_back(std::to_string(p.skipped.no_key) + " with no `" + E(p.key_namespace) + "`");
       if (p.skipped.duplicate_key)
         parts.push_back(std::to_string(p.skipped.duplicate_key) + " with a duplicate key");
       out << "      skipped: " << Join(parts) << "\n";
@@ -96,8 +103,8 @@ std::string RenderHuman(const Plan& plan, bool detail, bool color) {
     if (!p.labels.empty()) out << "      labels: " << Join(p.labels) << "\n";
     if (p.action == Action::Replace)
       out << "      definition changed (refresh once): every member is replaced\n";
-    auto row_key = [](const connectors::Row& r) { return r.key; };
-    auto str_key = [](const std::string& s) { return s; };
+    auto row_key = [](const connectors::Row& r) { return E(r.key); };
+    auto str_key = [](const std::string& s) { return E(s); };
     Keys(out, "+ enter", p.enter, detail, row_key);
     Keys(out, "~ update", p.update, detail, row_key);
     Keys(out, "- exit", p.exit, detail, str_key);
@@ -106,17 +113,17 @@ std::string RenderHuman(const Plan& plan, bool detail, bool color) {
   // Unchanged publications, briefly.
   for (const auto& p : plan.publications) {
     if (p.action != Action::NoOp) continue;
-    out << "  = " << p.audience << " -> " << p.destination << ": "
+    out << "  = " << E(p.audience) << " -> " << E(p.destination) << ": "
         << Plural(p.desired, "member", "members") << ", "
         << (p.frozen    ? "frozen (refresh once)"
-            : p.not_due ? "not due (refresh " + p.refresh + ")"
+            : p.not_due ? "not due (refresh " + E(p.refresh) + ")"
                         : std::string("unchanged"))
         << "\n";
     if (p.skipped.no_key || p.skipped.no_consent || p.skipped.duplicate_key)
       out << "      skipped: no consent " << p.skipped.no_consent << "; no key " << p.skipped.no_key
           << "; duplicate key " << p.skipped.duplicate_key << "\n";
   }
-  for (const auto& w : plan.warnings) out << "\nwarning: " << w;
+  for (const auto& w : plan.warnings) out << "\nwarning: " << E(w);
   if (!plan.warnings.empty()) out << "\n";
   out << "\n";
   if (!plan.has_changes()) {
@@ -172,7 +179,8 @@ std::string RenderJson(const Plan& plan, bool detail) {
                  {"aliases", in.aliases},   {"bad", in.bad},       {"duplicates", in.duplicates},
                  {"profiles", in.profiles}, {"cached", in.cached}};
   j["warnings"] = plan.warnings;
-  return j.dump(2) + "\n";
+  // nlohmann escapes what JSON requires; DEL, C1 and bidi controls too.
+  return base::JsonTerminalSafe(j.dump(2, ' ', false, json::error_handler_t::replace)) + "\n";
 }
 
 }  // namespace aud::plan

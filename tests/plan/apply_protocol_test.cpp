@@ -238,8 +238,10 @@ TEST(ApplyProtocol, RefusesWithoutApprovalWhenNotATerminal) {
 // Runs `aud apply` on a pseudo-terminal (util-linux `script`), answering
 // `answer` to the prompt. Returns what the terminal showed.
 std::string ApplyOnTerminal(const TempDir& d, const std::string& answer) {
-  std::string cmd = "printf '" + answer + "\\n' | script -qec \"'" + aud::testing::AudBinary() +
-                    "' -C '" + d.path() + "' apply --as-of " + kAsOf + "\" /dev/null 2>&1";
+  // AUD_PROGRESS_AFTER_MS=0: progress shows at once, not after 1.5 s.
+  std::string cmd = "printf '" + answer + "\\n' | AUD_PROGRESS_AFTER_MS=0 script -qec \"'" +
+                    aud::testing::AudBinary() + "' -C '" + d.path() + "' apply --as-of " + kAsOf +
+                    "\" /dev/null 2>&1";
   std::string out;
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return out;
