@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <ctime>
 #include <fstream>
 #include <iostream>
@@ -17,6 +18,7 @@
 #include "compiler/ir/ir.h"
 #include "runtime/apply/apply.h"
 #include "runtime/plan/plan.h"
+#include "runtime/state/lineage_marker.h"
 #include "runtime/state/state.h"
 
 namespace aud::cli {
@@ -86,6 +88,8 @@ int Publish(const GlobalOptions& g, const plan::Plan& plan, state::State& state,
     std::cerr << redact("error: " + report.refused) << "\n";
     return 1;
   }
+  if (std::string e; !RecordLineage(g, state, &e))
+    report.warnings.push_back(e + " (the next plan may not notice a lost state)");
   for (const auto& w : report.warnings) std::cerr << redact("warning: " + w) << "\n";
   if (!plan.publications.empty()) std::cout << "\n";
   std::cout << redact(apply::RenderSummary(report));
@@ -262,6 +266,27 @@ int RunStateList(const GlobalOptions& g) {
   if (auto lock = state->CurrentLock())
     std::cout << "locked by " << lock->who << " (pid " << lock->pid << ", `" << lock->operation
               << "`), lock id " << lock->id << "\n";
+  return 0;
+}
+
+int RunStateAdopt(const GlobalOptions& g) {
+  std::error_code ec;
+  std::filesystem::create_directories(g.dir + "/.aud", ec);
+  std::string error;
+  auto state = state::State::Open(StatePath(g), &error);
+  if (!state) {
+    std::cerr << "error: cannot open the state " << StatePath(g) << ": " << error << "\n";
+    return 1;
+  }
+  const std::string marker = state::LineageMarkerPath(StatePath(g));
+  if (!state::WriteLineageMarker(marker, {state->lineage(), state->serial()}, true, &error)) {
+    std::cerr << "error: " << error << "\n";
+    return 1;
+  }
+  std::cout << "Adopted the state " << StatePath(g) << " (lineage " << state->lineage()
+            << ", serial " << state->serial() << ").\n"
+            << "The next `aud plan` reads the destinations back and repairs what they hold "
+               "differently (HTTP and Autopilot destinations cannot be read back).\n";
   return 0;
 }
 

@@ -10,6 +10,7 @@
 
 #include "runtime/jit/jit.h"
 #include "runtime/state/backend.h"
+#include "runtime/state/lineage_marker.h"
 
 namespace aud::cli {
 
@@ -36,10 +37,40 @@ std::unique_ptr<state::State> OpenState(const GlobalOptions& g, const check::Pro
     *error = "cannot create " + g.dir + "/.aud: " + ec.message();
     return nullptr;
   }
+  // Lineage trust (runtime/state/README.md): checked against the marker the
+  // last apply left, before a missing state could be created anew.
+  const std::string marker_path = state::LineageMarkerPath(StatePath(g));
+  state::LineageMarker marker;
+  bool no_marker = false;
   std::string why;
+  bool have_marker = state::ReadLineageMarker(marker_path, &marker, &no_marker, &why);
+  if (!have_marker && !no_marker) {
+    *error = why + "; remove it, or run `aud state adopt` to rewrite it";
+    return nullptr;
+  }
+  if (have_marker && !std::filesystem::exists(StatePath(g), ec)) {
+    *error = "the state " + StatePath(g) + " is missing, but the last apply here used lineage " +
+             marker.lineage + " at serial " + std::to_string(marker.serial) +
+             " (.aud/state.lineage): a new state would not know what the destinations hold; "
+             "restore the state file, or run `aud state adopt` to start a new one (the next plan "
+             "then reads the destinations back and repairs them)";
+    return nullptr;
+  }
   auto st = state::State::Open(StatePath(g), &why);
-  if (!st) *error = "cannot open the state " + StatePath(g) + ": " + why;
+  if (!st) {
+    *error = "cannot open the state " + StatePath(g) + ": " + why;
+    return nullptr;
+  }
+  if (have_marker) {
+    *error = state::LineageDistrust(marker, st->lineage(), st->serial(), StatePath(g));
+    if (!error->empty()) return nullptr;
+  }
   return st;
+}
+
+bool RecordLineage(const GlobalOptions& g, state::State& st, std::string* error) {
+  return state::WriteLineageMarker(state::LineageMarkerPath(StatePath(g)),
+                                   {st.lineage(), st.serial()}, false, error);
 }
 
 bool CheckAndLower(const GlobalOptions& g, std::unique_ptr<check::Project>* project,
@@ -124,6 +155,10 @@ bool PlanProject(const GlobalOptions& g, const PlanOptions& o, Planned* out) {
     std::cerr << "error: unknown --engine `" << o.engine << "` (jit or interp)\n";
     return false;
   }
+  if (o.refresh_only && !o.refresh) {
+    std::cerr << "error: --refresh-only needs the refresh: drop --refresh=false\n";
+    return false;
+  }
   if (!CheckAndLower(g, &out->project, &out->program)) return false;
   const check::Project& project = *out->project;
 
@@ -176,6 +211,8 @@ bool PlanProject(const GlobalOptions& g, const PlanOptions& o, Planned* out) {
   po.targets = o.targets;
   po.excludes = o.excludes;
   po.due = o.due;
+  po.refresh = o.refresh;
+  po.refresh_only = o.refresh_only;
   std::vector<std::string> errors;
   if (!plan::MakePlan(in, po, &out->plan, &errors)) {
     for (const auto& e : errors) std::cerr << "error: " << e << "\n";

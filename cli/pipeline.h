@@ -45,9 +45,14 @@ bool PlanProject(const GlobalOptions& g, const PlanOptions& o, Planned* out);
 std::string StatePath(const GlobalOptions& g);
 
 // Opens the state of the project (creating `.aud/` when needed). A
-// `[state] backend` other than "sqlite" is an error. Null with `error`.
+// `[state] backend` other than "sqlite" is an error, and so is a state the
+// lineage marker distrusts (missing, replaced, older). Null with `error`.
 std::unique_ptr<state::State> OpenState(const GlobalOptions& g, const check::Project& project,
                                         std::string* error);
+
+// Records the state's lineage and serial in `.aud/state.lineage` after an
+// apply (runtime/state/README.md "Lineage trust").
+bool RecordLineage(const GlobalOptions& g, state::State& st, std::string* error);
 
 // Checks and lowers the project (diagnostics to stderr). False on errors.
 bool CheckAndLower(const GlobalOptions& g, std::unique_ptr<check::Project>* project,

@@ -67,7 +67,18 @@ std::string RenderHuman(const Plan& plan, bool detail, bool color) {
       << "; " << in.profiles << " profiles at as_of " << ir::FormatTime(plan.as_of) << "\n";
   if (in.bad) out << "  bad lines: " << in.bad << " (quarantined in .aud/quarantine/)\n";
   if (in.duplicates) out << "  duplicates dropped: " << in.duplicates << "\n";
-  out << "state: lineage " << plan.lineage << ", serial " << plan.serial << "\n\n";
+  out << "state: lineage " << plan.lineage << ", serial " << plan.serial << "\n";
+  if (plan.refresh == "off")
+    out << "refresh: off (destinations not read back; drift is not shown)\n";
+  if (plan.refresh == "only")
+    out << "refresh only: the plan repairs drift and nothing else\n";
+  uint64_t drifted = 0;
+  for (const auto& p : plan.publications) drifted += p.drift.any() ? 1 : 0;
+  if (drifted)
+    out << "drift: " << Plural(drifted, "publication's destination differs",
+                               "publications' destinations differ")
+        << " from the state (marked !)\n";
+  out << "\n";
 
   bool any = false;
   for (const auto& p : plan.publications) {
@@ -96,6 +107,21 @@ std::string RenderHuman(const Plan& plan, bool detail, bool color) {
     if (!p.labels.empty()) out << "      labels: " << Join(p.labels) << "\n";
     if (p.action == Action::Replace)
       out << "      definition changed (refresh once): every member is replaced\n";
+    if (p.drift.any()) {
+      std::vector<std::string> parts;
+      if (!p.drift.missing.empty())
+        parts.push_back(std::to_string(p.drift.missing.size()) + " missing");
+      if (!p.drift.changed.empty())
+        parts.push_back(std::to_string(p.drift.changed.size()) + " changed");
+      if (!p.drift.extra.empty())
+        parts.push_back(std::to_string(p.drift.extra.size()) + " not in state");
+      out << "      ! drift at " << p.drift.where << ": " << Join(parts)
+          << " (repaired by the rows below)\n";
+      auto str = [](const std::string& s) { return s; };
+      Keys(out, "! missing", p.drift.missing, detail, str);
+      Keys(out, "! changed", p.drift.changed, detail, str);
+      Keys(out, "! not in state", p.drift.extra, detail, str);
+    }
     auto row_key = [](const connectors::Row& r) { return r.key; };
     auto str_key = [](const std::string& s) { return s; };
     Keys(out, "+ enter", p.enter, detail, row_key);
@@ -140,6 +166,10 @@ std::string RenderJson(const Plan& plan, bool detail) {
   Plan::Summary s = plan.summary();
   j["summary"] = {{"add", s.add}, {"change", s.change}, {"destroy", s.destroy}};
   j["changes"] = plan.has_changes();
+  j["refresh"] = plan.refresh;
+  bool drift = false;
+  for (const auto& p : plan.publications) drift = drift || p.drift.any();
+  j["drift"] = drift;
   json pubs = json::array();
   for (const auto& p : plan.publications) {
     json o;
@@ -156,6 +186,16 @@ std::string RenderJson(const Plan& plan, bool detail) {
     o["desired"] = p.desired;
     o["frozen"] = p.frozen;
     o["not_due"] = p.not_due;
+    json drift = {{"checked", p.drift.checked},
+                  {"missing", p.drift.missing.size()},
+                  {"changed", p.drift.changed.size()},
+                  {"extra", p.drift.extra.size()}};
+    if (detail) {
+      drift["missing_keys"] = p.drift.missing;
+      drift["changed_keys"] = p.drift.changed;
+      drift["extra_keys"] = p.drift.extra;
+    }
+    o["drift"] = std::move(drift);
     if (detail) {
       json e = json::array(), u = json::array();
       for (const auto& r : p.enter) e.push_back(r.key);
