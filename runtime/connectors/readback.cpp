@@ -75,11 +75,7 @@ void ReadFileSnapshot(const config::Connection& c, const Context& ctx, const std
     out->error = "connection `" + c.name + "`: not a valid file connection";
     return;
   }
-  // The identity is the folder as written (relative to the project, so a
-  // moved project keeps it) and the format.
-  std::filesystem::path shown_dir(written);
-  out->identity = Sha256Hex(
-      "file\n" + shown_dir.lexically_normal().string() + "\n" + FileExtension(format), 32);
+  out->identity = DestinationIdentity(&c);
   const std::string name = SnapshotFileName(audience, format);
   out->where = (written.back() == '/' ? written : written + "/") + name;
   std::string text, error;
@@ -99,7 +95,6 @@ void ReadFileSnapshot(const config::Connection& c, const Context& ctx, const std
 void ReadProfileStore(const Context& ctx, const std::string& audience, ReadBack* out) {
   const std::string path = ProfileStorePath(ctx.project_dir);
   out->where = ".aud/profiles.db";
-  out->identity = Sha256Hex("profile_store\n.aud/profiles.db", 32);
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return;  // nothing there
   sqlite3* db = nullptr;
@@ -137,6 +132,18 @@ void ReadProfileStore(const Context& ctx, const std::string& audience, ReadBack*
 }
 
 }  // namespace
+
+std::string DestinationIdentity(const config::Connection* connection) {
+  if (!connection || connection->type != "file") return "";
+  FileFormat format;
+  std::string written, resolved;
+  if (!FileTarget(*connection, ".", &format, &written, &resolved)) return "";
+  // The folder as written (relative to the project, so a moved project
+  // keeps it) and the format.
+  return Sha256Hex("file\n" + std::filesystem::path(written).lexically_normal().string() + "\n" +
+                       FileExtension(format),
+                   32);
+}
 
 ReadBack ReadBackPublication(const config::Connection* connection, const Context& ctx,
                              const std::string& audience,

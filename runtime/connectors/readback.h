@@ -33,6 +33,11 @@ ReadBack ReadBackPublication(const config::Connection* connection, const Context
                              const std::string& audience,
                              const std::vector<std::string>& field_names);
 
+// The identity of the place a connection writes to (hex; "" when it has no
+// place aud can name): a file connection's `dir` as written, normalized, and
+// its format. A publication recorded with another identity is re-published.
+std::string DestinationIdentity(const config::Connection* connection);
+
 // The comparable content `row` has at such a destination once sent.
 std::string ExpectedContent(const config::Connection* connection, const Row& row,
                             const std::vector<std::string>& field_names);

@@ -74,6 +74,8 @@ struct PublicationPlan {
   bool frozen = false;              // `refresh once`, published, definition unchanged: not evaluated
   bool not_due = false;             // --due and its refresh interval has not elapsed: not evaluated
   Drift drift;                      // found by the refresh step
+  std::string target;               // connectors::DestinationIdentity ("" none)
+  bool moved = false;               // recorded at another target: every member enters again
 };
 
 // Per audience, what apply records in state after its publications.

@@ -291,15 +291,28 @@ bool MakePlan(const PlanInput& in, const PlanOptions& options, Plan* out,
     }
   }
 
+  // A publication recorded at another place (a file connection's `dir`
+  // changed) is re-published there in full.
+  std::map<std::pair<std::string, std::string>, std::string> target;
+  std::set<std::pair<std::string, std::string>> moved;
+  for (const auto& k : planned) {
+    target[k] =
+        connectors::DestinationIdentity(ConnectionOf(project, DestOf(project, k.second).connection));
+    auto r = recorded.find(k);
+    if (r != recorded.end() && !r->second.target.empty() && !target[k].empty() &&
+        r->second.target != target[k])
+      moved.insert(k);
+  }
+
   // A publication is not evaluated when frozen (`refresh once`, recorded with
   // the same definition) or not due (--due, interval not elapsed).
   auto frozen = [&](const AudienceWork& w, const std::pair<std::string, std::string>& k) {
-    if (uncertain.count(k) || key_drift.count(k)) return false;  // must be settled
+    if (uncertain.count(k) || key_drift.count(k) || moved.count(k)) return false;  // settle
     auto r = recorded.find(k);
     return w.refresh == "once" && r != recorded.end() && r->second.definition_hash == w.hash;
   };
   auto not_due = [&](const AudienceWork& w, const std::pair<std::string, std::string>& k) {
-    if (uncertain.count(k) || key_drift.count(k)) return false;
+    if (uncertain.count(k) || key_drift.count(k) || moved.count(k)) return false;
     if (!options.due || w.every_ms <= 0 || !recorded.count(k)) return false;
     if (!w.record || w.record->last_published <= 0) return false;
     return options.now - w.record->last_published < w.every_ms;
@@ -412,6 +425,8 @@ bool MakePlan(const PlanInput& in, const PlanOptions& options, Plan* out,
     }
     auto rec = recorded.find(k);
     const bool exists = rec != recorded.end();
+    pp.target = target[k];
+    pp.moved = moved.count(k) > 0;
 
     if (!w.evaluate || frozen(w, k) || not_due(w, k)) {
       pp.frozen = frozen(w, k);
@@ -531,7 +546,7 @@ bool MakePlan(const PlanInput& in, const PlanOptions& options, Plan* out,
     } else {
       for (auto& [key, row] : desired) {
         auto c = current.find(key);
-        if (c == current.end()) {
+        if (c == current.end() || pp.moved) {
           row.op = connectors::Row::Enter;
           pp.enter.push_back(std::move(row));
         } else if (c->second.payload_hash != row.payload_hash) {
@@ -548,7 +563,7 @@ bool MakePlan(const PlanInput& in, const PlanOptions& options, Plan* out,
         for (const auto& key : u->second) {
           auto c = current.find(key);
           auto want = desired.find(key);
-          if (want != desired.end() && c != current.end() &&
+          if (!pp.moved && want != desired.end() && c != current.end() &&
               c->second.payload_hash == want->second.payload_hash) {
             connectors::Row row = want->second;
             row.op = connectors::Row::Enter;

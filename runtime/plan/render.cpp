@@ -107,6 +107,9 @@ std::string RenderHuman(const Plan& plan, bool detail, bool color) {
     if (!p.labels.empty()) out << "      labels: " << Join(p.labels) << "\n";
     if (p.action == Action::Replace)
       out << "      definition changed (refresh once): every member is replaced\n";
+    if (p.moved)
+      out << "      the destination moved (its connection's `dir` or `format` changed): every "
+             "member is sent to the new place; the old files are left alone\n";
     if (p.drift.any()) {
       std::vector<std::string> parts;
       if (!p.drift.missing.empty())
@@ -186,6 +189,7 @@ std::string RenderJson(const Plan& plan, bool detail) {
     o["desired"] = p.desired;
     o["frozen"] = p.frozen;
     o["not_due"] = p.not_due;
+    o["moved"] = p.moved;
     json drift = {{"checked", p.drift.checked},
                   {"missing", p.drift.missing.size()},
                   {"changed", p.drift.changed.size()},

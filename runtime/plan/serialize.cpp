@@ -141,6 +141,8 @@ std::string Serialize(const Plan& plan) {
                     {"refresh", p.refresh},
                     {"frozen", p.frozen},
                     {"not_due", p.not_due}});
+    if (!p.target.empty()) pubs.back()["target"] = p.target;  // optional keys
+    if (p.moved) pubs.back()["moved"] = true;
     if (p.drift.checked)  // optional: plans without a refresh have none
       pubs.back()["drift"] = {{"where", p.drift.where},
                               {"missing", p.drift.missing},
@@ -228,6 +230,8 @@ bool Deserialize(const std::string& text, Plan* out, std::string* error) {
       pp.refresh = o.at("refresh").get<std::string>();
       pp.frozen = o.at("frozen").get<bool>();
       pp.not_due = o.at("not_due").get<bool>();
+      if (auto t = o.find("target"); t != o.end()) pp.target = t->get<std::string>();
+      if (auto m = o.find("moved"); m != o.end()) pp.moved = m->get<bool>();
       if (auto d = o.find("drift"); d != o.end()) {
         pp.drift.checked = true;
         pp.drift.where = d->at("where").get<std::string>();

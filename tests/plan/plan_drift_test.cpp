@@ -114,6 +114,14 @@ TEST_F(Drift, ChangedDirRepublishesEverythingAtTheNewPlace) {
   dir_.Write("aud.toml", toml);
   json j = PlanJson();
   EXPECT_EQ(Pub(j, "files_out").at("enter_keys"), json(DesiredKeys()));
+  EXPECT_TRUE(Pub(j, "files_out").at("moved").get<bool>());
+  EXPECT_FALSE(Pub(j, "profile_store").at("moved").get<bool>());
+  // The recorded destination identity catches it without reading back too.
+  json blind = PlanJson({"--refresh=false"});
+  EXPECT_EQ(Pub(blind, "files_out").at("enter_keys"), json(DesiredKeys()));
+  EXPECT_TRUE(Pub(blind, "files_out").at("moved").get<bool>());
+  RunResult human = Aud({"plan", "--as-of", kAsOf});
+  EXPECT_NE(human.out.find("the destination moved"), std::string::npos) << human.out;
   Apply();
   EXPECT_EQ(dir_.Read("exports/gold.csv"), old_file);  // the old place is left alone
   std::string moved = dir_.Read("out/files/gold.csv");
@@ -124,6 +132,7 @@ TEST_F(Drift, ChangedDirRepublishesEverythingAtTheNewPlace) {
   dir_.Write("aud.toml", toml);
   json again = PlanJson();
   EXPECT_FALSE(again.at("changes").get<bool>()) << again.dump(1);
+  EXPECT_FALSE(PlanJson({"--refresh=false"}).at("changes").get<bool>());
 }
 
 TEST_F(Drift, EditedAndAddedRowsAreRepaired) {
