@@ -276,8 +276,8 @@ bool MakePlan(const PlanInput& in, const PlanOptions& options, Plan* out,
       } else {
         for (uint32_t a : work[k.first].ir->attributes) fields.push_back(prog.formulas[a].name);
       }
-      connectors::ReadBack rb = ReadDestination(project, in.project_dir, d.connection, k.first,
-                                                fields);
+      connectors::ReadBack rb =
+          ReadDestination(project, in.project_dir, d.connection, k.first, fields);
       if (!rb.error.empty())
         plan.warnings.push_back("publication " + k.first + " -> " + k.second +
                                 ": cannot read the destination back (" + rb.error +
@@ -296,8 +296,8 @@ bool MakePlan(const PlanInput& in, const PlanOptions& options, Plan* out,
   std::map<std::pair<std::string, std::string>, std::string> target;
   std::set<std::pair<std::string, std::string>> moved;
   for (const auto& k : planned) {
-    target[k] =
-        connectors::DestinationIdentity(ConnectionOf(project, DestOf(project, k.second).connection));
+    target[k] = connectors::DestinationIdentity(
+        ConnectionOf(project, DestOf(project, k.second).connection));
     auto r = recorded.find(k);
     if (r != recorded.end() && !r->second.target.empty() && !target[k].empty() &&
         r->second.target != target[k])

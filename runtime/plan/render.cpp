@@ -70,13 +70,12 @@ std::string RenderHuman(const Plan& plan, bool detail, bool color) {
   out << "state: lineage " << plan.lineage << ", serial " << plan.serial << "\n";
   if (plan.refresh == "off")
     out << "refresh: off (destinations not read back; drift is not shown)\n";
-  if (plan.refresh == "only")
-    out << "refresh only: the plan repairs drift and nothing else\n";
+  if (plan.refresh == "only") out << "refresh only: the plan repairs drift and nothing else\n";
   uint64_t drifted = 0;
   for (const auto& p : plan.publications) drifted += p.drift.any() ? 1 : 0;
   if (drifted)
-    out << "drift: " << Plural(drifted, "publication's destination differs",
-                               "publications' destinations differ")
+    out << "drift: "
+        << Plural(drifted, "publication's destination differs", "publications' destinations differ")
         << " from the state (marked !)\n";
   out << "\n";
 
