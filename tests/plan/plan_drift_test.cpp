@@ -85,6 +85,22 @@ TEST_F(Drift, DeletedExportFileIsSentAgain) {
   ExpectRepaired();
 }
 
+TEST_F(Drift, RepairKilledAtEachCrashPointConverges) {
+  // Repair rows go through the journal like any other: killed anywhere, the
+  // next apply finishes the repair and nothing is left.
+  for (const char* point :
+       {"batch.journaled", "batch.sent", "batch.recorded", "publication.recorded"}) {
+    SCOPED_TRACE(point);
+    Apply();
+    fs::remove(dir_.path() + "/exports/gold.csv");
+    fs::remove(dir_.path() + "/.aud/profiles.db");
+    RunResult killed = RunAud(dir_.path(), {"apply", "--as-of", kAsOf, "--auto-approve"},
+                              {{"AUD_TEST_CRASH_AT", std::string(point) + ":1"}});
+    EXPECT_EQ(killed.signal, SIGKILL) << killed.out << killed.err;
+    ExpectRepaired();
+  }
+}
+
 TEST_F(Drift, DeletedExportFolderIsSentAgain) {
   Apply();
   fs::remove_all(dir_.path() + "/exports");
