@@ -139,10 +139,10 @@ std::string DestinationIdentity(const config::Connection* connection) {
   std::string written, resolved;
   if (!FileTarget(*connection, ".", &format, &written, &resolved)) return "";
   // The folder as written (relative to the project, so a moved project
-  // keeps it) and the format.
-  return Sha256Hex("file\n" + std::filesystem::path(written).lexically_normal().string() + "\n" +
-                       FileExtension(format),
-                   32);
+  // keeps it; `exports/` and `./exports` are `exports`) and the format.
+  std::string dir = std::filesystem::path(written).lexically_normal().string();
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  return Sha256Hex("file\n" + dir + "\n" + FileExtension(format), 32);
 }
 
 ReadBack ReadBackPublication(const config::Connection* connection, const Context& ctx,
