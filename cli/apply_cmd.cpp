@@ -88,7 +88,7 @@ int Publish(const GlobalOptions& g, const plan::Plan& plan, state::State& state,
     std::cerr << redact("error: " + report.refused) << "\n";
     return 1;
   }
-  if (std::string e; !RecordLineage(g, state, &e))
+  if (std::string e; !RecordLineage(g, &cfg, state, &e))
     report.warnings.push_back(e + " (the next plan may not notice a lost state)");
   for (const auto& w : report.warnings) std::cerr << redact("warning: " + w) << "\n";
   if (!plan.publications.empty()) std::cout << "\n";
@@ -278,10 +278,15 @@ int RunStateAdopt(const GlobalOptions& g) {
     std::cerr << "error: cannot open the state " << StatePath(g) << ": " << error << "\n";
     return 1;
   }
-  const std::string marker = state::LineageMarkerPath(StatePath(g));
-  if (!state::WriteLineageMarker(marker, {state->lineage(), state->serial()}, true, &error)) {
-    std::cerr << "error: " << error << "\n";
-    return 1;
+  // The project's file connections too, when aud.toml can be read (a broken
+  // project still gets its state marker).
+  std::unique_ptr<check::Project> project = check::Check(check::ReadSourceTree(g.dir));
+  for (const auto& [path, shown] : LineageMarkerPaths(g, project->config ? &*project->config : nullptr)) {
+    if (!std::filesystem::is_directory(std::filesystem::path(path).parent_path(), ec)) continue;
+    if (!state::WriteLineageMarker(path, {state->lineage(), state->serial()}, true, &error)) {
+      std::cerr << "error: " << error << "\n";
+      return 1;
+    }
   }
   std::cout << "Adopted the state " << StatePath(g) << " (lineage " << state->lineage()
             << ", serial " << state->serial() << ").\n"

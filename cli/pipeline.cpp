@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <set>
 
 #include "runtime/jit/jit.h"
 #include "runtime/state/backend.h"
@@ -37,40 +38,76 @@ std::unique_ptr<state::State> OpenState(const GlobalOptions& g, const check::Pro
     *error = "cannot create " + g.dir + "/.aud: " + ec.message();
     return nullptr;
   }
-  // Lineage trust (runtime/state/README.md): checked against the marker the
+  // Lineage trust (runtime/state/README.md): checked against the markers the
   // last apply left, before a missing state could be created anew.
-  const std::string marker_path = state::LineageMarkerPath(StatePath(g));
-  state::LineageMarker marker;
-  bool no_marker = false;
-  std::string why;
-  bool have_marker = state::ReadLineageMarker(marker_path, &marker, &no_marker, &why);
-  if (!have_marker && !no_marker) {
-    *error = why + "; remove it, or run `aud state adopt` to rewrite it";
-    return nullptr;
+  std::vector<std::pair<std::string, state::LineageMarker>> markers;  // shown name, marker
+  for (const auto& [path, shown] : LineageMarkerPaths(g, project.config ? &*project.config : nullptr)) {
+    state::LineageMarker m;
+    bool missing = false;
+    std::string why;
+    if (state::ReadLineageMarker(path, &m, &missing, &why)) {
+      markers.emplace_back(shown, m);
+    } else if (!missing) {
+      *error = why + "; remove it, or run `aud state adopt` to rewrite it";
+      return nullptr;
+    }
   }
-  if (have_marker && !std::filesystem::exists(StatePath(g), ec)) {
+  if (!markers.empty() && !std::filesystem::exists(StatePath(g), ec)) {
+    const auto& [shown, m] = markers.front();
     *error = "the state " + StatePath(g) + " is missing, but the last apply here used lineage " +
-             marker.lineage + " at serial " + std::to_string(marker.serial) +
-             " (.aud/state.lineage): a new state would not know what the destinations hold; "
-             "restore the state file, or run `aud state adopt` to start a new one (the next plan "
-             "then reads the destinations back and repairs them)";
+             m.lineage + " at serial " + std::to_string(m.serial) + " (" + shown +
+             "): a new state would not know what the destinations hold; restore the state file, "
+             "or run `aud state adopt` to start a new one (the next plan then reads the "
+             "destinations back and repairs them)";
     return nullptr;
   }
+  std::string why;
   auto st = state::State::Open(StatePath(g), &why);
   if (!st) {
     *error = "cannot open the state " + StatePath(g) + ": " + why;
     return nullptr;
   }
-  if (have_marker) {
-    *error = state::LineageDistrust(marker, st->lineage(), st->serial(), StatePath(g));
+  for (const auto& [shown, m] : markers) {
+    *error = state::LineageDistrust(m, st->lineage(), st->serial(), StatePath(g), shown);
     if (!error->empty()) return nullptr;
   }
   return st;
 }
 
-bool RecordLineage(const GlobalOptions& g, state::State& st, std::string* error) {
-  return state::WriteLineageMarker(state::LineageMarkerPath(StatePath(g)),
-                                   {st.lineage(), st.serial()}, false, error);
+std::vector<std::pair<std::string, std::string>> LineageMarkerPaths(
+    const GlobalOptions& g, const config::ProjectConfig* config) {
+  std::vector<std::pair<std::string, std::string>> out;
+  out.emplace_back(state::LineageMarkerPath(StatePath(g)), ".aud/state.lineage");
+  if (!config) return out;
+  std::set<std::string> seen;
+  for (const auto& [name, c] : config->connections) {
+    if (c.type != "file") continue;
+    auto it = c.values.find("dir");
+    const std::string* dir = it == c.values.end() ? nullptr : std::get_if<std::string>(&it->second);
+    if (!dir || dir->empty()) continue;
+    std::filesystem::path p(*dir);
+    if (p.is_relative()) p = std::filesystem::path(g.dir) / p;
+    std::string resolved = (p / state::kDirLineageMarker).lexically_normal().string();
+    if (!seen.insert(resolved).second) continue;
+    out.emplace_back(resolved, (std::filesystem::path(*dir) / state::kDirLineageMarker).string());
+  }
+  return out;
+}
+
+bool RecordLineage(const GlobalOptions& g, const config::ProjectConfig* config, state::State& st,
+                   std::string* error) {
+  bool ok = true;
+  for (const auto& [path, shown] : LineageMarkerPaths(g, config)) {
+    // A connection's folder gets one only when it exists (apply made it).
+    std::error_code ec;
+    if (!std::filesystem::is_directory(std::filesystem::path(path).parent_path(), ec)) continue;
+    std::string e;
+    if (!state::WriteLineageMarker(path, {st.lineage(), st.serial()}, false, &e)) {
+      if (ok) *error = e;
+      ok = false;
+    }
+  }
+  return ok;
 }
 
 bool CheckAndLower(const GlobalOptions& g, std::unique_ptr<check::Project>* project,

@@ -82,17 +82,18 @@ bool WriteLineageMarker(const std::string& path, const LineageMarker& m, bool fo
 }
 
 std::string LineageDistrust(const LineageMarker& marker, const std::string& lineage,
-                            uint64_t serial, const std::string& shown) {
+                            uint64_t serial, const std::string& shown,
+                            const std::string& marker_shown) {
   const std::string fix =
       "; restore the right state file, or run `aud state adopt` to continue with this one (the "
       "next plan then reads the destinations back and repairs them)";
   if (marker.lineage != lineage)
     return "the state " + shown + " has lineage " + lineage + ", but the last apply here used " +
-           marker.lineage + " (.aud/state.lineage): the state file was replaced or recreated" + fix;
+           marker.lineage + " (" + marker_shown + "): the state file was replaced or recreated" + fix;
   if (serial < marker.serial)
     return "the state " + shown + " is at serial " + std::to_string(serial) +
            ", older than serial " + std::to_string(marker.serial) +
-           " left by the last apply (.aud/state.lineage): it lost writes (a deleted "
+           " left by the last apply (" + marker_shown + "): it lost writes (a deleted "
            "`state.db-wal`, a restored backup)" +
            fix;
   return "";

@@ -16,6 +16,10 @@ struct LineageMarker {
   uint64_t serial = 0;
 };
 
+// The marker's name in a file connection's folder (the destination keeps
+// the lineage too, so a state lost with `.aud/` is noticed).
+inline constexpr const char* kDirLineageMarker = ".aud-state.lineage";
+
 // `<folder of state_path>/state.lineage`.
 std::string LineageMarkerPath(const std::string& state_path);
 
@@ -30,8 +34,9 @@ bool WriteLineageMarker(const std::string& path, const LineageMarker& m, bool fo
                         std::string* error);
 
 // Why a state of `lineage` at `serial` cannot be trusted against `marker`
-// ("" when it can). `shown` names the state file.
+// ("" when it can). `shown` names the state file, `marker_shown` the marker.
 std::string LineageDistrust(const LineageMarker& marker, const std::string& lineage,
-                            uint64_t serial, const std::string& shown);
+                            uint64_t serial, const std::string& shown,
+                            const std::string& marker_shown);
 
 }  // namespace aud::state

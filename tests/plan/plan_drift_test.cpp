@@ -260,5 +260,21 @@ TEST_F(Drift, MissingOrForeignStateIsAnErrorUntilAdopted) {
   ExpectRepaired(1);
 }
 
+TEST_F(Drift, LostAudFolderIsNoticedThroughTheExportFolder) {
+  Apply();
+  EXPECT_TRUE(dir_.Exists("exports/.aud-state.lineage"));
+  dir_.Write("data/events/events.jsonl", Events(kUsers, 1));
+  fs::remove_all(dir_.path() + "/.aud");  // state, its marker and the profile store
+  RunResult r = Aud({"plan", "--as-of", kAsOf});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("is missing"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("exports/.aud-state.lineage"), std::string::npos) << r.err;
+  ASSERT_EQ(Aud({"state", "adopt"}).exit_code, 0);
+  json j = PlanJson();
+  EXPECT_EQ(Pub(j, "files_out").at("drift").at("extra"), 30);
+  EXPECT_EQ(Pub(j, "files_out").at("exit").get<int>(), 10);
+  ExpectRepaired(1);
+}
+
 }  // namespace
 }  // namespace aud::applytest
