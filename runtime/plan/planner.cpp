@@ -282,12 +282,30 @@ bool MakePlan(const PlanInput& in, const PlanOptions& options, Plan* out,
         plan.warnings.push_back("publication " + k.first + " -> " + k.second +
                                 ": cannot read the destination back (" + rb.error +
                                 "); its drift is not checked");
+      readback.emplace(k, std::move(rb));
+    }
+    // Two publications read from one file (two destinations of an audience
+    // on one file connection) would each see the other's rows as drift:
+    // such a file is not compared.
+    std::map<std::string, std::vector<std::pair<std::string, std::string>>> by_file;
+    for (auto& [k, rb] : readback)
+      if (rb.readable && rb.error.empty() && !rb.identity.empty())
+        by_file[rb.identity + "/" + k.first].push_back(k);
+    for (const auto& [file, ks] : by_file) {
+      if (ks.size() < 2) continue;
+      for (const auto& k : ks) {
+        readback[k].readable = false;
+        plan.warnings.push_back("publication " + k.first + " -> " + k.second + ": " +
+                                readback[k].where +
+                                " is written by another publication too; its drift is not checked");
+      }
+    }
+    for (const auto& [k, rb] : readback) {
       std::map<std::string, state::Member> current;
       if (recorded.count(k))
         for (auto& [key, m] : st.Members(k.first, k.second))
           if (m.status != state::MemberStatus::Exited) current.emplace(key, m);
       if (KeysDrift(rb, current)) key_drift.insert(k);
-      readback.emplace(k, std::move(rb));
     }
   }
 

@@ -147,7 +147,9 @@ std::string RenderHuman(const Plan& plan, bool detail, bool color) {
   for (const auto& w : plan.warnings) out << "\nwarning: " << w;
   if (!plan.warnings.empty()) out << "\n";
   out << "\n";
-  if (!plan.has_changes()) {
+  if (!plan.has_changes() && plan.refresh == "only") {
+    out << "No changes. The destinations match the state (no drift).\n";
+  } else if (!plan.has_changes()) {
     out << "No changes. The destinations match the audiences.\n";
   } else {
     Plan::Summary s = plan.summary();

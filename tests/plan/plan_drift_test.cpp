@@ -276,5 +276,24 @@ TEST_F(Drift, LostAudFolderIsNoticedThroughTheExportFolder) {
   ExpectRepaired(1);
 }
 
+TEST_F(Drift, TwoPublicationsOnOneFileAreNotComparedAgainstEachOther) {
+  // Two destinations of `gold` on one file connection write one file (two
+  // key spaces): each would see the other's rows as drift, forever.
+  std::string main = kMain;
+  main.replace(main.find("publish gold to files_out, profile_store"), 40,
+               "destination mail_out {\n  connection files\n  actions analytics\n  key email\n"
+               "  map email -> \"email\"\n}\n\npublish gold to files_out, mail_out, "
+               "profile_store");
+  dir_.Write("main.aud", main);
+  Apply();
+  json j = PlanJson();
+  EXPECT_FALSE(j.at("changes").get<bool>()) << j.dump(1);
+  bool warned = false;
+  for (const auto& w : j.at("warnings"))
+    warned = warned || w.get<std::string>().find("is written by another publication too") !=
+                           std::string::npos;
+  EXPECT_TRUE(warned) << j.dump(1);
+}
+
 }  // namespace
 }  // namespace aud::applytest
