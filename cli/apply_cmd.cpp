@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -19,6 +20,7 @@
 #include "compiler/ir/ir.h"
 #include "runtime/apply/apply.h"
 #include "runtime/plan/plan.h"
+#include "runtime/state/lineage_marker.h"
 #include "runtime/state/state.h"
 
 namespace aud::cli {
@@ -99,6 +101,8 @@ int Publish(const GlobalOptions& g, const plan::Plan& plan, state::State& state,
     std::cerr << redact("error: " + report.refused) << "\n";
     return 1;
   }
+  if (std::string e; !RecordLineage(g, &cfg, state, &e))
+    report.warnings.push_back(e + " (the next plan may not notice a lost state)");
   // One-line messages may quote what a destination answered: escaped after redaction.
   auto line = [&](const std::string& text) { return base::TerminalSafe(redact(text)); };
   for (const auto& w : report.warnings) std::cerr << line("warning: " + w) << "\n";
@@ -280,6 +284,32 @@ int RunStateList(const GlobalOptions& g) {
   if (auto lock = state->CurrentLock())
     std::cout << "locked by " << E(lock->who) << " (pid " << lock->pid << ", `"
               << E(lock->operation) << "`), lock id " << E(lock->id) << "\n";
+  return 0;
+}
+
+int RunStateAdopt(const GlobalOptions& g) {
+  std::error_code ec;
+  std::filesystem::create_directories(g.dir + "/.aud", ec);
+  std::string error;
+  auto state = state::State::Open(StatePath(g), &error);
+  if (!state) {
+    std::cerr << "error: cannot open the state " << StatePath(g) << ": " << error << "\n";
+    return 1;
+  }
+  // The project's file connections too, when aud.toml can be read (a broken
+  // project still gets its state marker).
+  std::unique_ptr<check::Project> project = check::Check(check::ReadSourceTree(g.dir));
+  for (const auto& [path, shown] : LineageMarkerPaths(g, project->config ? &*project->config : nullptr)) {
+    if (!std::filesystem::is_directory(std::filesystem::path(path).parent_path(), ec)) continue;
+    if (!state::WriteLineageMarker(path, {state->lineage(), state->serial()}, true, &error)) {
+      std::cerr << "error: " << error << "\n";
+      return 1;
+    }
+  }
+  std::cout << "Adopted the state " << StatePath(g) << " (lineage " << state->lineage()
+            << ", serial " << state->serial() << ").\n"
+            << "The next `aud plan` reads the destinations back and repairs what they hold "
+               "differently (HTTP and Autopilot destinations cannot be read back).\n";
   return 0;
 }
 

@@ -57,6 +57,8 @@ struct PlanOptions {
   std::vector<std::string> excludes;  // --exclude NAME
   bool due = false;                   // --due
   std::string engine = "jit";         // jit | interp
+  bool refresh = true;                // --refresh=false: do not read destinations back
+  bool refresh_only = false;          // --refresh-only: plan the drift repair alone
 };
 // `aud plan`: evaluate, diff against state, show the plan.
 int RunPlan(const GlobalOptions& g, const PlanOptions& o);
@@ -73,6 +75,8 @@ int RunApply(const GlobalOptions& g, const ApplyOptions& o);
 int RunShow(const GlobalOptions& g, const std::string& plan_file, bool json);
 // `aud state list`: the recorded publications.
 int RunStateList(const GlobalOptions& g);
+// `aud state adopt`: trust the state as it is (writes `.aud/state.lineage`).
+int RunStateAdopt(const GlobalOptions& g);
 // `aud force-unlock ID`: remove a lock left by a process that is gone.
 int RunForceUnlock(const GlobalOptions& g, const std::string& id);
 // `aud profile show KEY`: one profile of the profile store.

@@ -102,6 +102,11 @@ int main(int argc, char** argv) {
     cmd->add_flag("--due", o.due, "only audiences whose `refresh every` interval has elapsed");
     cmd->add_option("--engine", o.engine, "jit (default) or interp")
         ->check(CLI::IsMember({"interp", "jit"}));
+    cmd->add_option("--refresh", o.refresh,
+                    "read readable destinations back and repair drift (default true)")
+        ->type_name("BOOL");
+    cmd->add_flag("--refresh-only", o.refresh_only,
+                  "plan only the repair of destinations that drifted from the state");
   };
   aud::cli::PlanOptions plan_opts;
   auto* plan = app.add_subcommand("plan", "evaluate, diff against state and show who enters, exits or changes");
@@ -128,6 +133,8 @@ int main(int argc, char** argv) {
   auto* state = app.add_subcommand("state", "inspect the recorded state");
   state->require_subcommand(1);
   auto* state_list = state->add_subcommand("list", "the recorded publications and their members");
+  auto* state_adopt = state->add_subcommand(
+      "adopt", "trust the state as it is after it was lost, replaced or restored");
 
   std::string unlock_id;
   auto* unlock = app.add_subcommand("force-unlock", "remove a lock left by a process that is gone");
@@ -177,6 +184,7 @@ int main(int argc, char** argv) {
   if (*apply) return aud::cli::RunApply(g, apply_opts);
   if (*show) return aud::cli::RunShow(g, show_file, show_json);
   if (*state_list) return aud::cli::RunStateList(g);
+  if (*state_adopt) return aud::cli::RunStateAdopt(g);
   if (*unlock) return aud::cli::RunForceUnlock(g, unlock_id);
   if (*profile_show) return aud::cli::RunProfileShow(g, profile_key);
   return 1;

@@ -7,11 +7,13 @@
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <set>
 
 #include "cli/progress.h"
 #include "compiler/base/escape.h"
 #include "runtime/jit/jit.h"
 #include "runtime/state/backend.h"
+#include "runtime/state/lineage_marker.h"
 
 namespace aud::cli {
 
@@ -38,10 +40,76 @@ std::unique_ptr<state::State> OpenState(const GlobalOptions& g, const check::Pro
     *error = "cannot create " + g.dir + "/.aud: " + ec.message();
     return nullptr;
   }
+  // Lineage trust (runtime/state/README.md): checked against the markers the
+  // last apply left, before a missing state could be created anew.
+  std::vector<std::pair<std::string, state::LineageMarker>> markers;  // shown name, marker
+  for (const auto& [path, shown] : LineageMarkerPaths(g, project.config ? &*project.config : nullptr)) {
+    state::LineageMarker m;
+    bool missing = false;
+    std::string why;
+    if (state::ReadLineageMarker(path, &m, &missing, &why)) {
+      markers.emplace_back(shown, m);
+    } else if (!missing) {
+      *error = why + "; remove it, or run `aud state adopt` to rewrite it";
+      return nullptr;
+    }
+  }
+  if (!markers.empty() && !std::filesystem::exists(StatePath(g), ec)) {
+    const auto& [shown, m] = markers.front();
+    *error = "the state " + StatePath(g) + " is missing, but the last apply here used lineage " +
+             m.lineage + " at serial " + std::to_string(m.serial) + " (" + shown +
+             "): a new state would not know what the destinations hold; restore the state file, "
+             "or run `aud state adopt` to start a new one (the next plan then reads the "
+             "destinations back and repairs them)";
+    return nullptr;
+  }
   std::string why;
   auto st = state::State::Open(StatePath(g), &why);
-  if (!st) *error = "cannot open the state " + StatePath(g) + ": " + why;
+  if (!st) {
+    *error = "cannot open the state " + StatePath(g) + ": " + why;
+    return nullptr;
+  }
+  for (const auto& [shown, m] : markers) {
+    *error = state::LineageDistrust(m, st->lineage(), st->serial(), StatePath(g), shown);
+    if (!error->empty()) return nullptr;
+  }
   return st;
+}
+
+std::vector<std::pair<std::string, std::string>> LineageMarkerPaths(
+    const GlobalOptions& g, const config::ProjectConfig* config) {
+  std::vector<std::pair<std::string, std::string>> out;
+  out.emplace_back(state::LineageMarkerPath(StatePath(g)), ".aud/state.lineage");
+  if (!config) return out;
+  std::set<std::string> seen;
+  for (const auto& [name, c] : config->connections) {
+    if (c.type != "file") continue;
+    auto it = c.values.find("dir");
+    const std::string* dir = it == c.values.end() ? nullptr : std::get_if<std::string>(&it->second);
+    if (!dir || dir->empty()) continue;
+    std::filesystem::path p(*dir);
+    if (p.is_relative()) p = std::filesystem::path(g.dir) / p;
+    std::string resolved = (p / state::kDirLineageMarker).lexically_normal().string();
+    if (!seen.insert(resolved).second) continue;
+    out.emplace_back(resolved, (std::filesystem::path(*dir) / state::kDirLineageMarker).string());
+  }
+  return out;
+}
+
+bool RecordLineage(const GlobalOptions& g, const config::ProjectConfig* config, state::State& st,
+                   std::string* error) {
+  bool ok = true;
+  for (const auto& [path, shown] : LineageMarkerPaths(g, config)) {
+    // A connection's folder gets one only when it exists (apply made it).
+    std::error_code ec;
+    if (!std::filesystem::is_directory(std::filesystem::path(path).parent_path(), ec)) continue;
+    std::string e;
+    if (!state::WriteLineageMarker(path, {st.lineage(), st.serial()}, false, &e)) {
+      if (ok) *error = e;
+      ok = false;
+    }
+  }
+  return ok;
 }
 
 bool CheckAndLower(const GlobalOptions& g, std::unique_ptr<check::Project>* project,
@@ -129,6 +197,10 @@ bool PlanProject(const GlobalOptions& g, const PlanOptions& o, Planned* out) {
     std::cerr << "error: unknown --engine `" << o.engine << "` (jit or interp)\n";
     return false;
   }
+  if (o.refresh_only && !o.refresh) {
+    std::cerr << "error: --refresh-only needs the refresh: drop --refresh=false\n";
+    return false;
+  }
   if (!CheckAndLower(g, &out->project, &out->program)) return false;
   const check::Project& project = *out->project;
 
@@ -192,6 +264,8 @@ bool PlanProject(const GlobalOptions& g, const PlanOptions& o, Planned* out) {
   po.targets = o.targets;
   po.excludes = o.excludes;
   po.due = o.due;
+  po.refresh = o.refresh;
+  po.refresh_only = o.refresh_only;
   std::vector<std::string> errors;
   const bool planned = plan::MakePlan(in, po, &out->plan, &errors);
   Progress::Get().Done();

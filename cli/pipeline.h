@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cli/commands.h"
@@ -45,9 +46,21 @@ bool PlanProject(const GlobalOptions& g, const PlanOptions& o, Planned* out);
 std::string StatePath(const GlobalOptions& g);
 
 // Opens the state of the project (creating `.aud/` when needed). A
-// `[state] backend` other than "sqlite" is an error. Null with `error`.
+// `[state] backend` other than "sqlite" is an error, and so is a state the
+// lineage marker distrusts (missing, replaced, older). Null with `error`.
 std::unique_ptr<state::State> OpenState(const GlobalOptions& g, const check::Project& project,
                                         std::string* error);
+
+// Records the state's lineage and serial in `.aud/state.lineage` and in the
+// folder of every file connection that exists, after an apply
+// (runtime/state/README.md "Lineage trust"). False with the first `error`.
+bool RecordLineage(const GlobalOptions& g, const config::ProjectConfig* config, state::State& st,
+                   std::string* error);
+
+// The lineage markers of a project: (path, name shown in messages), the
+// state's first, then one per distinct file connection folder.
+std::vector<std::pair<std::string, std::string>> LineageMarkerPaths(
+    const GlobalOptions& g, const config::ProjectConfig* config);
 
 // Checks and lowers the project (diagnostics to stderr). False on errors.
 bool CheckAndLower(const GlobalOptions& g, std::unique_ptr<check::Project>* project,

@@ -176,7 +176,8 @@ class Applier {
     r.completed = true;
     if (!p.frozen && !p.not_due) {
       const state::PublicationRecord* rec = Record(p);
-      if (!rec || rec->labels != p.labels || rec->definition_hash != p.definition_hash)
+      if (!rec || rec->labels != p.labels || rec->definition_hash != p.definition_hash ||
+          rec->target != p.target)
         RecordPublication(p, rec);
     }
     report_.publications.push_back(std::move(r));
@@ -198,6 +199,7 @@ class Applier {
     out.destination = p.destination;
     out.definition_hash = p.definition_hash;
     out.labels = p.labels;
+    out.target = p.target;  // where the destination now is (a moved `dir`)
     out.created_at = rec && rec->created_at ? rec->created_at : options_.now;
     out.updated_at = options_.now;
     for (const auto& [key, m] : state_.Members(p.audience, p.destination))

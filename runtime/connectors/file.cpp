@@ -291,7 +291,7 @@ class FileConnector final : public Connector {
           if (f.name == name) v = &f.value;
         Value null_value;
         if (!v) v = &null_value;
-        out.cells.push_back(format_ == FileFormat::Csv ? ValueToCsvText(*v) : ValueToJson(*v));
+        out.cells.push_back(FileCellText(*v, format_));
       }
       snapshot[row.key] = out;
       out.op = row.op == Row::Enter ? "enter" : "update";
@@ -316,6 +316,10 @@ class FileConnector final : public Connector {
 };
 
 }  // namespace
+
+std::string FileCellText(const Value& v, FileFormat f) {
+  return f == FileFormat::Csv ? ValueToCsvText(v) : ValueToJson(v);
+}
 
 const char* FileExtension(FileFormat f) { return f == FileFormat::Csv ? "csv" : "jsonl"; }
 

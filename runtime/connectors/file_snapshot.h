@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "runtime/connectors/connector.h"
+
 namespace aud::connectors {
 
 // The two formats.
@@ -43,6 +45,10 @@ struct FileRow {
 bool ParseFileRows(std::string_view text, FileFormat f, bool delta,
                    const std::vector<std::string>& field_names,
                    std::map<std::string, FileRow>* rows, std::string* error);
+
+// The cell text the connector writes for `v` (before CSV quoting); the
+// refresh step (readback.h) compares snapshots with it.
+std::string FileCellText(const Value& v, FileFormat f);
 
 // Renders rows (sorted by key) as a snapshot or delta in the canonical form:
 // CSV with a header row, RFC 4180 quoting and CRLF line ends; JSONL with one

@@ -42,6 +42,18 @@ struct Skipped {
   uint64_t duplicate_key = 0;  // another member (earlier profile key) has the same key value
 };
 
+// What the refresh step found at a publication's destination (docs/plan.md
+// "Refresh and drift"): keys whose destination content disagrees with state.
+// Each has a row in the plan that repairs it.
+struct Drift {
+  bool checked = false;              // the destination was read back
+  std::string where;                 // what was read (`exports/gold.csv`), "" when not checked
+  std::vector<std::string> missing;  // current in state, absent at the destination (sorted)
+  std::vector<std::string> changed;  // present with other content than the one recorded (sorted)
+  std::vector<std::string> extra;    // present at the destination, not current in state (sorted)
+  bool any() const { return !missing.empty() || !changed.empty() || !extra.empty(); }
+};
+
 struct PublicationPlan {
   std::string audience;
   std::string destination;      // "profile_store" for the built-in store
@@ -61,6 +73,9 @@ struct PublicationPlan {
   std::string refresh;              // "every 1d" | "once" | ""
   bool frozen = false;              // `refresh once`, published, definition unchanged: not evaluated
   bool not_due = false;             // --due and its refresh interval has not elapsed: not evaluated
+  Drift drift;                      // found by the refresh step
+  std::string target;               // connectors::DestinationIdentity ("" none)
+  bool moved = false;               // recorded at another target: every member enters again
 };
 
 // Per audience, what apply records in state after its publications.
@@ -100,6 +115,9 @@ struct Plan {
   std::vector<PublicationPlan> publications;  // by (audience, destination)
   std::vector<AudiencePlan> audiences;        // by name
   std::vector<std::string> warnings;
+  // The refresh step: "on" (destinations read back), "off" (--refresh=false)
+  // or "only" (--refresh-only: the plan repairs drift and nothing else).
+  std::string refresh = "on";
 
   struct Summary {
     uint64_t add = 0, change = 0, destroy = 0;
@@ -117,6 +135,8 @@ struct PlanOptions {
   std::vector<std::string> targets;   // --target AUDIENCE or DESTINATION (empty: all)
   std::vector<std::string> excludes;  // --exclude AUDIENCE or DESTINATION
   bool due = false;                   // evaluate only audiences whose refresh interval elapsed
+  bool refresh = true;                // read back readable destinations and repair drift
+  bool refresh_only = false;          // plan the drift repair alone (implies refresh)
 };
 
 // Everything the planner reads. The project must have checked without errors.

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/plan/plan.h"
+#include "runtime/plan/refresh.h"
 #include "runtime/state/read_error.h"
 #include "runtime/state/uuid.h"
 
@@ -189,6 +190,8 @@ bool MakePlan(const PlanInput& in, const PlanOptions& options, Plan* out,
   plan.created_at = options.now;
   plan.fingerprints = CurrentFingerprints(project, prog, in.data_fingerprint);
   plan.ingest = in.ingest;
+  const bool refresh = options.refresh || options.refresh_only;
+  plan.refresh = options.refresh_only ? "only" : refresh ? "on" : "off";
 
   // ---- Which publications: code and state, then --target / --exclude.
   std::map<std::pair<std::string, std::string>, const check::Publication*> code;
@@ -260,15 +263,74 @@ bool MakePlan(const PlanInput& in, const PlanOptions& options, Plan* out,
     w.record = st.Audience(k.first);
     work[k.first] = std::move(w);
   }
+  // ---- Refresh (refresh.h): read back every readable destination. Keys
+  // that differ from state make a frozen or not-due publication evaluated.
+  std::map<std::pair<std::string, std::string>, connectors::ReadBack> readback;
+  std::set<std::pair<std::string, std::string>> key_drift;
+  if (refresh) {
+    for (const auto& k : planned) {
+      Dest d = DestOf(project, k.second);
+      std::vector<std::string> fields;
+      if (d.decl) {
+        for (const auto* m : d.mappings) fields.push_back(m->target.value);
+      } else {
+        for (uint32_t a : work[k.first].ir->attributes) fields.push_back(prog.formulas[a].name);
+      }
+      connectors::ReadBack rb =
+          ReadDestination(project, in.project_dir, d.connection, k.first, fields);
+      if (!rb.error.empty())
+        plan.warnings.push_back("publication " + k.first + " -> " + k.second +
+                                ": cannot read the destination back (" + rb.error +
+                                "); its drift is not checked");
+      readback.emplace(k, std::move(rb));
+    }
+    // Two publications read from one file (two destinations of an audience
+    // on one file connection) would each see the other's rows as drift:
+    // such a file is not compared.
+    std::map<std::string, std::vector<std::pair<std::string, std::string>>> by_file;
+    for (auto& [k, rb] : readback)
+      if (rb.readable && rb.error.empty() && !rb.identity.empty())
+        by_file[rb.identity + "/" + k.first].push_back(k);
+    for (const auto& [file, ks] : by_file) {
+      if (ks.size() < 2) continue;
+      for (const auto& k : ks) {
+        readback[k].readable = false;
+        plan.warnings.push_back("publication " + k.first + " -> " + k.second + ": " +
+                                readback[k].where +
+                                " is written by another publication too; its drift is not checked");
+      }
+    }
+    for (const auto& [k, rb] : readback) {
+      std::map<std::string, state::Member> current;
+      if (recorded.count(k))
+        for (auto& [key, m] : st.Members(k.first, k.second))
+          if (m.status != state::MemberStatus::Exited) current.emplace(key, m);
+      if (KeysDrift(rb, current)) key_drift.insert(k);
+    }
+  }
+
+  // A publication recorded at another place (a file connection's `dir`
+  // changed) is re-published there in full.
+  std::map<std::pair<std::string, std::string>, std::string> target;
+  std::set<std::pair<std::string, std::string>> moved;
+  for (const auto& k : planned) {
+    target[k] = connectors::DestinationIdentity(
+        ConnectionOf(project, DestOf(project, k.second).connection));
+    auto r = recorded.find(k);
+    if (r != recorded.end() && !r->second.target.empty() && !target[k].empty() &&
+        r->second.target != target[k])
+      moved.insert(k);
+  }
+
   // A publication is not evaluated when frozen (`refresh once`, recorded with
   // the same definition) or not due (--due, interval not elapsed).
   auto frozen = [&](const AudienceWork& w, const std::pair<std::string, std::string>& k) {
-    if (uncertain.count(k)) return false;  // rows in flight must be settled
+    if (uncertain.count(k) || key_drift.count(k) || moved.count(k)) return false;  // settle
     auto r = recorded.find(k);
     return w.refresh == "once" && r != recorded.end() && r->second.definition_hash == w.hash;
   };
   auto not_due = [&](const AudienceWork& w, const std::pair<std::string, std::string>& k) {
-    if (uncertain.count(k)) return false;
+    if (uncertain.count(k) || key_drift.count(k) || moved.count(k)) return false;
     if (!options.due || w.every_ms <= 0 || !recorded.count(k)) return false;
     if (!w.record || w.record->last_published <= 0) return false;
     return options.now - w.record->last_published < w.every_ms;
@@ -381,6 +443,8 @@ bool MakePlan(const PlanInput& in, const PlanOptions& options, Plan* out,
     }
     auto rec = recorded.find(k);
     const bool exists = rec != recorded.end();
+    pp.target = target[k];
+    pp.moved = moved.count(k) > 0;
 
     if (!w.evaluate || frozen(w, k) || not_due(w, k)) {
       pp.frozen = frozen(w, k);
@@ -500,7 +564,7 @@ bool MakePlan(const PlanInput& in, const PlanOptions& options, Plan* out,
     } else {
       for (auto& [key, row] : desired) {
         auto c = current.find(key);
-        if (c == current.end()) {
+        if (c == current.end() || pp.moved) {
           row.op = connectors::Row::Enter;
           pp.enter.push_back(std::move(row));
         } else if (c->second.payload_hash != row.payload_hash) {
@@ -517,7 +581,7 @@ bool MakePlan(const PlanInput& in, const PlanOptions& options, Plan* out,
         for (const auto& key : u->second) {
           auto c = current.find(key);
           auto want = desired.find(key);
-          if (want != desired.end() && c != current.end() &&
+          if (!pp.moved && want != desired.end() && c != current.end() &&
               c->second.payload_hash == want->second.payload_hash) {
             connectors::Row row = want->second;
             row.op = connectors::Row::Enter;
@@ -537,17 +601,33 @@ bool MakePlan(const PlanInput& in, const PlanOptions& options, Plan* out,
                                   " row(s) of an interrupted apply are sent again (the "
                                   "destination may already have them)");
       }
+    }
+    // Drift: rows the destination lacks, holds differently or holds extra.
+    if (auto rb = readback.find(k); rb != readback.end())
+      AddDriftRepairs(rb->second, ConnectionOf(project, d.connection), current, desired, &pp);
+    if (options.refresh_only) {
+      // Only what repairs drift (or settles rows in flight), against the
+      // recorded publication; a publication not in state is left out.
+      if (!exists) continue;
+      auto u = uncertain.find(k);
+      KeepDriftOnly(u != uncertain.end() ? u->second : std::set<std::string>{}, &pp);
+      pp.definition_hash = rec->second.definition_hash;
+      uint64_t after = rec->second.members;
+      for (const auto& r : pp.enter) after += current.count(r.key) ? 0 : 1;
+      for (const auto& key : pp.exit) after -= current.count(key) ? 1 : 0;
+      pp.desired = after;
+    }
+    if (pp.action != Action::Replace || options.refresh_only)
       pp.action = !exists                                                      ? Action::Create
                   : (pp.enter.empty() && pp.update.empty() && pp.exit.empty()) ? Action::NoOp
                                                                                : Action::Update;
-    }
     plan.publications.push_back(std::move(pp));
   }
   if (!errors->empty()) return false;
 
   // ---- Publications recorded but no longer in code: delete.
   for (const auto& [k, r] : recorded) {
-    if (code.count(k) || !selected(k)) continue;
+    if (code.count(k) || !selected(k) || options.refresh_only) continue;
     PublicationPlan pp;
     pp.audience = k.first;
     pp.destination = k.second;
@@ -586,7 +666,8 @@ bool MakePlan(const PlanInput& in, const PlanOptions& options, Plan* out,
     if (l != module.audience_labels.end())
       ap.labels.assign(l->second.labels.begin(), l->second.labels.end());
     ap.refresh = w.refresh;
-    ap.evaluated = w.evaluate;
+    // A refresh-only plan publishes no audience: apply records none.
+    ap.evaluated = w.evaluate && !options.refresh_only;
     if (w.evaluate) ap.members = res.members[w.ir->formula].Count();
     plan.audiences.push_back(std::move(ap));
   }

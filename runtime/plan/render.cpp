@@ -74,7 +74,17 @@ std::string RenderHuman(const Plan& plan, bool detail, bool color) {
       << "; " << in.profiles << " profiles at as_of " << ir::FormatTime(plan.as_of) << "\n";
   if (in.bad) out << "  bad lines: " << in.bad << " (quarantined in .aud/quarantine/)\n";
   if (in.duplicates) out << "  duplicates dropped: " << in.duplicates << "\n";
-  out << "state: lineage " << E(plan.lineage) << ", serial " << plan.serial << "\n\n";
+  out << "state: lineage " << E(plan.lineage) << ", serial " << plan.serial << "\n";
+  if (plan.refresh == "off")
+    out << "refresh: off (destinations not read back; drift is not shown)\n";
+  if (plan.refresh == "only") out << "refresh only: the plan repairs drift and nothing else\n";
+  uint64_t drifted = 0;
+  for (const auto& p : plan.publications) drifted += p.drift.any() ? 1 : 0;
+  if (drifted)
+    out << "drift: "
+        << Plural(drifted, "publication's destination differs", "publications' destinations differ")
+        << " from the state (marked !)\n";
+  out << "\n";
 
   bool any = false;
   for (const auto& p : plan.publications) {
@@ -103,6 +113,24 @@ std::string RenderHuman(const Plan& plan, bool detail, bool color) {
     if (!p.labels.empty()) out << "      labels: " << Join(p.labels) << "\n";
     if (p.action == Action::Replace)
       out << "      definition changed (refresh once): every member is replaced\n";
+    if (p.moved)
+      out << "      the destination moved (its connection's `dir` or `format` changed): every "
+             "member is sent to the new place; the old files are left alone\n";
+    if (p.drift.any()) {
+      std::vector<std::string> parts;
+      if (!p.drift.missing.empty())
+        parts.push_back(std::to_string(p.drift.missing.size()) + " missing");
+      if (!p.drift.changed.empty())
+        parts.push_back(std::to_string(p.drift.changed.size()) + " changed");
+      if (!p.drift.extra.empty())
+        parts.push_back(std::to_string(p.drift.extra.size()) + " not in state");
+      out << "      ! drift at " << E(p.drift.where) << ": " << Join(parts)
+          << " (repaired by the rows below)\n";
+      auto str = [](const std::string& s) { return E(s); };
+      Keys(out, "! missing", p.drift.missing, detail, str);
+      Keys(out, "! changed", p.drift.changed, detail, str);
+      Keys(out, "! not in state", p.drift.extra, detail, str);
+    }
     auto row_key = [](const connectors::Row& r) { return E(r.key); };
     auto str_key = [](const std::string& s) { return E(s); };
     Keys(out, "+ enter", p.enter, detail, row_key);
@@ -126,7 +154,9 @@ std::string RenderHuman(const Plan& plan, bool detail, bool color) {
   for (const auto& w : plan.warnings) out << "\nwarning: " << E(w);
   if (!plan.warnings.empty()) out << "\n";
   out << "\n";
-  if (!plan.has_changes()) {
+  if (!plan.has_changes() && plan.refresh == "only") {
+    out << "No changes. The destinations match the state (no drift).\n";
+  } else if (!plan.has_changes()) {
     out << "No changes. The destinations match the audiences.\n";
   } else {
     Plan::Summary s = plan.summary();
@@ -147,6 +177,10 @@ std::string RenderJson(const Plan& plan, bool detail) {
   Plan::Summary s = plan.summary();
   j["summary"] = {{"add", s.add}, {"change", s.change}, {"destroy", s.destroy}};
   j["changes"] = plan.has_changes();
+  j["refresh"] = plan.refresh;
+  bool drift = false;
+  for (const auto& p : plan.publications) drift = drift || p.drift.any();
+  j["drift"] = drift;
   json pubs = json::array();
   for (const auto& p : plan.publications) {
     json o;
@@ -163,6 +197,17 @@ std::string RenderJson(const Plan& plan, bool detail) {
     o["desired"] = p.desired;
     o["frozen"] = p.frozen;
     o["not_due"] = p.not_due;
+    o["moved"] = p.moved;
+    json drift = {{"checked", p.drift.checked},
+                  {"missing", p.drift.missing.size()},
+                  {"changed", p.drift.changed.size()},
+                  {"extra", p.drift.extra.size()}};
+    if (detail) {
+      drift["missing_keys"] = p.drift.missing;
+      drift["changed_keys"] = p.drift.changed;
+      drift["extra_keys"] = p.drift.extra;
+    }
+    o["drift"] = std::move(drift);
     if (detail) {
       json e = json::array(), u = json::array();
       for (const auto& r : p.enter) e.push_back(r.key);

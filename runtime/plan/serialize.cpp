@@ -141,6 +141,13 @@ std::string Serialize(const Plan& plan) {
                     {"refresh", p.refresh},
                     {"frozen", p.frozen},
                     {"not_due", p.not_due}});
+    if (!p.target.empty()) pubs.back()["target"] = p.target;  // optional keys
+    if (p.moved) pubs.back()["moved"] = true;
+    if (p.drift.checked)  // optional: plans without a refresh have none
+      pubs.back()["drift"] = {{"where", p.drift.where},
+                              {"missing", p.drift.missing},
+                              {"changed", p.drift.changed},
+                              {"extra", p.drift.extra}};
   }
   j["publications"] = std::move(pubs);
   json auds = json::array();
@@ -154,6 +161,7 @@ std::string Serialize(const Plan& plan) {
                     {"members", a.members}});
   j["audiences"] = std::move(auds);
   j["warnings"] = plan.warnings;
+  j["refresh"] = plan.refresh;
   return j.dump() + "\n";
 }
 
@@ -222,6 +230,15 @@ bool Deserialize(const std::string& text, Plan* out, std::string* error) {
       pp.refresh = o.at("refresh").get<std::string>();
       pp.frozen = o.at("frozen").get<bool>();
       pp.not_due = o.at("not_due").get<bool>();
+      if (auto t = o.find("target"); t != o.end()) pp.target = t->get<std::string>();
+      if (auto m = o.find("moved"); m != o.end()) pp.moved = m->get<bool>();
+      if (auto d = o.find("drift"); d != o.end()) {
+        pp.drift.checked = true;
+        pp.drift.where = d->at("where").get<std::string>();
+        pp.drift.missing = d->at("missing").get<std::vector<std::string>>();
+        pp.drift.changed = d->at("changed").get<std::vector<std::string>>();
+        pp.drift.extra = d->at("extra").get<std::vector<std::string>>();
+      }
       p.publications.push_back(std::move(pp));
     }
     for (const auto& o : j.at("audiences")) {
@@ -236,6 +253,13 @@ bool Deserialize(const std::string& text, Plan* out, std::string* error) {
       p.audiences.push_back(std::move(a));
     }
     p.warnings = j.at("warnings").get<std::vector<std::string>>();
+    if (auto r = j.find("refresh"); r != j.end()) {
+      p.refresh = r->get<std::string>();
+      if (p.refresh != "on" && p.refresh != "off" && p.refresh != "only") {
+        *error = "invalid plan file: unknown refresh `" + p.refresh + "`";
+        return false;
+      }
+    }
     *out = std::move(p);
     return true;
   } catch (const std::exception& e) {

@@ -431,6 +431,19 @@ bool SqliteState::Setup(std::string* error) {
     return false;
   }
   // (Migrations from older versions go here when a version 2 exists.)
+  // The destination identity of a publication (README "Destination
+  // identity"): a column added in place, without a version bump, since an
+  // older aud names its columns and never reads it.
+  Stmt col;
+  if (!Prepare(&col, "SELECT count(*) FROM pragma_table_info('publications') WHERE name = 'target'",
+               error))
+    return false;
+  if (col.Step(&msg) != SQLITE_ROW) return Fail(error, msg);
+  const bool has_target = col.Int(0) != 0;
+  col.Reset();
+  if (!has_target &&
+      !Exec("ALTER TABLE publications ADD COLUMN target TEXT NOT NULL DEFAULT ''", error))
+    return false;
   Stmt meta;
   if (!Prepare(&meta, "SELECT lineage, serial FROM meta WHERE id = 1", error)) return false;
   int step = meta.Step(&msg);
@@ -607,7 +620,7 @@ std::vector<PublicationRecord> SqliteState::Publications() {
   Stmt st;
   if (!ReadPrepare(&st,
                    "SELECT audience, destination, definition_hash, labels, created_at, "
-                   "updated_at, members FROM publications ORDER BY audience, destination"))
+                   "updated_at, members, target FROM publications ORDER BY audience, destination"))
     return out;
   while (ReadStep(&st) == SQLITE_ROW) {
     PublicationRecord p;
@@ -618,6 +631,7 @@ std::vector<PublicationRecord> SqliteState::Publications() {
     p.created_at = st.Int(4);
     p.updated_at = st.Int(5);
     p.members = static_cast<uint64_t>(std::max<int64_t>(0, st.Int(6)));
+    p.target = st.Text(7);
     out.push_back(std::move(p));
   }
   return out;
@@ -821,7 +835,7 @@ bool SqliteState::RecordPublication(const PublicationRecord& p, std::string* err
   const std::string labels = LabelsToText(p.labels);
   Stmt get;
   if (!Prepare(&get,
-               "SELECT definition_hash, labels, updated_at FROM publications "
+               "SELECT definition_hash, labels, updated_at, target FROM publications "
                "WHERE audience = ? AND destination = ?",
                error))
     return false;
@@ -830,7 +844,7 @@ bool SqliteState::RecordPublication(const PublicationRecord& p, std::string* err
   int rc = get.Step(&msg);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) return Fail(error, msg);
   if (rc == SQLITE_ROW && get.Text(0) == p.definition_hash && get.Text(1) == labels &&
-      get.Int(2) == p.updated_at)
+      get.Int(2) == p.updated_at && get.Text(3) == p.target)
     return true;  // identical: no change, no serial bump
   get.Reset();
   // created_at is kept from the existing row (when the publication began);
@@ -838,14 +852,15 @@ bool SqliteState::RecordPublication(const PublicationRecord& p, std::string* err
   Stmt put;
   if (!Prepare(&put,
                "INSERT INTO publications (audience, destination, definition_hash, labels, "
-               "created_at, updated_at, members) VALUES (?, ?, ?, ?, ?, ?, 0) "
+               "created_at, updated_at, members, target) VALUES (?, ?, ?, ?, ?, ?, 0, ?) "
                "ON CONFLICT (audience, destination) DO UPDATE SET "
                "definition_hash = excluded.definition_hash, labels = excluded.labels, "
-               "updated_at = excluded.updated_at",
+               "updated_at = excluded.updated_at, target = excluded.target",
                error))
     return false;
   put.Bind(1, p.audience).Bind(2, p.destination).Bind(3, p.definition_hash).Bind(4, labels);
   put.Bind(5, p.created_at != 0 ? p.created_at : p.updated_at).Bind(6, p.updated_at);
+  put.Bind(7, p.target);
   if (!Run(&put, error) || !BumpSerial(error)) return false;
   return txn.Commit(error);
 }

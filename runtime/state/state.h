@@ -46,6 +46,9 @@ struct PublicationRecord {
   std::vector<std::string> labels;  // sorted
   int64_t created_at = 0, updated_at = 0;
   uint64_t members = 0;             // current (non-exited) members
+  // Where the destination was when last published (hex fingerprint of a
+  // file connection's dir and format; "" unknown): a change re-publishes.
+  std::string target;
 };
 
 // One confirmed batch, recorded in one transaction with the serial bump.
