@@ -154,9 +154,9 @@ void TestServer::RejectKeys(const std::set<std::string>& keys) {
   reject_ = keys;
 }
 
-void TestServer::EchoVariants(bool on) {
+void TestServer::EchoVariants(int variant) {
   std::lock_guard<std::mutex> lock(mu_);
-  echo_variants_ = on;
+  echo_variant_ = variant;
 }
 
 std::vector<RecordedRequest> TestServer::Requests() const {
@@ -229,43 +229,46 @@ std::string TestServer::HeaderText(const httplib::Request& req) const {
   return out;
 }
 
-std::string TestServer::VariantText(const httplib::Request& req) const {
+std::vector<std::string> TestServer::EncodedVariants(const std::string& value) {
   static const char* lower = "0123456789abcdef";
   static const char* upper = "0123456789ABCDEF";
-  std::string out = "request header variants:";
-  for (const auto& [name, value] : req.headers) {
-    std::string pct, form, uesc, slash;
-    for (unsigned char c : value) {
-      pct += '%';
-      pct += lower[c >> 4];
-      pct += lower[c & 15];
-      if (std::isalnum(c)) {
-        form += static_cast<char>(c);
-      } else if (c == ' ') {
-        form += '+';
-      } else {
-        form += '%';
-        form += upper[c >> 4];
-        form += upper[c & 15];
-      }
-      char u[8];
-      std::snprintf(u, sizeof u, "\\u%04x", c);
-      uesc += u;
-      if (c == '/') {
-        slash += "\\/";
-      } else if (c == '"' || c == '\\') {
-        slash += '\\';
-        slash += static_cast<char>(c);
-      } else if (c < 0x20) {
-        std::snprintf(u, sizeof u, "\\u%04x", c);
-        slash += u;
-      } else {
-        slash += static_cast<char>(c);
-      }
+  std::string pct, form, uesc, slash;
+  for (unsigned char c : value) {
+    pct += '%';
+    pct += lower[c >> 4];
+    pct += lower[c & 15];
+    if (std::isalnum(c)) {
+      form += static_cast<char>(c);
+    } else if (c == ' ') {
+      form += '+';
+    } else {
+      form += '%';
+      form += upper[c >> 4];
+      form += upper[c & 15];
     }
-    out += " " + name + "=" + pct + " " + form + " " + uesc + " " + slash + ";";
+    char u[8];
+    std::snprintf(u, sizeof u, "\\u%04x", c);
+    uesc += u;
+    if (c == '/') {
+      slash += "\\/";
+    } else if (c == '"' || c == '\\') {
+      slash += '\\';
+      slash += static_cast<char>(c);
+    } else if (c < 0x20) {
+      slash += u;
+    } else {
+      slash += static_cast<char>(c);
+    }
   }
-  return out;
+  return {pct, form, uesc, slash};
+}
+
+std::string TestServer::VariantText(const httplib::Request& req) const {
+  std::string secret = req.get_header_value("autopilotapikey");
+  std::string auth = req.get_header_value("Authorization");
+  if (auth.rfind("Bearer ", 0) == 0) secret = auth.substr(7);
+  auto v = EncodedVariants(secret);
+  return "credential echoed: " + v[static_cast<size_t>(echo_variant_) % v.size()];
 }
 
 bool TestServer::PickFault(const std::string& path, Fault* out) {
@@ -344,7 +347,7 @@ void TestServer::Handle(const httplib::Request& req, httplib::Response& res,
         case Fault::Status:
           answer = {fault.status, Dump({{"reason", "injected status." + headers}})};
           // Raw JSON text: the escapes must reach the client as escapes.
-          if (echo_variants_)
+          if (echo_variant_ >= 0)
             answer.body = "{\"reason\":\"injected status. " + VariantText(req) + "\"}";
           break;
         case Fault::Hang: hang = fault.delay_s; break;

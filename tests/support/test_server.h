@@ -97,11 +97,14 @@ class TestServer {
   void RejectKeys(const std::set<std::string>& keys);
   // Error bodies and rejection reasons echo every request header (the canary test).
   void EchoHeaders(bool on);
-  // Error bodies and rejection reasons also echo every request header value
-  // in other encodings: percent-encoded (lower-case hex, every byte), form
-  // encoded (`+` for space, upper-case hex), JSON \uXXXX escapes for every
-  // character, and JSON with `\/` (the scrubber test).
-  void EchoVariants(bool on);
+  // Whole-request rejections (`Status` faults) echo the request's
+  // credential (the `Authorization` bearer token or `autopilotapikey`) in
+  // EncodedVariants(...)[variant], raw inside the JSON body; -1: off.
+  void EchoVariants(int variant);
+  // A value as a server might echo it inside a JSON string: [0] percent
+  // encoded, lower-case hex, every byte; [1] form encoded (`+` for a space,
+  // upper-case hex); [2] `\\u00XX` for every byte; [3] JSON with `\\/`.
+  static std::vector<std::string> EncodedVariants(const std::string& value);
   // Every API request received so far, in arrival order.
   std::vector<RecordedRequest> Requests() const;
   // Forgets everything received and every counter (faults and rejections stay).
@@ -132,7 +135,7 @@ class TestServer {
   bool PickFault(const std::string& path, Fault* out);  // mu_ held
   void Control(const httplib::Request& req, httplib::Response& res);
   std::string HeaderText(const httplib::Request& req) const;
-  std::string VariantText(const httplib::Request& req) const;  // JSON string content
+  std::string VariantText(const httplib::Request& req) const;  // JSON string content, mu_ held
   bool Refused(const std::string& key, const nlohmann::json& contact) const;
 
   Options options_;
@@ -145,7 +148,7 @@ class TestServer {
   std::vector<Fault> faults_;
   std::set<std::string> reject_;
   bool echo_ = false;
-  bool echo_variants_ = false;
+  int echo_variant_ = -1;
   bool stopping_ = false;
   std::condition_variable stop_cv_;  // wakes Hang faults when the server stops
   std::vector<RecordedRequest> requests_;
