@@ -38,7 +38,7 @@ destItem
   : CONNECTION ident                              # connectionItem
   | ACTIONS identList                             # actionsItem
   | CONSENT identList                             # consentItem
-  | KEY ident                                     # keyItem
+  | KEY ident HASHED?                             # keyItem
   | MAP mapping (COMMA mapping)*                  # mapItem
   | MAX_PROFILES INT                              # maxProfilesItem
   ;

@@ -242,6 +242,7 @@ struct DestItem {
   std::vector<Name> names;  // Connection, Key: one; Actions, Consent: one or more
   std::vector<Mapping> mappings;  // Map
   int64_t max_profiles = 0;       // MaxProfiles
+  bool hashed = false;            // Key: `key NAME hashed` (sent as SHA-256 hex)
   SourceRange value_range;        // MaxProfiles: the number
   SourceRange range;
 };

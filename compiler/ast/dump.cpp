@@ -255,6 +255,7 @@ class Dumper {
         case DestItem::Key:
           out += "(key";
           Names(item.names);
+          if (item.hashed) out += " hashed";
           out += ')';
           break;
         case DestItem::Map:

@@ -33,6 +33,7 @@ enum class KeyKind : uint8_t {
   Number,    // an integer or float > 0, stored as double
   Format,    // csv | jsonl
   SqlTable,  // name or schema.name
+  Bool,      // true | false
 };
 
 struct KeySpec {
@@ -49,21 +50,26 @@ struct TypeSpec {
 const std::vector<TypeSpec>& TypeSpecs() {
   static const std::vector<TypeSpec> specs = {
       {"profile_store", {{"dsn", KeyKind::Secret}}},
-      {"file", {{"format", KeyKind::Format, true}, {"dir", KeyKind::String, true}}},
+      {"file",
+       {{"format", KeyKind::Format, true},
+        {"dir", KeyKind::String, true},
+        {"csv_formula_escape", KeyKind::Bool}}},
       {"http",
        {{"url", KeyKind::Url, true},
         {"token", KeyKind::Secret},
         {"batch_size", KeyKind::Count},
         {"concurrency", KeyKind::Count},
         {"rate_limit_per_sec", KeyKind::Number},
-        {"timeout_s", KeyKind::Number}}},
+        {"timeout_s", KeyKind::Number},
+        {"deadline_s", KeyKind::Number}}},
       {"autopilot",
        {{"endpoint", KeyKind::Url},
         {"api_key", KeyKind::Secret, true},
         {"batch_size", KeyKind::Count},
         {"concurrency", KeyKind::Count},
         {"rate_limit_per_sec", KeyKind::Number},
-        {"timeout_s", KeyKind::Number}}},
+        {"timeout_s", KeyKind::Number},
+        {"deadline_s", KeyKind::Number}}},
       {"postgres", {{"dsn", KeyKind::Secret, true}, {"table", KeyKind::SqlTable, true}}},
   };
   return specs;
@@ -680,6 +686,14 @@ class Reader {
           return std::nullopt;
         }
         return Value(*s);
+      }
+      case KeyKind::Bool: {
+        const auto* b = v.as_boolean();
+        if (!b) {
+          WrongType(k, v, "a boolean");
+          return std::nullopt;
+        }
+        return Value(b->get());
       }
       case KeyKind::SqlTable: {
         auto s = String(k, v, true);

@@ -582,7 +582,9 @@ class Formatter {
         break;
       case ast::DestItem::Actions: Simple(indent, "actions " + NameList(item.names), end); break;
       case ast::DestItem::Consent: Simple(indent, "consent " + NameList(item.names), end); break;
-      case ast::DestItem::Key: Simple(indent, "key " + NameList(item.names), end); break;
+      case ast::DestItem::Key:
+        Simple(indent, "key " + NameList(item.names) + (item.hashed ? " hashed" : ""), end);
+        break;
       case ast::DestItem::MaxProfiles:
         Simple(indent, "max_profiles " + std::to_string(item.max_profiles), end);
         break;

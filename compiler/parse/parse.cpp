@@ -1090,6 +1090,7 @@ ast::DeclNode FileParser::Decl(P::DeclContext* ctx) {
       } else if (auto* m = dynamic_cast<P::KeyItemContext*>(ic)) {
         item.kind = ast::DestItem::Key;
         item.names.push_back(NameOf(m->ident()));
+        item.hashed = m->HASHED() != nullptr;
       } else if (auto* m = dynamic_cast<P::MapItemContext*>(ic)) {
         item.kind = ast::DestItem::Map;
         for (P::MappingContext* mc : m->mapping()) {

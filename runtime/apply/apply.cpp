@@ -101,10 +101,11 @@ Batch MakeBatch(const std::vector<Op>& ops, std::pair<size_t, size_t> range, uin
 
 // What the journal keeps of a batch: enough to see what was in flight
 // (keys and payload hashes), never field values or secrets.
-std::string JournalPayload(const Batch& b, int64_t applied_at) {
+std::string JournalPayload(const Batch& b, int64_t applied_at, uint64_t serial) {
   nlohmann::json j;
   j["batch"] = b.index;
   j["applied_at"] = applied_at;
+  j["serial"] = serial;  // Publication::serial, so a re-sent batch names its files alike
   j["idempotency_key"] = b.idempotency_key;
   auto& rem = j["removes"] = nlohmann::json::array();
   for (const auto& k : b.removes) rem.push_back(k);
@@ -250,6 +251,7 @@ class Applier {
     pub.field_names = p.field_names;
     pub.key_namespace = p.key_namespace;
     pub.applied_at = options_.now;
+    pub.serial = state_.serial();
     for (const auto& a : plan_.audiences)
       if (a.name == p.audience) pub.audience_description = a.description;
 
@@ -269,6 +271,9 @@ class Applier {
       if (e.idempotency_key == first.idempotency_key && !reuse_id) {
         reuse_id = e.id;
         pub.applied_at = e.created_at;
+        auto j = nlohmann::json::parse(e.payload, nullptr, false);
+        if (j.is_object() && j.contains("serial") && j["serial"].is_number_unsigned())
+          pub.serial = j["serial"].get<uint64_t>();
       } else {
         // Cut differently now (state or data moved). The plan sends its rows
         // again (runtime/plan: rows in flight), so the entry is settled once
@@ -300,7 +305,7 @@ class Applier {
         e.destination = p.destination;
         e.batch = b.index;
         e.idempotency_key = b.idempotency_key;
-        e.payload = JournalPayload(b, pub.applied_at);
+        e.payload = JournalPayload(b, pub.applied_at, pub.serial);
         e.status = "pending";
         e.created_at = pub.applied_at;
         journal_id = state_.JournalAdd(e, &error);

@@ -269,7 +269,7 @@ std::unique_ptr<Connector> MakeAutopilot(const config::Connection& connection, c
                       : batch > kMaxContacts ? kMaxContacts
                                              : static_cast<uint32_t>(batch);
   limits.concurrency = options.concurrency;
-  double deadline = ctx.batch_deadline_s > 0 ? ctx.batch_deadline_s : 120;
+  double deadline = BatchDeadline(connection, ctx, options.timeout_s);
   return std::make_unique<AutopilotConnector>(connection.name, endpoint, std::move(key), limits,
                                               std::move(options), deadline);
 }

@@ -62,41 +62,45 @@ struct IdentityValues {
 // A member as the destination sees it.
 struct Row {
   enum Op : uint8_t { Enter, Update } op = Enter;
-  std::string key;        // the value of the destination's `key` identity (profile key for profile_store)
-  bool visitor = false;   // identity kind of the key: visitor (else declared)
-  std::string profile;    // the profile key (language.md §5)
+  std::string key;  // the value of the destination's `key` identity (profile key for profile_store)
+  bool visitor = false;                    // identity kind of the key: visitor (else declared)
+  std::string profile;                     // the profile key (language.md §5)
   std::vector<IdentityValues> identities;  // the audience's identities, by namespace name
   std::vector<Field> fields;               // `map` order (profile_store: the audience's attributes)
-  std::vector<Field> traits;               // profile_store only: the profile's current traits, by name
-  std::string payload_hash;                // hex; equal payloads <=> equal hashes
+  std::vector<Field> traits;  // profile_store only: the profile's current traits, by name
+  std::string payload_hash;   // hex; equal payloads <=> equal hashes
   bool operator==(const Row&) const = default;
 };
 
 // The publication a batch belongs to.
 struct Publication {
   std::string audience;
-  std::string audience_description;  // may be empty
-  std::string destination;           // `profile_store` for the built-in store
-  std::vector<std::string> labels;   // governance labels, sorted (recorded with the audience)
+  std::string audience_description;      // may be empty
+  std::string destination;               // `profile_store` for the built-in store
+  std::vector<std::string> labels;       // governance labels, sorted (recorded with the audience)
   std::vector<std::string> field_names;  // the destination field names, in `map` order
-  std::string key_namespace;         // the `key` identity ("" for profile_store)
+  std::string key_namespace;             // the `key` identity ("" for profile_store)
   // When this apply started (UTC ms), fixed per plan and recorded in the
   // journal, so a re-sent batch produces the same output (e.g. the file
   // connector's delta file name).
   int64_t applied_at = 0;
+  // The state serial when this publication's apply began, kept with
+  // applied_at for a re-sent batch: with it, two applies in the same
+  // millisecond still name their outputs apart (the file connector's delta).
+  uint64_t serial = 0;
 };
 
 // One batch of changes to one publication.
 struct Batch {
-  uint32_t index = 0;           // 0, 1, ... within the publication in this apply
+  uint32_t index = 0;  // 0, 1, ... within the publication in this apply
   // Deterministic: hex SHA-256 (32 chars) of (state lineage, state serial
   // before the batch, audience, destination, every op:key:payload_hash of the
   // batch). A batch cut again after a crash (same remaining rows, same
   // serial) gets the same key, so the destination can deduplicate it.
   std::string idempotency_key;
-  std::vector<Row> upserts;     // enters and updates
+  std::vector<Row> upserts;          // enters and updates
   std::vector<std::string> removes;  // keys that exit
-  bool last = false;            // the publication's final batch in this apply
+  bool last = false;                 // the publication's final batch in this apply
   // The publication is being deleted (its `publish` was removed from code):
   // after this batch nothing of it should remain at the destination.
   bool drop = false;
@@ -115,7 +119,7 @@ struct BatchResult {
   std::string error;
   bool auth_error = false;  // 401/403: stop this publication
   std::vector<Rejection> rejected;
-  uint32_t attempts = 1;    // requests made, retries included
+  uint32_t attempts = 1;  // requests made, retries included
   bool ok() const { return error.empty(); }
 };
 
@@ -130,8 +134,9 @@ struct Context {
   std::string project_dir = ".";
   // Reads an environment variable; unset -> false. Tests substitute it.
   std::function<bool(const std::string& name, std::string* value)> getenv;
-  // Deadline for one batch including retries, in seconds.
-  double batch_deadline_s = 120;
+  // Overrides the deadline of one batch including retries, in seconds (tests);
+  // 0: the connection's `deadline_s`, else its default (http_options.h).
+  double batch_deadline_s = 0;
 };
 
 class Connector {
@@ -159,7 +164,7 @@ std::unique_ptr<Connector> MakeFile(const config::Connection& connection, const 
                                     std::string* error);
 std::unique_ptr<Connector> MakeHttp(const config::Connection& connection, const Context& ctx,
                                     std::string* error);
-std::unique_ptr<Connector> MakeAutopilot(const config::Connection& connection,
-                                         const Context& ctx, std::string* error);
+std::unique_ptr<Connector> MakeAutopilot(const config::Connection& connection, const Context& ctx,
+                                         std::string* error);
 
 }  // namespace aud::connectors

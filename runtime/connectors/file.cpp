@@ -50,7 +50,7 @@ bool ValidKind(const std::string& k) { return k == "declared" || k == "visitor";
 bool ValidOp(const std::string& op) { return op == "enter" || op == "update" || op == "exit"; }
 
 bool ParseCsvRows(std::string_view text, bool delta, const std::vector<std::string>& field_names,
-                  std::map<std::string, FileRow>* rows, std::string* error) {
+                  std::map<std::string, FileRow>* rows, std::string* error, bool formula_escape) {
   std::vector<std::vector<std::string>> records;
   std::vector<uint32_t> lines;
   if (!ParseCsv(text, &records, &lines, error)) return false;
@@ -88,7 +88,7 @@ bool ParseCsvRows(std::string_view text, bool delta, const std::vector<std::stri
         return false;
       }
     }
-    const std::string& key = rec[fixed - 2];
+    const std::string key = formula_escape ? CsvUnescapeFormula(rec[fixed - 2]) : rec[fixed - 2];
     row.identity_kind = rec[fixed - 1];
     if (key.empty()) {
       *error = where() + "empty key";
@@ -169,11 +169,13 @@ bool ParseJsonlRows(std::string_view text, bool delta, const std::vector<std::st
 
 class FileConnector final : public Connector {
  public:
-  FileConnector(std::string name, FileFormat format, std::string dir_value, std::string dir)
+  FileConnector(std::string name, FileFormat format, std::string dir_value, std::string dir,
+                bool formula_escape)
       : name_(std::move(name)),
         format_(format),
         dir_value_(std::move(dir_value)),
-        dir_(std::move(dir)) {}
+        dir_(std::move(dir)),
+        formula_escape_(formula_escape) {}
 
   Limits limits() const override { return Limits{0, 1}; }
 
@@ -247,7 +249,7 @@ class FileConnector final : public Connector {
     std::string text;
     bool missing = false;
     if (!ReadWholeFile(dir_ + "/" + file, &text, &missing, Shown(file), error)) return missing;
-    if (!ParseFileRows(text, format_, delta, pub.field_names, rows, error)) {
+    if (!ParseFileRows(text, format_, delta, pub.field_names, rows, error, formula_escape_)) {
       *error = Shown(file) + ": " + *error + " (fix or remove the file)";
       return false;
     }
@@ -257,7 +259,7 @@ class FileConnector final : public Connector {
   bool ApplyBatch(const Publication& pub, const Batch& batch, BatchResult* result,
                   std::string* error) const {
     const std::string snap_name = SnapshotFileName(pub.audience, format_);
-    const std::string delta_name = DeltaFileName(pub.audience, pub.applied_at, format_);
+    const std::string delta_name = DeltaFileName(pub.audience, pub.applied_at, pub.serial, format_);
     std::map<std::string, FileRow> snapshot, delta;
     if (!ReadRows(snap_name, false, pub, &snapshot, error)) return false;
     // A delta of this apply already on disk: an earlier batch of the same
@@ -291,7 +293,7 @@ class FileConnector final : public Connector {
           if (f.name == name) v = &f.value;
         Value null_value;
         if (!v) v = &null_value;
-        out.cells.push_back(FileCellText(*v, format_));
+        out.cells.push_back(FileCellText(*v, format_, formula_escape_));
       }
       snapshot[row.key] = out;
       out.op = row.op == Row::Enter ? "enter" : "update";
@@ -300,25 +302,36 @@ class FileConnector final : public Connector {
 
     // Delta first: if we stop between the two writes, the re-sent batch
     // still finds the kinds of exited keys in it.
-    if (!WriteFileAtomic(dir_, delta_name, RenderFileRows(delta, format_, true, pub.field_names),
+    if (!WriteFileAtomic(dir_, delta_name,
+                         RenderFileRows(delta, format_, true, pub.field_names, formula_escape_),
                          Shown(delta_name), error))
       return false;
     if (batch.drop) return RemoveFileDurable(dir_, snap_name, Shown(snap_name), error);
-    return WriteFileAtomic(dir_, snap_name,
-                           RenderFileRows(snapshot, format_, false, pub.field_names),
-                           Shown(snap_name), error);
+    return WriteFileAtomic(
+        dir_, snap_name, RenderFileRows(snapshot, format_, false, pub.field_names, formula_escape_),
+        Shown(snap_name), error);
   }
 
   std::string name_;
   FileFormat format_;
   std::string dir_value_;  // as written in aud.toml, for messages
   std::string dir_;        // resolved against the project folder
+  bool formula_escape_;    // `csv_formula_escape` (CSV only)
 };
 
 }  // namespace
 
-std::string FileCellText(const Value& v, FileFormat f) {
-  return f == FileFormat::Csv ? ValueToCsvText(v) : ValueToJson(v);
+std::string FileCellText(const Value& v, FileFormat f, bool csv_formula_escape) {
+  if (f == FileFormat::Jsonl) return ValueToJson(v);
+  // Numbers are never formulas: only string cells are neutralised.
+  if (csv_formula_escape && v.kind == Value::String) return CsvEscapeFormula(ValueToCsvText(v));
+  return ValueToCsvText(v);
+}
+
+bool CsvFormulaEscapeOf(const config::Connection& connection) {
+  if (auto it = connection.values.find("csv_formula_escape"); it != connection.values.end())
+    if (const bool* b = std::get_if<bool>(&it->second)) return *b;
+  return true;
 }
 
 const char* FileExtension(FileFormat f) { return f == FileFormat::Csv ? "csv" : "jsonl"; }
@@ -327,23 +340,27 @@ std::string SnapshotFileName(const std::string& audience, FileFormat f) {
   return audience + "." + FileExtension(f);
 }
 
-std::string DeltaFileName(const std::string& audience, int64_t applied_at, FileFormat f) {
-  return audience + ".delta-" + CompactUtc(applied_at) + "." + FileExtension(f);
+std::string DeltaFileName(const std::string& audience, int64_t applied_at, uint64_t serial,
+                          FileFormat f) {
+  return audience + ".delta-" + CompactUtcMillis(applied_at) + "-" + std::to_string(serial) + "." +
+         FileExtension(f);
 }
 
 bool ParseFileRows(std::string_view text, FileFormat f, bool delta,
                    const std::vector<std::string>& field_names,
-                   std::map<std::string, FileRow>* rows, std::string* error) {
+                   std::map<std::string, FileRow>* rows, std::string* error,
+                   bool csv_formula_escape) {
   rows->clear();
   // Spreadsheets save UTF-8 with a byte-order mark: a hand-edited file
   // starting with one is still ours.
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
-  return f == FileFormat::Csv ? ParseCsvRows(text, delta, field_names, rows, error)
-                              : ParseJsonlRows(text, delta, field_names, rows, error);
+  return f == FileFormat::Csv
+             ? ParseCsvRows(text, delta, field_names, rows, error, csv_formula_escape)
+             : ParseJsonlRows(text, delta, field_names, rows, error);
 }
 
 std::string RenderFileRows(const std::map<std::string, FileRow>& rows, FileFormat f, bool delta,
-                           const std::vector<std::string>& field_names) {
+                           const std::vector<std::string>& field_names, bool csv_formula_escape) {
   std::string out;
   if (f == FileFormat::Csv) {
     std::vector<std::string> fields;
@@ -355,7 +372,7 @@ std::string RenderFileRows(const std::map<std::string, FileRow>& rows, FileForma
     for (const auto& [key, row] : rows) {
       fields.clear();
       if (delta) fields.push_back(row.op);
-      fields.push_back(key);
+      fields.push_back(csv_formula_escape ? CsvEscapeFormula(key) : key);
       fields.push_back(row.identity_kind);
       fields.insert(fields.end(), row.cells.begin(), row.cells.end());
       AppendCsvRecord(fields, &out);
@@ -404,9 +421,10 @@ std::unique_ptr<Connector> MakeFile(const config::Connection& connection, const 
   }
   std::filesystem::path resolved(*dir);
   if (resolved.is_relative()) resolved = std::filesystem::path(ctx.project_dir) / resolved;
-  return std::make_unique<FileConnector>(connection.name,
-                                         *format == "csv" ? FileFormat::Csv : FileFormat::Jsonl,
-                                         *dir, resolved.lexically_normal().string());
+  const bool formula_escape = CsvFormulaEscapeOf(connection);
+  return std::make_unique<FileConnector>(
+      connection.name, *format == "csv" ? FileFormat::Csv : FileFormat::Jsonl, *dir,
+      resolved.lexically_normal().string(), formula_escape);
 }
 
 }  // namespace aud::connectors

@@ -173,6 +173,40 @@ std::string CompactUtc(int64_t millis) {
   return buf;
 }
 
+std::string CompactUtcMillis(int64_t millis) {
+  Broken b = Break(millis);
+  char buf[56];
+  std::snprintf(buf, sizeof buf, "%04lld%02u%02uT%02u%02u%02u.%03uZ",
+                static_cast<long long>(b.year), b.month, b.day, b.hour, b.minute, b.second,
+                b.milli);
+  return buf;
+}
+
+bool CsvFormulaStart(std::string_view cell) {
+  if (cell.empty()) return false;
+  switch (cell[0]) {
+    case '=':
+    case '+':
+    case '-':
+    case '@':
+    case '\t':
+    case '\r': return true;
+    default: return false;
+  }
+}
+
+std::string CsvEscapeFormula(std::string cell) {
+  if (CsvFormulaStart(cell) || (!cell.empty() && cell[0] == '\'')) cell.insert(0, 1, '\'');
+  return cell;
+}
+
+std::string CsvUnescapeFormula(std::string cell) {
+  if (cell.size() >= 2 && cell[0] == '\'' &&
+      (CsvFormulaStart(std::string_view(cell).substr(1)) || cell[1] == '\''))
+    cell.erase(0, 1);
+  return cell;
+}
+
 std::string Rfc3339Utc(int64_t millis) {
   Broken b = Break(millis);
   char buf[64];

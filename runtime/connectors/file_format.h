@@ -45,6 +45,18 @@ bool ParseCsv(std::string_view text, std::vector<std::vector<std::string>>* reco
 // UTC `yyyymmddThhmmssZ` of a time in ms (seconds truncated toward -inf).
 std::string CompactUtc(int64_t millis);
 
+// UTC `yyyymmddThhmmss.mmmZ` of a time in ms.
+std::string CompactUtcMillis(int64_t millis);
+
+// Whether a CSV cell would start a spreadsheet formula: it begins with `=`,
+// `+`, `-`, `@`, TAB or CR (OWASP, "CSV injection").
+bool CsvFormulaStart(std::string_view cell);
+// The cell neutralised: a leading `'` before a formula start, and before a
+// leading `'` too, so CsvUnescapeFormula gives back exactly the original.
+std::string CsvEscapeFormula(std::string cell);
+// Undoes CsvEscapeFormula: drops the `'` of `'` + a formula start or `''`.
+std::string CsvUnescapeFormula(std::string cell);
+
 // UTC RFC 3339 text of a time in ms: `2026-01-02T03:04:05Z`, with `.120`
 // when the milliseconds are not zero.
 std::string Rfc3339Utc(int64_t millis);

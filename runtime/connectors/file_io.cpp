@@ -2,10 +2,13 @@
 #include "runtime/connectors/file_io.h"
 
 #include <fcntl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <cstdint>
 #include <cstring>
 
 namespace aud::connectors {
@@ -35,13 +38,47 @@ bool SyncDir(const std::string& dir, const std::string& shown, std::string* erro
 
 }  // namespace
 
-std::string TempFileName(const std::string& name) { return "." + name + ".tmp"; }
+std::string TempFileName(const std::string& name) {
+  unsigned char bytes[12];
+  size_t got = 0;
+  while (got < sizeof bytes) {
+    ssize_t n = ::getrandom(bytes + got, sizeof bytes - got, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    got += static_cast<size_t>(n);
+  }
+  if (got < sizeof bytes) {
+    // No kernel randomness: the clock and the process id, still never
+    // opened without O_EXCL.
+    uint64_t mix =
+        static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
+        (static_cast<uint64_t>(::getpid()) << 40);
+    for (size_t i = got; i < sizeof bytes; ++i)
+      bytes[i] = static_cast<unsigned char>(mix >> (8 * (i % 8)));
+  }
+  static const char* hex = "0123456789abcdef";
+  std::string out = "." + name + ".";
+  for (unsigned char b : bytes) {
+    out += hex[b >> 4];
+    out += hex[b & 15];
+  }
+  return out + ".tmp";
+}
 
 bool WriteFileAtomic(const std::string& dir, const std::string& name, const std::string& data,
                      const std::string& shown, std::string* error) {
-  const std::string temp = Join(dir, TempFileName(name));
   const std::string target = Join(dir, name);
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  // A fresh unpredictable name, created exclusively and never through a
+  // symbolic link: nothing planted in the folder can redirect the write.
+  std::string temp;
+  int fd = -1;
+  for (int attempt = 0; attempt < 8 && fd < 0; ++attempt) {
+    temp = Join(dir, TempFileName(name));
+    fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0 && errno != EEXIST) break;
+  }
   if (fd < 0) {
     *error = "cannot write " + shown + ": " + std::strerror(errno);
     return false;

@@ -6,10 +6,12 @@
 
 namespace aud::connectors {
 
-// Writes `data` to `dir/name` through the temp file `dir/.name.tmp`: write,
-// fsync, rename over the target, fsync the folder. On failure the target is
-// unchanged, the temp file is removed and `error` says why (naming `shown`,
-// the path as the user wrote it).
+// Writes `data` to `dir/name` through a temp file `dir/.name.<24 random
+// hex>.tmp` created with O_EXCL|O_NOFOLLOW and mode 0600: write, fsync,
+// rename over the target (a symbolic link there is replaced, never
+// followed), fsync the folder. On failure the target is unchanged, the temp
+// file is removed and `error` says why (naming `shown`, the path as the user
+// wrote it).
 bool WriteFileAtomic(const std::string& dir, const std::string& name, const std::string& data,
                      const std::string& shown, std::string* error);
 
@@ -22,7 +24,7 @@ bool RemoveFileDurable(const std::string& dir, const std::string& name, const st
 bool ReadWholeFile(const std::string& path, std::string* data, bool* missing,
                    const std::string& shown, std::string* error);
 
-// The temp-file name WriteFileAtomic uses for `name`.
+// A fresh temp-file name for `name`: `.name.<24 random hex>.tmp`.
 std::string TempFileName(const std::string& name);
 
 }  // namespace aud::connectors

@@ -128,7 +128,7 @@ std::unique_ptr<Connector> MakeHttp(const config::Connection& connection, const 
   double batch = ConnectionNumber(connection, "batch_size", 500);
   limits.batch_size = batch < 1 ? 1 : static_cast<uint32_t>(std::min(batch, 1e6));
   limits.concurrency = options.concurrency;
-  double deadline = ctx.batch_deadline_s > 0 ? ctx.batch_deadline_s : 120;
+  double deadline = BatchDeadline(connection, ctx, options.timeout_s);
   return std::make_unique<HttpConnector>(connection.name, url, std::move(token), limits,
                                          std::move(options), deadline);
 }

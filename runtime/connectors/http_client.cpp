@@ -75,6 +75,150 @@ std::string Shorten(std::string s, size_t max) {
   return s + "...";
 }
 
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+void AppendUtf8(uint32_t cp, std::string* out) {
+  if (cp < 0x80) {
+    out->push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+// `\uXXXX` at text[i] (i at the backslash): the code unit, or -1.
+long JsonUnit(std::string_view text, size_t i) {
+  if (i + 6 > text.size() || text[i] != '\\' || text[i + 1] != 'u') return -1;
+  long v = 0;
+  for (size_t k = 2; k < 6; ++k) {
+    int d = HexDigit(text[i + k]);
+    if (d < 0) return -1;
+    v = v * 16 + d;
+  }
+  return v;
+}
+
+// A decoded view of a text: the bytes after undoing percent-encoding (`%XX`,
+// either case; `+` as a space when `plus_space`) and JSON string escapes
+// (`\uXXXX` with surrogate pairs, `\/`, `\"`, `\\`, `\b\f\n\r\t`), each
+// decoded byte remembering the span of the text it came from.
+struct DecodedView {
+  std::string bytes;
+  std::vector<uint32_t> from;  // per decoded byte: where its escape starts in the text
+  // Where the escape of decoded byte `k` ends in the text.
+  size_t End(size_t k, size_t text_size) const {
+    for (size_t j = k + 1; j < from.size(); ++j)
+      if (from[j] != from[k]) return from[j];
+    return text_size;
+  }
+};
+
+DecodedView Decode(std::string_view text, bool plus_space) {
+  DecodedView v;
+  v.bytes.reserve(text.size());
+  v.from.reserve(text.size());
+  auto emit = [&](const std::string& out, size_t from, size_t) {
+    for (char c : out) {
+      v.bytes.push_back(c);
+      v.from.push_back(static_cast<uint32_t>(from));
+    }
+  };
+  for (size_t i = 0; i < text.size();) {
+    char c = text[i];
+    if (c == '%' && i + 2 < text.size() && HexDigit(text[i + 1]) >= 0 &&
+        HexDigit(text[i + 2]) >= 0) {
+      emit(std::string(1, static_cast<char>(HexDigit(text[i + 1]) * 16 + HexDigit(text[i + 2]))), i,
+           i + 3);
+      i += 3;
+      continue;
+    }
+    if (c == '+' && plus_space) {
+      emit(" ", i, i + 1);
+      ++i;
+      continue;
+    }
+    if (c == '\\' && i + 1 < text.size()) {
+      char e = text[i + 1];
+      const char* simple = nullptr;
+      switch (e) {
+        case '/': simple = "/"; break;
+        case '"': simple = "\""; break;
+        case '\\': simple = "\\"; break;
+        case 'b': simple = "\b"; break;
+        case 'f': simple = "\f"; break;
+        case 'n': simple = "\n"; break;
+        case 'r': simple = "\r"; break;
+        case 't': simple = "\t"; break;
+        default: break;
+      }
+      if (simple) {
+        emit(simple, i, i + 2);
+        i += 2;
+        continue;
+      }
+      long unit = JsonUnit(text, i);
+      if (unit >= 0) {
+        size_t end = i + 6;
+        uint32_t cp = static_cast<uint32_t>(unit);
+        if (unit >= 0xD800 && unit <= 0xDBFF) {
+          long low = JsonUnit(text, end);
+          if (low >= 0xDC00 && low <= 0xDFFF) {
+            cp = 0x10000 + ((static_cast<uint32_t>(unit) - 0xD800) << 10) +
+                 (static_cast<uint32_t>(low) - 0xDC00);
+            end += 6;
+          }
+        }
+        std::string out;
+        AppendUtf8(cp, &out);
+        emit(out, i, end);
+        i = end;
+        continue;
+      }
+    }
+    emit(std::string(1, c), i, i + 1);
+    ++i;
+  }
+  return v;
+}
+
+// Replaces every span of `text` whose decoded form (per `view`) is one of
+// `secrets` by `***`.
+void ScrubView(std::string& text, const std::vector<std::string>& secrets, bool plus_space) {
+  DecodedView view = Decode(text, plus_space);
+  std::vector<std::pair<size_t, size_t>> spans;
+  for (const std::string& s : secrets) {
+    if (s.empty()) continue;
+    for (size_t pos = view.bytes.find(s); pos != std::string::npos;
+         pos = view.bytes.find(s, pos + 1))
+      spans.emplace_back(view.from[pos], view.End(pos + s.size() - 1, text.size()));
+  }
+  if (spans.empty()) return;
+  std::sort(spans.begin(), spans.end());
+  std::vector<std::pair<size_t, size_t>> merged;
+  for (const auto& sp : spans) {
+    if (!merged.empty() && sp.first <= merged.back().second)
+      merged.back().second = std::max(merged.back().second, sp.second);
+    else
+      merged.push_back(sp);
+  }
+  for (auto it = merged.rbegin(); it != merged.rend(); ++it)
+    text.replace(it->first, it->second - it->first, "***");
+}
+
 }  // namespace
 
 std::string UrlEncode(const std::string& s) {
@@ -170,6 +314,11 @@ HttpClient::~HttpClient() {
 
 std::string HttpClient::Scrub(std::string text) const {
   for (const std::string& s : scrub_) ReplaceAll(text, s, "***");
+  // A server may echo a secret in another encoding (lower-case hex, `+` for
+  // a space, JSON \uXXXX or `\/` escapes): match on decoded views too.
+  if (options_.secrets.empty() || text.find_first_of("%+\\") == std::string::npos) return text;
+  ScrubView(text, options_.secrets, false);
+  ScrubView(text, options_.secrets, true);
   return text;
 }
 
@@ -209,7 +358,8 @@ void HttpClient::AcquireToken(Deadline deadline) {
       // A bucket of one token: requests are spaced 1/rate apart, so no
       // one-second window ever holds more than `rate` requests (a bigger
       // bucket would let a fresh process send twice the rate in its first second).
-      tokens_ = std::min(1.0, tokens_ + std::chrono::duration<double>(now - refill_).count() * rate);
+      tokens_ =
+          std::min(1.0, tokens_ + std::chrono::duration<double>(now - refill_).count() * rate);
       refill_ = now;
       if (tokens_ >= 1) {
         tokens_ -= 1;

@@ -67,6 +67,13 @@ HttpClientOptions ClientOptions(const config::Connection& c, const Secret& secre
   return o;
 }
 
+double BatchDeadline(const config::Connection& c, const Context& ctx, double timeout_s) {
+  double set = ConnectionNumber(c, "deadline_s", 0);
+  if (set > 0) return set;
+  if (ctx.batch_deadline_s > 0) return ctx.batch_deadline_s;
+  return 3 * timeout_s + 5;
+}
+
 nlohmann::json FieldValueJson(const Value& v) {
   switch (v.kind) {
     case Value::Null: return nullptr;

@@ -23,6 +23,11 @@ bool ReadSecret(const config::Connection& c, const std::string& key, bool requir
                 const Context& ctx, Secret* out, std::string* error);
 // Client options from batch-independent connection values.
 HttpClientOptions ClientOptions(const config::Connection& c, const Secret& secret);
+// Seconds one batch may take, retries included (a failed batch ends its
+// publication for this apply): the connection's `deadline_s`, else
+// ctx.batch_deadline_s when set, else 3 x timeout_s + 5 (three attempts and
+// their backoff).
+double BatchDeadline(const config::Connection& c, const Context& ctx, double timeout_s);
 // The JSON value of a field value.
 nlohmann::json FieldValueJson(const Value& v);
 // `json` as compact text; invalid UTF-8 is replaced, never thrown.

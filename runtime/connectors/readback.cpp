@@ -85,7 +85,7 @@ void ReadFileSnapshot(const config::Connection& c, const Context& ctx, const std
     return;  // a missing snapshot (or folder) holds nothing
   }
   std::map<std::string, FileRow> rows;
-  if (!ParseFileRows(text, format, false, field_names, &rows, &error)) {
+  if (!ParseFileRows(text, format, false, field_names, &rows, &error, CsvFormulaEscapeOf(c))) {
     out->error = out->where + ": " + error + " (fix or remove the file)";
     return;
   }
@@ -173,7 +173,7 @@ std::string ExpectedContent(const config::Connection* connection, const Row& row
     for (const Field& f : row.fields)
       if (f.name == name) v = &f.value;
     Value null_value;
-    cells.push_back(FileCellText(v ? *v : null_value, format));
+    cells.push_back(FileCellText(v ? *v : null_value, format, CsvFormulaEscapeOf(*connection)));
   }
   return FileContent(row.visitor ? "visitor" : "declared", cells);
 }

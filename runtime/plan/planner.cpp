@@ -5,12 +5,11 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <tuple>
 #include <unordered_map>
-
-#include <nlohmann/json.hpp>
 
 #include "runtime/plan/plan.h"
 #include "runtime/plan/refresh.h"
@@ -52,7 +51,8 @@ struct Dest {
   const ast::DestinationDecl* decl = nullptr;  // null: the built-in profile store
   std::string connection, connection_type;
   std::vector<std::string> actions, consents;
-  std::string key;  // identity namespace ("" for the profile store)
+  std::string key;          // identity namespace ("" for the profile store)
+  bool key_hashed = false;  // written `key NAME hashed`
   std::vector<const ast::Mapping*> mappings;
   int64_t max_profiles = 0;  // 0: no cap
 };
@@ -86,6 +86,7 @@ Dest DestOf(const check::Project& project, const std::string& name) {
         break;
       case ast::DestItem::Key:
         if (!it.names.empty()) d.key = it.names[0].text;
+        d.key_hashed = it.hashed;
         break;
       case ast::DestItem::Map:
         for (const auto& m : it.mappings) d.mappings.push_back(&m);
@@ -113,6 +114,84 @@ std::string RefreshOf(const ast::AudienceDecl* a, int64_t* every_ms) {
     return "every " + std::to_string(it.every->amount) + it.every->unit;
   }
   return "";
+}
+
+// What a destination receives in clear and what hashed (docs/language.md,
+// "hashed"): identities (Program::identities) and traits (Program::traits)
+// by index. An identity mapped `hashed` (or the key written `key NAME
+// hashed`) is hashed everywhere it is sent, the key included; an identity
+// taken from a trait shares the trait's treatment.
+struct Exposure {
+  std::set<uint32_t> sent_ids;  // identities the row carries: the key and mapped ones
+  std::set<uint32_t> hashed_ids, clear_ids;
+  std::set<uint32_t> hashed_traits, clear_traits;
+  bool key_hashed = false;
+};
+
+// Resolves the destination's mappings for an audience; false with `error`
+// when a value would be sent both hashed and in clear, or when the key of an
+// autopilot destination would be hashed.
+bool ExposureOf(const Dest& d, const ir::Program& prog, const ir::Audience& aud, Exposure* out,
+                std::string* error) {
+  auto identity = [&](const std::string& n) -> int32_t {
+    for (size_t i = 0; i < prog.identities.size(); ++i)
+      if (prog.identities[i].name == n) return static_cast<int32_t>(i);
+    return ir::kNone;
+  };
+  auto trait = [&](const std::string& n) -> int32_t {
+    for (size_t i = 0; i < prog.traits.size(); ++i)
+      if (prog.traits[i].name == n) return static_cast<int32_t>(i);
+    return ir::kNone;
+  };
+  const int32_t key_id = identity(d.key);
+  for (const auto* m : d.mappings) {
+    const std::string& f = m->field.text;
+    bool attr = false;
+    for (uint32_t a : aud.attributes) attr = attr || prog.formulas[a].name == f;
+    if (attr) continue;  // computed values: `hashed` applies to the field alone
+    if (int32_t i = identity(f); i != ir::kNone) {
+      out->sent_ids.insert(static_cast<uint32_t>(i));
+      (m->hashed ? out->hashed_ids : out->clear_ids).insert(static_cast<uint32_t>(i));
+    } else if (int32_t t = trait(f); t != ir::kNone) {
+      (m->hashed ? out->hashed_traits : out->clear_traits).insert(static_cast<uint32_t>(t));
+    }
+  }
+  if (key_id != ir::kNone) {
+    out->sent_ids.insert(static_cast<uint32_t>(key_id));
+    if (d.key_hashed) out->hashed_ids.insert(static_cast<uint32_t>(key_id));
+  }
+  // An identity taken from a trait carries the trait's value: hashing either
+  // hashes both.
+  for (uint32_t i = 0; i < prog.identities.size(); ++i) {
+    const auto& id = prog.identities[i];
+    if (id.from != ir::Identity::FromTrait || id.trait < 0) continue;
+    const auto t = static_cast<uint32_t>(id.trait);
+    if (out->hashed_traits.count(t)) out->hashed_ids.insert(i);
+    if (out->hashed_ids.count(i)) out->hashed_traits.insert(t);
+  }
+  for (uint32_t i : out->hashed_ids)
+    if (out->clear_ids.count(i)) {
+      *error = "destination " + Q(d.name) + " would send identity " + Q(prog.identities[i].name) +
+               " both hashed and in clear; mark every `map` of it `hashed` (or none, and drop " +
+               "`hashed` from its `key`)";
+      return false;
+    }
+  for (uint32_t t : out->hashed_traits)
+    if (out->clear_traits.count(t)) {
+      *error = "destination " + Q(d.name) + " would send trait " + Q(prog.traits[t].name) +
+               " both hashed and in clear (an identity taken from it is hashed); mark every " +
+               "`map` of it `hashed`";
+      return false;
+    }
+  out->key_hashed = key_id != ir::kNone && out->hashed_ids.count(static_cast<uint32_t>(key_id));
+  if (out->key_hashed && d.connection_type == "autopilot") {
+    *error = "destination " + Q(d.name) + ": an autopilot destination needs a deliverable " +
+             "email address as its key, so its key " + Q(d.key) +
+             " cannot be hashed; remove `hashed` from its `key` and from every `map` of " +
+             Q(d.key) + " (or publish hashed values through an `http` or `file` connection)";
+    return false;
+  }
+  return true;
 }
 
 connectors::Value ValueOf(const eval::Column& c, uint32_t i) {
@@ -470,10 +549,28 @@ bool MakePlan(const PlanInput& in, const PlanOptions& options, Plan* out,
       errors->push_back("destination " + Q(d.name) + ": unknown key identity " + Q(d.key));
       return false;
     }
+    // The identities a row carries: the profile store keeps the audience's;
+    // a destination receives only its key and the identities it maps
+    // (hashed where `hashed` says so).
+    Exposure exposure;
     std::vector<uint32_t> aud_ids = w.ir->identities;
+    if (d.decl) {
+      std::string exposure_error;
+      if (!ExposureOf(d, prog, *w.ir, &exposure, &exposure_error)) {
+        errors->push_back(exposure_error);
+        continue;
+      }
+      aud_ids.assign(exposure.sent_ids.begin(), exposure.sent_ids.end());
+    }
     std::sort(aud_ids.begin(), aud_ids.end(), [&](uint32_t a, uint32_t b) {
       return prog.identities[a].name < prog.identities[b].name;
     });
+    auto hash_text = [](const std::string& text) {
+      connectors::Value v;
+      v.kind = connectors::Value::String;
+      v.s = text;
+      return HashedValue(v).s;
+    };
     std::map<std::string, connectors::Row> desired;
     const eval::Bitset& mem = res.members[w.ir->formula];
     for (uint32_t p = 0; p < profiles.count; ++p) {
@@ -493,7 +590,7 @@ bool MakePlan(const PlanInput& in, const PlanOptions& options, Plan* out,
           ++pp.skipped.no_key;
           continue;
         }
-        row.key = kv.front();
+        row.key = exposure.key_hashed ? hash_text(kv.front()) : kv.front();
         row.visitor = prog.identities[static_cast<size_t>(key_id)].visitor;
       } else {
         row.key = profiles.key[p];
@@ -503,8 +600,18 @@ bool MakePlan(const PlanInput& in, const PlanOptions& options, Plan* out,
         ++pp.skipped.duplicate_key;
         continue;
       }
-      for (uint32_t i : aud_ids)
-        row.identities.push_back({prog.identities[i].name, prog.identities[i].visitor, ids[i]});
+      for (uint32_t i : aud_ids) {
+        if (!exposure.hashed_ids.count(i)) {
+          row.identities.push_back({prog.identities[i].name, prog.identities[i].visitor, ids[i]});
+          continue;
+        }
+        std::vector<std::string> hashed;
+        for (const auto& value : ids[i]) hashed.push_back(hash_text(value));
+        std::sort(hashed.begin(), hashed.end());
+        hashed.erase(std::unique(hashed.begin(), hashed.end()), hashed.end());
+        row.identities.push_back(
+            {prog.identities[i].name, prog.identities[i].visitor, std::move(hashed)});
+      }
       if (d.decl) {
         for (const auto* m : d.mappings) {
           const std::string& f = m->field.text;
@@ -592,7 +699,9 @@ bool MakePlan(const PlanInput& in, const PlanOptions& options, Plan* out,
             ++again;
           }
         }
-        auto by_key = [](const connectors::Row& a, const connectors::Row& b) { return a.key < b.key; };
+        auto by_key = [](const connectors::Row& a, const connectors::Row& b) {
+          return a.key < b.key;
+        };
         std::sort(pp.enter.begin(), pp.enter.end(), by_key);
         std::sort(pp.exit.begin(), pp.exit.end());
         if (again)
@@ -689,11 +798,11 @@ bool MakePlan(const PlanInput& in, const PlanOptions& options, Plan* out,
   }
   for (const auto& pp : plan.publications)
     if (pp.skipped.duplicate_key)
-      plan.warnings.push_back("publication " + pp.audience + " -> " + pp.destination + ": " +
-                              std::to_string(pp.skipped.duplicate_key) +
-                              (pp.skipped.duplicate_key == 1 ? " member shares" : " members share") +
-                              " its `" + pp.key_namespace +
-                              "` key value with an earlier member (skipped)");
+      plan.warnings.push_back(
+          "publication " + pp.audience + " -> " + pp.destination + ": " +
+          std::to_string(pp.skipped.duplicate_key) +
+          (pp.skipped.duplicate_key == 1 ? " member shares" : " members share") + " its `" +
+          pp.key_namespace + "` key value with an earlier member (skipped)");
 
   // A failed state read looks like an empty state ("create everything"):
   // refuse rather than plan from it.

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <random>
 #include <set>
@@ -552,6 +553,102 @@ TEST(Secrets, CanaryNeverInErrorsOrReasons) {
       echoed = echoed || t.find("***") != std::string::npos;
     }
     EXPECT_TRUE(echoed) << "the server did not echo the secret: the test proves nothing";
+  }
+}
+
+// Issue 11 finding 10: a secret echoed back in another encoding — percent
+// encoding in either case, `+` for a space, JSON escapes — is still found.
+TEST(Secrets, ScrubDecodesPercentAndJsonVariants) {
+  HttpClientOptions o;
+  o.secrets = {"a+b/c\"d e"};
+  HttpClient client(o);
+  EXPECT_EQ(client.Scrub("x a%2bb%2fc%22d%20e y"), "x *** y");            // lower-case hex
+  EXPECT_EQ(client.Scrub("x a%2Bb%2Fc%22d+e y"), "x *** y");              // form encoding
+  EXPECT_EQ(client.Scrub("x %61%2b%62%2F%63%22%64%20%65 y"), "x *** y");  // every byte
+  EXPECT_EQ(client.Scrub(R"({"h":"a+b\/c\"d e"})"), R"({"h":"***"})");    // \/
+  EXPECT_EQ(client.Scrub(R"({"h":"\u0061\u002b\u0062\u002F\u0063\u0022\u0064\u0020\u0065"})"),
+            R"({"h":"***"})");
+  EXPECT_EQ(client.Scrub(R"(a+b/c\u0022d e)"), "***");  // mixed
+  EXPECT_EQ(client.Scrub("nothing here"), "nothing here");
+  EXPECT_EQ(client.Scrub("a%2Bb"), "a%2Bb");  // a part is not the secret
+  HttpClientOptions u;
+  u.secrets = {"k\xC3\xA9y\xF0\x9F\x94\x91"};  // non-ASCII: \u escapes, a surrogate pair
+  HttpClient unicode(u);
+  EXPECT_EQ(unicode.Scrub(R"(["k\u00e9y\ud83d\udd11"])"), R"(["***"])");
+  EXPECT_EQ(unicode.Scrub("k%C3%A9y%f0%9f%94%91!"), "***!");
+}
+
+// The same, end to end: the server echoes the credential it received in each
+// variant encoding inside its JSON error body (raw escapes), and no reason or
+// error holds it in clear or in that encoding — before or after JSON decoding.
+TEST(Secrets, CanaryEchoedInVariantEncodingsNeverInReasons) {
+  std::random_device rd;
+  std::string canary = "cn" + std::to_string(rd() % 100000000) + "+/ =x";
+  const auto variants = TestServer::EncodedVariants(canary);
+  for (bool autopilot : {false, true}) {
+    for (int variant = 0; variant < 4; ++variant) {
+      SCOPED_TRACE(std::string(autopilot ? "autopilot" : "http") + " variant " +
+                   std::to_string(variant));
+      TestServer server({canary, canary});
+      server.EchoVariants(variant);
+      RunSetup setup;
+      setup.autopilot = autopilot;
+      setup.secret = canary;
+      std::string error;
+      auto c = Connect(server, setup, &error);
+      ASSERT_TRUE(c) << error;
+      ASSERT_EQ(c->Begin(Pub()), "");
+      Fault f;
+      f.kind = Fault::Status;
+      f.status = 400;
+      f.next = 100;
+      f.route = autopilot ? "/v1/contact" : "/hook";
+      server.AddFault(f);
+      BatchResult r = c->Apply(Pub(), OneBatch({1}, "v" + std::to_string(variant)));
+      ASSERT_TRUE(r.ok()) << r.error;
+      ASSERT_EQ(r.rejected.size(), 1u);
+      const std::string& reason = r.rejected[0].reason;
+      EXPECT_EQ(reason.find(canary), std::string::npos) << reason;
+      for (const std::string& v : variants) EXPECT_EQ(reason.find(v), std::string::npos) << reason;
+      // The echo happened and was scrubbed (else the test proves nothing).
+      EXPECT_NE(reason.find("credential echoed: ***"), std::string::npos) << reason;
+    }
+  }
+}
+
+// Issue 11 finding 13: a server that never answers holds a batch for the
+// connection's `deadline_s` (else 3 x timeout_s + 5), not a fixed 120 s.
+TEST(Retries, HangingServerHonoursTimeoutAndDeadline) {
+  TestServer server({kToken, kToken});
+  Fault f;
+  f.kind = Fault::Hang;
+  f.probability = 1;
+  f.delay_s = 300;
+  server.AddFault(f);
+  Context ctx;  // no test override of the deadline
+  ctx.getenv = [](const std::string&, std::string* v) {
+    *v = kToken;
+    return true;
+  };
+  for (bool explicit_deadline : {false, true}) {
+    SCOPED_TRACE(explicit_deadline ? "deadline_s = 2" : "default deadline");
+    RunSetup setup;
+    setup.timeout_s = 1;
+    config::Connection conn = MakeConnection(server, setup);
+    if (explicit_deadline) conn.values["deadline_s"] = 2.0;
+    std::string error;
+    auto c = Make(&conn, ctx, &error);
+    ASSERT_TRUE(c) << error;
+    auto start = std::chrono::steady_clock::now();
+    BatchResult r = c->Apply(Pub(), OneBatch({1}, explicit_deadline ? "h2" : "h1"));
+    double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    EXPECT_FALSE(r.ok());
+    EXPECT_NE(r.error.find("timed out"), std::string::npos) << r.error;
+    // Each attempt ends at timeout_s; the batch ends by its deadline (8 s by
+    // default here, 2 s when set) — generous bounds, not a benchmark.
+    EXPECT_GE(r.attempts, explicit_deadline ? 2u : 3u);
+    EXPECT_LT(took, explicit_deadline ? 4.5 : 12.0);
+    EXPECT_GE(took, 0.9);  // at least one whole timeout_s
   }
 }
 

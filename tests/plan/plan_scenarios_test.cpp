@@ -252,11 +252,12 @@ TEST_F(PlanScenario, NewEventsGiveExactEntersAndExits) {
   json j = PlanJson({}, "2026-11-13");
   const json& mail = Pub(j, "buyers_aud", "mail");
   EXPECT_EQ(mail.at("action"), "update");
-  // u4 now holds a@x.se (u1 no longer consents): the row's identities change,
-  // so the key is an update; u5 enters.
+  // u4 now holds a@x.se (u1 no longer consents): the destination receives
+  // only its key and mapped fields (not `user_id`), which are the same, so
+  // nothing is re-sent for that key; u5 enters.
   EXPECT_EQ(mail.at("enter_keys"), json({"e@x.se"}));
   EXPECT_EQ(mail.at("exit_keys"), json::array());
-  EXPECT_EQ(mail.at("update_keys"), json({"a@x.se"}));
+  EXPECT_EQ(mail.at("update_keys"), json::array());
   EXPECT_EQ(mail.at("skipped").at("no_consent"), 2);
   EXPECT_EQ(mail.at("skipped").at("duplicate_key"), 0);
   const json& ps = Pub(j, "buyers_aud", "profile_store");
@@ -388,8 +389,11 @@ publish buyers_aud to mail, profile_store
   EXPECT_EQ(u1.at("fields")[1], json({"country", "attr"}));
   EXPECT_EQ(u1.at("fields")[2], json({"last", "2026-11-02T00:00:00Z"}));
   EXPECT_EQ(u1.at("fields")[3], json({"opt_in", true}));  // a trait
+  // Only the identities the destination keys by or maps, hashed as mapped.
   EXPECT_EQ(u1.at("identities"),
-            json::parse(R"([{"ns":"email","visitor":false,"values":["a@x.se"]}])"));
+            json::parse(R"([{"ns":"email","visitor":false,"values":)"
+                        R"(["89d89d73734b161daa0e897b41f195b49b2cbdb1bde770ff514f07ad6b7dcb58"]},)"
+                        R"({"ns":"user_id","visitor":false,"values":["u1"]}])"));
   EXPECT_EQ(mail.at("enter")[1].at("fields")[0][1], nullptr);  // u2 has no email: null stays null
   // The profile store carries the attributes and every declared trait.
   const json& p1 = ps.at("enter")[0];

@@ -4,6 +4,8 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstdio>
 #include <functional>
 #include <stdexcept>
 
@@ -61,7 +63,7 @@ bool FaultFromJson(const nlohmann::json& j, Fault* out, std::string* error) {
       {"429", Fault::TooManyRequests}, {"500", Fault::ServerError},
       {"503", Fault::Unavailable},     {"delay", Fault::Delay},
       {"reset", Fault::Reset},         {"reply_lost", Fault::ReplyLost},
-      {"status", Fault::Status}};
+      {"status", Fault::Status},       {"hang", Fault::Hang}};
   auto k = kinds.find(j["kind"].get<std::string>());
   if (k == kinds.end()) {
     *error = "unknown fault kind";
@@ -124,6 +126,11 @@ TestServer::TestServer(Options options) : options_(std::move(options)), rng_(opt
 }
 
 TestServer::~TestServer() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
   server_->stop();
   if (thread_.joinable()) thread_.join();
 }
@@ -147,6 +154,16 @@ void TestServer::RejectKeys(const std::set<std::string>& keys) {
   reject_ = keys;
 }
 
+void TestServer::EchoVariants(int variant) {
+  std::lock_guard<std::mutex> lock(mu_);
+  echo_variant_ = variant;
+}
+
+std::vector<RecordedRequest> TestServer::Requests() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return requests_;
+}
+
 void TestServer::EchoHeaders(bool on) {
   std::lock_guard<std::mutex> lock(mu_);
   echo_ = on;
@@ -159,6 +176,7 @@ void TestServer::ResetState() {
   applied_per_key_.clear();
   applied_changes_.clear();
   retry_after_.clear();
+  requests_.clear();
   members_.clear();
   lists_.clear();
   contacts_.clear();
@@ -211,6 +229,48 @@ std::string TestServer::HeaderText(const httplib::Request& req) const {
   return out;
 }
 
+std::vector<std::string> TestServer::EncodedVariants(const std::string& value) {
+  static const char* lower = "0123456789abcdef";
+  static const char* upper = "0123456789ABCDEF";
+  std::string pct, form, uesc, slash;
+  for (unsigned char c : value) {
+    pct += '%';
+    pct += lower[c >> 4];
+    pct += lower[c & 15];
+    if (std::isalnum(c)) {
+      form += static_cast<char>(c);
+    } else if (c == ' ') {
+      form += '+';
+    } else {
+      form += '%';
+      form += upper[c >> 4];
+      form += upper[c & 15];
+    }
+    char u[8];
+    std::snprintf(u, sizeof u, "\\u%04x", c);
+    uesc += u;
+    if (c == '/') {
+      slash += "\\/";
+    } else if (c == '"' || c == '\\') {
+      slash += '\\';
+      slash += static_cast<char>(c);
+    } else if (c < 0x20) {
+      slash += u;
+    } else {
+      slash += static_cast<char>(c);
+    }
+  }
+  return {pct, form, uesc, slash};
+}
+
+std::string TestServer::VariantText(const httplib::Request& req) const {
+  std::string secret = req.get_header_value("autopilotapikey");
+  std::string auth = req.get_header_value("Authorization");
+  if (auth.rfind("Bearer ", 0) == 0) secret = auth.substr(7);
+  auto v = EncodedVariants(secret);
+  return "credential echoed: " + v[static_cast<size_t>(echo_variant_) % v.size()];
+}
+
 bool TestServer::PickFault(const std::string& path, Fault* out) {
   for (Fault& f : faults_) {
     if (!f.route.empty() && path.rfind(f.route, 0) != 0) continue;
@@ -237,10 +297,16 @@ void TestServer::Handle(const httplib::Request& req, httplib::Response& res,
   int retry_after = -1;
   bool drop = false;
   double delay = 0;
+  double hang = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto now = Clock::now();
     stats_.requests[route]++;
+    {
+      RecordedRequest r{req.method, req.path, "", req.body};
+      for (const auto& [name, value] : req.headers) r.headers += name + ": " + value + "\n";
+      requests_.push_back(std::move(r));
+    }
     std::string headers = echo_ ? " " + HeaderText(req) : "";
     if (auto it = retry_after_.find(retry_id); it != retry_after_.end()) {
       double gap = std::chrono::duration<double>(now - it->second.first).count();
@@ -280,7 +346,11 @@ void TestServer::Handle(const httplib::Request& req, httplib::Response& res,
           break;
         case Fault::Status:
           answer = {fault.status, Dump({{"reason", "injected status." + headers}})};
+          // Raw JSON text: the escapes must reach the client as escapes.
+          if (echo_variant_ >= 0)
+            answer.body = "{\"reason\":\"injected status. " + VariantText(req) + "\"}";
           break;
+        case Fault::Hang: hang = fault.delay_s; break;
         case Fault::Reset: drop = true; break;
         case Fault::ReplyLost: drop = true; [[fallthrough]];
         case Fault::Delay:
@@ -293,6 +363,13 @@ void TestServer::Handle(const httplib::Request& req, httplib::Response& res,
     }
   }
   if (delay > 0) std::this_thread::sleep_for(std::chrono::duration<double>(delay));
+  if (hang > 0) {
+    // No answer until the server stops or `delay_s` passes; then the
+    // connection is dropped without a reply.
+    std::unique_lock<std::mutex> lock(mu_);
+    stop_cv_.wait_for(lock, std::chrono::duration<double>(hang), [&] { return stopping_; });
+    drop = true;
+  }
   if (drop) {
     // Headers go out, then the body never does: the client sees a cut reply.
     res.status = 200;

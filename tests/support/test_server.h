@@ -7,6 +7,7 @@
 // (programmatically or through `/_control/...`; see tests/http/README.md).
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -17,6 +18,7 @@
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 namespace httplib {
 class Server;
@@ -36,6 +38,7 @@ struct Fault {
     Reset,            // drops the connection without a complete reply; nothing applied
     ReplyLost,        // applies, then drops the connection ("committed but reply lost")
     Status,           // answers `status` (e.g. 400, 422) with a reason; nothing applied
+    Hang,             // never answers: holds the request until the server stops (or delay_s)
   } kind = ServerError;
   int next = 0;            // for the next N matching requests (when > 0) ...
   double probability = 0;  // ... else with this probability (seeded, deterministic)
@@ -48,6 +51,14 @@ struct Fault {
 // Reads a fault from its JSON form (`{"kind":"429","next":3,...}`, see README);
 // false on a bad description.
 bool FaultFromJson(const nlohmann::json& j, Fault* out, std::string* error);
+
+// One API request as received (control requests are not recorded).
+struct RecordedRequest {
+  std::string method;
+  std::string path;
+  std::string headers;  // every header, `name: value` one per line
+  std::string body;
+};
 
 // Counters of the server.
 struct ServerStats {
@@ -86,6 +97,16 @@ class TestServer {
   void RejectKeys(const std::set<std::string>& keys);
   // Error bodies and rejection reasons echo every request header (the canary test).
   void EchoHeaders(bool on);
+  // Whole-request rejections (`Status` faults) echo the request's
+  // credential (the `Authorization` bearer token or `autopilotapikey`) in
+  // EncodedVariants(...)[variant], raw inside the JSON body; -1: off.
+  void EchoVariants(int variant);
+  // A value as a server might echo it inside a JSON string: [0] percent
+  // encoded, lower-case hex, every byte; [1] form encoded (`+` for a space,
+  // upper-case hex); [2] `\\u00XX` for every byte; [3] JSON with `\\/`.
+  static std::vector<std::string> EncodedVariants(const std::string& value);
+  // Every API request received so far, in arrival order.
+  std::vector<RecordedRequest> Requests() const;
   // Forgets everything received and every counter (faults and rejections stay).
   void ResetState();
 
@@ -114,6 +135,7 @@ class TestServer {
   bool PickFault(const std::string& path, Fault* out);  // mu_ held
   void Control(const httplib::Request& req, httplib::Response& res);
   std::string HeaderText(const httplib::Request& req) const;
+  std::string VariantText(const httplib::Request& req) const;  // JSON string content, mu_ held
   bool Refused(const std::string& key, const nlohmann::json& contact) const;
 
   Options options_;
@@ -126,6 +148,10 @@ class TestServer {
   std::vector<Fault> faults_;
   std::set<std::string> reject_;
   bool echo_ = false;
+  int echo_variant_ = -1;
+  bool stopping_ = false;
+  std::condition_variable stop_cv_;  // wakes Hang faults when the server stops
+  std::vector<RecordedRequest> requests_;
   ServerStats stats_;
   std::map<std::string, Answer> idempotent_;  // Idempotency-Key -> first answer
   std::map<std::string, int> applied_per_key_;

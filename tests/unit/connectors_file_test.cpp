@@ -5,11 +5,15 @@
 // and errors for bad connections, hand-corrupted files and unusable folders.
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -116,6 +120,7 @@ Publication Pub(int64_t applied_at, std::vector<std::string> fields = {"email", 
   p.field_names = std::move(fields);
   p.key_namespace = "email";
   p.applied_at = applied_at;
+  p.serial = 7;
   return p;
 }
 
@@ -184,7 +189,9 @@ TEST(FileConnectorFormat, Times) {
   EXPECT_EQ(Rfc3339Utc(kT1), "2026-03-04T05:06:07.890Z");
   EXPECT_EQ(Rfc3339Utc(0), "1970-01-01T00:00:00Z");
   EXPECT_EQ(CompactUtc(-1), "19691231T235959Z");
-  EXPECT_EQ(DeltaFileName("vip", kT1, FileFormat::Jsonl), "vip.delta-20260304T050607Z.jsonl");
+  EXPECT_EQ(DeltaFileName("vip", kT1, 7, FileFormat::Jsonl),
+            "vip.delta-20260304T050607.890Z-7.jsonl");
+  EXPECT_EQ(CompactUtcMillis(kT1), "20260304T050607.890Z");
 }
 
 TEST_F(FileConnectorTest, LimitsAndBadConnections) {
@@ -214,7 +221,7 @@ TEST_F(FileConnectorTest, CsvSnapshotAndDelta) {
             "key,identity_kind,email,ltv\r\n"
             "a@x.se,visitor,\"Lastname, \"\"Nick\"\"\nÅsa\",\r\n"
             "b@x.se,declared,b@x.se,12.5\r\n");
-  EXPECT_EQ(Read(dir / "vip.delta-20260304T050607Z.csv"),
+  EXPECT_EQ(Read(dir / "vip.delta-20260304T050607.890Z-7.csv"),
             "op,key,identity_kind,email,ltv\r\n"
             "enter,a@x.se,visitor,\"Lastname, \"\"Nick\"\"\nÅsa\",\r\n"
             "enter,b@x.se,declared,b@x.se,12.5\r\n");
@@ -232,7 +239,7 @@ TEST_F(FileConnectorTest, CsvSnapshotAndDelta) {
             "key,identity_kind,email,ltv\r\n"
             "b@x.se,declared,b@x.se,20\r\n"
             "c@x.se,declared,c@x.se,7\r\n");
-  EXPECT_EQ(Read(dir / "vip.delta-20260305T050607Z.csv"),
+  EXPECT_EQ(Read(dir / "vip.delta-20260305T050607.890Z-7.csv"),
             "op,key,identity_kind,email,ltv\r\n"
             "exit,a@x.se,visitor,,\r\n"
             "update,b@x.se,declared,b@x.se,20\r\n"
@@ -266,7 +273,7 @@ TEST_F(FileConnectorTest, JsonlTyping) {
   EXPECT_EQ(Read(Out() / "vip.jsonl"),
             "{\"key\":\"u1\",\"identity_kind\":\"declared\",\"s\":\"x\\\"y\",\"i\":-3,\"f\":0.25,"
             "\"b\":false,\"n\":null}\n");
-  EXPECT_EQ(Read(Out() / "vip.delta-20260305T050607Z.jsonl"),
+  EXPECT_EQ(Read(Out() / "vip.delta-20260305T050607.890Z-7.jsonl"),
             "{\"op\":\"exit\",\"key\":\"u2\",\"identity_kind\":\"visitor\",\"s\":null,\"i\":null,"
             "\"f\":null,\"b\":null,\"n\":null}\n");
 }
@@ -318,7 +325,7 @@ TEST_F(FileConnectorTest, BatchesOfOneApplyShareTheDelta) {
   b1.upserts = {MakeRow("k1", false, {})};
   ASSERT_TRUE(c->Apply(Pub(kT1), b0).ok());
   ASSERT_TRUE(c->Apply(Pub(kT1), b1).ok());
-  EXPECT_EQ(Read(Out() / "vip.delta-20260304T050607Z.csv"),
+  EXPECT_EQ(Read(Out() / "vip.delta-20260304T050607.890Z-7.csv"),
             "op,key,identity_kind,email,ltv\r\nenter,k1,declared,,\r\nenter,k2,declared,,\r\n");
   EXPECT_EQ(Read(Out() / "vip.csv"),
             "key,identity_kind,email,ltv\r\nk1,declared,,\r\nk2,declared,,\r\n");
@@ -335,7 +342,7 @@ TEST_F(FileConnectorTest, DropRemovesTheSnapshot) {
   drop.last = true;
   ASSERT_TRUE(c->Apply(Pub(kT2), drop).ok());
   EXPECT_FALSE(fs::exists(Out() / "vip.csv"));
-  EXPECT_EQ(Read(Out() / "vip.delta-20260305T050607Z.csv"),
+  EXPECT_EQ(Read(Out() / "vip.delta-20260305T050607.890Z-7.csv"),
             "op,key,identity_kind,email,ltv\r\nexit,k1,visitor,,\r\n");
   auto files = Files(Out());
   // Re-sent: still no snapshot, the same delta (the kind kept from it).
@@ -354,7 +361,7 @@ TEST_F(FileConnectorTest, HandEditedSnapshotIsRead) {
   b.upserts = {MakeRow("k0", false, {})};
   ASSERT_TRUE(c->Apply(Pub(kT1), b).ok());
   EXPECT_EQ(Read(Out() / "vip.csv"), "key,identity_kind,email,ltv\r\nk0,declared,,\r\n");
-  EXPECT_EQ(Read(Out() / "vip.delta-20260304T050607Z.csv"),
+  EXPECT_EQ(Read(Out() / "vip.delta-20260304T050607.890Z-7.csv"),
             "op,key,identity_kind,email,ltv\r\nenter,k0,declared,,\r\nexit,k1,visitor,,\r\n");
 }
 
@@ -458,20 +465,26 @@ TEST_F(FileConnectorTest, FailedWriteKeepsTheOldSnapshot) {
   b.upserts = {MakeRow("k1", false, {})};
   ASSERT_TRUE(c->Apply(Pub(kT1), b).ok());
   std::string before = Read(Out() / "vip.csv");
-  // The temp path of the snapshot is taken by a folder: the write fails
-  // after the delta was written.
-  fs::create_directories(Out() / TempFileName("vip.csv"));
+  // A file size limit between the delta (53 bytes) and the new snapshot
+  // (59 bytes): the snapshot write fails after the delta was written.
   Batch b2;
   b2.upserts = {MakeRow("k2", false, {})};
+  struct rlimit old_limit {};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit small = old_limit;
+  small.rlim_cur = 56;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
   BatchResult r = c->Apply(Pub(kT2), b2);
+  ::setrlimit(RLIMIT_FSIZE, &old_limit);
+  std::signal(SIGXFSZ, old_handler);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error.rfind("connection `crm_files`: cannot write out/vip.csv: ", 0), 0u) << r.error;
   EXPECT_EQ(Read(Out() / "vip.csv"), before);
   // The delta is written before the snapshot (so exit kinds survive a stop
   // between the two).
-  EXPECT_TRUE(fs::exists(Out() / "vip.delta-20260305T050607Z.csv"));
+  EXPECT_TRUE(fs::exists(Out() / "vip.delta-20260305T050607.890Z-7.csv"));
   // Once the obstacle is gone the re-sent batch completes.
-  fs::remove(Out() / TempFileName("vip.csv"));
   ASSERT_TRUE(c->Apply(Pub(kT2), b2).ok());
   EXPECT_EQ(Read(Out() / "vip.csv"),
             "key,identity_kind,email,ltv\r\nk1,declared,,\r\nk2,declared,,\r\n");
@@ -487,6 +500,165 @@ TEST(FileConnectorIo, WriteFileAtomicReplaces) {
   EXPECT_EQ(Files(t.path()).size(), 1u);
   EXPECT_FALSE(WriteFileAtomic(t.path() + "/missing", "f.txt", "x", "missing/f.txt", &error));
   EXPECT_EQ(error, "cannot write missing/f.txt: No such file or directory");
+}
+
+// Issue 11 finding 7: symbolic links planted in the export folder — at the
+// old predictable temp names and at the target names — never make apply
+// write through them; temp names are fresh and unpredictable.
+TEST_F(FileConnectorTest, PlantedSymlinksAreNeverWrittenThrough) {
+  auto c = Make("csv");
+  fs::create_directories(Out());
+  const fs::path victim = fs::path(tmp_.path()) / "victim.txt";
+  Write(victim, "precious\n");
+  // The names a temp file used to have, for the snapshot and the delta.
+  fs::create_symlink(victim, Out() / ".vip.csv.tmp");
+  fs::create_symlink(victim, Out() / ".vip.delta-20260304T050607.890Z-7.csv.tmp");
+  Batch b;
+  b.upserts = {MakeRow("k1", false, {{"email", Str("k1@x.se")}})};
+  BatchResult r = c->Apply(Pub(kT1), b);
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_EQ(Read(victim), "precious\n");
+  EXPECT_FALSE(fs::is_symlink(Out() / "vip.csv"));
+  EXPECT_EQ(Read(Out() / "vip.csv"), "key,identity_kind,email,ltv\r\nk1,declared,k1@x.se,\r\n");
+  // A link at the target itself: it is read (and refused: not our file),
+  // never written through.
+  fs::remove(Out() / "vip.csv");
+  fs::create_symlink(victim, Out() / "vip.csv");
+  r = c->Apply(Pub(kT2), b);
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(Read(victim), "precious\n");
+  // Temp names: `.name.<24 hex>.tmp`, never twice the same.
+  std::set<std::string> names;
+  for (int i = 0; i < 100; ++i) {
+    std::string t = TempFileName("vip.csv");
+    ASSERT_EQ(t.size(), std::string(".vip.csv.").size() + 24 + 4) << t;
+    EXPECT_EQ(t.rfind(".vip.csv.", 0), 0u) << t;
+    names.insert(t);
+  }
+  EXPECT_EQ(names.size(), 100u);
+  // Exports are private to the user whatever the umask.
+  EXPECT_EQ(fs::status(Out() / ".vip.csv.tmp").type(), fs::file_type::regular);  // the victim
+  struct stat st {};
+  ASSERT_EQ(::lstat((Out() / "vip.delta-20260304T050607.890Z-7.csv").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+// Issue 11 finding 8: two applies within one second (serials 7 and 8) write
+// two deltas; a re-sent batch (same applied_at and serial) writes the same one.
+TEST_F(FileConnectorTest, TwoAppliesInOneSecondKeepTwoDeltas) {
+  auto c = Make("csv");
+  Batch b1;
+  b1.upserts = {MakeRow("k1", false, {{"email", Str("one")}})};
+  ASSERT_TRUE(c->Apply(Pub(kT1), b1).ok());
+  Publication second = Pub(kT1 + 40);  // 40 ms later, the same second
+  second.serial = 8;
+  Batch b2;
+  b2.upserts = {MakeRow("k1", false, {{"email", Str("two")}}, Row::Update),
+                MakeRow("k2", false, {})};
+  ASSERT_TRUE(c->Apply(second, b2).ok());
+  ASSERT_TRUE(c->Apply(second, b2).ok());  // re-sent: same file, same bytes
+  EXPECT_EQ(Read(Out() / "vip.delta-20260304T050607.890Z-7.csv"),
+            "op,key,identity_kind,email,ltv\r\nenter,k1,declared,one,\r\n");
+  EXPECT_EQ(Read(Out() / "vip.delta-20260304T050607.930Z-8.csv"),
+            "op,key,identity_kind,email,ltv\r\nupdate,k1,declared,two,\r\n"
+            "enter,k2,declared,,\r\n");
+  EXPECT_EQ(Files(Out()).size(), 3u);
+  // The same millisecond with another serial is still another file.
+  Publication third = Pub(kT1 + 40);
+  third.serial = 9;
+  Batch b3;
+  b3.removes = {"k2"};
+  ASSERT_TRUE(c->Apply(third, b3).ok());
+  EXPECT_EQ(Read(Out() / "vip.delta-20260304T050607.930Z-9.csv"),
+            "op,key,identity_kind,email,ltv\r\nexit,k2,declared,,\r\n");
+  EXPECT_EQ(Files(Out()).size(), 4u);
+}
+
+TEST(FileConnectorFormat, CsvFormulaEscapeRoundTrips) {
+  for (std::string v : {"=1+1", "+46", "-x", "@SUM(A1)", "\tx", "\rx", "'", "'=a", "''", "'abc",
+                        "abc", "", "a=b", "=", "x'"}) {
+    std::string e = CsvEscapeFormula(v);
+    EXPECT_FALSE(CsvFormulaStart(e)) << v;
+    EXPECT_EQ(CsvUnescapeFormula(e), v) << v;
+  }
+  EXPECT_EQ(CsvEscapeFormula("=HYPERLINK(\"http://x\")"), "'=HYPERLINK(\"http://x\")");
+  EXPECT_EQ(CsvEscapeFormula("'abc"), "''abc");
+  EXPECT_EQ(CsvEscapeFormula("abc"), "abc");
+  EXPECT_EQ(CsvUnescapeFormula("'abc"), "'abc");  // not one of ours: kept
+}
+
+// Issue 11 finding 9: string cells (and keys) that a spreadsheet would run
+// as a formula get a leading `'`; numbers never; the connector reads its own
+// snapshot back exactly; `csv_formula_escape = false` writes them raw.
+TEST_F(FileConnectorTest, CsvFormulaInjectionIsNeutralised) {
+  auto c = Make("csv");
+  Batch b;
+  b.upserts = {MakeRow("=evil()", false,
+                       {{"email", Str("=HYPERLINK(\"http://x\",\"y\")")}, {"ltv", Int(-5)}}),
+               MakeRow("a", false, {{"email", Str("+1 555")}, {"ltv", Float(-2.5)}}),
+               MakeRow("b", false, {{"email", Str("-2")}, {"ltv", Value{}}}),
+               MakeRow("c", false, {{"email", Str("@SUM(A1)")}}),
+               MakeRow("d", false, {{"email", Str("\tx")}}),
+               MakeRow("e", false, {{"email", Str("\rx")}}),
+               MakeRow("f", false, {{"email", Str("'quoted")}}),
+               MakeRow("'g", false, {{"email", Str("plain")}})};
+  ASSERT_TRUE(c->Apply(Pub(kT1), b).ok());
+  const std::string snapshot =
+      "key,identity_kind,email,ltv\r\n"
+      "''g,declared,plain,\r\n"
+      "'=evil(),declared,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",-5\r\n"
+      "a,declared,'+1 555,-2.5\r\n"
+      "b,declared,'-2,\r\n"
+      "c,declared,'@SUM(A1),\r\n"
+      "d,declared,'\tx,\r\n"
+      "e,declared,\"'\rx\",\r\n"
+      "f,declared,''quoted,\r\n";
+  EXPECT_EQ(Read(Out() / "vip.csv"), snapshot);
+  // Rows sort by the original key (`'g` before `=evil()`). Read back and
+  // written again: unchanged rows keep their bytes; the keys are the original ones (an update
+  // replaces, a remove finds them).
+  Batch b2;
+  b2.upserts = {MakeRow("=evil()", false, {{"email", Str("=2")}}, Row::Update)};
+  b2.removes = {"'g"};
+  ASSERT_TRUE(c->Apply(Pub(kT2), b2).ok());
+  EXPECT_EQ(Read(Out() / "vip.csv"),
+            "key,identity_kind,email,ltv\r\n"
+            "'=evil(),declared,'=2,\r\n"
+            "a,declared,'+1 555,-2.5\r\n"
+            "b,declared,'-2,\r\n"
+            "c,declared,'@SUM(A1),\r\n"
+            "d,declared,'\tx,\r\n"
+            "e,declared,\"'\rx\",\r\n"
+            "f,declared,''quoted,\r\n");
+  EXPECT_EQ(Read(Out() / "vip.delta-20260305T050607.890Z-7.csv"),
+            "op,key,identity_kind,email,ltv\r\n"
+            "exit,''g,declared,,\r\n"
+            "update,'=evil(),declared,'=2,\r\n");
+  std::map<std::string, FileRow> rows;
+  std::string error;
+  ASSERT_TRUE(ParseFileRows(snapshot, FileFormat::Csv, false, {"email", "ltv"}, &rows, &error))
+      << error;
+  EXPECT_EQ(rows.count("=evil()"), 1u);
+  EXPECT_EQ(rows.count("'g"), 1u);
+
+  // Turned off: written as they are.
+  config::Connection raw = FileConnection("csv", "raw");
+  raw.values["csv_formula_escape"] = false;
+  Context ctx;
+  ctx.project_dir = tmp_.path();
+  auto c2 = MakeFile(raw, ctx, &error);
+  ASSERT_TRUE(c2) << error;
+  Batch b3;
+  b3.upserts = {MakeRow("=k", false, {{"email", Str("=1+1")}, {"ltv", Int(-1)}})};
+  ASSERT_TRUE(c2->Apply(Pub(kT1), b3).ok());
+  ASSERT_TRUE(c2->Apply(Pub(kT2), b3).ok());
+  EXPECT_EQ(Read(fs::path(tmp_.path()) / "raw" / "vip.csv"),
+            "key,identity_kind,email,ltv\r\n=k,declared,=1+1,-1\r\n");
+  // JSON lines are not spreadsheets: values as they are.
+  auto c3 = Make("jsonl", "j");
+  ASSERT_TRUE(c3->Apply(Pub(kT1), b3).ok());
+  EXPECT_EQ(Read(fs::path(tmp_.path()) / "j" / "vip.jsonl"),
+            "{\"key\":\"=k\",\"identity_kind\":\"declared\",\"email\":\"=1+1\",\"ltv\":-1}\n");
 }
 
 }  // namespace

@@ -223,6 +223,8 @@ TEST(FmtDecl, Destinations) {
       "  max_profiles 100000\n"
       "}\n\n"
       "destination d {}\n");
+  ExpectFormat("destination h {\n  key   email   hashed\n}",
+               "destination h {\n  key email hashed\n}\n");
 }
 
 TEST(FmtDecl, LongMapOneMappingPerLine) {

@@ -247,6 +247,9 @@ TEST(ParseTree, EveryDeclarationForm) {
             "(audience a (import \"x.csv\" (key email)) (refresh every 12h))\n");
   EXPECT_EQ(DumpOf("destination d { map e -> \"h\" hashed, f -> \"F\" consent c1, c2 }"),
             "(destination d (map (mapping e \"h\" hashed) (mapping f \"F\")) (consent c1 c2))\n");
+  EXPECT_EQ(DumpOf("destination d { key email hashed map e -> \"h\" }"),
+            "(destination d (key email hashed) (map (mapping e \"h\")))\n");
+  EXPECT_EQ(DumpOf("destination d { key email }"), "(destination d (key email))\n");
   EXPECT_EQ(DumpOf("publish a to d"), "(publish (a) (d))\n");
   EXPECT_EQ(DumpOf(""), "");
   EXPECT_EQ(DumpOf("# only a comment\n"), "");
