@@ -63,6 +63,8 @@ int main(int argc, char** argv) {
     cmd->add_flag("--due", o.due, "only audiences whose `refresh every` interval has elapsed");
     cmd->add_option("--engine", o.engine, "jit (default) or interp")
         ->check(CLI::IsMember({"interp", "jit"}));
+    cmd->add_flag("--allow-mass-exit", o.allow_mass_exit,
+                  "allow a publication to lose more than its `max_exit_fraction` of its members");
   };
   aud::cli::PlanOptions plan_opts;
   auto* plan = app.add_subcommand("plan", "evaluate, diff against state and show who enters, exits or changes");

@@ -5,9 +5,12 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <climits>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
+#include "runtime/apply/apply.h"
 #include "runtime/jit/jit.h"
 #include "runtime/state/backend.h"
 
@@ -61,11 +64,19 @@ bool CheckAndLower(const GlobalOptions& g, std::unique_ptr<check::Project>* proj
   return true;
 }
 
+std::string CanonicalProjectDir(const GlobalOptions& g) {
+  char buf[PATH_MAX];
+  if (::realpath(g.dir.c_str(), buf) == nullptr) return g.dir;
+  return buf;
+}
+
 namespace {
 
 ingest::Options IngestOptions(const GlobalOptions& g, const check::Project& project) {
   ingest::Options io;
-  io.project_dir = g.dir;
+  // Canonical, so every spelling of the project shares the cache and the
+  // data fingerprint (the file paths are part of both).
+  io.project_dir = CanonicalProjectDir(g);
   io.quarantine_dir = g.dir + "/.aud/quarantine";
   if (project.config)
     for (const auto& src : project.config->sources) io.globs.push_back(src.path);
@@ -73,6 +84,36 @@ ingest::Options IngestOptions(const GlobalOptions& g, const check::Project& proj
 }
 
 }  // namespace
+
+std::vector<std::string> EmptySourceErrors(const GlobalOptions& g, const check::Project& project) {
+  std::vector<std::string> errors;
+  if (!project.config) return errors;
+  ingest::Options io = IngestOptions(g, project);
+  for (const auto& src : project.config->sources) {
+    io.globs = {src.path};
+    if (!ingest::ResolveSources(io).empty()) continue;
+    errors.push_back("source `" + src.name + "`: `path = \"" + src.path +
+                     "\"` matches no file in " + io.project_dir +
+                     ": add the event files, or fix `path` in `[sources." + src.name +
+                     "]` of aud.toml (with no events every member would exit)");
+  }
+  return errors;
+}
+
+bool PreflightOk(const GlobalOptions& g, const check::Project& project, const plan::Plan& plan) {
+  if (!project.config) return true;
+  connectors::Context ctx;
+  ctx.project_dir = g.dir;
+  ctx.getenv = [](const std::string& name, std::string* value) {
+    const char* v = std::getenv(name.c_str());
+    if (!v) return false;
+    *value = v;
+    return true;
+  };
+  std::vector<std::string> errors = apply::Preflight(plan, *project.config, ctx);
+  for (const auto& e : errors) std::cerr << "error: " << e << "\n";
+  return errors.empty();
+}
 
 bool IngestProject(const GlobalOptions& g, const check::Project& project, ingest::Result* out,
                    bool* cached, std::string* error) {
@@ -128,6 +169,11 @@ bool PlanProject(const GlobalOptions& g, const PlanOptions& o, Planned* out) {
   const check::Project& project = *out->project;
 
   std::string error;
+  if (auto empty = EmptySourceErrors(g, project); !empty.empty()) {
+    for (const auto& e : empty) std::cerr << "error: " << e << "\n";
+    std::cerr << "no plan was made\n";
+    return false;
+  }
   bool cached = false;
   if (!IngestProject(g, project, &out->ingest, &cached, &error)) {
     std::cerr << "error: " << error << "\n";
@@ -176,10 +222,16 @@ bool PlanProject(const GlobalOptions& g, const PlanOptions& o, Planned* out) {
   po.targets = o.targets;
   po.excludes = o.excludes;
   po.due = o.due;
+  po.allow_mass_exit = o.allow_mass_exit;
   std::vector<std::string> errors;
   if (!plan::MakePlan(in, po, &out->plan, &errors)) {
     for (const auto& e : errors) std::cerr << "error: " << e << "\n";
     std::cerr << "no plan was made\n";
+    return false;
+  }
+  // What apply will need, checked now rather than half-way through an apply.
+  if (!PreflightOk(g, project, out->plan)) {
+    std::cerr << "no plan was made: the connections above are not ready\n";
     return false;
   }
   return true;

@@ -1,6 +1,7 @@
 // The saved plan file (`aud plan --out`): every field of the Plan, every row,
-// as versioned JSON (docs/plan.md). A plan holds no secrets, so neither does
-// the file. Deserialize never throws: malformed input is an error message.
+// as versioned JSON (docs/plan.md), ending with a checksum over every byte
+// before it. A plan holds no secrets, so neither does the file. Deserialize
+// never throws: malformed or modified input is an error message.
 
 #include <nlohmann/json.hpp>
 
@@ -87,6 +88,38 @@ connectors::Row JsonRow(const json& j, connectors::Row::Op op) {
   return r;
 }
 
+// The file ends with this, 64 hex digits, `"}` and a newline.
+constexpr std::string_view kChecksumKey = ",\"checksum\":\"sha256:";
+constexpr size_t kChecksumTail = 64 + 3;  // hex + `"}` + "\n"
+
+bool IsLowerHex(std::string_view s) {
+  for (char c : s)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
+// Verifies the checksum ending `text`. Errors name the problem and the fix.
+bool VerifyChecksum(const std::string& text, std::string* error) {
+  const size_t total = kChecksumKey.size() + kChecksumTail;
+  const size_t at = text.size() >= total ? text.size() - total : std::string::npos;
+  if (at == std::string::npos || text.compare(at, kChecksumKey.size(), kChecksumKey) != 0 ||
+      text.compare(text.size() - 3, 3, "\"}\n") != 0 ||
+      !IsLowerHex(std::string_view(text).substr(at + kChecksumKey.size(), 64))) {
+    *error =
+        "the plan file has no valid `checksum` at its end: it was not written by `aud plan --out` "
+        "or was edited since; make and review a new plan with `aud plan --out FILE`";
+    return false;
+  }
+  std::string body = text.substr(0, at) + "}";
+  if (Sha256Hex(body) != text.substr(at + kChecksumKey.size(), 64)) {
+    *error =
+        "the plan file was modified after `aud plan` wrote it (its checksum does not match its "
+        "content); nothing was applied: make and review a new plan with `aud plan --out FILE`";
+    return false;
+  }
+  return true;
+}
+
 bool ParseAction(const std::string& s, Action* a) {
   for (Action x : {Action::Create, Action::Update, Action::NoOp, Action::Delete, Action::Replace})
     if (s == ActionName(x)) {
@@ -154,7 +187,19 @@ std::string Serialize(const Plan& plan) {
                     {"members", a.members}});
   j["audiences"] = std::move(auds);
   j["warnings"] = plan.warnings;
-  return j.dump() + "\n";
+  j["allow_mass_exit"] = plan.allow_mass_exit;
+  // Keys sorted, no `checksum` among them: the object ends with `}`, which the
+  // checksum member replaces. The checksum covers every byte before it.
+  return WithChecksum(j.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+std::string WithChecksum(std::string body) {
+  std::string sum = Sha256Hex(body);
+  if (!body.empty() && body.back() == '}') body.pop_back();
+  body += kChecksumKey;
+  body += sum;
+  body += "\"}\n";
+  return body;
 }
 
 bool Deserialize(const std::string& text, Plan* out, std::string* error) {
@@ -175,6 +220,7 @@ bool Deserialize(const std::string& text, Plan* out, std::string* error) {
                "); make the plan again";
       return false;
     }
+    if (!VerifyChecksum(text, error)) return false;
     Plan p;
     p.format_version = version;
     p.id = j.at("id").get<std::string>();
@@ -236,6 +282,7 @@ bool Deserialize(const std::string& text, Plan* out, std::string* error) {
       p.audiences.push_back(std::move(a));
     }
     p.warnings = j.at("warnings").get<std::vector<std::string>>();
+    p.allow_mass_exit = j.at("allow_mass_exit").get<bool>();
     *out = std::move(p);
     return true;
   } catch (const std::exception& e) {
