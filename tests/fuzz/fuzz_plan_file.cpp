@@ -22,7 +22,8 @@
 namespace {
 
 [[noreturn]] void Fail(const char* what, const std::string& a, const std::string& b) {
-  std::fprintf(stderr, "\n=== plan-file property violated: %s ===\n--- first ---\n%s\n--- second ---\n%s\n",
+  std::fprintf(stderr,
+               "\n=== plan-file property violated: %s ===\n--- first ---\n%s\n--- second ---\n%s\n",
                what, a.c_str(), b.c_str());
   std::abort();
 }
@@ -49,7 +50,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   const std::string once = aud::plan::Serialize(plan);
   aud::plan::Plan again;
-  if (!aud::plan::Deserialize(once, &again, &error)) Fail("its own serialization is refused", once, error);
+  if (!aud::plan::Deserialize(once, &again, &error))
+    Fail("its own serialization is refused", once, error);
   const std::string twice = aud::plan::Serialize(again);
   if (twice != once) Fail("serialization is not stable", once, twice);
   return 0;
