@@ -171,6 +171,13 @@ int ApplySaved(const GlobalOptions& g, const ApplyOptions& o) {
     return 1;
   }
 
+  // A source that matches no file now is refused like at plan time.
+  if (auto empty = EmptySourceErrors(g, *project); !empty.empty()) {
+    for (const auto& e : empty) std::cerr << "error: " << e << "\n";
+    std::cerr << "error: nothing was published\n";
+    return 1;
+  }
+
   // Definitions and data that moved since the review only warn: the plan is
   // applied as reviewed and the next plan catches up.
   std::vector<std::string> warnings;
@@ -195,6 +202,21 @@ int ApplySaved(const GlobalOptions& g, const ApplyOptions& o) {
   std::unique_ptr<state::State> state = OpenState(g, *project, &error);
   if (!state) {
     std::cerr << redact("error: " + error) << "\n";
+    return 1;
+  }
+  // The mass-exit guard again (the plan records whether it was allowed), on
+  // the state the plan was made against (a moved state is refused by apply).
+  if (!plan.allow_mass_exit && !o.plan.allow_mass_exit && state->lineage() == plan.lineage &&
+      state->serial() == plan.serial) {
+    std::vector<std::string> mass = plan::MassExits(plan, *project, *state);
+    if (!mass.empty()) {
+      for (const auto& m : mass) std::cerr << "error: " << m << "; " << plan::kMassExitHint << "\n";
+      std::cerr << "error: nothing was published\n";
+      return 1;
+    }
+  }
+  if (!PreflightOk(g, *project, plan)) {
+    std::cerr << "error: nothing was published: the connections above are not ready\n";
     return 1;
   }
   return Publish(g, plan, *state, *project->config, redact);

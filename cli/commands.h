@@ -27,20 +27,20 @@ int RunInit(const GlobalOptions& g, const std::string& target);
 // Options of `aud gen-events`.
 struct GenEventsOptions {
   uint64_t profiles = 1000;
-  uint64_t events = 10000;   // lines in total
+  uint64_t events = 10000;  // lines in total
   uint64_t seed = 1;
   double bad_fraction = 0.0;
-  std::string out;           // empty: stdout
+  std::string out;  // empty: stdout
 };
 // `aud gen-events --profiles N --events M --seed S [--out FILE] [--bad-fraction F]`.
 int RunGenEvents(const GlobalOptions& g, const GenEventsOptions& o);
 
 // Options of `aud eval`.
 struct EvalOptions {
-  std::string name;             // the segment or audience
-  std::string as_of;            // RFC 3339 date or date-time, `@` optional; empty: now
-  std::string format = "table"; // table | jsonl
-  std::string engine = "jit";   // jit (falls back to interp when the JIT cannot run) | interp
+  std::string name;              // the segment or audience
+  std::string as_of;             // RFC 3339 date or date-time, `@` optional; empty: now
+  std::string format = "table";  // table | jsonl
+  std::string engine = "jit";    // jit (falls back to interp when the JIT cannot run) | interp
 };
 // `aud eval NAME [--as-of T] [--format table|jsonl] [--engine interp|jit]`.
 int RunEval(const GlobalOptions& g, const EvalOptions& o);
@@ -59,6 +59,7 @@ struct PlanOptions {
   std::string engine = "jit";         // jit | interp
   bool refresh = true;                // --refresh=false: do not read destinations back
   bool refresh_only = false;          // --refresh-only: plan the drift repair alone
+  bool allow_mass_exit = false;       // --allow-mass-exit: no mass-exit guard
 };
 // `aud plan`: evaluate, diff against state, show the plan.
 int RunPlan(const GlobalOptions& g, const PlanOptions& o);
@@ -67,7 +68,7 @@ int RunPlan(const GlobalOptions& g, const PlanOptions& o);
 struct ApplyOptions {
   std::string plan_file;  // empty: plan now, show it, ask (or --auto-approve)
   bool auto_approve = false;
-  PlanOptions plan;       // used when there is no plan file
+  PlanOptions plan;  // used when there is no plan file
 };
 // `aud apply [PLANFILE] [--auto-approve]`: publish.
 int RunApply(const GlobalOptions& g, const ApplyOptions& o);
@@ -81,6 +82,12 @@ int RunStateAdopt(const GlobalOptions& g);
 int RunForceUnlock(const GlobalOptions& g, const std::string& id);
 // `aud profile show KEY`: one profile of the profile store.
 int RunProfileShow(const GlobalOptions& g, const std::string& key);
+
+// The project folder as one canonical absolute path (realpath of `-C DIR`),
+// so `-C p`, `-C ./p/`, an absolute path and `cd p` name the same project:
+// the event cache key and the data fingerprint are made from it. `g.dir`
+// itself when it cannot be resolved.
+std::string CanonicalProjectDir(const GlobalOptions& g);
 
 // Parses an `--as-of` value (RFC 3339 date or date-time, with or without `@`).
 bool ParseAsOf(const std::string& text, int64_t* millis, std::string* why);

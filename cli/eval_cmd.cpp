@@ -112,7 +112,7 @@ int RunEval(const GlobalOptions& g, const EvalOptions& o) {
   const ir::Program& prog = lowered.program;
 
   ingest::Options io;
-  io.project_dir = g.dir;
+  io.project_dir = CanonicalProjectDir(g);  // the cache `plan` uses, whatever the spelling
   io.quarantine_dir = g.dir + "/.aud/quarantine";
   if (project->config)
     for (const auto& src : project->config->sources) io.globs.push_back(src.path);

@@ -107,6 +107,8 @@ int main(int argc, char** argv) {
         ->type_name("BOOL");
     cmd->add_flag("--refresh-only", o.refresh_only,
                   "plan only the repair of destinations that drifted from the state");
+    cmd->add_flag("--allow-mass-exit", o.allow_mass_exit,
+                  "allow a publication to lose more than its `max_exit_fraction` of its members");
   };
   aud::cli::PlanOptions plan_opts;
   auto* plan = app.add_subcommand("plan", "evaluate, diff against state and show who enters, exits or changes");

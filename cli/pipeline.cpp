@@ -5,12 +5,15 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <climits>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <set>
 
 #include "cli/progress.h"
 #include "compiler/base/escape.h"
+#include "runtime/apply/apply.h"
 #include "runtime/jit/jit.h"
 #include "runtime/state/backend.h"
 #include "runtime/state/lineage_marker.h"
@@ -131,11 +134,19 @@ bool CheckAndLower(const GlobalOptions& g, std::unique_ptr<check::Project>* proj
   return true;
 }
 
+std::string CanonicalProjectDir(const GlobalOptions& g) {
+  char buf[PATH_MAX];
+  if (::realpath(g.dir.c_str(), buf) == nullptr) return g.dir;
+  return buf;
+}
+
 namespace {
 
 ingest::Options IngestOptions(const GlobalOptions& g, const check::Project& project) {
   ingest::Options io;
-  io.project_dir = g.dir;
+  // Canonical, so every spelling of the project shares the cache and the
+  // data fingerprint (the file paths are part of both).
+  io.project_dir = CanonicalProjectDir(g);
   io.quarantine_dir = g.dir + "/.aud/quarantine";
   if (project.config)
     for (const auto& src : project.config->sources) io.globs.push_back(src.path);
@@ -143,6 +154,36 @@ ingest::Options IngestOptions(const GlobalOptions& g, const check::Project& proj
 }
 
 }  // namespace
+
+std::vector<std::string> EmptySourceErrors(const GlobalOptions& g, const check::Project& project) {
+  std::vector<std::string> errors;
+  if (!project.config) return errors;
+  ingest::Options io = IngestOptions(g, project);
+  for (const auto& src : project.config->sources) {
+    io.globs = {src.path};
+    if (!ingest::ResolveSources(io).empty()) continue;
+    errors.push_back("source `" + src.name + "`: `path = \"" + src.path +
+                     "\"` matches no file in " + io.project_dir +
+                     ": add the event files, or fix `path` in `[sources." + src.name +
+                     "]` of aud.toml (with no events every member would exit)");
+  }
+  return errors;
+}
+
+bool PreflightOk(const GlobalOptions& g, const check::Project& project, const plan::Plan& plan) {
+  if (!project.config) return true;
+  connectors::Context ctx;
+  ctx.project_dir = g.dir;
+  ctx.getenv = [](const std::string& name, std::string* value) {
+    const char* v = std::getenv(name.c_str());
+    if (!v) return false;
+    *value = v;
+    return true;
+  };
+  std::vector<std::string> errors = apply::Preflight(plan, *project.config, ctx);
+  for (const auto& e : errors) std::cerr << "error: " << e << "\n";
+  return errors.empty();
+}
 
 bool IngestProject(const GlobalOptions& g, const check::Project& project, ingest::Result* out,
                    bool* cached, std::string* error) {
@@ -205,6 +246,11 @@ bool PlanProject(const GlobalOptions& g, const PlanOptions& o, Planned* out) {
   const check::Project& project = *out->project;
 
   std::string error;
+  if (auto empty = EmptySourceErrors(g, project); !empty.empty()) {
+    for (const auto& e : empty) std::cerr << "error: " << e << "\n";
+    std::cerr << "no plan was made\n";
+    return false;
+  }
   bool cached = false;
   if (!IngestProject(g, project, &out->ingest, &cached, &error)) {
     std::cerr << "error: " << base::TerminalSafe(error) << "\n";
@@ -266,12 +312,18 @@ bool PlanProject(const GlobalOptions& g, const PlanOptions& o, Planned* out) {
   po.due = o.due;
   po.refresh = o.refresh;
   po.refresh_only = o.refresh_only;
+  po.allow_mass_exit = o.allow_mass_exit;
   std::vector<std::string> errors;
   const bool planned = plan::MakePlan(in, po, &out->plan, &errors);
   Progress::Get().Done();
   if (!planned) {
     for (const auto& e : errors) std::cerr << "error: " << base::TerminalSafe(e) << "\n";
     std::cerr << "no plan was made\n";
+    return false;
+  }
+  // What apply will need, checked now rather than half-way through an apply.
+  if (!PreflightOk(g, project, out->plan)) {
+    std::cerr << "no plan was made: the connections above are not ready\n";
     return false;
   }
   return true;

@@ -71,8 +71,20 @@ bool CheckAndLower(const GlobalOptions& g, std::unique_ptr<check::Project>* proj
 bool IngestProject(const GlobalOptions& g, const check::Project& project, ingest::Result* out,
                    bool* cached, std::string* error);
 
-// Fingerprint of the event data: every source file's path, size and mtime
-// plus the store's event count (hex). What plan::Fingerprints::data holds.
+// One error per `[sources.*]` whose glob matches no file, naming the source,
+// its `path` and how to fix it. Plan and apply refuse such a project: an
+// empty or misspelled source would otherwise plan every member's exit.
+std::vector<std::string> EmptySourceErrors(const GlobalOptions& g, const check::Project& project);
+
+// Plan-time checks of what applying `plan` needs (apply::Preflight with the
+// process environment): the secrets of every connection with changes to
+// send are set, every file destination's folder can be created and written.
+// Prints each error to stderr; false when there is one.
+bool PreflightOk(const GlobalOptions& g, const check::Project& project, const plan::Plan& plan);
+
+// Fingerprint of the event data: every source file's canonical path, size
+// and mtime plus the store's event count (hex). What
+// plan::Fingerprints::data holds.
 std::string DataFingerprint(const GlobalOptions& g, const check::Project& project,
                             const ingest::Result& ingest);
 

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -56,6 +57,31 @@ bool WriteAtomically(const std::string& path, const std::string& text, std::stri
     return false;
   }
   return true;
+}
+
+// `s` quoted for a POSIX shell when it needs it.
+std::string ShellWord(const std::string& s) {
+  bool plain = !s.empty();
+  for (char c : s)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || std::strchr("@%+=:,./_-", c)))
+      plain = false;
+  if (plain) return s;
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// Where the plan file is, as seen from the current folder.
+std::string ShownPath(const GlobalOptions& g, const std::string& out) {
+  return ProjectPath(g, out);
+}
+
+// The command that applies the saved plan, run from where `aud plan` was run:
+// `-C DIR` again when it was given (the plan path is relative to it).
+std::string ApplyCommand(const GlobalOptions& g, const std::string& out) {
+  std::string cmd = "aud";
+  if (g.dir != ".") cmd += " -C " + ShellWord(g.dir);
+  return cmd + " apply " + ShellWord(out);
 }
 
 bool ReadFile(const std::string& path, std::string* text) {
@@ -153,8 +179,9 @@ int RunPlan(const GlobalOptions& g, const PlanOptions& o) {
   } else {
     std::cout << plan::RenderHuman(p, o.detail, false);
     if (!o.out.empty())
-      std::cout << "\nSaved the plan to " << o.out << ". Apply exactly this plan with:\n"
-                << "    aud apply " << o.out << "\n";
+      std::cout << "\nSaved the plan to " << ShownPath(g, o.out)
+                << ". Apply exactly this plan with:\n"
+                << "    " << ApplyCommand(g, o.out) << "\n";
   }
   if (o.detailed_exitcode && p.has_changes()) return 2;
   return 0;

@@ -41,6 +41,7 @@ destItem
   | KEY ident HASHED?                             # keyItem
   | MAP mapping (COMMA mapping)*                  # mapItem
   | MAX_PROFILES INT                              # maxProfilesItem
+  | MAX_EXIT_FRACTION (FLOAT | INT)               # maxExitFractionItem
   ;
 mapping         : ident ARROW STRING HASHED? ;
 publishDecl     : PUBLISH identList TO identList ;
@@ -86,7 +87,7 @@ keyword
   : IMPORT | EVENT | PAGE | SCREEN | TRAIT | IDENTITY | DECLARED | VISITOR | FROM
   | NORMALIZE | LABEL | ACTION | POLICY | DENY | WHEN | CONSENT | SEGMENT | AUDIENCE
   | MEMBERS | IDENTITIES | ATTRIBUTES | REFRESH | EVERY | ONCE | DESTINATION
-  | CONNECTION | ACTIONS | KEY | MAP | HASHED | MAX_PROFILES | PUBLISH | TO | WHERE
+  | CONNECTION | ACTIONS | KEY | MAP | HASHED | MAX_PROFILES | MAX_EXIT_FRACTION | PUBLISH | TO | WHERE
   | WITHIN | BETWEEN | AND | OR | NOT | IN | TRUE | FALSE | EXISTS | SEQUENCE
   ;
 
@@ -98,6 +99,7 @@ AUDIENCE: 'audience'; MEMBERS: 'members'; IDENTITIES: 'identities';
 ATTRIBUTES: 'attributes'; REFRESH: 'refresh'; EVERY: 'every'; ONCE: 'once';
 DESTINATION: 'destination'; CONNECTION: 'connection'; ACTIONS: 'actions';
 KEY: 'key'; MAP: 'map'; HASHED: 'hashed'; MAX_PROFILES: 'max_profiles';
+MAX_EXIT_FRACTION: 'max_exit_fraction';
 PUBLISH: 'publish'; TO: 'to'; WHERE: 'where'; WITHIN: 'within';
 BETWEEN: 'between'; AND: 'and'; OR: 'or'; NOT: 'not'; IN: 'in'; TRUE: 'true';
 FALSE: 'false'; EXISTS: 'exists'; SEQUENCE: 'sequence';

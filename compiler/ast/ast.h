@@ -238,12 +238,21 @@ struct Mapping {
 
 // One item of a destination block.
 struct DestItem {
-  enum Kind : uint8_t { Connection, Actions, Consent, Key, Map, MaxProfiles } kind = Connection;
+  enum Kind : uint8_t {
+    Connection,
+    Actions,
+    Consent,
+    Key,
+    Map,
+    MaxProfiles,
+    MaxExitFraction
+  } kind = Connection;
   std::vector<Name> names;  // Connection, Key: one; Actions, Consent: one or more
   std::vector<Mapping> mappings;  // Map
   int64_t max_profiles = 0;       // MaxProfiles
   bool hashed = false;            // Key: `key NAME hashed` (sent as SHA-256 hex)
-  SourceRange value_range;        // MaxProfiles: the number
+  double max_exit_fraction = 0;   // MaxExitFraction (checked to be in 0..1)
+  SourceRange value_range;        // MaxProfiles, MaxExitFraction: the number
   SourceRange range;
 };
 

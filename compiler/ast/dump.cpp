@@ -275,6 +275,11 @@ class Dumper {
           Int(item.max_profiles);
           out += ')';
           break;
+        case DestItem::MaxExitFraction:
+          out += "(max_exit_fraction ";
+          Float(item.max_exit_fraction);
+          out += ')';
+          break;
       }
     }
     out += ')';

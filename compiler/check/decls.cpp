@@ -244,6 +244,12 @@ struct DeclChecker {
             cx.Error(DiagKind::InvalidMaxProfiles, item.value_range,
                      "`max_profiles` must be greater than zero");
           break;
+        case ast::DestItem::MaxExitFraction:
+          if (!(item.max_exit_fraction >= 0 && item.max_exit_fraction <= 1))
+            cx.Error(DiagKind::InvalidMaxExitFraction, item.value_range,
+                     "`max_exit_fraction` must be between 0 and 1 (the largest share of a "
+                     "publication's recorded members one plan may remove)");
+          break;
       }
     }
     if (!connection) {
@@ -281,6 +287,7 @@ struct DeclChecker {
       case ast::DestItem::Consent: return "consent";
       case ast::DestItem::Key: return "key";
       case ast::DestItem::Map: return "map";
+      case ast::DestItem::MaxExitFraction: return "max_exit_fraction";
       default: return "max_profiles";
     }
   }

@@ -44,7 +44,7 @@ bool IsMemberKeyword(std::string_view s) {
       "visitor", "from",    "normalize",    "label",       "action",     "policy",     "deny",
       "when",    "consent", "segment",      "audience",    "members",    "identities", "attributes",
       "refresh", "every",   "once",         "destination", "connection", "actions",    "key",
-      "map",     "hashed",  "max_profiles", "publish",     "to",         "where",      "within",
+      "map",     "hashed",  "max_profiles", "max_exit_fraction", "publish",     "to",         "where",      "within",
       "between", "and",     "or",           "not",         "in",         "true",       "false",
       "exists",  "sequence"};
   return std::find(std::begin(kWords), std::end(kWords), s) != std::end(kWords);
@@ -587,6 +587,9 @@ class Formatter {
         break;
       case ast::DestItem::MaxProfiles:
         Simple(indent, "max_profiles " + std::to_string(item.max_profiles), end);
+        break;
+      case ast::DestItem::MaxExitFraction:
+        Simple(indent, "max_exit_fraction " + FormatFloat(item.max_exit_fraction), end);
         break;
       case ast::DestItem::Map: {
         std::string one = "map ";

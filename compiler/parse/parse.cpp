@@ -1101,6 +1101,15 @@ ast::DeclNode FileParser::Decl(P::DeclContext* ctx) {
           mapping.range = CtxRange(mc);
           item.mappings.push_back(std::move(mapping));
         }
+      } else if (auto* mf = dynamic_cast<P::MaxExitFractionItemContext*>(ic)) {
+        item.kind = ast::DestItem::MaxExitFraction;
+        antlr4::tree::TerminalNode* num = mf->FLOAT() ? mf->FLOAT() : mf->INT();
+        if (mf->FLOAT()) {
+          if (!DecodeFloat(TokenText(num->getSymbol()), &item.max_exit_fraction)) failed_ = true;
+        } else {
+          item.max_exit_fraction = static_cast<double>(IntOf(num));
+        }
+        item.value_range = TokenRange(num->getSymbol());
       } else {
         auto* mp = static_cast<P::MaxProfilesItemContext*>(ic);
         item.kind = ast::DestItem::MaxProfiles;

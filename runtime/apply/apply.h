@@ -38,6 +38,16 @@ struct Progress {
   size_t batch = 0, batches = 0;      // its batch about to be sent (1-based), of
   uint64_t rows_sent = 0;             // rows sent by this apply so far
 };
+// Checks, before anything is sent, what applying `plan` needs (docs/apply.md):
+// for every publication with changes, its connection is in `config`, every
+// `{ env = "VAR" }` of it is set and not empty (read through ctx.getenv) and
+// its connector accepts the settings; a `file` connection's `dir` is a
+// writable folder or can be created (its nearest existing ancestor is a
+// writable folder: nothing is created here). One error per connection and
+// problem, naming the destination, the connection and the variable (never
+// a value) and how to fix it; empty when everything is ready.
+std::vector<std::string> Preflight(const plan::Plan& plan, const config::ProjectConfig& config,
+                                   const connectors::Context& ctx);
 
 // How to apply.
 struct Options {

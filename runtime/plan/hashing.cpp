@@ -3,8 +3,6 @@
 // fingerprints of a project's inputs. Every hashed text is length-prefixed,
 // so no two different inputs share one (e.g. fields "ab","c" vs "a","bc").
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <cmath>
 #include <set>
@@ -91,20 +89,6 @@ void PutIdentity(const ir::Program& p, const ir::Identity& id, std::string& out)
 }
 
 }  // namespace
-
-std::string Sha256Hex(std::string_view bytes) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  out.reserve(len * 2);
-  for (unsigned i = 0; i < len; ++i) {
-    out += hex[md[i] >> 4];
-    out += hex[md[i] & 15];
-  }
-  return out;
-}
 
 std::string NormalizedText(const connectors::Value& v) {
   switch (v.kind) {

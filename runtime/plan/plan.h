@@ -24,7 +24,9 @@
 
 namespace aud::plan {
 
-inline constexpr int kFormatVersion = 1;
+// Version of the saved plan file. 2: a `checksum` over the content and
+// `allow_mass_exit`; version 1 files (no checksum) are refused.
+inline constexpr int kFormatVersion = 2;
 
 // What happens to a publication (audience x destination).
 //   Create: not in state yet; Update: members enter, exit or change;
@@ -64,9 +66,9 @@ struct PublicationPlan {
   std::vector<connectors::Row> update;  // sorted by key
   std::vector<std::string> exit;        // keys, sorted
   Skipped skipped;
-  uint64_t desired = 0;             // members after the change
-  std::vector<std::string> labels;  // sorted: the publication's governance labels
-  std::vector<std::string> actions; // the destination's marketing actions (sorted)
+  uint64_t desired = 0;                  // members after the change
+  std::vector<std::string> labels;       // sorted: the publication's governance labels
+  std::vector<std::string> actions;      // the destination's marketing actions (sorted)
   std::vector<std::string> field_names;  // destination field names in `map` order
   std::string key_namespace;
   std::string definition_hash;      // the audience's
@@ -164,9 +166,34 @@ std::string RenderHuman(const Plan& plan, bool detail, bool color);
 // The documented `--json` object (docs/plan.md); `detail` adds key lists.
 std::string RenderJson(const Plan& plan, bool detail);
 
-// The saved plan file (`--out`): versioned JSON with every row.
+// The saved plan file (`--out`): versioned JSON with every row, ending with
+// a `checksum` (SHA-256 of every byte before it). Deserialize refuses a file
+// whose checksum is missing or does not match (any byte changed) and never
+// throws or crashes on any input.
 std::string Serialize(const Plan& plan);
 bool Deserialize(const std::string& text, Plan* out, std::string* error);
+// A plan file from its content `body` (a JSON object text ending with `}`
+// and without a `checksum` member): `body` with the checksum member added
+// last and a newline. Serialize uses it; tests and the fuzzer re-seal with it.
+std::string WithChecksum(std::string body);
+
+// The mass-exit guard (docs/plan.md). Default largest fraction of a
+// publication's recorded members one plan may remove.
+inline constexpr double kDefaultMaxExitFraction = 0.5;
+// Fewer lost members than this never trip the guard.
+inline constexpr uint64_t kMassExitMinimum = 100;
+
+// One sentence per publication of `plan` that would lose more than its
+// destination's `max_exit_fraction` (default 0.5) of the members `state`
+// records for it, and at least kMassExitMinimum of them (whatever
+// `plan.allow_mass_exit` says). Deletes (a removed `publish`) are exempt.
+std::vector<std::string> MassExits(const Plan& plan, const check::Project& project,
+                                   state::State& state);
+// What to do about a mass exit: the flag and the setting.
+inline constexpr const char* kMassExitHint =
+    "if the data and definitions are right, pass --allow-mass-exit or raise the destination's "
+    "`max_exit_fraction` (0-1); otherwise check `[sources.*]` in aud.toml and the audience's "
+    "definition";
 
 // Definition hash of an audience: its lowered IR (members, attributes,
 // identities) plus its refresh, as hex.

@@ -804,12 +804,24 @@ bool MakePlan(const PlanInput& in, const PlanOptions& options, Plan* out,
           (pp.skipped.duplicate_key == 1 ? " member shares" : " members share") + " its `" +
           pp.key_namespace + "` key value with an earlier member (skipped)");
 
+  // ---- The mass-exit guard: most of a publication's members leaving at once
+  // is refused unless asked for (--allow-mass-exit, `max_exit_fraction`).
+  plan.allow_mass_exit = options.allow_mass_exit;
+  std::vector<std::string> mass_exits = MassExits(plan, project, st);
+
   // A failed state read looks like an empty state ("create everything"):
   // refuse rather than plan from it.
   if (std::string e = state::TakeReadError(&st); !e.empty()) {
     errors->push_back("cannot read the state: " + e);
     return false;
   }
+  for (const auto& m : mass_exits) {
+    if (options.allow_mass_exit)
+      plan.warnings.push_back(m + " (allowed by --allow-mass-exit)");
+    else
+      errors->push_back(m + "; " + kMassExitHint);
+  }
+  if (!errors->empty()) return false;
   *out = std::move(plan);
   return true;
 }

@@ -1,8 +1,11 @@
 // The saved plan file (`aud plan --out`): every field of the Plan, every row,
-// as versioned JSON (docs/plan.md). A plan holds no secrets, so neither does
-// the file. Deserialize never throws: malformed input is an error message.
+// as versioned JSON (docs/plan.md), ending with a checksum over every byte
+// before it. A plan holds no secrets, so neither does the file. Deserialize
+// never throws: malformed or modified input is an error message.
 
+#include <limits>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 #include "runtime/plan/plan.h"
 
@@ -11,6 +14,20 @@ namespace aud::plan {
 namespace {
 
 using nlohmann::json;
+
+// Numbers are read strictly: an integer where an integer is expected (a
+// float such as 1e300 would overflow the conversion), within range.
+uint64_t U64(const json& j) {
+  if (j.is_number_unsigned()) return j.get<uint64_t>();
+  throw std::runtime_error("expected a non-negative integer, got " + std::string(j.type_name()));
+}
+int64_t I64(const json& j) {
+  if (j.is_number_integer() &&
+      (!j.is_number_unsigned() ||
+       j.get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())))
+    return j.get<int64_t>();
+  throw std::runtime_error("expected a 64-bit integer, got " + std::string(j.type_name()));
+}
 
 json ValueJson(const connectors::Value& v) {
   switch (v.kind) {
@@ -30,10 +47,12 @@ connectors::Value JsonValue(const json& j) {
     v.b = j.get<bool>();
   } else if (j.is_number_integer()) {
     v.kind = connectors::Value::Int;
-    v.i = j.get<int64_t>();
+    v.i = I64(j);
   } else if (j.is_object()) {
     v.kind = connectors::Value::Float;
-    v.f = j.at("f").get<double>();
+    const json& f = j.at("f");
+    if (!f.is_number()) throw std::runtime_error("a float field value must be {\"f\": number}");
+    v.f = f.get<double>();
   } else if (j.is_string()) {
     v.kind = connectors::Value::String;
     v.s = j.get<std::string>();
@@ -85,6 +104,38 @@ connectors::Row JsonRow(const json& j, connectors::Row::Op op) {
   r.traits = JsonFields(j.at("traits"));
   r.payload_hash = j.at("payload_hash").get<std::string>();
   return r;
+}
+
+// The file ends with this, 64 hex digits, `"}` and a newline.
+constexpr std::string_view kChecksumKey = ",\"checksum\":\"sha256:";
+constexpr size_t kChecksumTail = 64 + 3;  // hex + `"}` + "\n"
+
+bool IsLowerHex(std::string_view s) {
+  for (char c : s)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
+// Verifies the checksum ending `text`. Errors name the problem and the fix.
+bool VerifyChecksum(const std::string& text, std::string* error) {
+  const size_t total = kChecksumKey.size() + kChecksumTail;
+  const size_t at = text.size() >= total ? text.size() - total : std::string::npos;
+  if (at == std::string::npos || text.compare(at, kChecksumKey.size(), kChecksumKey) != 0 ||
+      text.compare(text.size() - 3, 3, "\"}\n") != 0 ||
+      !IsLowerHex(std::string_view(text).substr(at + kChecksumKey.size(), 64))) {
+    *error =
+        "the plan file has no valid `checksum` at its end: it was not written by `aud plan --out` "
+        "or was edited since; make and review a new plan with `aud plan --out FILE`";
+    return false;
+  }
+  std::string body = text.substr(0, at) + "}";
+  if (Sha256Hex(body) != text.substr(at + kChecksumKey.size(), 64)) {
+    *error =
+        "the plan file was modified after `aud plan` wrote it (its checksum does not match its "
+        "content); nothing was applied: make and review a new plan with `aud plan --out FILE`";
+    return false;
+  }
+  return true;
 }
 
 bool ParseAction(const std::string& s, Action* a) {
@@ -162,7 +213,19 @@ std::string Serialize(const Plan& plan) {
   j["audiences"] = std::move(auds);
   j["warnings"] = plan.warnings;
   j["refresh"] = plan.refresh;
-  return j.dump() + "\n";
+  j["allow_mass_exit"] = plan.allow_mass_exit;
+  // Keys sorted, no `checksum` among them: the object ends with `}`, which the
+  // checksum member replaces. The checksum covers every byte before it.
+  return WithChecksum(j.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+std::string WithChecksum(std::string body) {
+  std::string sum = Sha256Hex(body);
+  if (!body.empty() && body.back() == '}') body.pop_back();
+  body += kChecksumKey;
+  body += sum;
+  body += "\"}\n";
+  return body;
 }
 
 bool Deserialize(const std::string& text, Plan* out, std::string* error) {
@@ -176,33 +239,39 @@ bool Deserialize(const std::string& text, Plan* out, std::string* error) {
     return false;
   }
   try {
-    int version = j.at("format_version").get<int>();
+    const json& fv = j.at("format_version");
+    if (!fv.is_number_integer() || fv.get<int64_t>() < 0 || fv.get<int64_t>() > 1000000) {
+      *error = "not a plan file (`format_version` is not a version number)";
+      return false;
+    }
+    int version = fv.get<int>();
     if (version != kFormatVersion) {
       *error = "plan file format_version " + std::to_string(version) +
                " is not supported (this aud reads " + std::to_string(kFormatVersion) +
                "); make the plan again";
       return false;
     }
+    if (!VerifyChecksum(text, error)) return false;
     Plan p;
     p.format_version = version;
     p.id = j.at("id").get<std::string>();
     p.lineage = j.at("lineage").get<std::string>();
-    p.serial = j.at("serial").get<uint64_t>();
-    p.as_of = j.at("as_of").get<int64_t>();
-    p.created_at = j.at("created_at").get<int64_t>();
+    p.serial = U64(j.at("serial"));
+    p.as_of = I64(j.at("as_of"));
+    p.created_at = I64(j.at("created_at"));
     const json& fp = j.at("fingerprints");
     p.fingerprints.definitions = fp.at("definitions").get<std::string>();
     p.fingerprints.data = fp.at("data").get<std::string>();
     p.fingerprints.policies = fp.at("policies").get<std::string>();
     p.fingerprints.config = fp.at("config").get<std::string>();
     const json& in = j.at("ingest");
-    p.ingest.files = in.at("files").get<uint64_t>();
-    p.ingest.events = in.at("events").get<uint64_t>();
-    p.ingest.identifies = in.at("identifies").get<uint64_t>();
-    p.ingest.aliases = in.at("aliases").get<uint64_t>();
-    p.ingest.bad = in.at("bad").get<uint64_t>();
-    p.ingest.duplicates = in.at("duplicates").get<uint64_t>();
-    p.ingest.profiles = in.at("profiles").get<uint64_t>();
+    p.ingest.files = U64(in.at("files"));
+    p.ingest.events = U64(in.at("events"));
+    p.ingest.identifies = U64(in.at("identifies"));
+    p.ingest.aliases = U64(in.at("aliases"));
+    p.ingest.bad = U64(in.at("bad"));
+    p.ingest.duplicates = U64(in.at("duplicates"));
+    p.ingest.profiles = U64(in.at("profiles"));
     p.ingest.cached = in.at("cached").get<bool>();
     for (const auto& o : j.at("publications")) {
       PublicationPlan pp;
@@ -218,10 +287,10 @@ bool Deserialize(const std::string& text, Plan* out, std::string* error) {
       for (const auto& r : o.at("update")) pp.update.push_back(JsonRow(r, connectors::Row::Update));
       pp.exit = o.at("exit").get<std::vector<std::string>>();
       const json& sk = o.at("skipped");
-      pp.skipped.no_key = sk.at("no_key").get<uint64_t>();
-      pp.skipped.no_consent = sk.at("no_consent").get<uint64_t>();
-      pp.skipped.duplicate_key = sk.at("duplicate_key").get<uint64_t>();
-      pp.desired = o.at("desired").get<uint64_t>();
+      pp.skipped.no_key = U64(sk.at("no_key"));
+      pp.skipped.no_consent = U64(sk.at("no_consent"));
+      pp.skipped.duplicate_key = U64(sk.at("duplicate_key"));
+      pp.desired = U64(o.at("desired"));
       pp.labels = o.at("labels").get<std::vector<std::string>>();
       pp.actions = o.at("actions").get<std::vector<std::string>>();
       pp.field_names = o.at("field_names").get<std::vector<std::string>>();
@@ -249,17 +318,12 @@ bool Deserialize(const std::string& text, Plan* out, std::string* error) {
       a.labels = o.at("labels").get<std::vector<std::string>>();
       a.refresh = o.at("refresh").get<std::string>();
       a.evaluated = o.at("evaluated").get<bool>();
-      a.members = o.at("members").get<uint64_t>();
+      a.members = U64(o.at("members"));
       p.audiences.push_back(std::move(a));
     }
     p.warnings = j.at("warnings").get<std::vector<std::string>>();
     if (auto r = j.find("refresh"); r != j.end()) {
-      p.refresh = r->get<std::string>();
-      if (p.refresh != "on" && p.refresh != "off" && p.refresh != "only") {
-        *error = "invalid plan file: unknown refresh `" + p.refresh + "`";
-        return false;
-      }
-    }
+    p.allow_mass_exit = j.at("allow_mass_exit").get<bool>();
     *out = std::move(p);
     return true;
   } catch (const std::exception& e) {

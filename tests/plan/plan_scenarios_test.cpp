@@ -123,7 +123,7 @@ class PlanScenario : public ::testing::Test {
 
 TEST_F(PlanScenario, FirstPlanCreatesEveryPublicationAndCountsSkips) {
   json j = PlanJson();
-  EXPECT_EQ(j.at("format_version"), 1);
+  EXPECT_EQ(j.at("format_version"), 2);
   EXPECT_EQ(j.at("serial"), 0);
   EXPECT_EQ(j.at("as_of"), "2026-11-10T00:00:00Z");
   EXPECT_EQ(j.at("lineage").get<std::string>().size(), 36u);
@@ -372,7 +372,7 @@ publish buyers_aud to mail, profile_store
   RunResult r = Aud({"plan", "--as-of", kAsOf, "--out", "rows.plan"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   json f = json::parse(dir_.Read("rows.plan"));
-  EXPECT_EQ(f.at("format_version"), 1);
+  EXPECT_EQ(f.at("format_version"), 2);
   json mail, ps;
   for (const auto& p : f.at("publications")) (p.at("destination") == "mail" ? mail : ps) = p;
   ASSERT_EQ(mail.at("enter").size(), 4u);  // keyed by user_id: no duplicates, no missing key

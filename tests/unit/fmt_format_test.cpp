@@ -227,6 +227,15 @@ TEST(FmtDecl, Destinations) {
                "destination h {\n  key email hashed\n}\n");
 }
 
+TEST(FmtDecl, MaxExitFraction) {
+  // An integer is written as the float it is; the AST holds the number.
+  ExpectFormat("destination d { key email max_exit_fraction 1 }\n"
+               "destination e { max_exit_fraction   0.75 }",
+               "destination d {\n  key email\n  max_exit_fraction 1.0\n}\n\n"
+               "destination e {\n  max_exit_fraction 0.75\n}\n");
+  ExpectStable("destination d {\n  max_exit_fraction 0.0\n}\n");
+}
+
 TEST(FmtDecl, LongMapOneMappingPerLine) {
   ExpectFormat(
       "destination d {\n  map email -> \"Email\", first_name -> \"FirstName\", last_name -> "

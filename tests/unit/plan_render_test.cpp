@@ -106,7 +106,8 @@ TEST(PlanRender, HumanShowsSymbolsCountsSamplesAndTheSummaryLine) {
   EXPECT_NE(h.find("  - old -> crm"), std::string::npos) << h;
   EXPECT_NE(h.find("  = once -> crm: 5 members, frozen (refresh once)"), std::string::npos) << h;
   EXPECT_NE(h.find("enter 8, update 0, exit 0; 8 members after apply"), std::string::npos) << h;
-  EXPECT_NE(h.find("skipped: 2 without consent, 1 with no `email`, 3 with a duplicate key\n"), std::string::npos)
+  EXPECT_NE(h.find("skipped: 2 without consent, 1 with no `email`, 3 with a duplicate key\n"),
+            std::string::npos)
       << h;
   EXPECT_NE(h.find("labels: C2, I1"), std::string::npos) << h;
   EXPECT_NE(h.find("+ enter: k0 k1 k2 k3 k4 ... (3 more)"), std::string::npos) << h;
@@ -130,7 +131,7 @@ TEST(PlanRender, HumanShowsSymbolsCountsSamplesAndTheSummaryLine) {
 
 TEST(PlanRender, JsonIsTheDocumentedObject) {
   auto j = nlohmann::json::parse(RenderJson(Sample(), false));
-  EXPECT_EQ(j["format_version"], 1);
+  EXPECT_EQ(j["format_version"], 2);
   EXPECT_EQ(j["lineage"], "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee");
   EXPECT_EQ(j["serial"], 7);
   EXPECT_EQ(j["as_of"], "2025-11-13T02:13:20Z");
@@ -159,11 +160,13 @@ TEST(PlanRender, JsonIsTheDocumentedObject) {
 
 TEST(PlanRender, SerializeRoundTripsEveryField) {
   Plan p = Sample();
+  p.allow_mass_exit = true;
   std::string text = Serialize(p);
   Plan q;
   std::string error;
   ASSERT_TRUE(Deserialize(text, &q, &error)) << error;
   EXPECT_EQ(q.id, p.id);
+  EXPECT_TRUE(q.allow_mass_exit);
   EXPECT_EQ(q.lineage, p.lineage);
   EXPECT_EQ(q.serial, p.serial);
   EXPECT_EQ(q.as_of, p.as_of);
@@ -204,13 +207,24 @@ TEST(PlanRender, SerializeRoundTripsEveryField) {
   EXPECT_EQ(PayloadHash(q.publications[0].enter[0]), q.publications[0].enter[0].payload_hash);
 }
 
+// A modified plan file sealed again with a valid checksum (as aud writes it),
+// so the checks behind the checksum are reached.
+std::string Sealed(nlohmann::json j) {
+  j.erase("checksum");
+  return WithChecksum(j.dump());
+}
+
 TEST(PlanRender, DeserializeRefusesOtherVersionsAndBadInput) {
   Plan q;
   std::string error;
   auto j = nlohmann::json::parse(Serialize(Sample()));
-  j["format_version"] = 2;
-  EXPECT_FALSE(Deserialize(j.dump(), &q, &error));
-  EXPECT_NE(error.find("format_version 2 is not supported"), std::string::npos) << error;
+  ASSERT_TRUE(Deserialize(Sealed(j), &q, &error)) << error;  // re-sealing is faithful
+  j["format_version"] = 3;
+  EXPECT_FALSE(Deserialize(Sealed(j), &q, &error));
+  EXPECT_NE(error.find("format_version 3 is not supported"), std::string::npos) << error;
+  j["format_version"] = 1;  // the unchecked format before checksums
+  EXPECT_FALSE(Deserialize(Sealed(j), &q, &error));
+  EXPECT_NE(error.find("format_version 1 is not supported"), std::string::npos) << error;
   for (const std::string bad : {"", "nope", "[]", "{}", "{\"aud_plan\":true,\"format_version\":1}",
                                 "{\"aud_plan\":true,\"format_version\":\"1\"}"}) {
     error.clear();
@@ -224,11 +238,37 @@ TEST(PlanRender, DeserializeRefusesOtherVersionsAndBadInput) {
   // A wrong type deep inside.
   j = nlohmann::json::parse(Serialize(Sample()));
   j["publications"][0]["enter"][0]["fields"][0] = 5;
-  EXPECT_FALSE(Deserialize(j.dump(), &q, &error));
+  EXPECT_FALSE(Deserialize(Sealed(j), &q, &error));
+  EXPECT_NE(error.find("invalid plan file"), std::string::npos) << error;
   j = nlohmann::json::parse(Serialize(Sample()));
   j["publications"][0]["action"] = "explode";
-  EXPECT_FALSE(Deserialize(j.dump(), &q, &error));
+  EXPECT_FALSE(Deserialize(Sealed(j), &q, &error));
   EXPECT_NE(error.find("unknown action"), std::string::npos);
+}
+
+TEST(PlanRender, ModifiedPlanFilesAreRefusedByTheirChecksum) {
+  const std::string text = Serialize(Sample());
+  Plan q;
+  std::string error;
+  ASSERT_TRUE(Deserialize(text, &q, &error)) << error;
+  // Every single-byte change, anywhere, is refused (the checksum covers every
+  // byte; a change inside the checksum itself no longer matches).
+  for (size_t i = 0; i < text.size(); ++i) {
+    std::string b = text;
+    b[i] = static_cast<char>(b[i] ^ 0x01);
+    error.clear();
+    EXPECT_FALSE(Deserialize(b, &q, &error)) << "byte " << i;
+    EXPECT_FALSE(error.empty());
+  }
+  // The same content re-encoded (whitespace) is a modified file too.
+  std::string spaced = nlohmann::json::parse(text).dump(1);
+  EXPECT_FALSE(Deserialize(spaced, &q, &error));
+  EXPECT_NE(error.find("checksum"), std::string::npos) << error;
+  // Edited content with the old checksum.
+  std::string edited = text;
+  edited.replace(edited.find("\"desired\":8"), 11, "\"desired\":7");
+  EXPECT_FALSE(Deserialize(edited, &q, &error));
+  EXPECT_NE(error.find("was modified after `aud plan` wrote it"), std::string::npos) << error;
 }
 
 }  // namespace
