@@ -117,6 +117,8 @@ struct Plan {
   std::vector<PublicationPlan> publications;  // by (audience, destination)
   std::vector<AudiencePlan> audiences;        // by name
   std::vector<std::string> warnings;
+  // Made with `--allow-mass-exit`: the mass-exit guard did not apply.
+  bool allow_mass_exit = false;
   // The refresh step: "on" (destinations read back), "off" (--refresh=false)
   // or "only" (--refresh-only: the plan repairs drift and nothing else).
   std::string refresh = "on";
@@ -137,6 +139,7 @@ struct PlanOptions {
   std::vector<std::string> targets;   // --target AUDIENCE or DESTINATION (empty: all)
   std::vector<std::string> excludes;  // --exclude AUDIENCE or DESTINATION
   bool due = false;                   // evaluate only audiences whose refresh interval elapsed
+  bool allow_mass_exit = false;       // --allow-mass-exit: no mass-exit guard
   bool refresh = true;                // read back readable destinations and repair drift
   bool refresh_only = false;          // plan the drift repair alone (implies refresh)
 };

@@ -92,6 +92,7 @@ Dest DestOf(const check::Project& project, const std::string& name) {
         for (const auto& m : it.mappings) d.mappings.push_back(&m);
         break;
       case ast::DestItem::MaxProfiles: d.max_profiles = it.max_profiles; break;
+      case ast::DestItem::MaxExitFraction: break;  // read by the mass-exit guard (guards.cpp)
     }
   }
   std::sort(d.actions.begin(), d.actions.end());

@@ -323,6 +323,12 @@ bool Deserialize(const std::string& text, Plan* out, std::string* error) {
     }
     p.warnings = j.at("warnings").get<std::vector<std::string>>();
     if (auto r = j.find("refresh"); r != j.end()) {
+      p.refresh = r->get<std::string>();
+      if (p.refresh != "on" && p.refresh != "off" && p.refresh != "only") {
+        *error = "invalid plan file: unknown refresh `" + p.refresh + "`";
+        return false;
+      }
+    }
     p.allow_mass_exit = j.at("allow_mass_exit").get<bool>();
     *out = std::move(p);
     return true;
