@@ -38,7 +38,6 @@ inline uint64_t Merge(uint64_t acc, uint64_t v) {
 }
 }  // namespace hash_detail
 
-
 // XXH64 over bytes given in pieces: Digest() equals Hash64 of their
 // concatenation.
 class Hasher {

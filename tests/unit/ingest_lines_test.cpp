@@ -52,14 +52,15 @@ std::map<std::string, std::string> Props(const store::EventStore& s, size_t e) {
   const store::EventType& t = s.types[s.type[e]];
   uint32_t row = s.row[e];
   for (const store::Column& c : t.columns) {
-    if (!c.Valid(row)) continue;
+    const int64_t i = c.Index(row);  // dense or sparse
+    if (i < 0) continue;
     std::string name(s.dict.Get(c.name));
     switch (c.kind) {
-      case store::ValueKind::Int: out[name] = "int:" + std::to_string(c.ints[row]); break;
-      case store::ValueKind::Float: out[name] = "float:" + Num(c.floats[row]); break;
-      case store::ValueKind::Bool: out[name] = c.bools[row] ? "bool:true" : "bool:false"; break;
+      case store::ValueKind::Int: out[name] = "int:" + std::to_string(c.ints[i]); break;
+      case store::ValueKind::Float: out[name] = "float:" + Num(c.floats[i]); break;
+      case store::ValueKind::Bool: out[name] = c.bools[i] ? "bool:true" : "bool:false"; break;
       case store::ValueKind::String:
-        out[name] = "string:" + std::string(s.dict.Get(c.codes[row]));
+        out[name] = "string:" + std::string(s.dict.Get(c.codes[i]));
         break;
     }
   }
