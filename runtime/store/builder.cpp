@@ -261,6 +261,10 @@ void StoreBuilder::AddAlias(int64_t ts, uint64_t order, std::string_view previou
 }
 
 EventStore StoreBuilder::Finish() {
+  // The column lookup is not needed any more (a column per name can be many).
+  std::vector<std::vector<ColumnSlot>>().swap(slots_);
+  std::vector<std::vector<uint32_t>>().swap(hints_);
+  std::vector<std::unordered_map<std::string_view, KindColumns>>().swap(names_);
   // 1. Aliases: previousId is a userId node when some line has that value as
   // its userId at or before as_of, else an anonymousId node (language.md §5).
   // The store is independent of as_of, so an alias that precedes the value's

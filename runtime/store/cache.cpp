@@ -49,7 +49,12 @@ class Out {
     static_assert(std::is_arithmetic_v<T>);
     Put<uint64_t>(v.size());
     Align();
-    Ref(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+    // Small arrays are copied (a piece per array would cost more than it).
+    if (v.size() * sizeof(T) < 4096) {
+      Own(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+    } else {
+      Ref(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+    }
   }
   // As Vec, for a temporary array that Out keeps alive.
   template <typename T>
