@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/pipeline.h"
 #include "compiler/check/check.h"
 #include "compiler/ir/ir.h"
 #include "compiler/parse/literals.h"
@@ -82,12 +83,6 @@ std::string TextValue(const eval::Column& c, uint32_t p) {
   }
 }
 
-int64_t NowMillis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // "a segment", "an audience".
 std::string WithArticle(const std::string& kind) {
   bool vowel = !kind.empty() && std::string("aeiou").find(kind[0]) != std::string::npos;
@@ -134,14 +129,11 @@ int RunEval(const GlobalOptions& g, const EvalOptions& o) {
   if (!lowered.error.empty()) return Fail(lowered.error);
   const ir::Program& prog = lowered.program;
 
-  ingest::Options io;
-  io.project_dir = g.dir;
-  io.quarantine_dir = g.dir + "/.aud/quarantine";
-  if (project->config)
-    for (const auto& src : project->config->sources) io.globs.push_back(src.path);
+  ingest::Options io = ProjectIngestOptions(g, *project, o.strict);
   ingest::CacheStatus cache;
   ingest::Result in = ingest::IngestCached(io, g.dir + "/.aud/cache/events.store", &cache);
   if (!in.error.empty()) return Fail(in.error);
+  for (const auto& w : in.warnings) std::cerr << "warning: " << w << "\n";
   if (!cache.save_error.empty())
     std::cerr << "warning: the event cache was not written: " << cache.save_error << "\n";
 
@@ -274,6 +266,12 @@ int RunEval(const GlobalOptions& g, const EvalOptions& o) {
       first = false;
     }
     out << "), quarantined in .aud/quarantine/\n";
+  }
+  const auto mismatches = TypeMismatches(prog, in.store, as_of);
+  if (!mismatches.empty()) {
+    out << "  property type mismatches (missing on those events):";
+    for (const auto& [prop, n] : mismatches) out << " " << prop << " " << n;
+    out << "\n";
   }
   std::vector<std::pair<std::string, uint64_t>> unknown;
   for (const auto& [key, n] : st.event_types) {

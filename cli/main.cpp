@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"table", "jsonl"}));
   eval->add_option("--engine", eval_opts.engine, "jit (default) or interp")
       ->check(CLI::IsMember({"interp", "jit"}));
+  eval->add_flag("--strict", eval_opts.strict, "any bad input line is an error");
 
   std::string explain_name;
   bool explain_ir = false;
@@ -63,6 +64,7 @@ int main(int argc, char** argv) {
     cmd->add_flag("--due", o.due, "only audiences whose `refresh every` interval has elapsed");
     cmd->add_option("--engine", o.engine, "jit (default) or interp")
         ->check(CLI::IsMember({"interp", "jit"}));
+    cmd->add_flag("--strict", o.strict, "any bad input line is an error");
   };
   aud::cli::PlanOptions plan_opts;
   auto* plan = app.add_subcommand("plan", "evaluate, diff against state and show who enters, exits or changes");

@@ -61,24 +61,28 @@ bool CheckAndLower(const GlobalOptions& g, std::unique_ptr<check::Project>* proj
   return true;
 }
 
-namespace {
-
-ingest::Options IngestOptions(const GlobalOptions& g, const check::Project& project) {
+ingest::Options ProjectIngestOptions(const GlobalOptions& g, const check::Project& project,
+                                     bool strict) {
   ingest::Options io;
   io.project_dir = g.dir;
   io.quarantine_dir = g.dir + "/.aud/quarantine";
-  if (project.config)
-    for (const auto& src : project.config->sources) io.globs.push_back(src.path);
+  io.strict = strict;
+  if (project.config) {
+    for (const auto& src : project.config->sources) {
+      io.globs.push_back(src.path);
+      io.names.push_back(src.name);
+    }
+  }
   return io;
 }
 
-}  // namespace
-
 bool IngestProject(const GlobalOptions& g, const check::Project& project, ingest::Result* out,
-                   bool* cached, std::string* error) {
+                   bool* cached, std::string* error, bool strict) {
   ingest::CacheStatus cache;
-  *out =
-      ingest::IngestCached(IngestOptions(g, project), g.dir + "/.aud/cache/events.store", &cache);
+  *out = ingest::IngestCached(ProjectIngestOptions(g, project, strict),
+                              g.dir + "/.aud/cache/events.store", &cache);
+  if (out->error.empty())  // (an error names the same problems)
+    for (const auto& w : out->warnings) std::cerr << "warning: " << w << "\n";
   if (!out->error.empty()) {
     *error = out->error;
     return false;
@@ -92,7 +96,7 @@ bool IngestProject(const GlobalOptions& g, const check::Project& project, ingest
 std::string DataFingerprint(const GlobalOptions& g, const check::Project& project,
                             const ingest::Result& ingest) {
   std::string text = "data/1\n";
-  for (const auto& f : ingest::ResolveSources(IngestOptions(g, project))) {
+  for (const auto& f : ingest::ResolveSources(ProjectIngestOptions(g, project))) {
     struct stat sb {};
     text += f;
     if (::stat(f.c_str(), &sb) == 0)
@@ -129,7 +133,7 @@ bool PlanProject(const GlobalOptions& g, const PlanOptions& o, Planned* out) {
 
   std::string error;
   bool cached = false;
-  if (!IngestProject(g, project, &out->ingest, &cached, &error)) {
+  if (!IngestProject(g, project, &out->ingest, &cached, &error, o.strict)) {
     std::cerr << "error: " << error << "\n";
     return false;
   }
@@ -156,6 +160,7 @@ bool PlanProject(const GlobalOptions& g, const PlanOptions& o, Planned* out) {
   in.ingest.duplicates = st.duplicates;
   in.ingest.profiles = out->profiles.count;
   in.ingest.cached = cached;
+  in.ingest.type_mismatches = TypeMismatches(out->program, out->ingest.store, out->as_of);
   in.data_fingerprint = DataFingerprint(g, project, out->ingest);
   const std::string engine = o.engine;
   const std::string cache_dir = g.dir + "/.aud/cache/jit";
