@@ -46,7 +46,7 @@ double Seconds(std::chrono::steady_clock::time_point since) {
 
 // Why `fd` (opened from `path`) is not a readable source, or empty when it is
 // one: sources are regular files outside /proc and /sys.
-std::string NotASource(int fd, const std::string& path, const std::string& shown) {
+std::string NotASource(int fd, const std::string& shown) {
   struct stat st;
   if (::fstat(fd, &st) != 0) return "cannot read `" + shown + "`: " + std::strerror(errno);
   if (S_ISDIR(st.st_mode))
@@ -59,7 +59,6 @@ std::string NotASource(int fd, const std::string& path, const std::string& shown
   struct statfs fs;
   if (::fstatfs(fd, &fs) == 0 && (fs.f_type == PROC_SUPER_MAGIC || fs.f_type == SYSFS_MAGIC))
     return "`" + shown + "` is a file of /proc or /sys; only regular files are read as sources";
-  (void)path;
   return "";
 }
 
@@ -80,7 +79,7 @@ class Reader {
       *error = "cannot open `" + shown + "`: " + std::strerror(errno);
       return false;
     }
-    std::string why = NotASource(fd_, path, shown);
+    std::string why = NotASource(fd_, shown);
     if (!why.empty()) {
       *error = why;
       Close();
@@ -91,6 +90,24 @@ class Reader {
     left_ = static_cast<uint64_t>(st.st_size);
     ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) & ~O_NONBLOCK);
     ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
+    return StartGzip(shown, error);
+  }
+
+  // Reads `data` as the contents of a file (gzip when `gz`).
+  bool OpenMemory(std::string_view data, bool gz, const std::string& shown, std::string* error) {
+    gz_ = gz;
+    memory_ = data;
+    from_memory_ = true;
+    left_ = data.size();
+    return StartGzip(shown, error);
+  }
+
+  // The bytes the file holds (before decompression).
+  uint64_t size() const { return size_; }
+
+  // Sets up decompression for a `.gz` file (nothing for a plain one).
+  bool StartGzip(const std::string& shown, std::string* error) {
+    size_ = left_;
     if (gz_) {
       zs_ = std::make_unique<z_stream>();
       std::memset(zs_.get(), 0, sizeof(z_stream));
@@ -100,7 +117,7 @@ class Reader {
         Close();
         return false;
       }
-      in_.resize(kGzIn);
+      in_.reset(new char[kGzIn]);  // (not zeroed)
     }
     return true;
   }
@@ -116,10 +133,10 @@ class Reader {
     const uInt want = zs.avail_out;
     while (zs.avail_out > 0) {
       if (zs.avail_in == 0 && !eof_) {
-        long r = Raw(in_.data(), in_.size(), shown, error);
+        long r = Raw(in_.get(), kGzIn, shown, error);
         if (r < 0) return -1;
         if (r == 0) eof_ = true;
-        zs.next_in = reinterpret_cast<Bytef*>(in_.data());
+        zs.next_in = reinterpret_cast<Bytef*>(in_.get());
         zs.avail_in = static_cast<uInt>(r);
         continue;
       }
@@ -165,6 +182,11 @@ class Reader {
   long Raw(char* p, size_t n, const std::string& shown, std::string* error) {
     n = static_cast<size_t>(std::min<uint64_t>(n, left_));
     if (n == 0) return 0;
+    if (from_memory_) {
+      std::memcpy(p, memory_.data() + (memory_.size() - left_), n);
+      left_ -= n;
+      return static_cast<long>(n);
+    }
     while (true) {
       ssize_t r = ::read(fd_, p, n);
       if (r >= 0) {
@@ -180,9 +202,11 @@ class Reader {
 
   bool gz_ = false;
   int fd_ = -1;
-  uint64_t left_ = 0;
+  uint64_t left_ = 0, size_ = 0;
+  bool from_memory_ = false;
+  std::string_view memory_;
   std::unique_ptr<z_stream> zs_;
-  std::vector<char> in_;
+  std::unique_ptr<char[]> in_;  // compressed bytes
   bool eof_ = false, member_end_ = false, started_ = false, done_ = false;
   std::string problem_;
 };
@@ -447,13 +471,20 @@ class Run {
     parser_.SetMessageIdHook(&MessageIds::Prefetch, &message_ids_);
   }
 
-  bool File(const std::string& path, std::string* error) {
+  // Reads the file `path`, or `*memory` as its contents when given.
+  bool File(const std::string& path, std::string* error, const std::string_view* memory = nullptr) {
     shown_ = Shown(path, o_.project_dir);
     Reader reader;
-    if (!reader.Open(path, shown_, error)) return false;
+    const bool gz = path.size() > 3 && path.compare(path.size() - 3, 3, ".gz") == 0;
+    if (!(memory ? reader.OpenMemory(*memory, gz, shown_, error)
+                 : reader.Open(path, shown_, error)))
+      return false;
     path_ = &path;
     line_no_ = 0;
-    size_t cap = std::max(kChunk, o_.max_line_bytes + 1);
+    // A read buffer of 4 MiB, less for a small plain file, always room for
+    // a line of max_line_bytes.
+    const uint64_t hint = gz ? kChunk : std::min<uint64_t>(kChunk, reader.size() + 1);
+    size_t cap = std::max(static_cast<size_t>(hint), o_.max_line_bytes + 1);
     store::ReserveHuge(buf_, cap + kParsePadding);
     buf_.resize(cap + kParsePadding);
     size_t len = 0;
@@ -723,7 +754,9 @@ bool DecodeMeta(std::string_view in, Stats* s, std::vector<std::string>* files) 
   return ok && pos == in.size();
 }
 
-Result IngestImpl(const std::vector<std::string>& paths, const Options& options, bool* io_ok) {
+// `memory`: the contents of the only path, read from memory.
+Result IngestImpl(const std::vector<std::string>& paths, const Options& options, bool* io_ok,
+                  const std::string_view* memory = nullptr) {
   auto t0 = std::chrono::steady_clock::now();
   Result r;
   r.files = paths;
@@ -741,9 +774,10 @@ Result IngestImpl(const std::vector<std::string>& paths, const Options& options,
         bytes += static_cast<uint64_t>(st.st_size) *
                  (p.size() > 3 && p.compare(p.size() - 3, 3, ".gz") == 0 ? 8 : 1);
     }
+    if (memory) bytes = memory->size();
     run.Reserve(bytes);
     for (const std::string& p : paths) {
-      if (!run.File(p, &r.error)) {
+      if (!run.File(p, &r.error, memory)) {
         *io_ok = false;
         break;
       }
@@ -854,6 +888,11 @@ std::vector<std::string> ResolveSources(const Options& options, std::string* err
 Result IngestFiles(const std::vector<std::string>& paths, const Options& options) {
   bool io_ok;
   return IngestImpl(paths, options, &io_ok);
+}
+
+Result IngestBuffer(std::string_view data, const std::string& name, const Options& options) {
+  bool io_ok;
+  return IngestImpl({name}, options, &io_ok, &data);
 }
 
 Result Ingest(const Options& options) {

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "runtime/store/store.h"
@@ -86,6 +87,10 @@ std::vector<std::string> ResolveSources(const Options& options, std::string* err
 
 // Ingests the given files in order (Result::files = paths).
 Result IngestFiles(const std::vector<std::string>& paths, const Options& options);
+
+// Ingests `data` as the contents of one file named `name` (gzip when it ends
+// in `.gz`), for tests and fuzzing.
+Result IngestBuffer(std::string_view data, const std::string& name, const Options& options);
 
 // How IngestCached got its store.
 struct CacheStatus {

@@ -48,6 +48,7 @@ class Hasher {
            seed - hash_detail::kP1} {}
   void Update(const void* data, size_t len) {
     using namespace hash_detail;
+    if (len == 0) return;  // (data may be null)
     const auto* p = static_cast<const unsigned char*>(data);
     total_ += len;
     if (buffered_ + len < 32) {
