@@ -9,6 +9,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <deque>
 #include <filesystem>
 #include <memory>
 #include <string_view>
@@ -355,9 +356,16 @@ bool WriteDuckDbCsv(const store::EventStore& s, const store::Profiles& profiles,
                         *category = nullptr, *currency = nullptr, *query = nullptr, *name = nullptr,
                         *method = nullptr;
   };
-  auto col = [&](const store::EventType& t, const char* name, store::ValueKind k) {
+  std::deque<store::Column> dense;  // dense copies of sparse columns
+  auto col = [&](const store::EventType& t, const char* name,
+                 store::ValueKind k) -> const store::Column* {
     uint32_t code = s.dict.Find(name);
-    return code == UINT32_MAX ? nullptr : t.Find(code, k);
+    const store::Column* c = code == UINT32_MAX ? nullptr : t.Find(code, k);
+    if (c && c->sparse) {
+      dense.push_back(c->Dense(t.rows));
+      c = &dense.back();
+    }
+    return c;
   };
   std::vector<Cols> cols(s.types.size());
   for (size_t t = 0; t < s.types.size(); ++t) {

@@ -24,6 +24,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -202,6 +203,7 @@ struct Bound {
   std::array<int, bench::kNumEventTypes> type{};  // kEventTypes index -> store type (-1)
   uint32_t country = UINT32_MAX, tier = UINT32_MAX, opt_in = UINT32_MAX;
   const store::Column* order_revenue = nullptr;
+  std::deque<store::Column> dense;  // a dense copy when the store column is sparse
   const store::EventStore* s = nullptr;
   const store::Profiles* p = nullptr;
 };
@@ -226,6 +228,10 @@ Bound Bind(const store::EventStore& s, const store::Profiles& p) {
   uint32_t revenue = s.dict.Find("revenue");
   if (b.type[6] >= 0 && revenue != UINT32_MAX)
     b.order_revenue = s.types[b.type[6]].Find(revenue, store::ValueKind::Float);
+  if (b.order_revenue && b.order_revenue->sparse) {
+    b.dense.push_back(b.order_revenue->Dense(s.types[b.type[6]].rows));
+    b.order_revenue = &b.dense.back();
+  }
   return b;
 }
 

@@ -189,11 +189,14 @@ int ApplySaved(const GlobalOptions& g, const ApplyOptions& o) {
         "and the next plan shows the rest");
   ingest::Result ingested;
   bool cached = false;
-  if (IngestProject(g, *project, &ingested, &cached, &error)) {
+  if (IngestProject(g, *project, &ingested, &cached, &error, o.plan.strict)) {
     if (DataFingerprint(g, *project, ingested) != plan.fingerprints.data)
       warnings.push_back(
           "the event data changed since the plan was made; it is applied as "
           "reviewed and the next plan shows the rest");
+  } else if (o.plan.strict) {
+    std::cerr << redact("error: " + error) << "\nnothing was applied\n";
+    return 1;
   } else {
     warnings.push_back("could not compare the event data with the plan's: " + error);
   }

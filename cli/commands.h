@@ -41,6 +41,7 @@ struct EvalOptions {
   std::string as_of;             // RFC 3339 date or date-time, `@` optional; empty: now
   std::string format = "table";  // table | jsonl
   std::string engine = "jit";    // jit (falls back to interp when the JIT cannot run) | interp
+  bool strict = false;          // --strict: any bad input line is an error
 };
 // `aud eval NAME [--as-of T] [--format table|jsonl] [--engine interp|jit]`.
 int RunEval(const GlobalOptions& g, const EvalOptions& o);
@@ -60,6 +61,7 @@ struct PlanOptions {
   bool refresh = true;                // --refresh=false: do not read destinations back
   bool refresh_only = false;          // --refresh-only: plan the drift repair alone
   bool allow_mass_exit = false;       // --allow-mass-exit: no mass-exit guard
+  bool strict = false;                // --strict: any bad input line is an error
 };
 // `aud plan`: evaluate, diff against state, show the plan.
 int RunPlan(const GlobalOptions& g, const PlanOptions& o);

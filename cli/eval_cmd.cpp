@@ -14,6 +14,7 @@
 #include "cli/commands.h"
 #include "cli/progress.h"
 #include "compiler/base/escape.h"
+#include "cli/pipeline.h"
 #include "compiler/check/check.h"
 #include "compiler/ir/ir.h"
 #include "compiler/parse/literals.h"
@@ -56,12 +57,6 @@ std::string TextValue(const eval::Column& c, uint32_t p) {
     case ir::Type::Bool: return c.ints[p] ? "true" : "false";
     default: return std::to_string(c.ints[p]);
   }
-}
-
-int64_t NowMillis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 // "a segment", "an audience".
@@ -111,16 +106,13 @@ int RunEval(const GlobalOptions& g, const EvalOptions& o) {
   if (!lowered.error.empty()) return Fail(lowered.error);
   const ir::Program& prog = lowered.program;
 
-  ingest::Options io;
-  io.project_dir = CanonicalProjectDir(g);  // the cache `plan` uses, whatever the spelling
-  io.quarantine_dir = g.dir + "/.aud/quarantine";
-  if (project->config)
-    for (const auto& src : project->config->sources) io.globs.push_back(src.path);
+  ingest::Options io = ProjectIngestOptions(g, *project, o.strict);
   ingest::CacheStatus cache;
   io.progress = StartIngestProgress();  // empty unless on a terminal
   ingest::Result in = ingest::IngestCached(io, g.dir + "/.aud/cache/events.store", &cache);
   Progress::Get().Done();
   if (!in.error.empty()) return Fail(in.error);
+  for (const auto& w : in.warnings) std::cerr << "warning: " << w << "\n";
   if (!cache.save_error.empty())
     std::cerr << "warning: the event cache was not written: "
               << base::TerminalSafe(cache.save_error) << "\n";
@@ -261,6 +253,12 @@ int RunEval(const GlobalOptions& g, const EvalOptions& o) {
       first = false;
     }
     out << "), quarantined in .aud/quarantine/\n";
+  }
+  const auto mismatches = TypeMismatches(prog, in.store, as_of);
+  if (!mismatches.empty()) {
+    out << "  property type mismatches (missing on those events):";
+    for (const auto& [prop, n] : mismatches) out << " " << prop << " " << n;
+    out << "\n";
   }
   std::vector<std::pair<std::string, uint64_t>> unknown;
   for (const auto& [key, n] : st.event_types) {

@@ -83,6 +83,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"table", "jsonl"}));
   eval->add_option("--engine", eval_opts.engine, "jit (default) or interp")
       ->check(CLI::IsMember({"interp", "jit"}));
+  eval->add_flag("--strict", eval_opts.strict, "any bad input line is an error");
 
   std::string explain_name;
   bool explain_ir = false;
@@ -109,6 +110,7 @@ int main(int argc, char** argv) {
                   "plan only the repair of destinations that drifted from the state");
     cmd->add_flag("--allow-mass-exit", o.allow_mass_exit,
                   "allow a publication to lose more than its `max_exit_fraction` of its members");
+    cmd->add_flag("--strict", o.strict, "any bad input line is an error");
   };
   aud::cli::PlanOptions plan_opts;
   auto* plan = app.add_subcommand("plan", "evaluate, diff against state and show who enters, exits or changes");

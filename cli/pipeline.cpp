@@ -140,28 +140,32 @@ std::string CanonicalProjectDir(const GlobalOptions& g) {
   return buf;
 }
 
-namespace {
-
-ingest::Options IngestOptions(const GlobalOptions& g, const check::Project& project) {
+ingest::Options ProjectIngestOptions(const GlobalOptions& g, const check::Project& project,
+                                     bool strict) {
   ingest::Options io;
   // Canonical, so every spelling of the project shares the cache and the
   // data fingerprint (the file paths are part of both).
   io.project_dir = CanonicalProjectDir(g);
   io.quarantine_dir = g.dir + "/.aud/quarantine";
-  if (project.config)
-    for (const auto& src : project.config->sources) io.globs.push_back(src.path);
+  io.strict = strict;
+  if (project.config) {
+    for (const auto& src : project.config->sources) {
+      io.globs.push_back(src.path);
+      io.names.push_back(src.name);
+    }
+  }
   return io;
 }
-
-}  // namespace
 
 std::vector<std::string> EmptySourceErrors(const GlobalOptions& g, const check::Project& project) {
   std::vector<std::string> errors;
   if (!project.config) return errors;
-  ingest::Options io = IngestOptions(g, project);
+  ingest::Options io = ProjectIngestOptions(g, project, false);
   for (const auto& src : project.config->sources) {
     io.globs = {src.path};
-    if (!ingest::ResolveSources(io).empty()) continue;
+    // A source that resolves to something unreadable is reported by ingest itself.
+    if (std::string unreadable; !ingest::ResolveSources(io, &unreadable).empty() || !unreadable.empty())
+      continue;
     errors.push_back("source `" + src.name + "`: `path = \"" + src.path +
                      "\"` matches no file in " + io.project_dir +
                      ": add the event files, or fix `path` in `[sources." + src.name +
@@ -186,12 +190,14 @@ bool PreflightOk(const GlobalOptions& g, const check::Project& project, const pl
 }
 
 bool IngestProject(const GlobalOptions& g, const check::Project& project, ingest::Result* out,
-                   bool* cached, std::string* error) {
+                   bool* cached, std::string* error, bool strict) {
   ingest::CacheStatus cache;
-  ingest::Options io = IngestOptions(g, project);
+  ingest::Options io = ProjectIngestOptions(g, project, strict);
   io.progress = StartIngestProgress();  // empty unless on a terminal
   *out = ingest::IngestCached(io, g.dir + "/.aud/cache/events.store", &cache);
   Progress::Get().Done();
+  if (out->error.empty())  // (an error names the same problems)
+    for (const auto& w : out->warnings) std::cerr << "warning: " << base::TerminalSafe(w) << "\n";
   if (!out->error.empty()) {
     *error = out->error;
     return false;
@@ -206,7 +212,7 @@ bool IngestProject(const GlobalOptions& g, const check::Project& project, ingest
 std::string DataFingerprint(const GlobalOptions& g, const check::Project& project,
                             const ingest::Result& ingest) {
   std::string text = "data/1\n";
-  for (const auto& f : ingest::ResolveSources(IngestOptions(g, project))) {
+  for (const auto& f : ingest::ResolveSources(ProjectIngestOptions(g, project))) {
     struct stat sb {};
     text += f;
     if (::stat(f.c_str(), &sb) == 0)
@@ -252,7 +258,7 @@ bool PlanProject(const GlobalOptions& g, const PlanOptions& o, Planned* out) {
     return false;
   }
   bool cached = false;
-  if (!IngestProject(g, project, &out->ingest, &cached, &error)) {
+  if (!IngestProject(g, project, &out->ingest, &cached, &error, o.strict)) {
     std::cerr << "error: " << base::TerminalSafe(error) << "\n";
     return false;
   }
@@ -281,6 +287,7 @@ bool PlanProject(const GlobalOptions& g, const PlanOptions& o, Planned* out) {
   in.ingest.duplicates = st.duplicates;
   in.ingest.profiles = out->profiles.count;
   in.ingest.cached = cached;
+  in.ingest.type_mismatches = TypeMismatches(out->program, out->ingest.store, out->as_of);
   in.data_fingerprint = DataFingerprint(g, project, out->ingest);
   const std::string engine = o.engine;
   const std::string cache_dir = g.dir + "/.aud/cache/jit";

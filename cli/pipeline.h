@@ -6,6 +6,7 @@
 // is printed once to stderr).
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -67,9 +68,20 @@ bool CheckAndLower(const GlobalOptions& g, std::unique_ptr<check::Project>* proj
                    ir::Program* program);
 
 // Ingests the project's sources through the cache (warnings to stderr).
-// False with `error` on failure.
+// False with `error` on failure (with `strict`, also any bad input line).
 bool IngestProject(const GlobalOptions& g, const check::Project& project, ingest::Result* out,
-                   bool* cached, std::string* error);
+                   bool* cached, std::string* error, bool strict = false);
+
+// The ingest options of a project: its `[sources.*]`, the quarantine folder.
+ingest::Options ProjectIngestOptions(const GlobalOptions& g, const check::Project& project,
+                                     bool strict = false);
+
+// Per-event property type mismatches at `as_of` (language.md §5): for each
+// property the program reads, `event.property` -> the events whose value
+// has another JSON type (for a timestamp: a string that is not one), which
+// evaluation sees as missing. Only non-zero counts.
+std::map<std::string, uint64_t> TypeMismatches(const ir::Program& program,
+                                               const store::EventStore& store, int64_t as_of);
 
 // One error per `[sources.*]` whose glob matches no file, naming the source,
 // its `path` and how to fix it. Plan and apply refuse such a project: an

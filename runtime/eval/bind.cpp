@@ -160,8 +160,14 @@ void Bind(Bound& b) {
         break;
       case ir::Type::Duration: break;
     }
+    // Evaluation reads dense columns: a sparse column (a rare property) is
+    // made dense for this binding only.
+    for (const store::Column** c : {&bp.ints, &bp.floats, &bp.bools, &bp.strings}) {
+      if (!*c || !(*c)->sparse) continue;
+      b.dense.push_back((*c)->Dense(type.rows));
+      *c = &b.dense.back();
+    }
   }
-
   b.consts.assign(p.nodes.size(), Value{});
   for (size_t n = 0; n < p.nodes.size(); ++n) {
     const ir::Node& node = p.nodes[n];

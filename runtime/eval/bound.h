@@ -54,7 +54,8 @@ struct Bound {
   std::string error;
   std::vector<int32_t> event_type;  // per program event: store type or -1
   std::vector<BoundProp> props;
-  std::vector<Value> consts;                             // per node: Const values
+  std::deque<store::Column> dense;  // dense copies of the sparse store columns props read
+  std::vector<Value> consts;        // per node: Const values
   std::unordered_map<uint32_t, uint32_t> trait_by_name;  // dictionary code -> program trait
   std::vector<SequencePlan> sequences;                   // per slot (Sequence only)
   std::vector<BoundImport> imports;

@@ -3,10 +3,13 @@
 
 #include "runtime/ingest/ingest.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <glob.h>
+#include <linux/magic.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -14,10 +17,13 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <new>
+#include <set>
 #include <unordered_map>
 
 #include "compiler/base/escape.h"
@@ -33,76 +39,180 @@ namespace {
 
 constexpr size_t kChunk = size_t{4} << 20;    // bytes read at a time
 constexpr size_t kQuarantineText = 16 << 10;  // longest "text" kept in quarantine
-constexpr uint64_t kIngestVersion = 1;        // bump when ingest rules change
+constexpr uint64_t kIngestVersion = 2;        // bump when ingest rules change
 
 double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
 
-// The bytes of one source file: plain or gzip.
+// Why `fd` (opened from `path`) is not a readable source, or empty when it is
+// one: sources are regular files outside /proc and /sys.
+std::string NotASource(int fd, const std::string& shown) {
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return "cannot read `" + shown + "`: " + std::strerror(errno);
+  if (S_ISDIR(st.st_mode))
+    return "`" + shown + "` is a directory; a source names files: use a glob such as `" + shown +
+           "/*.jsonl` in `[sources.*].path`";
+  if (!S_ISREG(st.st_mode))
+    return "`" + shown +
+           "` is not a regular file (a device, FIFO or socket); only regular files are read as "
+           "sources";
+  struct statfs fs;
+  if (::fstatfs(fd, &fs) == 0 && (fs.f_type == PROC_SUPER_MAGIC || fs.f_type == SYSFS_MAGIC))
+    return "`" + shown + "` is a file of /proc or /sys; only regular files are read as sources";
+  return "";
+}
+
+// The bytes of one source file: plain or gzip. Reads at most the size the
+// file had when opened (a file that grows while read is read as it was).
 class Reader {
  public:
+  Reader() = default;
+  Reader(const Reader&) = delete;
+  Reader& operator=(const Reader&) = delete;
   ~Reader() { Close(); }
-  bool Open(const std::string& path, std::string* error) {
+
+  bool Open(const std::string& path, const std::string& shown, std::string* error) {
     gz_ = path.size() > 3 && path.compare(path.size() - 3, 3, ".gz") == 0;
-    if (gz_) {
-      gzf_ = gzopen(path.c_str(), "rb");
-      if (!gzf_) {
-        *error = "cannot open " + path + ": " + std::strerror(errno ? errno : ENOMEM);
-        return false;
-      }
-      gzbuffer(gzf_, 1 << 20);
-      return true;
-    }
-    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK: opening a FIFO must not wait for a writer.
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd_ < 0) {
-      *error = "cannot open " + path + ": " + std::strerror(errno);
+      *error = "cannot open `" + shown + "`: " + std::strerror(errno);
+      return false;
+    }
+    std::string why = NotASource(fd_, shown);
+    if (!why.empty()) {
+      *error = why;
+      Close();
       return false;
     }
     struct stat st;
-    if (::fstat(fd_, &st) == 0 && S_ISDIR(st.st_mode)) {
-      *error = "cannot read " + path + ": is a directory";
-      return false;
-    }
+    ::fstat(fd_, &st);
+    left_ = static_cast<uint64_t>(st.st_size);
+    ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) & ~O_NONBLOCK);
     ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
+    return StartGzip(shown, error);
+  }
+
+  // Reads `data` as the contents of a file (gzip when `gz`).
+  bool OpenMemory(std::string_view data, bool gz, const std::string& shown, std::string* error) {
+    gz_ = gz;
+    memory_ = data;
+    from_memory_ = true;
+    left_ = data.size();
+    return StartGzip(shown, error);
+  }
+
+  // The bytes the file holds (before decompression).
+  uint64_t size() const { return size_; }
+
+  // Sets up decompression for a `.gz` file (nothing for a plain one).
+  bool StartGzip(const std::string& shown, std::string* error) {
+    size_ = left_;
+    if (gz_) {
+      zs_ = std::make_unique<z_stream>();
+      std::memset(zs_.get(), 0, sizeof(z_stream));
+      if (inflateInit2(zs_.get(), 15 + 16) != Z_OK) {  // gzip only
+        zs_.reset();
+        *error = "cannot decompress `" + shown + "`: out of memory";
+        Close();
+        return false;
+      }
+      in_.reset(new char[kGzIn]);  // (not zeroed)
+    }
     return true;
   }
-  // Bytes read into p (0 at the end); -1 with `error` set on failure.
-  long Read(char* p, size_t n, const std::string& path, std::string* error) {
-    if (gz_) {
-      int r = gzread(gzf_, p, static_cast<unsigned>(std::min<size_t>(n, 1u << 30)));
-      if (r < 0) {
-        int code = 0;
-        const char* msg = gzerror(gzf_, &code);
-        *error = "cannot decompress " + path + ": " + (msg ? msg : "gzip error");
-        return -1;
+
+  // Bytes read into p (0 at the end); -1 with `error` set on failure. A
+  // truncated or corrupt gzip stream ends the data early: problem() says why.
+  long Read(char* p, size_t n, const std::string& shown, std::string* error) {
+    if (!gz_) return Raw(p, n, shown, error);
+    if (done_) return 0;
+    z_stream& zs = *zs_;
+    zs.next_out = reinterpret_cast<Bytef*>(p);
+    zs.avail_out = static_cast<uInt>(std::min<size_t>(n, 1u << 30));
+    const uInt want = zs.avail_out;
+    while (zs.avail_out > 0) {
+      if (zs.avail_in == 0 && !eof_) {
+        long r = Raw(in_.get(), kGzIn, shown, error);
+        if (r < 0) return -1;
+        if (r == 0) eof_ = true;
+        zs.next_in = reinterpret_cast<Bytef*>(in_.get());
+        zs.avail_in = static_cast<uInt>(r);
+        continue;
       }
-      return r;
+      if (member_end_) {
+        if (zs.avail_in == 0) {  // the end: every member complete
+          done_ = true;
+          break;
+        }
+        inflateReset(&zs);  // another gzip member follows
+        member_end_ = false;
+      }
+      if (zs.avail_in == 0) {  // eof_ inside a member
+        problem_ = started_ ? "unexpected end of the gzip stream" : "empty file, not gzip";
+        done_ = true;
+        break;
+      }
+      started_ = true;
+      int ret = inflate(&zs, Z_NO_FLUSH);
+      if (ret == Z_STREAM_END) {
+        member_end_ = true;
+      } else if (ret != Z_OK && !(ret == Z_BUF_ERROR && zs.avail_in == 0)) {
+        problem_ = std::string("corrupt gzip data (") + (zs.msg ? zs.msg : "zlib error") + ")";
+        done_ = true;
+        break;
+      }
     }
-    while (true) {
-      ssize_t r = ::read(fd_, p, n);
-      if (r >= 0) return static_cast<long>(r);
-      if (errno == EINTR) continue;
-      *error = "cannot read " + path + ": " + std::strerror(errno);
-      return -1;
-    }
+    return static_cast<long>(want - zs.avail_out);
   }
+
+  // Non-empty when a gzip stream was truncated or corrupt.
+  const std::string& problem() const { return problem_; }
+
   // Bytes of the file consumed so far (of the compressed file for gzip).
-  uint64_t Offset() const {
-    const off_t at = gzf_ ? gzoffset(gzf_) : ::lseek(fd_, 0, SEEK_CUR);
-    return at > 0 ? static_cast<uint64_t>(at) : 0;
-  }
+  uint64_t Offset() const { return size_ - left_; }
+
   void Close() {
-    if (gzf_) gzclose(gzf_);
+    if (zs_) inflateEnd(zs_.get());
+    zs_.reset();
     if (fd_ >= 0) ::close(fd_);
-    gzf_ = nullptr;
     fd_ = -1;
   }
 
  private:
+  static constexpr size_t kGzIn = size_t{1} << 20;
+
+  long Raw(char* p, size_t n, const std::string& shown, std::string* error) {
+    n = static_cast<size_t>(std::min<uint64_t>(n, left_));
+    if (n == 0) return 0;
+    if (from_memory_) {
+      std::memcpy(p, memory_.data() + (memory_.size() - left_), n);
+      left_ -= n;
+      return static_cast<long>(n);
+    }
+    while (true) {
+      ssize_t r = ::read(fd_, p, n);
+      if (r >= 0) {
+        left_ -= static_cast<uint64_t>(r);
+        if (r == 0) left_ = 0;  // shrank while read
+        return static_cast<long>(r);
+      }
+      if (errno == EINTR) continue;
+      *error = "cannot read `" + shown + "`: " + std::strerror(errno);
+      return -1;
+    }
+  }
+
   bool gz_ = false;
-  gzFile gzf_ = nullptr;
   int fd_ = -1;
+  uint64_t left_ = 0, size_ = 0;
+  bool from_memory_ = false;
+  std::string_view memory_;
+  std::unique_ptr<z_stream> zs_;
+  std::unique_ptr<char[]> in_;  // compressed bytes
+  bool eof_ = false, member_end_ = false, started_ = false, done_ = false;
+  std::string problem_;
 };
 
 // Appends `s` to `out` as the contents of a JSON string, written by the one
@@ -113,31 +223,56 @@ void AppendJsonString(std::string_view s, std::string* out) {
   out->append(quoted, 1, quoted.size() - 2);
 }
 
-// Writes bad lines to quarantine_dir/<source file name>.jsonl.
+// Writes bad lines to quarantine_dir/<name>.jsonl, one file per source file
+// (the file name, or its project-relative path with `/` as `__` when two
+// sources share a name). Each file is written to a temp file of its own and
+// renamed when the source is done, so a file is complete and written once
+// even when two runs ingest at the same time; a source without bad lines
+// has none, and files of sources that are gone are removed.
 class Quarantine {
  public:
-  explicit Quarantine(std::string dir) : dir_(std::move(dir)) {}
-  ~Quarantine() {
-    for (auto& [name, f] : files_) std::fclose(f);
+  Quarantine(std::string dir, const std::vector<std::string>& sources,
+             const std::vector<std::string>& shown)
+      : dir_(std::move(dir)) {
+    std::map<std::string, int> count;
+    for (const std::string& src : sources) ++count[std::filesystem::path(src).filename().string()];
+    for (size_t i = 0; i < sources.size(); ++i) {
+      std::string base = std::filesystem::path(sources[i]).filename().string();
+      std::string name = base;
+      if (count[base] > 1) {
+        name.clear();
+        for (char c : shown[i]) {
+          if (c == '/') {
+            if (!name.empty()) name += "__";
+          } else {
+            name.push_back(c);
+          }
+        }
+      }
+      names_[sources[i]] = name + ".jsonl";
+    }
   }
-  static std::string FileFor(const std::string& dir, const std::string& source) {
-    return dir + "/" + std::filesystem::path(source).filename().string() + ".jsonl";
-  }
-  // Removes what an earlier run left for these sources.
-  void Clear(const std::vector<std::string>& sources) {
-    if (dir_.empty()) return;
-    for (const std::string& s : sources) ::unlink(FileFor(dir_, s).c_str());
-  }
+  ~Quarantine() { Discard(); }
+  Quarantine(const Quarantine&) = delete;
+  Quarantine& operator=(const Quarantine&) = delete;
+
+  static constexpr const char* kTempPrefix = ".q-";
+
   void Add(const std::string& source, const std::string& shown, uint64_t line, BadLine reason,
-           std::string_view text) {
+           std::string_view text, std::string_view error = {}) {
     if (dir_.empty()) return;
-    std::string path = FileFor(dir_, source);
-    FILE*& f = files_[path];
-    if (!f) {
+    if (!f_) {
+      if (failed_) return;  // best effort: the counts are still reported
       std::error_code ec;
       std::filesystem::create_directories(dir_, ec);
-      f = std::fopen(path.c_str(), "ab");
-      if (!f) return;  // best effort: the counts are still reported
+      std::string tmpl = dir_ + "/" + kTempPrefix + names_[source] + ".XXXXXX";
+      int fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
+      if (fd < 0 || !(f_ = ::fdopen(fd, "wb"))) {
+        if (fd >= 0) ::close(fd);
+        failed_ = true;
+        return;
+      }
+      temp_ = tmpl;
     }
     buf_.clear();
     buf_.append("{\"file\":\"");
@@ -146,17 +281,71 @@ class Quarantine {
     buf_.append(std::to_string(line));
     buf_.append(",\"reason\":\"");
     buf_.append(BadLineName(reason));
+    if (!error.empty()) {
+      buf_.append("\",\"error\":\"");
+      AppendJsonString(error, &buf_);
+    }
     buf_.append("\",\"text\":\"");
     bool cut = text.size() > kQuarantineText;
     AppendJsonString(text.substr(0, kQuarantineText), &buf_);
     buf_.append(cut ? "\",\"truncated\":true}\n" : "\"}\n");
-    std::fwrite(buf_.data(), 1, buf_.size(), f);
+    if (std::fwrite(buf_.data(), 1, buf_.size(), f_) != buf_.size()) failed_ = true;
+  }
+
+  // The source is done: its quarantine file becomes what was written for it
+  // (or goes away when nothing was).
+  void EndFile(const std::string& source) {
+    if (dir_.empty()) return;
+    const std::string final_path = dir_ + "/" + names_[source];
+    if (f_) {
+      bool ok = std::fflush(f_) == 0 && !failed_;
+      std::fclose(f_);
+      f_ = nullptr;
+      if (!ok || ::rename(temp_.c_str(), final_path.c_str()) != 0) ::unlink(temp_.c_str());
+      temp_.clear();
+    } else {
+      ::unlink(final_path.c_str());
+    }
+    failed_ = false;
+  }
+
+  // Removes the files of sources that are no longer sources, and temp files
+  // left by runs that ended abnormally (older than an hour).
+  void RemoveStale() {
+    if (dir_.empty()) return;
+    std::set<std::string> keep;
+    for (const auto& [src, name] : names_) keep.insert(name);
+    DIR* d = ::opendir(dir_.c_str());
+    if (!d) return;
+    const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    while (struct dirent* e = ::readdir(d)) {
+      std::string name = e->d_name;
+      std::string path = dir_ + "/" + name;
+      struct stat st;
+      if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+      bool temp = name.rfind(kTempPrefix, 0) == 0;
+      bool ours = name.size() > 6 && name.compare(name.size() - 6, 6, ".jsonl") == 0;
+      if ((temp && now - st.st_mtime > 3600) || (!temp && ours && !keep.count(name)))
+        ::unlink(path.c_str());
+    }
+    ::closedir(d);
   }
 
  private:
+  void Discard() {
+    if (f_) {
+      std::fclose(f_);
+      ::unlink(temp_.c_str());
+      f_ = nullptr;
+    }
+  }
+
   std::string dir_;
+  std::map<std::string, std::string> names_;  // source path -> quarantine file name
   std::string buf_;
-  std::unordered_map<std::string, FILE*> files_;
+  FILE* f_ = nullptr;  // the current source's temp file
+  std::string temp_;
+  bool failed_ = false;
 };
 
 // The messageIds seen so far (exact). Slots hold (hash << 32 | index + 1)
@@ -250,24 +439,33 @@ std::string Shown(const std::string& path, const std::string& project_dir) {
 // One ingest run over files.
 class Run {
  public:
-  Run(const Options& o, Stats* stats) : o_(o), stats_(stats), quarantine_(o.quarantine_dir) {
+  Run(const Options& o, Stats* stats, const std::vector<std::string>& paths,
+      const std::vector<std::string>& shown)
+      : o_(o), stats_(stats), quarantine_(o.quarantine_dir, paths, shown) {
     parser_.SetMessageIdHook(&MessageIds::Prefetch, &message_ids_);
   }
 
-  bool File(const std::string& path, std::string* error) {
-    Reader reader;
-    if (!reader.Open(path, error)) return false;
-    path_ = &path;
+  // Reads the file `path`, or `*memory` as its contents when given.
+  bool File(const std::string& path, std::string* error, const std::string_view* memory = nullptr) {
     shown_ = Shown(path, o_.project_dir);
+    Reader reader;
+    const bool gz = path.size() > 3 && path.compare(path.size() - 3, 3, ".gz") == 0;
+    if (!(memory ? reader.OpenMemory(*memory, gz, shown_, error)
+                 : reader.Open(path, shown_, error)))
+      return false;
+    path_ = &path;
     line_no_ = 0;
-    size_t cap = std::max(kChunk, o_.max_line_bytes + 1);
+    // A read buffer of 4 MiB, less for a small plain file, always room for
+    // a line of max_line_bytes.
+    const uint64_t hint = gz ? kChunk : std::min<uint64_t>(kChunk, reader.size() + 1);
+    size_t cap = std::max(static_cast<size_t>(hint), o_.max_line_bytes + 1);
     store::ReserveHuge(buf_, cap + kParsePadding);
     buf_.resize(cap + kParsePadding);
     size_t len = 0;
     bool eof = false, skipping = false;
     while (true) {
       if (!eof && len < cap) {
-        long r = reader.Read(buf_.data() + len, cap - len, path, error);
+        long r = reader.Read(buf_.data() + len, cap - len, shown_, error);
         if (r < 0) return false;
         if (r == 0) eof = true;
         len += static_cast<size_t>(r);
@@ -290,7 +488,24 @@ class Run {
         pos = end + 1;
       }
       if (eof) {
-        if (pos < len && !skipping) Line(pos, len - pos);  // a last line without newline
+        std::string_view rest;
+        if (pos < len && !skipping) rest = std::string_view(buf_.data() + pos, len - pos);
+        if (!reader.problem().empty()) {
+          // A truncated or corrupt gzip stream: the complete lines before
+          // it are kept; the file gets one bad line for the rest (with the
+          // cut last line, if any, as its text).
+          const uint64_t read = line_no_;
+          ++line_no_;
+          ++order_;
+          ++stats_->lines;
+          ++stats_->bad[BadLineName(BadLine::TruncatedGzip)];
+          quarantine_.Add(path, shown_, line_no_, BadLine::TruncatedGzip, rest, reader.problem());
+          stats_->truncated_gzip.push_back("`" + shown_ + "`: " + reader.problem() +
+                                           " after line " + std::to_string(read));
+        } else if (!rest.empty()) {
+          Line(pos, len - pos);  // a last line without newline
+        }
+        quarantine_.EndFile(path);
         return true;
       }
       std::memmove(buf_.data(), buf_.data() + pos, len - pos);
@@ -381,6 +596,11 @@ class Run {
       }
       default: break;
     }
+    if (line_.call != Call::Identify && line_.call != Call::Alias &&
+        !builder_.FitsProperties(type, line_.values.data(), line_.values.size())) {
+      Bad(BadLine::TooManyPropertyNames, std::string_view(p, n));
+      return;
+    }
     if (!line_.message_id.empty() &&
         !message_ids_.Insert(line_.message_id, line_.message_id_hash)) {
       ++stats_->duplicates;
@@ -423,11 +643,29 @@ class Run {
   uint64_t progress_done_ = 0, progress_total_ = 0;  // bytes of finished files, of all
 };
 
-std::string StrictError(const Stats& s) {
+std::string StrictError(const Stats& s, const std::string& quarantine_dir) {
   std::string e =
-      std::to_string(s.Bad()) + " bad input line" + (s.Bad() == 1 ? "" : "s") + " (strict):";
-  for (const auto& [reason, n] : s.bad) e += " " + reason + " " + std::to_string(n);
+      std::to_string(s.Bad()) + " bad input line" + (s.Bad() == 1 ? "" : "s") + " with --strict:";
+  bool first = true;
+  for (const auto& [reason, n] : s.bad) {
+    e += (first ? " " : ", ") + reason + " " + std::to_string(n);
+    first = false;
+  }
+  for (const std::string& t : s.truncated_gzip) e += "; truncated or corrupt gzip file " + t;
+  e += " (the lines are in " +
+       (quarantine_dir.empty() ? std::string("the quarantine") : "`" + quarantine_dir + "`") +
+       "); fix or remove them, or run without --strict to skip them";
   return e;
+}
+
+// What a run warns about even without --strict.
+std::vector<std::string> Warnings(const Stats& s) {
+  std::vector<std::string> w;
+  for (const std::string& t : s.truncated_gzip)
+    w.push_back("truncated or corrupt gzip file " + t +
+                ": the lines before it were read, the rest of the file is lost (quarantined as "
+                "`truncated-gzip`); re-export the file or remove it from the sources");
+  return w;
 }
 
 // Statistics and the file list, cached beside the store.
@@ -451,6 +689,8 @@ std::string EncodeMeta(const Stats& s, const std::vector<std::string>& files) {
   }
   u64(files.size());
   for (const std::string& f : files) str(f);
+  u64(s.truncated_gzip.size());
+  for (const std::string& t : s.truncated_gzip) str(t);
   return out;
 }
 
@@ -490,40 +730,49 @@ bool DecodeMeta(std::string_view in, Stats* s, std::vector<std::string>* files) 
   }
   uint64_t n = u64();
   for (uint64_t i = 0; ok && i < n; ++i) files->push_back(str());
+  n = u64();
+  for (uint64_t i = 0; ok && i < n; ++i) s->truncated_gzip.push_back(str());
   return ok && pos == in.size();
 }
 
-Result IngestImpl(const std::vector<std::string>& paths, const Options& options, bool* io_ok) {
+// `memory`: the contents of the only path, read from memory.
+Result IngestImpl(const std::vector<std::string>& paths, const Options& options, bool* io_ok,
+                  const std::string_view* memory = nullptr) {
   auto t0 = std::chrono::steady_clock::now();
   Result r;
   r.files = paths;
   r.stats.files = paths.size();
   *io_ok = true;
   {
-    Run run(options, &r.stats);
-    run.quarantine().Clear(paths);
+    std::vector<std::string> shown;
+    for (const std::string& p : paths) shown.push_back(Shown(p, options.project_dir));
+    Run run(options, &r.stats, paths, shown);
     uint64_t bytes = 0, on_disk = 0;
     for (const std::string& p : paths) {
       struct stat st;
       // Compressed JSON lines shrink about 8x.
-      if (::stat(p.c_str(), &st) == 0) {
+      if (::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
         bytes += static_cast<uint64_t>(st.st_size) *
                  (p.size() > 3 && p.compare(p.size() - 3, 3, ".gz") == 0 ? 8 : 1);
         on_disk += static_cast<uint64_t>(st.st_size);
       }
     }
+    if (memory) bytes = memory->size();
     run.Reserve(bytes);
     run.SetProgressTotal(on_disk);
     for (const std::string& p : paths) {
-      if (!run.File(p, &r.error)) {
+      if (!run.File(p, &r.error, memory)) {
         *io_ok = false;
         break;
       }
     }
+    if (*io_ok) run.quarantine().RemoveStale();
     r.stats.parse_seconds = Seconds(t0);
     r.store = run.Finish();
   }
-  if (*io_ok && options.strict && r.stats.Bad() > 0) r.error = StrictError(r.stats);
+  r.warnings = Warnings(r.stats);
+  if (*io_ok && options.strict && r.stats.Bad() > 0)
+    r.error = StrictError(r.stats, Shown(options.quarantine_dir, options.project_dir));
   return r;
 }
 
@@ -541,6 +790,8 @@ const char* BadLineName(BadLine b) {
     case BadLine::InvalidField: return "invalid-field";
     case BadLine::LineTooLong: return "line-too-long";
     case BadLine::TooManyEventTypes: return "too-many-event-types";
+    case BadLine::TooManyPropertyNames: return "too-many-property-names";
+    case BadLine::TruncatedGzip: return "truncated-gzip";
   }
   return "unknown";
 }
@@ -551,19 +802,63 @@ uint64_t Stats::Bad() const {
   return n;
 }
 
-std::vector<std::string> ResolveSources(const Options& options) {
+std::vector<std::string> ResolveSources(const Options& options, std::string* error) {
   std::vector<std::string> files;
-  for (const std::string& g : options.globs) {
+  std::string project_real;
+  {
+    char* rp = ::realpath(options.project_dir.empty() ? "." : options.project_dir.c_str(), nullptr);
+    if (rp) {
+      project_real = rp;
+      std::free(rp);
+    }
+  }
+  for (size_t gi = 0; gi < options.globs.size(); ++gi) {
+    const std::string& g = options.globs[gi];
+    const std::string source = gi < options.names.size() && !options.names[gi].empty()
+                                   ? "source `" + options.names[gi] + "`"
+                                   : "source path `" + g + "`";
+    const bool relative = g.empty() || g[0] != '/';
     std::string pattern = g;
-    if (!g.empty() && g[0] != '/' && !options.project_dir.empty()) {
+    if (relative && !options.project_dir.empty()) {
       pattern = options.project_dir + (options.project_dir.back() == '/' ? "" : "/") + g;
     }
     glob_t gl{};
     if (::glob(pattern.c_str(), 0, nullptr, &gl) == 0) {
       for (size_t i = 0; i < gl.gl_pathc; ++i) {
+        const std::string path = gl.gl_pathv[i];
+        const std::string shown = Shown(path, options.project_dir);
+        std::string why;
         struct stat st;
-        if (::stat(gl.gl_pathv[i], &st) == 0 && S_ISREG(st.st_mode)) {
-          files.emplace_back(gl.gl_pathv[i]);
+        if (::stat(path.c_str(), &st) != 0) {
+          why = "cannot read `" + shown + "`: " + std::strerror(errno);
+        } else if (S_ISDIR(st.st_mode)) {
+          why = "`" + shown + "` is a directory; a source names files: use a glob such as `" +
+                (relative ? g : shown) + "/*.jsonl`";
+        } else if (!S_ISREG(st.st_mode)) {
+          why = "`" + shown +
+                "` is not a regular file (a device, FIFO or socket); only regular files are "
+                "read as sources";
+        } else {
+          struct statfs fs;
+          if (::statfs(path.c_str(), &fs) == 0 &&
+              (fs.f_type == PROC_SUPER_MAGIC || fs.f_type == SYSFS_MAGIC))
+            why = "`" + shown +
+                  "` is a file of /proc or /sys; only regular files are read as sources";
+        }
+        if (why.empty() && relative && !project_real.empty()) {
+          // A relative path stays inside the project, symlinks resolved.
+          char* rp = ::realpath(path.c_str(), nullptr);
+          std::string real = rp ? rp : "";
+          std::free(rp);
+          if (real.empty() || real.compare(0, project_real.size() + 1, project_real + "/") != 0)
+            why = "`" + shown + "` resolves to `" + real +
+                  "`, outside the project; a source outside the project must be written as an "
+                  "absolute path in `[sources.*].path`";
+        }
+        if (why.empty()) {
+          files.push_back(path);
+        } else if (error && error->empty()) {
+          *error = source + ": " + why;
         }
       }
     }
@@ -579,13 +874,33 @@ Result IngestFiles(const std::vector<std::string>& paths, const Options& options
   return IngestImpl(paths, options, &io_ok);
 }
 
-Result Ingest(const Options& options) { return IngestFiles(ResolveSources(options), options); }
+Result IngestBuffer(std::string_view data, const std::string& name, const Options& options) {
+  bool io_ok;
+  return IngestImpl({name}, options, &io_ok, &data);
+}
+
+Result Ingest(const Options& options) {
+  std::string error;
+  std::vector<std::string> files = ResolveSources(options, &error);
+  if (!error.empty()) {
+    Result r;
+    r.error = error;
+    return r;
+  }
+  return IngestFiles(files, options);
+}
 
 Result IngestCached(const Options& options, const std::string& cache_path, CacheStatus* status) {
   CacheStatus local;
   CacheStatus& st = status ? *status : local;
   st = CacheStatus{};
-  std::vector<std::string> files = ResolveSources(options);
+  std::string resolve_error;
+  std::vector<std::string> files = ResolveSources(options, &resolve_error);
+  if (!resolve_error.empty()) {
+    Result r;
+    r.error = resolve_error;
+    return r;
+  }
   uint64_t salt = store::HashCombine(kIngestVersion, options.max_line_bytes);
   uint64_t fp = store::Fingerprint(files, salt);
 
@@ -600,7 +915,9 @@ Result IngestCached(const Options& options, const std::string& cache_path, Cache
       r.files = std::move(files);
       st.hit = true;
       st.load_seconds = Seconds(t0);
-      if (options.strict && r.stats.Bad() > 0) r.error = StrictError(r.stats);
+      r.warnings = Warnings(r.stats);
+      if (options.strict && r.stats.Bad() > 0)
+        r.error = StrictError(r.stats, Shown(options.quarantine_dir, options.project_dir));
       return r;
     }
     st.reason = "corrupt";

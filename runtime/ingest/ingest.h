@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "runtime/store/store.h"
@@ -15,16 +16,18 @@ namespace aud::ingest {
 
 // Why a line was quarantined (stable names, shown in statistics).
 enum class BadLine : uint8_t {
-  InvalidJson,        // "invalid-json"
-  InvalidUtf8,        // "invalid-utf8"
-  NotAnObject,        // "not-an-object"
-  UnknownType,        // "unknown-type": `type` absent or not one of the five
-  MissingTimestamp,   // "missing-timestamp"
-  InvalidTimestamp,   // "invalid-timestamp"
-  MissingId,          // "missing-id": neither userId nor anonymousId (alias: previousId+userId)
-  InvalidField,       // "invalid-field": e.g. `event` not a string, `properties` not an object
-  LineTooLong,        // "line-too-long": over Options::max_line_bytes
-  TooManyEventTypes,  // "too-many-event-types": a 65536th distinct event type
+  InvalidJson,           // "invalid-json"
+  InvalidUtf8,           // "invalid-utf8"
+  NotAnObject,           // "not-an-object"
+  UnknownType,           // "unknown-type": `type` absent or not one of the five
+  MissingTimestamp,      // "missing-timestamp"
+  InvalidTimestamp,      // "invalid-timestamp"
+  MissingId,             // "missing-id": neither userId nor anonymousId (alias: previousId+userId)
+  InvalidField,          // "invalid-field": e.g. `event` not a string, `properties` not an object
+  LineTooLong,           // "line-too-long": over Options::max_line_bytes
+  TooManyEventTypes,     // "too-many-event-types": a 65536th distinct event type
+  TooManyPropertyNames,  // "too-many-property-names": over store::kMaxPropertyNames for its type
+  TruncatedGzip,  // "truncated-gzip": a `.gz` stream that ends early or is corrupt (one per file)
 };
 // The stable name of a reason ("invalid-json", ...).
 const char* BadLineName(BadLine b);
@@ -35,8 +38,8 @@ struct Stats {
   uint64_t events = 0;  // track/page/screen kept
   uint64_t identifies = 0;
   uint64_t aliases = 0;
-  uint64_t duplicates = 0;  // messageId seen before: dropped
-  uint64_t bytes = 0;            // JSON bytes read (after decompression)
+  uint64_t duplicates = 0;                      // messageId seen before: dropped
+  uint64_t bytes = 0;                           // JSON bytes read (after decompression)
   std::map<std::string, uint64_t> bad;          // BadLineName -> count
   std::map<std::string, uint64_t> event_types;  // type key -> events
   uint64_t Bad() const;
@@ -45,6 +48,8 @@ struct Stats {
   uint64_t blank_lines = 0;    // empty or whitespace-only: not lines
   uint64_t nested_values = 0;  // array/object property or trait values: absent
   uint64_t files = 0;
+  // Files whose gzip stream is truncated or corrupt: "`FILE`: WHAT after line N".
+  std::vector<std::string> truncated_gzip;
   double parse_seconds = 0;  // reading + JSON parsing + columns
   double build_seconds = 0;  // stitching + layout (StoreBuilder::Finish)
 };
@@ -53,6 +58,7 @@ struct Stats {
 struct Options {
   std::string project_dir;         // globs are relative to it
   std::vector<std::string> globs;  // `[sources.*].path`; `.gz` files are decompressed
+  std::vector<std::string> names;  // the source name of each glob (for errors; may be empty)
   std::string
       quarantine_dir;  // `.aud/quarantine/` (one .jsonl file per source file with bad lines)
   size_t max_line_bytes = 1 << 20;
@@ -70,17 +76,27 @@ struct Result {
   Stats stats;
   std::vector<std::string> files;  // the files read, in order
   std::string error;               // non-empty: failed (unreadable file, --strict with bad lines)
+  std::vector<std::string> warnings;  // e.g. a truncated `.gz` file (also on a cache hit)
 };
 
 // Ingests every file matching the globs (sorted by path), in order.
 Result Ingest(const Options& options);
 
 // The files the globs match: each glob relative to project_dir (glob(3)),
-// the union sorted by path bytes, without duplicates.
-std::vector<std::string> ResolveSources(const Options& options);
+// the union sorted by path bytes, without duplicates. Only regular files
+// are sources; a relative glob stays inside the project (absolute globs may
+// point anywhere). With `error`, the first match that breaks a rule (a
+// directory, a device, FIFO or socket, a file of /proc or /sys, a relative
+// glob resolving outside the project) is an error naming it; without, such
+// matches are left out.
+std::vector<std::string> ResolveSources(const Options& options, std::string* error = nullptr);
 
 // Ingests the given files in order (Result::files = paths).
 Result IngestFiles(const std::vector<std::string>& paths, const Options& options);
+
+// Ingests `data` as the contents of one file named `name` (gzip when it ends
+// in `.gz`), for tests and fuzzing.
+Result IngestBuffer(std::string_view data, const std::string& name, const Options& options);
 
 // How IngestCached got its store.
 struct CacheStatus {

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <unordered_map>
 
 #include "compiler/parse/parse.h"
 #include "runtime/store/hash.h"
@@ -214,10 +215,20 @@ void DropRepeatedNames(std::vector<store::InputValue>* values) {
   auto& v = *values;
   if (v.size() < 2) return;
   size_t out = 0;
-  for (size_t i = 0; i < v.size(); ++i) {
-    bool later = false;
-    for (size_t j = i + 1; j < v.size() && !later; ++j) later = v[j].name == v[i].name;
-    if (!later) v[out++] = v[i];
+  if (v.size() <= 32) {
+    for (size_t i = 0; i < v.size(); ++i) {
+      bool later = false;
+      for (size_t j = i + 1; j < v.size() && !later; ++j) later = v[j].name == v[i].name;
+      if (!later) v[out++] = v[i];
+    }
+  } else {
+    // Many names (hostile or generated lines): by hash, not pairwise.
+    std::unordered_map<std::string_view, size_t> last;
+    last.reserve(v.size());
+    for (size_t i = 0; i < v.size(); ++i) last[v[i].name] = i;
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (last[v[i].name] == i) v[out++] = v[i];
+    }
   }
   v.resize(out);
 }

@@ -103,6 +103,9 @@ struct IngestSummary {
   uint64_t files = 0, events = 0, identifies = 0, aliases = 0, bad = 0, duplicates = 0;
   uint64_t profiles = 0;  // at as_of
   bool cached = false;
+  // `event.property` -> events at as_of whose value has another JSON type
+  // than the program reads (missing on those events; language.md §5).
+  std::map<std::string, uint64_t> type_mismatches;
 };
 
 struct Plan {

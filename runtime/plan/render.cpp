@@ -74,6 +74,11 @@ std::string RenderHuman(const Plan& plan, bool detail, bool color) {
       << "; " << in.profiles << " profiles at as_of " << ir::FormatTime(plan.as_of) << "\n";
   if (in.bad) out << "  bad lines: " << in.bad << " (quarantined in .aud/quarantine/)\n";
   if (in.duplicates) out << "  duplicates dropped: " << in.duplicates << "\n";
+  if (!in.type_mismatches.empty()) {
+    out << "  property type mismatches (missing on those events):";
+    for (const auto& [prop, n] : in.type_mismatches) out << " " << E(prop) << " " << n;
+    out << "\n";
+  }
   out << "state: lineage " << E(plan.lineage) << ", serial " << plan.serial << "\n";
   if (plan.refresh == "off")
     out << "refresh: off (destinations not read back; drift is not shown)\n";
@@ -223,6 +228,8 @@ std::string RenderJson(const Plan& plan, bool detail) {
   j["ingest"] = {{"files", in.files},       {"events", in.events}, {"identifies", in.identifies},
                  {"aliases", in.aliases},   {"bad", in.bad},       {"duplicates", in.duplicates},
                  {"profiles", in.profiles}, {"cached", in.cached}};
+  j["ingest"]["type_mismatches"] = json::object();
+  for (const auto& [prop, n] : in.type_mismatches) j["ingest"]["type_mismatches"][prop] = n;
   j["warnings"] = plan.warnings;
   // nlohmann escapes what JSON requires; DEL, C1 and bidi controls too.
   return base::JsonTerminalSafe(j.dump(2, ' ', false, json::error_handler_t::replace)) + "\n";

@@ -166,6 +166,8 @@ std::string Serialize(const Plan& plan) {
   j["ingest"] = {{"files", in.files},       {"events", in.events}, {"identifies", in.identifies},
                  {"aliases", in.aliases},   {"bad", in.bad},       {"duplicates", in.duplicates},
                  {"profiles", in.profiles}, {"cached", in.cached}};
+  j["ingest"]["type_mismatches"] = json::object();
+  for (const auto& [prop, n] : in.type_mismatches) j["ingest"]["type_mismatches"][prop] = n;
   json pubs = json::array();
   for (const auto& p : plan.publications) {
     json enter = json::array(), update = json::array();
@@ -273,6 +275,9 @@ bool Deserialize(const std::string& text, Plan* out, std::string* error) {
     p.ingest.duplicates = U64(in.at("duplicates"));
     p.ingest.profiles = U64(in.at("profiles"));
     p.ingest.cached = in.at("cached").get<bool>();
+    if (in.contains("type_mismatches"))  // plan files written before it have none
+      for (const auto& [prop, n] : in.at("type_mismatches").items())
+        p.ingest.type_mismatches[prop] = n.get<uint64_t>();
     for (const auto& o : j.at("publications")) {
       PublicationPlan pp;
       pp.audience = o.at("audience").get<std::string>();

@@ -79,6 +79,7 @@ bool StoreBuilder::TypeIndex(std::string_view key, uint16_t* index) {
   s_.types.push_back(EventType{key_buf_, 0, {}});
   slots_.emplace_back();
   hints_.emplace_back();
+  names_.emplace_back();
   type_index_.emplace(key_buf_, t);
   *index = t;
   return true;
@@ -135,12 +136,13 @@ uint32_t StoreBuilder::ColumnFor(uint16_t type, size_t position, std::string_vie
   } else {
     hints.resize(position + 1, 0);
   }
-  for (uint32_t k = 0; k < slots.size(); ++k) {
-    const ColumnSlot& s = slots[k];
-    if (s.kind == kind && s.name == name) {
-      hints[position] = k;
-      return s.column;
-    }
+  const auto k = static_cast<size_t>(kind);
+  auto& names = names_[type];
+  auto it = names.find(name);
+  if (it != names.end() && it->second[k] != UINT32_MAX) {
+    const uint32_t slot = it->second[k];
+    hints[position] = slot;
+    return slots[slot].column;
   }
   EventType& t = s_.types[type];
   Column c;
@@ -148,9 +150,27 @@ uint32_t StoreBuilder::ColumnFor(uint16_t type, size_t position, std::string_vie
   c.kind = kind;
   t.columns.push_back(std::move(c));
   auto col = static_cast<uint32_t>(t.columns.size() - 1);
-  slots.push_back(ColumnSlot{std::string(name), kind, col});
-  hints[position] = static_cast<uint32_t>(slots.size() - 1);
+  std::string_view stable = s_.dict.Get(t.columns.back().name);
+  const auto slot = static_cast<uint32_t>(slots.size());
+  slots.push_back(ColumnSlot{stable, kind, col});
+  if (it == names.end()) {
+    KindColumns none;
+    none.fill(UINT32_MAX);
+    it = names.emplace(stable, none).first;
+  }
+  it->second[k] = slot;
+  hints[position] = slot;
   return col;
+}
+
+bool StoreBuilder::FitsProperties(uint16_t type, const InputValue* props, size_t num_props) const {
+  const auto& names = names_[type];
+  if (names.size() + num_props <= kMaxPropertyNames) return true;
+  size_t fresh = 0;
+  for (size_t k = 0; k < num_props; ++k) {
+    if (!props[k].is_null && names.find(props[k].name) == names.end()) ++fresh;
+  }
+  return names.size() + fresh <= kMaxPropertyNames;
 }
 
 void StoreBuilder::Reserve(size_t lines) {
@@ -175,28 +195,38 @@ void StoreBuilder::AddEvent(uint16_t type, int64_t ts, uint64_t order, std::stri
     const InputValue& v = props[k];
     if (v.is_null) continue;
     Column& c = s_.types[type].columns[ColumnFor(type, k, v.name, v.kind)];
+    // While reading, every column lists its rows (in order) and one value
+    // per row; a repeated name on one event keeps its last value.
+    const bool again = !c.rows.empty() && c.rows.back() == row;
+    if (!again) c.rows.push_back(row);
     switch (v.kind) {
       case ValueKind::Int:
-        GrowTo(c.ints, row + 1);
-        c.ints[row] = v.i;
+        if (again)
+          c.ints.back() = v.i;
+        else
+          c.ints.push_back(v.i);
         break;
       case ValueKind::Float:
-        GrowTo(c.floats, row + 1);
-        c.floats[row] = v.f;
+        if (again)
+          c.floats.back() = v.f;
+        else
+          c.floats.push_back(v.f);
         break;
       case ValueKind::Bool:
-        GrowTo(c.bools, row + 1);
-        c.bools[row] = v.b ? 1 : 0;
+        if (again)
+          c.bools.back() = v.b ? 1 : 0;
+        else
+          c.bools.push_back(v.b ? 1 : 0);
         break;
       case ValueKind::String: {
         uint32_t code = s_.dict.Intern(v.s);
-        GrowTo(c.codes, row + 1);
-        c.codes[row] = code;
+        if (again)
+          c.codes.back() = code;
+        else
+          c.codes.push_back(code);
         break;
       }
     }
-    GrowTo(c.valid, (row >> 6) + 1);
-    c.valid[row >> 6] |= uint64_t{1} << (row & 63);
   }
 }
 
@@ -231,6 +261,10 @@ void StoreBuilder::AddAlias(int64_t ts, uint64_t order, std::string_view previou
 }
 
 EventStore StoreBuilder::Finish() {
+  // The column lookup is not needed any more (a column per name can be many).
+  std::vector<std::vector<ColumnSlot>>().swap(slots_);
+  std::vector<std::vector<uint32_t>>().swap(hints_);
+  std::vector<std::unordered_map<std::string_view, KindColumns>>().swap(names_);
   // 1. Aliases: previousId is a userId node when some line has that value as
   // its userId at or before as_of, else an anonymousId node (language.md §5).
   // The store is independent of as_of, so an alias that precedes the value's
@@ -327,54 +361,78 @@ EventStore StoreBuilder::Finish() {
   s_.ts = Gather(ev_ts_, perm);
   s_.type = Gather(ev_type_, perm);
   s_.node = Gather(ev_node_, perm);
-  // Rows follow the store order: row_perm[type][new row] = old row.
-  std::vector<std::vector<uint32_t>> row_perm(s_.types.size());
-  for (size_t t = 0; t < s_.types.size(); ++t) row_perm[t].reserve(s_.types[t].rows);
+  // Rows follow the store order: new_row[type][old row] = new row.
+  std::vector<std::vector<uint32_t>> new_row(s_.types.size());
+  for (size_t t = 0; t < s_.types.size(); ++t) new_row[t].resize(s_.types[t].rows);
+  std::vector<uint32_t> next_row(s_.types.size(), 0);
   s_.row.resize(ne);
   for (size_t k = 0; k < ne; ++k) {
     uint32_t old = perm[k];
-    std::vector<uint32_t>& rp = row_perm[ev_type_[old]];
-    s_.row[k] = static_cast<uint32_t>(rp.size());
-    rp.push_back(ev_row_[old]);
+    uint16_t t = ev_type_[old];
+    s_.row[k] = next_row[t]++;
+    new_row[t][ev_row_[old]] = s_.row[k];
   }
   std::vector<int64_t>().swap(ev_ts_);
   std::vector<uint16_t>().swap(ev_type_);
   std::vector<uint32_t>().swap(ev_row_);
   std::vector<uint32_t>().swap(ev_node_);
   std::vector<uint32_t>().swap(perm);
+  std::vector<std::pair<uint32_t, uint32_t>> order;  // (new row, value index)
   for (size_t t = 0; t < s_.types.size(); ++t) {
     EventType& type = s_.types[t];
-    const std::vector<uint32_t>& rp = row_perm[t];
+    const std::vector<uint32_t>& nr = new_row[t];
     const uint32_t rows = type.rows;
     for (Column& c : type.columns) {
       Column out;
       out.name = c.name;
       out.kind = c.kind;
-      ReserveHuge(out.valid, (rows + 63) / 64);
-      out.valid.assign((rows + 63) / 64, 0);
-      auto gather = [&](const auto& in, auto& dst) {
-        ReserveHuge(dst, rows);
-        dst.assign(rows, {});
-        for (uint32_t r = 0; r < rows; ++r) {
-          uint32_t o = rp[r];
-          if (o < in.size() && (o >> 6) < c.valid.size() && ((c.valid[o >> 6] >> (o & 63)) & 1)) {
-            dst[r] = in[o];
+      const size_t present = c.rows.size();
+      if (present * 4 >= rows) {
+        // Dense: a value slot per row.
+        ReserveHuge(out.valid, (rows + 63) / 64);
+        out.valid.assign((rows + 63) / 64, 0);
+        auto scatter = [&](const auto& in, auto& dst) {
+          ReserveHuge(dst, rows);
+          dst.assign(rows, {});
+          for (size_t i = 0; i < present; ++i) {
+            const uint32_t r = nr[c.rows[i]];
+            dst[r] = in[i];
             out.valid[r >> 6] |= uint64_t{1} << (r & 63);
           }
+        };
+        switch (c.kind) {
+          case ValueKind::Int: scatter(c.ints, out.ints); break;
+          case ValueKind::Float: scatter(c.floats, out.floats); break;
+          case ValueKind::Bool: scatter(c.bools, out.bools); break;
+          case ValueKind::String: scatter(c.codes, out.codes); break;
         }
-      };
-      switch (c.kind) {
-        case ValueKind::Int: gather(c.ints, out.ints); break;
-        case ValueKind::Float: gather(c.floats, out.floats); break;
-        case ValueKind::Bool: gather(c.bools, out.bools); break;
-        case ValueKind::String: gather(c.codes, out.codes); break;
+      } else {
+        // Sparse: the rows with a value, in store order.
+        out.sparse = true;
+        order.resize(present);
+        for (size_t i = 0; i < present; ++i) order[i] = {nr[c.rows[i]], static_cast<uint32_t>(i)};
+        if (!std::is_sorted(order.begin(), order.end())) std::sort(order.begin(), order.end());
+        out.rows.resize(present);
+        for (size_t i = 0; i < present; ++i) out.rows[i] = order[i].first;
+        auto gather = [&](const auto& in, auto& dst) {
+          dst.resize(present);
+          for (size_t i = 0; i < present; ++i) dst[i] = in[order[i].second];
+        };
+        switch (c.kind) {
+          case ValueKind::Int: gather(c.ints, out.ints); break;
+          case ValueKind::Float: gather(c.floats, out.floats); break;
+          case ValueKind::Bool: gather(c.bools, out.bools); break;
+          case ValueKind::String: gather(c.codes, out.codes); break;
+        }
       }
       c = std::move(out);
     }
+    std::vector<uint32_t>().swap(new_row[t]);
     std::sort(type.columns.begin(), type.columns.end(), [](const Column& a, const Column& b) {
       return std::make_pair(a.name, a.kind) < std::make_pair(b.name, b.kind);
     });
   }
+  std::vector<std::pair<uint32_t, uint32_t>>().swap(order);
 
   // 4. Links and trait records by component, then time.
   std::vector<uint32_t> idx;

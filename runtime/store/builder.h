@@ -4,6 +4,7 @@
 // records, then stitches identities (union-find over every link) and lays the
 // events out by component and time. Knows nothing of JSON: ingest feeds it.
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -36,8 +37,16 @@ class StoreBuilder {
   // As TypeIndex for `track:<event>`, without building the key on a hit.
   bool TrackType(std::string_view event, uint16_t* index);
 
+  // Whether an event of `type` with these properties keeps the type within
+  // kMaxPropertyNames distinct property names (nulls do not count). Ingest
+  // asks before AddEvent and quarantines the line when not.
+  bool FitsProperties(uint16_t type, const InputValue* props, size_t num_props) const;
+
   // Calls come in input order; `order` increases (file, then line). An
   // empty id is absent; at least one of user_id/anonymous_id is given.
+  // Values are kept per present value while reading (memory in proportion
+  // to the values, not to rows x names); Finish lays each column out dense
+  // or sparse.
   void AddEvent(uint16_t type, int64_t ts, uint64_t order, std::string_view user_id,
                 std::string_view anonymous_id, const InputValue* props, size_t num_props);
   void AddIdentify(int64_t ts, uint64_t order, std::string_view user_id,
@@ -55,10 +64,12 @@ class StoreBuilder {
 
  private:
   struct ColumnSlot {
-    std::string name;
+    std::string_view name;  // into the dictionary (stable)
     ValueKind kind;
     uint32_t column;
   };
+  // Per type and property name: its column per ValueKind (kNone: none yet).
+  using KindColumns = std::array<uint32_t, 4>;
   struct Alias {
     int64_t ts;
     uint32_t previous;  // dictionary code
@@ -76,6 +87,7 @@ class StoreBuilder {
   // Per type, the slot the k-th property of the type's last event used:
   // lines of one type usually list their properties in the same order.
   std::vector<std::vector<uint32_t>> hints_;
+  std::vector<std::unordered_map<std::string_view, KindColumns>> names_;  // per type
   std::unordered_map<std::string, uint16_t> type_index_;
   std::string key_buf_;
   std::string last_track_;

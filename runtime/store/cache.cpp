@@ -49,7 +49,12 @@ class Out {
     static_assert(std::is_arithmetic_v<T>);
     Put<uint64_t>(v.size());
     Align();
-    Ref(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+    // Small arrays are copied (a piece per array would cost more than it).
+    if (v.size() * sizeof(T) < 4096) {
+      Own(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+    } else {
+      Ref(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+    }
   }
   // As Vec, for a temporary array that Out keeps alive.
   template <typename T>
@@ -257,13 +262,21 @@ Out Payload(const EventStore& s, std::string_view meta) {
       o.Put<uint32_t>(t.rows);
       o.Put<uint32_t>(static_cast<uint32_t>(t.columns.size()));
       for (const Column& c : t.columns) {
+        // Only the kind's value array; `valid` (dense) or `rows` (sparse).
         o.Put<uint32_t>(c.name);
         o.Put<uint8_t>(static_cast<uint8_t>(c.kind));
-        o.Vec(c.ints);
-        o.Vec(c.floats);
-        o.Vec(c.bools);
-        o.Vec(c.codes);
-        o.Vec(c.valid);
+        o.Put<uint8_t>(c.sparse ? 1 : 0);
+        switch (c.kind) {
+          case ValueKind::Int: o.Vec(c.ints); break;
+          case ValueKind::Float: o.Vec(c.floats); break;
+          case ValueKind::Bool: o.Vec(c.bools); break;
+          case ValueKind::String: o.Vec(c.codes); break;
+        }
+        if (c.sparse) {
+          o.Vec(c.rows);
+        } else {
+          o.Vec(c.valid);
+        }
       }
     }
   }
@@ -350,18 +363,27 @@ bool ParsePayload(const char* p, size_t n, EventStore* s, std::string* meta) {
       in.Str(&t.key);
       t.rows = in.Get<uint32_t>();
       uint32_t nc = in.Get<uint32_t>();
-      if (!in.ok() || nc > n) return false;
+      if (!in.ok() || nc > n / 16) return false;  // a column takes more than 16 bytes
       t.columns.resize(nc);
       for (Column& c : t.columns) {
         c.name = in.Get<uint32_t>();
         uint8_t kind = in.Get<uint8_t>();
         if (kind > static_cast<uint8_t>(ValueKind::String)) return false;
         c.kind = static_cast<ValueKind>(kind);
-        in.Vec(&c.ints);
-        in.Vec(&c.floats);
-        in.Vec(&c.bools);
-        in.Vec(&c.codes);
-        in.Vec(&c.valid);
+        uint8_t sparse = in.Get<uint8_t>();
+        if (sparse > 1) return false;
+        c.sparse = sparse != 0;
+        switch (c.kind) {
+          case ValueKind::Int: in.Vec(&c.ints); break;
+          case ValueKind::Float: in.Vec(&c.floats); break;
+          case ValueKind::Bool: in.Vec(&c.bools); break;
+          case ValueKind::String: in.Vec(&c.codes); break;
+        }
+        if (c.sparse) {
+          in.Vec(&c.rows);
+        } else {
+          in.Vec(&c.valid);
+        }
         if (!in.ok()) return false;
       }
     }
@@ -670,9 +692,18 @@ bool ValidateStore(const EventStore& s, std::string* problem) {
     for (const Column& c : t.columns) {
       if (c.name >= nd) return bad("column name out of range");
       size_t want[4] = {0, 0, 0, 0};
-      want[static_cast<int>(c.kind)] = t.rows;
+      want[static_cast<int>(c.kind)] = c.sparse ? c.rows.size() : t.rows;
       if (c.ints.size() != want[0] || c.floats.size() != want[1] || c.bools.size() != want[2] ||
-          c.codes.size() != want[3] || c.valid.size() != (t.rows + 63ull) / 64) {
+          c.codes.size() != want[3]) {
+        return bad("column size does not match its type's rows");
+      }
+      if (c.sparse) {
+        if (!c.valid.empty()) return bad("sparse column with validity bits");
+        for (size_t i = 0; i < c.rows.size(); ++i) {
+          if (c.rows[i] >= t.rows || (i > 0 && c.rows[i - 1] >= c.rows[i]))
+            return bad("sparse column rows out of range or order");
+        }
+      } else if (c.valid.size() != (t.rows + 63ull) / 64 || !c.rows.empty()) {
         return bad("column size does not match its type's rows");
       }
       for (uint32_t code : c.codes) {

@@ -38,7 +38,6 @@ inline uint64_t Merge(uint64_t acc, uint64_t v) {
 }
 }  // namespace hash_detail
 
-
 // XXH64 over bytes given in pieces: Digest() equals Hash64 of their
 // concatenation.
 class Hasher {
@@ -49,6 +48,7 @@ class Hasher {
            seed - hash_detail::kP1} {}
   void Update(const void* data, size_t len) {
     using namespace hash_detail;
+    if (len == 0) return;  // (data may be null)
     const auto* p = static_cast<const unsigned char*>(data);
     total_ += len;
     if (buffered_ + len < 32) {

@@ -121,14 +121,58 @@ const Column* EventType::Find(uint32_t name, ValueKind kind) const {
   return &*it;
 }
 
+int64_t Column::Index(uint32_t row) const {
+  if (sparse) {
+    auto it = std::lower_bound(rows.begin(), rows.end(), row);
+    if (it == rows.end() || *it != row) return -1;
+    return it - rows.begin();
+  }
+  if ((row >> 6) >= valid.size() || !Valid(row)) return -1;
+  return row;
+}
+
+size_t Column::Present() const {
+  if (sparse) return rows.size();
+  size_t n = 0;
+  for (uint64_t w : valid) n += static_cast<size_t>(__builtin_popcountll(w));
+  return n;
+}
+
+Column Column::Dense(uint32_t type_rows) const {
+  Column out;
+  out.name = name;
+  out.kind = kind;
+  if (!sparse) {
+    out = *this;
+    return out;
+  }
+  out.valid.assign((type_rows + 63) / 64, 0);
+  auto scatter = [&](const auto& in, auto& dst) {
+    dst.assign(type_rows, {});
+    for (size_t i = 0; i < rows.size() && i < in.size(); ++i) {
+      const uint32_t r = rows[i];
+      if (r >= type_rows) continue;
+      dst[r] = in[i];
+      out.valid[r >> 6] |= uint64_t{1} << (r & 63);
+    }
+  };
+  switch (kind) {
+    case ValueKind::Int: scatter(ints, out.ints); break;
+    case ValueKind::Float: scatter(floats, out.floats); break;
+    case ValueKind::Bool: scatter(bools, out.bools); break;
+    case ValueKind::String: scatter(codes, out.codes); break;
+  }
+  return out;
+}
+
 size_t EventStore::EventBytes() const {
   size_t n = VecBytes(ts) + VecBytes(type) + VecBytes(row) + VecBytes(node) +
              VecBytes(component_event_offsets);
   for (const EventType& t : types) {
     n += t.key.size();
     for (const Column& c : t.columns) {
-      n += VecBytes(c.ints) + VecBytes(c.floats) + VecBytes(c.bools) + VecBytes(c.codes) +
-           VecBytes(c.valid);
+      n += sizeof(Column) + VecBytes(c.ints) + VecBytes(c.floats) + VecBytes(c.bools) +
+           VecBytes(c.codes) + VecBytes(c.valid) + VecBytes(c.rows);
     }
   }
   return n;

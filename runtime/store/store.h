@@ -52,17 +52,37 @@ class Dictionary {
 enum class ValueKind : uint8_t { Int, Float, Bool, String };
 
 // One property of one event type: a typed column over that type's rows.
+// Dense (the common case): one value per row of the type, `valid` one bit
+// per row. Sparse (a property on fewer than a quarter of the type's rows,
+// e.g. per-SKU keys): `rows` lists the rows that have a value, ascending,
+// the value array holds one entry per listed row and `valid` is empty, so a
+// column costs memory in proportion to its values (docs/runtime.md).
 struct Column {
   uint32_t name = 0;  // dictionary code of the property name
   ValueKind kind = ValueKind::Int;
+  bool sparse = false;
   std::vector<int64_t> ints;    // Int
   std::vector<double> floats;   // Float
   std::vector<uint8_t> bools;   // Bool
   std::vector<uint32_t> codes;  // String (dictionary codes)
-  std::vector<uint64_t> valid;  // one bit per row
+  std::vector<uint64_t> valid;  // dense: one bit per row
+  std::vector<uint32_t> rows;   // sparse: the rows with a value, ascending
+  // Whether dense row `row` has a value (dense columns only).
   bool Valid(uint32_t row) const { return (valid[row >> 6] >> (row & 63)) & 1; }
+  // The index of `row`'s value in the value array, or -1 when it has none
+  // (dense or sparse; `row` may be out of range).
+  int64_t Index(uint32_t row) const;
+  // The number of values present.
+  size_t Present() const;
+  // This column as a dense one over `type_rows` rows (a copy; evaluation
+  // reads dense columns).
+  Column Dense(uint32_t type_rows) const;
   bool operator==(const Column&) const = default;
 };
+
+// The most distinct property names one event type may have: a line that
+// would add more is bad (`too-many-property-names`).
+inline constexpr size_t kMaxPropertyNames = 10000;
 
 // An event type: `track:<event>`, `page`, `screen` (identify/alias are not events).
 // Its rows follow the store's event order (component, then time), so the

@@ -137,7 +137,9 @@ TEST_F(IngestCache, StrictAppliesToCachedBadLines) {
   options_.strict = true;
   Result r = Cached(&st);
   EXPECT_TRUE(st.hit);
-  EXPECT_EQ(r.error, "1 bad input line (strict): invalid-json 1");
+  EXPECT_EQ(r.error,
+            "1 bad input line with --strict: invalid-json 1 (the lines are in `.aud/quarantine`); "
+            "fix or remove them, or run without --strict to skip them");
 }
 
 TEST_F(IngestCache, UnwritableCacheStillIngests) {

@@ -45,7 +45,7 @@ Plan Sample() {
   p.as_of = 1'763'000'000'000;
   p.created_at = 1'763'000'100'000;
   p.fingerprints = {"d1", "d2", "d3", "d4"};
-  p.ingest = {2, 100, 10, 1, 3, 4, 20, true};
+  p.ingest = {2, 100, 10, 1, 3, 4, 20, true, {}};
   PublicationPlan create;
   create.audience = "vip";
   create.destination = "crm";
