@@ -24,6 +24,11 @@ namespace aud::cli {
 
 namespace {
 
+// "; did you mean `x`?" for a close name, else "".
+std::string DidYouMean(const std::string& s) {
+  return s.empty() ? "" : "; did you mean `" + s + "`?";
+}
+
 // A JSON string literal (UTF-8 passed through, control characters escaped).
 void JsonString(std::string_view s, std::string& out) {
   out += '"';
@@ -125,7 +130,11 @@ int RunEval(const GlobalOptions& g, const EvalOptions& o) {
     return 1;
   }
   const check::Symbol* sym = project->module.Find(o.name);
-  if (!sym) return Fail("unknown segment or audience `" + o.name + "`");
+  if (!sym)
+    return Fail(
+        "unknown segment or audience `" + o.name + "`" +
+        DidYouMean(check::SuggestSymbol(
+            project->module, o.name, {check::SymbolKind::Segment, check::SymbolKind::Audience})));
   if (sym->kind != check::SymbolKind::Segment && sym->kind != check::SymbolKind::Audience)
     return Fail("`" + o.name + "` is " + WithArticle(check::SymbolKindName(sym->kind)) +
                 ", not a segment or audience");

@@ -8,6 +8,7 @@
 #include <map>
 #include <sstream>
 
+#include "compiler/base/file_read.h"
 #include "compiler/check/context.h"
 #include "compiler/parse/parse.h"
 #include "stdlib/stdlib.h"
@@ -20,29 +21,41 @@ SourceTree ReadSourceTree(const std::string& dir) {
   SourceTree tree;
   std::error_code ec;
   fs::path root = fs::absolute(dir, ec);
-  tree.root_dir = root.string();
-  auto read = [](const fs::path& p, std::string* out) {
-    std::ifstream in(p, std::ios::binary);
-    if (!in) return false;
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    *out = ss.str();
-    return true;
+  // Symlinks resolved once, so that every file can be checked to lie inside.
+  fs::path real_root = fs::canonical(root, ec);
+  if (ec) real_root = root.lexically_normal();
+  tree.root_dir = real_root.string();
+  // Reads one project file into `tree` (or records why it cannot be read).
+  auto read = [&](const fs::path& p, const std::string& rel) {
+    std::error_code sec;
+    if (!fs::exists(fs::symlink_status(p, sec))) return;
+    if (!base::ResolvesInside(real_root, p)) {
+      tree.unreadable[rel] = "resolves outside the project folder";
+      return;
+    }
+    base::ReadResult r = base::ReadRegularFile(p, base::kMaxSourceBytes);
+    if (r.ok()) {
+      tree.files[rel] = std::move(r.text);
+    } else if (r.status != base::ReadStatus::NotFound) {
+      tree.unreadable[rel] = r.why;
+    } else if (fs::is_symlink(fs::symlink_status(p, sec))) {
+      tree.unreadable[rel] = "is a symlink to nothing";
+    }
   };
-  std::string text;
-  if (read(root / "aud.toml", &text)) tree.files["aud.toml"] = text;
-  fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec), end;
+  read(real_root / "aud.toml", "aud.toml");
+  fs::recursive_directory_iterator it(real_root, fs::directory_options::skip_permission_denied, ec),
+      end;
   for (; !ec && it != end; it.increment(ec)) {
     const fs::path& p = it->path();
     std::string name = p.filename().string();
-    if (it->is_directory(ec)) {
+    std::error_code dec;
+    if (it->is_directory(dec)) {
       // `.aud/` holds state and caches; hidden folders are never sources.
       if (!name.empty() && name[0] == '.') it.disable_recursion_pending();
       continue;
     }
-    if (p.extension() != ".aud" || !it->is_regular_file(ec)) continue;
-    std::string rel = fs::relative(p, root, ec).generic_string();
-    if (read(p, &text)) tree.files[rel] = text;
+    if (p.extension() != ".aud") continue;
+    read(p, p.lexically_relative(real_root).generic_string());
   }
   return tree;
 }
@@ -114,20 +127,49 @@ struct Loader {
     }
     std::string norm = NormalizePath(path);
     if (auto it = by_path.find(norm); it != by_path.end()) return it->second;
-    if (fs::path(path).is_absolute() || norm.empty() || norm == ".") {
+    if (fs::path(path).is_absolute() || norm == ".." || norm.rfind("../", 0) == 0) {
+      auto& d = cx.Error(DiagKind::ImportOutsideProject, imp.path.range,
+                         "cannot import " + Q(path) + ": it is outside the project folder");
+      d.notes.push_back({{},
+                         "imports are paths relative to the project root, inside it, or "
+                         "`std/...` for a standard module"});
+      return std::nullopt;
+    }
+    if (norm.empty() || norm == ".") {
       cx.Error(DiagKind::ImportNotFound, imp.path.range,
                "cannot import " + Q(path) + ": imports are paths relative to the project root");
       return std::nullopt;
     }
-    // Outside the module's own files: read from disk relative to the root.
+    if (auto it = cx.tree.unreadable.find(norm); it != cx.tree.unreadable.end()) {
+      Unreadable(imp.path.range, path, it->second);
+      return std::nullopt;
+    }
+    // Outside the module's own files: read from disk relative to the root,
+    // only when it resolves (symlinks followed) inside the project.
     if (!cx.tree.root_dir.empty()) {
-      std::ifstream in(fs::path(cx.tree.root_dir) / norm, std::ios::binary);
-      if (in) {
-        std::ostringstream ss;
-        ss << in.rdbuf();
-        size_t index = AddFile(norm, ss.str(), false);
-        FollowImports(index);
-        return index;
+      fs::path root(cx.tree.root_dir);
+      fs::path p = root / norm;
+      std::error_code ec;
+      fs::path real_root = fs::canonical(root, ec);
+      if (ec) real_root = root;
+      if (fs::exists(fs::symlink_status(p, ec))) {
+        if (!base::ResolvesInside(real_root, p)) {
+          auto& d = cx.Error(DiagKind::ImportOutsideProject, imp.path.range,
+                             "cannot import " + Q(path) +
+                                 ": it resolves (through a symlink) outside the project folder");
+          d.notes.push_back({{}, "copy the file into the project, or import it from `std/`"});
+          return std::nullopt;
+        }
+        base::ReadResult r = base::ReadRegularFile(p, base::kMaxSourceBytes);
+        if (r.ok()) {
+          size_t index = AddFile(norm, r.text, false);
+          FollowImports(index);
+          return index;
+        }
+        if (r.status != base::ReadStatus::NotFound) {
+          Unreadable(imp.path.range, path, r.why);
+          return std::nullopt;
+        }
       }
     }
     std::vector<std::string> known;
@@ -136,6 +178,13 @@ struct Loader {
                        "cannot find " + Q(path) + " (imports are relative to the project root)");
     Context::AddSuggestion(d, norm, known);
     return std::nullopt;
+  }
+
+  void Unreadable(SourceRange at, const std::string& path, const std::string& why) {
+    auto& d = cx.Error(DiagKind::UnreadableFile, at, "cannot import " + Q(path) + ": it " + why);
+    d.notes.push_back({{},
+                       "imports name `.aud` files of at most 16 MiB (regular files, not "
+                       "directories, devices or pipes)"});
   }
 
   // Reports each import cycle once, at the import that closes it.
@@ -169,12 +218,22 @@ struct Loader {
 
 void LoadPass(Context& cx) {
   Loader loader{cx, true, {}, {}, {}, {}, {}};
+  // Project files that exist but could not be read (aud.toml first).
+  for (const auto& [path, why] : cx.tree.unreadable) {
+    bool imported_only =
+        path != "aud.toml" && (path.size() < 4 || path.compare(path.size() - 4, 4, ".aud") != 0);
+    if (imported_only) continue;  // reported at the import that names it
+    auto& d = cx.Error(DiagKind::UnreadableFile, {}, "cannot read " + Q(path) + ": it " + why);
+    d.notes.push_back({{},
+                       "the project's `aud.toml` and `.aud` files must be regular files of at "
+                       "most 16 MiB inside the project folder"});
+  }
   auto cfg = cx.tree.files.find("aud.toml");
   if (cfg != cx.tree.files.end()) {
     base::FileId id = cx.project.sources.Add("aud.toml", cfg->second);
     cx.project.config = config::ParseConfig(id, cx.diags);
     if (cx.project.config) loader.stdlib_enabled = cx.project.config->stdlib;
-  } else if (cx.options.require_config) {
+  } else if (cx.options.require_config && !cx.tree.unreadable.count("aud.toml")) {
     cx.Error(DiagKind::ConfigMissing, {},
              "no `aud.toml` in the project folder; run `aud init` to create a project");
   }
