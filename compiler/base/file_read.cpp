@@ -16,7 +16,7 @@ namespace {
 // Pseudo file systems whose "regular" files are generated on read.
 bool UnderPseudoFs(const fs::path& real) {
   std::string s = real.generic_string();
-  for (const char* p : {"/proc", "/sys", "/dev"}) {
+  for (const char* p : {"/proc", "/sys"}) {
     size_t n = std::strlen(p);
     if (s.compare(0, n, p) == 0 && (s.size() == n || s[n] == '/')) return true;
   }

@@ -1,6 +1,6 @@
 #pragma once
 // Bounded reads of input files: only regular files are read (never a
-// directory, device, FIFO or socket, nor anything under /proc, /sys or /dev),
+// directory, device, FIFO or socket, nor anything under /proc or /sys),
 // never more than a size limit, and never blocking on open.
 
 #include <cstdint>
@@ -11,6 +11,9 @@ namespace aud::base {
 
 // The largest `.aud` module or `aud.toml` the front end reads: 16 MiB.
 inline constexpr uint64_t kMaxSourceBytes = uint64_t{16} << 20;
+
+// The largest imported list (`import "x.csv" key NS`) read: 1 GiB.
+inline constexpr uint64_t kMaxListBytes = uint64_t{1} << 30;
 
 // Why a file could not be read.
 enum class ReadStatus : uint8_t { Ok, NotFound, Directory, NotRegular, TooLarge, Error };

@@ -2,6 +2,8 @@
 // (standard modules embedded in the binary, project-relative files) and
 // reports missing imports and import cycles.
 
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -216,6 +218,64 @@ struct Loader {
 
 }  // namespace
 
+namespace {
+
+// An imported list (`import "lists/x.csv" key NS` in an audience) is data:
+// an absolute path may point anywhere, a relative one must stay inside the
+// project (after symlinks). When it exists, it must be a regular file of at
+// most base::kMaxListBytes. It is read at evaluation, not here.
+void CheckListPaths(Context& cx, const std::vector<std::unique_ptr<ast::File>>& files) {
+  for (const auto& file : files) {
+    for (const ast::Decl& decl : file->decls) {
+      const auto* a = std::get_if<ast::AudienceDecl>(&decl.node);
+      if (!a) continue;
+      for (const ast::AudienceItem& item : a->items) {
+        if (item.kind != ast::AudienceItem::Import) continue;
+        const std::string& path = item.import_path.value;
+        fs::path p(path);
+        if (p.is_absolute() || path.empty()) continue;
+        std::string norm = p.lexically_normal().generic_string();
+        if (norm == ".." || norm.rfind("../", 0) == 0) {
+          auto& d = cx.Error(DiagKind::ImportOutsideProject, item.import_path.range,
+                             "cannot import the list " + Q(path) +
+                                 ": a relative path must stay inside the project folder");
+          d.notes.push_back({{}, "write an absolute path to read a list from elsewhere"});
+          continue;
+        }
+        if (cx.tree.root_dir.empty()) continue;
+        std::error_code ec;
+        fs::path root(cx.tree.root_dir);
+        fs::path real_root = fs::canonical(root, ec);
+        if (ec) real_root = root;
+        fs::path full = root / norm;
+        if (!fs::exists(fs::symlink_status(full, ec))) continue;  // reported at evaluation
+        if (!base::ResolvesInside(real_root, full)) {
+          auto& d = cx.Error(DiagKind::ImportOutsideProject, item.import_path.range,
+                             "cannot import the list " + Q(path) +
+                                 ": it resolves (through a symlink) outside the project folder");
+          d.notes.push_back({{}, "write an absolute path to read a list from elsewhere"});
+          continue;
+        }
+        struct stat st {};
+        std::string why;
+        if (::stat(full.c_str(), &st) != 0) continue;
+        if (S_ISDIR(st.st_mode)) {
+          why = "is a directory";
+        } else if (!S_ISREG(st.st_mode)) {
+          why = "is not a regular file";
+        } else if (static_cast<uint64_t>(st.st_size) > base::kMaxListBytes) {
+          why = "is larger than 1 GiB";
+        }
+        if (!why.empty())
+          cx.Error(DiagKind::UnreadableFile, item.import_path.range,
+                   "cannot import the list " + Q(path) + ": it " + why);
+      }
+    }
+  }
+}
+
+}  // namespace
+
 void LoadPass(Context& cx) {
   Loader loader{cx, true, {}, {}, {}, {}, {}};
   // Project files that exist but could not be read (aud.toml first).
@@ -246,6 +306,7 @@ void LoadPass(Context& cx) {
   }
   for (size_t i = 0; i < module_files; ++i) loader.FollowImports(i);
   loader.FindCycles();
+  CheckListPaths(cx, loader.loaded);
   for (size_t i = 0; i < loader.loaded.size(); ++i) {
     if (loader.is_std[i]) cx.std_files.push_back(loader.loaded[i].get());
     cx.project.files.push_back(std::move(loader.loaded[i]));

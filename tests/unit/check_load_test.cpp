@@ -199,6 +199,45 @@ TEST_F(LoadTest, OversizedFileIsRefused) {
       << out;
 }
 
+TEST_F(LoadTest, ImportedListsAreRegularFilesInsideTheProjectUnlessAbsolute) {
+  std::ofstream(base_ / "outside" / "list.csv") << "email\nx@example.com\n";
+  fs::create_directories(proj_ / "lists" / "dir.csv");
+  ASSERT_EQ(mkfifo((proj_ / "lists" / "pipe.csv").c_str(), 0600), 0);
+  fs::create_symlink(base_ / "outside" / "list.csv", proj_ / "lists" / "link.csv");
+  std::ofstream(proj_ / "lists" / "ok.csv") << "email\nx@example.com\n";
+  Write("main.aud",
+        "trait email: string\n"
+        "identity email: declared from trait email normalize email\n"
+        "audience a { import \"lists/dir.csv\" key email }\n"
+        "audience b { import \"lists/pipe.csv\" key email }\n"
+        "audience c { import \"lists/link.csv\" key email }\n"
+        "audience d { import \"../outside/list.csv\" key email }\n"
+        "audience e { import \"" +
+            (base_ / "outside" / "list.csv").string() +
+            "\" key email }\n"
+            "audience f { import \"lists/ok.csv\" key email }\n");
+  std::unique_ptr<Project> p;
+  std::string out = CheckProject(&p);
+  EXPECT_NE(out.find("main.aud:3:21: error: cannot import the list `lists/dir.csv`: it is a "
+                     "directory [unreadable-file]"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("main.aud:4:21: error: cannot import the list `lists/pipe.csv`: it is not "
+                     "a regular file [unreadable-file]"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("main.aud:5:21: error: cannot import the list `lists/link.csv`: it resolves "
+                     "(through a symlink) outside the project folder"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("main.aud:6:21: error: cannot import the list `../outside/list.csv`: a "
+                     "relative path must stay inside the project folder"),
+            std::string::npos)
+      << out;
+  // The absolute path (e) and the regular file inside (f) are fine.
+  EXPECT_EQ(p->diags.error_count(), 4u) << out;
+}
+
 TEST(ReadRegularFile, RefusesPseudoFilesAndDevices) {
   EXPECT_EQ(base::ReadRegularFile("/proc/self/environ", 1 << 20).status,
             base::ReadStatus::NotRegular);
