@@ -27,6 +27,11 @@ namespace aud::cli {
 
 namespace {
 
+// "; did you mean `x`?" for a close name, else "".
+std::string DidYouMean(const std::string& s) {
+  return s.empty() ? "" : "; did you mean `" + s + "`?";
+}
+
 // One attribute value as JSON: null when missing (or not a finite float).
 void JsonValue(const eval::Column& c, uint32_t p, std::string& out) {
   if (!c.valid.Test(p)) {
@@ -97,7 +102,11 @@ int RunEval(const GlobalOptions& g, const EvalOptions& o) {
     return 1;
   }
   const check::Symbol* sym = project->module.Find(o.name);
-  if (!sym) return Fail("unknown segment or audience `" + o.name + "`");
+  if (!sym)
+    return Fail(
+        "unknown segment or audience `" + o.name + "`" +
+        DidYouMean(check::SuggestSymbol(
+            project->module, o.name, {check::SymbolKind::Segment, check::SymbolKind::Audience})));
   if (sym->kind != check::SymbolKind::Segment && sym->kind != check::SymbolKind::Audience)
     return Fail("`" + o.name + "` is " + WithArticle(check::SymbolKindName(sym->kind)) +
                 ", not a segment or audience");

@@ -15,6 +15,11 @@ namespace aud::cli {
 
 namespace {
 
+// "; did you mean `x`?" for a close name, else "".
+std::string DidYouMean(const std::string& s) {
+  return s.empty() ? "" : "; did you mean `" + s + "`?";
+}
+
 // "a segment", "an audience".
 std::string WithArticle(const std::string& kind) {
   bool vowel = !kind.empty() && std::string("aeiou").find(kind[0]) != std::string::npos;
@@ -39,7 +44,11 @@ int RunExplain(const GlobalOptions& g, const std::string& name, const std::strin
     std::cerr << "error: "
               << (sym ? "`" + name + "` is " + WithArticle(check::SymbolKindName(sym->kind)) +
                             ", not a segment, audience or consent"
-                      : "unknown segment, audience or consent `" + name + "`")
+                      : "unknown segment, audience or consent `" + name + "`" +
+                            DidYouMean(check::SuggestSymbol(
+                                project->module, name,
+                                {check::SymbolKind::Segment, check::SymbolKind::Audience,
+                                 check::SymbolKind::Consent})))
               << "\n";
     return 1;
   }

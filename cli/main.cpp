@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -36,6 +37,7 @@ void MakePrivate(const std::filesystem::path& dir) {
 }
 
 }  // namespace
+#include "compiler/base/diagnostics.h"
 
 int main(int argc, char** argv) {
   // Personal data is private on disk whatever the user's umask: everything
@@ -163,8 +165,32 @@ int main(int argc, char** argv) {
       ->type_name("F")
       ->check(CLI::Range(0.0, 1.0));
 
+  app.set_version_flag("--version", "aud " AUD_VERSION, "print the version of aud and exit");
+
+  // An unknown command gets the closest known one, before CLI11 says only
+  // that the argument was not expected.
+  std::vector<std::string> commands;
+  for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
+    commands.push_back(sub->get_name());
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "-C") {
+      ++i;
+      continue;
+    }
+    if (arg.empty() || arg[0] == '-') continue;
+    if (std::find(commands.begin(), commands.end(), arg) != commands.end()) break;
+    std::cerr << "error: unknown command `" << arg << "`";
+    std::string s = aud::base::Suggest(arg, commands);
+    if (!s.empty()) std::cerr << "; did you mean `" << s << "`?";
+    std::cerr << "\n(`aud --help` lists the commands)\n";
+    return 1;
+  }
+
   try {
     app.parse(argc, argv);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {

@@ -40,7 +40,7 @@ const std::vector<DiagKind>& AllDiagKinds() {
 Diagnostic& Diagnostics::Report(DiagKind kind, SourceRange range, std::string message) {
   Severity sev = DiagKindSeverity(kind);
   if (sev == Severity::Error) ++errors_;
-  diags_.push_back(Diagnostic{kind, sev, range, std::move(message), {}});
+  diags_.push_back(Diagnostic{kind, sev, range, std::move(message), {}, false});
   return diags_.back();
 }
 
@@ -55,7 +55,8 @@ void Diagnostics::Sort() {
 namespace {
 // One located message line plus the source line and underline.
 void RenderLocated(const SourceManager& sm, SourceRange r, std::string_view sev,
-                   std::string_view msg, std::string_view suffix, bool color, std::string& out) {
+                   std::string_view msg, std::string_view suffix, bool color, std::string& out,
+                   bool hide_source = false) {
   const char* bold = color ? "\x1b[1m" : "";
   const char* reset = color ? "\x1b[0m" : "";
   const char* sevc = "";
@@ -72,6 +73,7 @@ void RenderLocated(const SourceManager& sm, SourceRange r, std::string_view sev,
   out += std::string(bold) + f.path + ":" + std::to_string(lc.line) + ":" + std::to_string(lc.col) +
          ": " + reset + sevc + std::string(sev) + ": " + reset + bold + std::string(msg) + reset +
          std::string(suffix) + "\n";
+  if (hide_source) return;
   std::string_view line = sm.Line(r.file, lc.line);
   std::string shown;
   std::string under;
@@ -92,7 +94,8 @@ void RenderLocated(const SourceManager& sm, SourceRange r, std::string_view sev,
 std::string Diagnostics::Render(const Diagnostic& d, bool color) const {
   std::string out;
   std::string suffix = " [" + std::string(DiagKindName(d.kind)) + "]";
-  RenderLocated(*sm_, d.range, SeverityWord(d.severity), d.message, suffix, color, out);
+  RenderLocated(*sm_, d.range, SeverityWord(d.severity), d.message, suffix, color, out,
+                d.hide_source);
   for (const Note& n : d.notes) RenderLocated(*sm_, n.range, "note", n.message, "", color, out);
   return out;
 }

@@ -42,6 +42,8 @@ struct Diagnostic {
   SourceRange range;  // may be invalid for project-level problems
   std::string message;
   std::vector<Note> notes;
+  // Show file:line:col but not the source line (it may hold a credential).
+  bool hide_source = false;
 };
 
 // Collects diagnostics of one compilation.
@@ -53,6 +55,8 @@ class Diagnostics {
   bool HasErrors() const { return errors_ > 0; }
   size_t error_count() const { return errors_; }
   const std::vector<Diagnostic>& all() const { return diags_; }
+  // The `i`-th reported diagnostic, to amend it (e.g. hide its source line).
+  Diagnostic& at(size_t i) { return diags_.at(i); }
   // Sorts by file, then offset (stable: equal locations keep report order).
   void Sort();
   // Renders all diagnostics, clang-style. `color` adds ANSI colours.

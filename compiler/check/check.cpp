@@ -40,8 +40,8 @@ void Context::AddSuggestion(base::Diagnostic& d, const std::string& name,
 }
 
 void Context::AddDeclaredHere(base::Diagnostic& d, const Symbol& s) {
-  d.notes.push_back({s.range, std::string(SymbolKindName(s.kind)) + " " + Q(s.name) +
-                                  " is declared here"});
+  d.notes.push_back(
+      {s.range, std::string(SymbolKindName(s.kind)) + " " + Q(s.name) + " is declared here"});
 }
 
 std::unique_ptr<Project> Check(const SourceTree& tree, const CheckOptions& opts) {
@@ -55,6 +55,14 @@ std::unique_ptr<Project> Check(const SourceTree& tree, const CheckOptions& opts)
   }
   project->diags.Sort();
   return project;
+}
+
+std::string SuggestSymbol(const Module& module, const std::string& name,
+                          const std::set<SymbolKind>& kinds) {
+  std::vector<std::string> names;
+  for (const auto& [n, sym] : module.symbols)
+    if (kinds.count(sym.kind)) names.push_back(n);
+  return base::Suggest(name, names);
 }
 
 }  // namespace aud::check

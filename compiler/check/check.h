@@ -24,15 +24,27 @@ struct SourceTree {
   std::map<std::string, std::string> files;
   // Where relative imports outside the tree are read from (empty: nowhere).
   std::string root_dir;
+  // Project files that exist but were not read, with why ("is a directory",
+  // "resolves outside the project folder"): reported, never read.
+  std::map<std::string, std::string> unreadable;
 };
 
 // Reads every `.aud` file below `dir` (recursively, skipping `.aud/` and
-// hidden folders) and `dir/aud.toml` into a SourceTree.
+// hidden folders) and `dir/aud.toml` into a SourceTree. Only regular files of
+// at most base::kMaxSourceBytes that resolve inside `dir` are read.
 SourceTree ReadSourceTree(const std::string& dir);
 
 // What kind of thing a top-level name is.
 enum class SymbolKind : uint8_t {
-  Event, Trait, Label, Action, Policy, Consent, Segment, Audience, Destination
+  Event,
+  Trait,
+  Label,
+  Action,
+  Policy,
+  Consent,
+  Segment,
+  Audience,
+  Destination
 };
 const char* SymbolKindName(SymbolKind k);
 
@@ -47,7 +59,8 @@ struct Symbol {
 
 // One label-carrying thing an audience reads, for lineage explanations.
 struct LabelSource {
-  std::string what;               // e.g. "trait email", "event order_completed", "property order_completed.order_id"
+  std::string
+      what;  // e.g. "trait email", "event order_completed", "property order_completed.order_id"
   std::vector<std::string> labels;
   std::vector<std::string> path;  // names leading to it, e.g. {"segment big_spenders"}
   base::SourceRange range;        // where the labelled thing is declared
@@ -111,6 +124,11 @@ std::vector<PolicyViolation> PolicyViolations(const Module& module,
 // The marketing actions a declared destination performs (empty for an
 // unknown name and for the built-in profile store).
 std::set<std::string> DestinationActions(const Module& module, const std::string& destination);
+
+// The declared name of one of `kinds` closest to `name` (base::Suggest), or
+// "" when none is close: for "did you mean" on the command line.
+std::string SuggestSymbol(const Module& module, const std::string& name,
+                          const std::set<SymbolKind>& kinds);
 
 // Options of a check run.
 struct CheckOptions {

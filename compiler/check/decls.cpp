@@ -2,9 +2,11 @@
 // consents, segments, audience and destination items, publish statements.
 
 #include <algorithm>
+#include <filesystem>
 #include <set>
 
 #include "compiler/check/resolve.h"
+#include "stdlib/stdlib.h"
 
 namespace aud::check {
 
@@ -261,6 +263,16 @@ struct DeclChecker {
                "destination " + Q(dst.name.text) +
                    " needs a `key`: the identity namespace its records are keyed by");
     }
+    if (!seen.count(ast::DestItem::Actions)) {
+      // Without `actions` no policy could ever deny this destination.
+      auto& d = cx.Error(DiagKind::MissingActions, dst.name.range,
+                         "destination " + Q(dst.name.text) +
+                             " needs `actions`: the marketing actions it performs, which "
+                             "policies are checked against");
+      d.notes.push_back({{},
+                         "the standard actions of `std/governance` are " + StandardActions() +
+                             "; e.g. `actions email_targeting`"});
+    }
     if (!connection || !cx.project.config) return;
     const ast::Name& cn = connection->names[0];
     const auto& conns = cx.project.config->connections;
@@ -278,6 +290,28 @@ struct DeclChecker {
       cx.Error(DiagKind::InvalidMaxProfiles, max_profiles->value_range,
                "the Autopilot connector sends at most 100000 profiles per list; `max_profiles` is " +
                    std::to_string(max_profiles->max_profiles));
+  }
+
+  // "`analytics`, `combine_with_pii`, ... and `x`", read from std/governance.
+  static std::string StandardActions() {
+    std::vector<std::string> names;
+    if (auto text = stdlib::StdModule("std/governance")) {
+      std::string_view t = *text;
+      for (size_t at = 0; at < t.size();) {
+        size_t nl = t.find('\n', at);
+        std::string_view line = t.substr(at, nl == std::string_view::npos ? t.npos : nl - at);
+        at = nl == std::string_view::npos ? t.size() : nl + 1;
+        if (line.rfind("action ", 0) != 0) continue;
+        line.remove_prefix(7);
+        names.emplace_back(line.substr(0, line.find_first_of(" \t\"")));
+      }
+    }
+    std::string out;
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (i) out += i + 1 == names.size() ? " and " : ", ";
+      out += Q(names[i]);
+    }
+    return out;
   }
 
   static std::string ItemWord(int k) {
@@ -414,6 +448,61 @@ void CheckDeclarations(Context& cx) {
   }
 }
 
-void ResolvePass(Context& cx) { CheckDeclarations(cx); }
+namespace {
+
+// The file a `file` connection writes for `audience` (its `dir` normalised
+// against the project root, so `out`, `./out/` and `/abs/project/out` meet),
+// or "" when the destination does not write a file.
+std::string ExportFile(const Context& cx, const std::string& destination,
+                       const std::string& audience, std::string* shown) {
+  const auto* dst = cx.module.Get<ast::DestinationDecl>(destination);
+  if (!dst || !cx.project.config) return "";
+  for (const auto& item : dst->items) {
+    if (item.kind != ast::DestItem::Connection || item.names.empty()) continue;
+    auto it = cx.project.config->connections.find(item.names[0].text);
+    if (it == cx.project.config->connections.end() || it->second.type != "file") return "";
+    const auto& values = it->second.values;
+    auto dir = values.find("dir");
+    auto format = values.find("format");
+    if (dir == values.end() || format == values.end()) return "";
+    const auto* d = std::get_if<std::string>(&dir->second);
+    const auto* f = std::get_if<std::string>(&format->second);
+    if (!d || !f) return "";
+    std::filesystem::path p(*d);
+    std::string file_name = audience + "." + *f;
+    *shown = (p / file_name).lexically_normal().generic_string();
+    if (p.is_relative())
+      p = std::filesystem::path(cx.tree.root_dir.empty() ? "." : cx.tree.root_dir) / p;
+    return (p.lexically_normal() / file_name).lexically_normal().generic_string();
+  }
+  return "";
+}
+
+}  // namespace
+
+// Two publications whose `file` connections resolve to one export file would
+// overwrite each other (issue: mixed key spaces, dropped columns).
+void CheckExportFiles(Context& cx) {
+  std::map<std::string, const Publication*> first;
+  for (const Publication& pub : cx.module.publications) {
+    std::string shown;
+    std::string file = ExportFile(cx, pub.destination, pub.audience, &shown);
+    if (file.empty()) continue;
+    auto [it, inserted] = first.emplace(file, &pub);
+    if (inserted) continue;
+    const Publication& other = *it->second;
+    auto& d = cx.Error(DiagKind::SharedExportFile, pub.range,
+                       "destinations " + Q(other.destination) + " and " + Q(pub.destination) +
+                           " would both write audience " + Q(pub.audience) + " to " + Q(shown));
+    d.notes.push_back({other.range, "published to " + Q(other.destination) + " here"});
+    d.notes.push_back(
+        {{}, "give one of them a `file` connection with another `dir` (or `format`)"});
+  }
+}
+
+void ResolvePass(Context& cx) {
+  CheckDeclarations(cx);
+  CheckExportFiles(cx);
+}
 
 }  // namespace aud::check

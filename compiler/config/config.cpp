@@ -174,6 +174,32 @@ bool LooksSecret(std::string_view key) {
   return false;
 }
 
+}  // namespace
+
+bool ShowableLine(std::string_view line) {
+  size_t b = line.find_first_not_of(" \t");
+  if (b == std::string_view::npos) return true;
+  line.remove_prefix(b);
+  if (line[0] == '#' || line[0] == '[') return true;
+  size_t eq = line.find('=');
+  if (eq == std::string_view::npos) return false;
+  std::string_view key = line.substr(0, eq);
+  while (!key.empty() && (key.back() == ' ' || key.back() == '\t')) key.remove_suffix(1);
+  // `connections.crm.dir = ...`: the last part of a dotted key names it.
+  if (size_t dot = key.rfind('.'); dot != std::string_view::npos) {
+    key.remove_prefix(dot + 1);
+    while (!key.empty() && (key.front() == ' ' || key.front() == '\t')) key.remove_prefix(1);
+  }
+  for (std::string_view k :
+       {"name", "stdlib", "path", "format", "backend", "type", "dir", "batch_size", "concurrency",
+        "rate_limit_per_sec", "timeout_s", "table", "csv_formula_escape", "max_exit_fraction"}) {
+    if (key == k) return !LooksSecret(line);
+  }
+  return false;
+}
+
+namespace {
+
 std::string Upper(std::string_view s) {
   std::string out;
   for (char c : s) {
@@ -273,28 +299,21 @@ class Reader {
     SourceRange r{id_, b, end};
     base::LineCol lc = diags_.sources().Position(id_, b);
     // `api_key = sk-live-...` is a syntax error whose line is the credential:
-    // name the position instead of showing the line.
-    std::string_view line = diags_.sources().Line(id_, lc.line);
-    std::string_view key = line.substr(0, std::min(line.find('='), line.size()));
-    if (line.find('=') != std::string_view::npos && LooksSecret(key)) {
-      r = SourceRange{};
-      msg += " (line " + std::to_string(lc.line) + ", column " + std::to_string(lc.col) + ")";
-    }
-    diags_.Report(DiagKind::ConfigSyntax, r, msg);
+    // the line is shown only when it is a table header, a comment or a key
+    // aud knows to be plain; otherwise only its position.
+    auto& d = diags_.Report(DiagKind::ConfigSyntax, r, msg);
+    d.hide_source = !ShowableLine(diags_.sources().Line(id_, lc.line));
+    return;
   }
 
-  // `owner` is the header of the table holding the key. `otherwise` is a note
-  // shown when there is no close candidate.
-  void UnknownKey(const toml::key& k, const std::string& where, SourceRange owner,
+  // `otherwise` is a note shown when there is no close candidate.
+  void UnknownKey(const toml::key& k, const std::string& where,
                   const std::vector<std::string>& candidates, std::string otherwise = "") {
     std::string msg = "unknown key `" + ShowKey(k.str()) + "` in " + where;
-    SourceRange r = Range(k);
-    if (LooksSecret(k.str())) {
-      // Its line may hold a credential: keep it off the screen (see SecretRange).
-      r = SecretRange(k, owner);
-      msg += " (line " + std::to_string(k.source().begin.line) + ")";
-    }
-    auto& d = diags_.Report(DiagKind::ConfigUnknownKey, r, msg);
+    // An unknown key may be a misspelled credential (`tokne`, `api_kye`,
+    // `dns`): its line is never shown, whatever its name.
+    auto& d = diags_.Report(DiagKind::ConfigUnknownKey, Range(k), msg);
+    d.hide_source = true;
     std::string s = base::Suggest(k.str(), candidates);
     if (!s.empty()) {
       d.notes.push_back({SourceRange{}, "did you mean `" + s + "`?"});
@@ -309,8 +328,8 @@ class Reader {
                       std::string(Article(v.type())));
   }
 
-  void Invalid(SourceRange r, std::string msg) {
-    diags_.Report(DiagKind::ConfigInvalidValue, r, std::move(msg));
+  base::Diagnostic& Invalid(SourceRange r, std::string msg) {
+    return diags_.Report(DiagKind::ConfigInvalidValue, r, std::move(msg));
   }
 
   // Entries of a table in document order (TOML++ keeps them sorted by name).
@@ -427,14 +446,11 @@ class Reader {
             ReadConnection(nk, nt, cfg);
           });
       } else {
-        SourceRange r = Range(*k);
         std::string msg = v->is_table() ? "unknown table `[" + ShowKey(name) + "]`"
                                         : "unknown key `" + ShowKey(name) + "` at the top level";
-        if (!v->is_table() && LooksSecret(name)) {
-          r = SourceRange{};
-          msg += " (line " + std::to_string(k->source().begin.line) + ")";
-        }
-        auto& d = diags_.Report(DiagKind::ConfigUnknownKey, r, msg);
+        auto& d = diags_.Report(DiagKind::ConfigUnknownKey, Range(*k), msg);
+        // A value's line may hold a credential (see UnknownKey).
+        d.hide_source = !v->is_table();
         std::string s = base::Suggest(name, kTop);
         if (!s.empty()) d.notes.push_back({SourceRange{}, "did you mean `" + s + "`?"});
       }
@@ -453,9 +469,11 @@ class Reader {
     for (auto [k, v] : Entries(t)) {
       const auto* nt = v->as_table();
       if (!nt) {
-        diags_.Report(DiagKind::ConfigWrongType, Range(*v),
-                      "`" + std::string(group) + "." + ShowKey(k->str()) +
-                          "` must be a table, not " + std::string(Article(v->type())));
+        diags_
+            .Report(DiagKind::ConfigWrongType, Range(*v),
+                    "`" + std::string(group) + "." + ShowKey(k->str()) + "` must be a table, not " +
+                        std::string(Article(v->type())))
+            .hide_source = true;  // the value may be a credential
         continue;
       }
       read(*k, *nt);
@@ -474,7 +492,7 @@ class Reader {
           WrongType(*k, *v, "a boolean");
         }
       } else {
-        UnknownKey(*k, "`[project]`", Range(t), kKeys);
+        UnknownKey(*k, "`[project]`", kKeys);
       }
     }
   }
@@ -498,7 +516,7 @@ class Reader {
           }
         }
       } else {
-        UnknownKey(*k, where, src.range, kKeys);
+        UnknownKey(*k, where, kKeys);
       }
     }
     if (!has_path) diags_.Report(DiagKind::ConfigMissingKey, src.range, where + " needs `path`");
@@ -531,7 +549,7 @@ class Reader {
         dsn_node = v;
         if (auto s = Secret(*k, *v, "aud_state", Range(t))) cfg.state_dsn = *s;
       } else {
-        UnknownKey(*k, "`[state]`", Range(t), kKeys);
+        UnknownKey(*k, "`[state]`", kKeys);
       }
     }
     if (!backend_ok) return;
@@ -602,7 +620,7 @@ class Reader {
       for (const KeySpec& s : spec->keys)
         if (s.name == key) ks = &s;
       if (!ks) {
-        UnknownKey(*k, where, c.range, candidates, listing);
+        UnknownKey(*k, where, candidates, listing);
         continue;
       }
       if (auto val = ReadValue(*ks, *k, *v, c)) c.values[key] = std::move(*val);
@@ -631,7 +649,9 @@ class Reader {
         auto s = String(k, v, true);
         if (!s) return std::nullopt;
         if (s->rfind("http://", 0) != 0 && s->rfind("https://", 0) != 0) {
-          Invalid(Range(v), "`" + key + "` must be an `http://` or `https://` URL");
+          // A URL may carry credentials (`https://user:pass@...`): no line.
+          Invalid(Range(v), "`" + key + "` must be an `http://` or `https://` URL").hide_source =
+              true;
           return std::nullopt;
         }
         return Value(*s);
@@ -719,7 +739,17 @@ class Reader {
 }  // namespace
 
 std::optional<ProjectConfig> ParseConfig(base::FileId id, base::Diagnostics& diags) {
-  return Reader(id, diags).Run();
+  size_t before = diags.all().size();
+  std::optional<ProjectConfig> cfg = Reader(id, diags).Run();
+  // Whatever reported it, a line of aud.toml that may hold a credential is
+  // never printed: the diagnostic keeps its file:line:col only.
+  for (size_t i = before; i < diags.all().size(); ++i) {
+    base::Diagnostic& d = diags.at(i);
+    if (!d.range.valid() || d.range.file != id) continue;
+    uint32_t line = diags.sources().Position(id, d.range.begin).line;
+    if (!ShowableLine(diags.sources().Line(id, line))) d.hide_source = true;
+  }
+  return cfg;
 }
 
 }  // namespace aud::config

@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -26,7 +27,7 @@ using Value = std::variant<std::string, int64_t, double, bool, SecretRef>;
 // One `[connections.NAME]` table.
 struct Connection {
   std::string name;
-  std::string type;  // profile_store | file | http | autopilot | postgres
+  std::string type;                     // profile_store | file | http | autopilot | postgres
   std::map<std::string, Value> values;  // every key but `type`, validated per type
   base::SourceRange range;              // the table header
 };
@@ -48,6 +49,13 @@ struct ProjectConfig {
   std::optional<SecretRef> state_dsn;
   std::map<std::string, Connection> connections;
 };
+
+// Whether a line of aud.toml may be printed in a diagnostic: blank lines,
+// comments, table headers and `key = value` lines whose key aud knows to be
+// plain (`type`, `dir`, `format`, ...). Any other line may hold a credential
+// (a misspelled `tokne`, a URL with a password): diagnostics on it show only
+// file:line:col.
+bool ShowableLine(std::string_view line);
 
 // The connector types aud knows.
 const std::vector<std::string>& ConnectionTypes();

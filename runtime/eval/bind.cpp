@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "compiler/base/file_read.h"
 #include "compiler/parse/parse.h"
 #include "runtime/eval/bound.h"
 
@@ -101,14 +102,13 @@ bool ParseTimestamp(std::string_view text, int64_t* millis) {
 
 bool ReadImport(const std::string& path, const std::string& normalizer, BoundImport* out,
                 std::string* error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    *error = "cannot read imported list `" + path + "`";
+  // Only a regular file, bounded: never a FIFO, device or /proc file.
+  base::ReadResult r = base::ReadRegularFile(path, base::kMaxListBytes);
+  if (!r.ok()) {
+    *error = "cannot read imported list `" + path + "`: it " + r.why;
     return false;
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::vector<std::string> fields = FirstFields(ss.str());
+  std::vector<std::string> fields = FirstFields(r.text);
   out->entries.clear();
   for (size_t r = 1; r < fields.size(); ++r) {  // row 0 is the header
     std::string v = Normalize(fields[r], normalizer);

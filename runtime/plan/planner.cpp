@@ -311,9 +311,12 @@ bool MakePlan(const PlanInput& in, const PlanOptions& options, Plan* out,
   known.insert("profile_store");
   for (const auto* list : {&options.targets, &options.excludes})
     for (const auto& t : *list)
-      if (!known.count(t))
+      if (!known.count(t)) {
+        std::string s = base::Suggest(t, std::vector<std::string>(known.begin(), known.end()));
         errors->push_back((list == &options.targets ? "--target " : "--exclude ") + Q(t) +
-                          " is not an audience or destination of this project or its state");
+                          " is not an audience or destination of this project or its state" +
+                          (s.empty() ? std::string() : "; did you mean " + Q(s) + "?"));
+      }
   if (!errors->empty()) return false;
   auto selected = [&](const std::pair<std::string, std::string>& k) {
     auto has = [&](const std::vector<std::string>& v) {

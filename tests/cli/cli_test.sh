@@ -29,6 +29,47 @@ expect "aud --help" 0 "$AUD" --help
 contains "help lists check" "check"
 expect "aud check --help" 0 "$AUD" check --help
 expect "unknown command" 1 "$AUD" frobnicate
+contains "unknown command is named" "unknown command \`frobnicate\`"
+expect "misspelled command" 1 "$AUD" plna
+contains "misspelled command: did you mean" "did you mean \`plan\`?"
+expect "misspelled command after -C" 1 "$AUD" -C "$ROOT/examples/quickstart" chekc
+contains "misspelled command after -C: did you mean" "did you mean \`check\`?"
+
+# --version prints the project version of CMakeLists.txt.
+want_version=$(sed -nE 's/^project\(aud VERSION ([0-9.]+).*/\1/p' "$ROOT/CMakeLists.txt")
+expect "aud --version" 0 "$AUD" --version
+[ -n "$want_version" ] && [ "$OUT" = "aud $want_version" ] && ok "version is aud $want_version" \
+  || fail "version: got '$OUT', want 'aud $want_version'"
+
+# An import that leaves the project never prints the target: with a canary in
+# the environment, `aud check` on `import ".../proc/self/environ"` is an error
+# whose output holds no environment variable.
+mkdir -p "$TMP/environ"
+printf '[project]\nname = "t"\n' > "$TMP/environ/aud.toml"
+printf 'import "../../../../../../../../proc/self/environ"\n' > "$TMP/environ/main.aud"
+OUT=$(env AUD_TEST_CANARY=canary-3be1f0-secret "$AUD" -C "$TMP/environ" check 2>&1)
+rc=$?
+[ "$rc" -eq 1 ] && ok "environ import: exit 1" || fail "environ import: exit $rc: $OUT"
+contains "environ import: diagnostic" "main.aud:1:8: error: cannot import \`../../../../../../../../proc/self/environ\`: it is outside the project folder [import-outside-project]"
+if grep -qE 'canary-3be1f0-secret|AUD_TEST_CANARY|PATH=' <<<"$OUT"; then
+  fail "environ import: output holds the environment: $OUT"
+else
+  ok "environ import: no environment in the output"
+fi
+# The same through a symlink planted in the project.
+mkdir -p "$TMP/environ/.lib"
+ln -s /proc/self/environ "$TMP/environ/.lib/env.aud"
+printf 'import ".lib/env.aud"\n' > "$TMP/environ/main.aud"
+OUT=$(env AUD_TEST_CANARY=canary-3be1f0-secret "$AUD" -C "$TMP/environ" check 2>&1)
+contains "environ symlink: diagnostic" "[import-outside-project]"
+grep -q 'canary-3be1f0-secret' <<<"$OUT" && fail "environ symlink leaks: $OUT" || ok "environ symlink: no environment"
+# /dev/zero and a FIFO as module files end at once, as errors.
+ln -s /dev/zero "$TMP/environ/zero.aud"
+mkfifo "$TMP/environ/pipe.aud"
+printf 'segment s = true\n' > "$TMP/environ/main.aud"
+expect "dev/zero and fifo modules" 1 timeout 20 "$AUD" -C "$TMP/environ" check
+contains "dev/zero refused" "cannot read \`zero.aud\`: it resolves outside the project folder"
+contains "fifo refused" "cannot read \`pipe.aud\`: it is not a regular file"
 
 # Every example is checked: quickstart clean, governance_violation fails with lineage.
 expect "quickstart checks" 0 "$AUD" -C "$ROOT/examples/quickstart" check
@@ -106,6 +147,12 @@ case "$first" in '{"profile":'*'"identities":{'*'"attributes":{}}') ok "eval jso
 second=$("$AUD" -C "$TMP/qs" eval nordic --as-of 2026-11-01 --format jsonl 2>/dev/null)
 [ -n "$OUT" ] && [ "$second" = "$OUT" ] && ok "eval from the cache is identical" || fail "eval from the cache is identical"
 expect "eval unknown name" 1 "$AUD" -C "$TMP/qs" eval no_such_segment --as-of 2026-11-01
+expect "eval misspelled name" 1 "$AUD" -C "$TMP/qs" eval big_spendrs --as-of 2026-11-01
+contains "eval misspelled name: did you mean" "unknown segment or audience \`big_spendrs\`; did you mean \`big_spenders\`?"
+expect "explain misspelled name" 1 "$AUD" -C "$TMP/qs" explain vipp
+contains "explain misspelled name: did you mean" "did you mean \`vip\`?"
+expect "plan --target misspelled" 1 env AUTOPILOT_API_KEY=test-key "$AUD" -C "$TMP/qs" plan --as-of 2026-11-01 --target vipp
+contains "plan --target: did you mean" "did you mean \`vip\`?"
 expect "explain --ir" 0 "$AUD" -C "$TMP/qs" explain big_spenders --ir
 contains "explain shows a slot" "slot s1: int = count(order_completed where"
 

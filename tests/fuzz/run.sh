@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Runs the front-end fuzzer deterministically (see tests/fuzz/README.md).
-#   tests/fuzz/run.sh BIN RUNS
-# 1. builds a seed corpus in a temp dir from every .aud under examples/,
+# Runs a front-end fuzzer deterministically (see tests/fuzz/README.md).
+#   tests/fuzz/run.sh BIN RUNS [TARGET]
+# TARGET is `check` (the default: BIN is fuzz_check) or `config` (BIN is
+# fuzz_config, whose input is one aud.toml).
+# 1. builds a seed corpus in a temp dir. check: every .aud under examples/,
 #    stdlib/std/ and tests/check/ (mode byte 0x00) and every aud.toml
-#    (mode byte 0x01; the `# --- aud.toml` parts of golden tests included);
-# 2. replays every file of tests/fuzz/regressions/ (none may crash);
+#    (mode byte 0x01; the `# --- aud.toml` parts of golden tests included).
+#    config: every aud.toml (no mode byte) and tests/fuzz/seeds/config/*;
+# 2. replays every file of tests/fuzz/regressions/ (check) or
+#    tests/fuzz/regressions/config/ (config): none may crash;
 # 3. fuzzes for RUNS executions with a fixed seed.
 # AUD_FUZZ_MAX_LEN (default 4096) overrides -max_len.
 # Exits non-zero on any crash, sanitizer report, timeout or OOM; the input is
@@ -13,10 +17,15 @@ set -u
 
 BIN="${1:-}"
 RUNS="${2:-200000}"
+TARGET="${3:-check}"
 MAX_LEN="${AUD_FUZZ_MAX_LEN:-4096}"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
-REGRESSIONS="$HERE/regressions"
+case "$TARGET" in
+  check) REGRESSIONS="$HERE/regressions" ;;
+  config) REGRESSIONS="$HERE/regressions/config" ;;
+  *) echo "run.sh: unknown target \`$TARGET\` (check or config)" >&2; exit 1 ;;
+esac
 
 if [ -z "$BIN" ]; then
   echo "run.sh: no fuzzer binary given (AUD_FUZZ_BIN is not set)." >&2
@@ -60,6 +69,14 @@ add_seed() {  # add_seed MODE_FILE FILE
   n=$((n + 1))
   cat "$1" "$2" > "$CORPUS/seed-$(printf '%05d' "$n")"
 }
+if [ "$TARGET" = config ]; then
+  # The input is the aud.toml itself: no mode byte.
+  : > "$WORK/mode1"
+  for f in "$PARTS"/*.toml "$HERE"/seeds/config/*; do [ -f "$f" ] && add_seed "$WORK/mode1" "$f"; done
+  while IFS= read -r -d '' f; do
+    add_seed "$WORK/mode1" "$f"
+  done < <(find examples cli/templates -name 'aud.toml' -type f -print0 2>/dev/null | sort -z)
+else
 while IFS= read -r -d '' f; do
   add_seed "$WORK/mode0" "$f"
 done < <(find examples stdlib/std -name '*.aud' -type f -print0 2>/dev/null | sort -z)
@@ -68,7 +85,8 @@ for f in "$PARTS"/*.toml; do [ -e "$f" ] && add_seed "$WORK/mode1" "$f"; done
 while IFS= read -r -d '' f; do
   add_seed "$WORK/mode1" "$f"
 done < <(find examples -name 'aud.toml' -type f -print0 2>/dev/null | sort -z)
-echo "run.sh: $n seed inputs"
+fi
+echo "run.sh: $n seed inputs ($TARGET)"
 
 LOG="$WORK/fuzz.log"
 fail() {
@@ -84,7 +102,9 @@ fail() {
 }
 
 # --- 2. regressions ---------------------------------------------------------
-mapfile -t regs < <(find "$REGRESSIONS" -type f ! -name '.*' ! -name '*.md' | sort)
+# (the config target's inputs live in regressions/config/, not replayed by check)
+mapfile -t regs < <(find "$REGRESSIONS" -mindepth 1 -path "$HERE/regressions/config" -prune -o \
+  -type f ! -name '.*' ! -name '*.md' -print | sort)
 if [ "${#regs[@]}" -gt 0 ]; then
   echo "run.sh: replaying ${#regs[@]} regression input(s)"
   # Replaying writes no artifacts: the files are already saved.

@@ -87,7 +87,19 @@ const std::vector<TestCase>& AllTests() {
 // Runs the checker on a test file's project and returns the rendered lines.
 std::vector<std::string> RunCheck(const GoldenFile& g, bool* has_errors) {
   check::SourceTree tree;
-  tree.files = ProjectFiles(g);
+  // A part `# --- PATH !unreadable` stands for a file that exists but is not
+  // read (a directory, a FIFO, a symlink out of the project): its text is why.
+  constexpr std::string_view kUnreadable = " !unreadable";
+  for (auto& [path, text] : ProjectFiles(g)) {
+    if (path.size() > kUnreadable.size() &&
+        path.compare(path.size() - kUnreadable.size(), kUnreadable.size(), kUnreadable) == 0) {
+      std::string why = text;
+      while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+      tree.unreadable[path.substr(0, path.size() - kUnreadable.size())] = why;
+    } else {
+      tree.files[path] = text;
+    }
+  }
   std::unique_ptr<check::Project> project = check::Check(tree);
   *has_errors = project->diags.HasErrors();
   return SplitLines(project->diags.Render(false));
