@@ -1,5 +1,5 @@
 // `aud apply [PLANFILE] [--auto-approve]`, `aud state list` and
-// `aud force-unlock ID` (language.md §10, runtime/apply/README.md).
+// `aud force-unlock ID` (docs/reference/language.md §10, runtime/apply/README.md).
 
 #include <sys/stat.h>
 #include <unistd.h>

@@ -1,7 +1,7 @@
 // `aud eval NAME`: check, lower, ingest (through the store cache), build the
 // profiles at as_of, evaluate (the JIT by default, `--engine interp` for the
 // reference interpreter), and render members as a table or as JSON
-// lines (language.md §10).
+// lines (docs/reference/language.md §10).
 
 #include <algorithm>
 #include <chrono>

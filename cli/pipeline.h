@@ -76,7 +76,7 @@ bool IngestProject(const GlobalOptions& g, const check::Project& project, ingest
 ingest::Options ProjectIngestOptions(const GlobalOptions& g, const check::Project& project,
                                      bool strict = false);
 
-// Per-event property type mismatches at `as_of` (language.md §5): for each
+// Per-event property type mismatches at `as_of` (docs/reference/language.md §5): for each
 // property the program reads, `event.property` -> the events whose value
 // has another JSON type (for a timestamp: a string that is not one), which
 // evaluation sees as missing. Only non-zero counts.

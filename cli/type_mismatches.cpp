@@ -1,4 +1,4 @@
-// Per-event property type mismatches (language.md §5, pipeline.h).
+// Per-event property type mismatches (docs/reference/language.md §5, pipeline.h).
 
 #include <set>
 #include <unordered_map>

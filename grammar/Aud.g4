@@ -1,4 +1,4 @@
-// The aud language (normative grammar; language.md §11 is informative).
+// The aud language (normative grammar; docs/reference/language.md §11 is informative).
 // Semantics live in the checker: this grammar only fixes the shape.
 grammar Aud;
 

@@ -1,5 +1,5 @@
 #pragma once
-// The builtin function registry (language.md §4), read by both the checker
+// The builtin function registry (docs/reference/language.md §4), read by both the checker
 // (signatures) and codegen (implementations). Header-only: a constant table.
 
 #include <array>

@@ -1,4 +1,4 @@
-// Governance pass (language.md §7): label propagation through segments,
+// Governance pass (docs/reference/language.md §7): label propagation through segments,
 // consents, attributes, identities and destination fields, then policy
 // evaluation for every publication, with the lineage in the error.
 

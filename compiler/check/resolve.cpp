@@ -1,4 +1,4 @@
-// Resolve pass (expressions): names to declarations, types per language.md
+// Resolve pass (expressions): names to declarations, types per docs/reference/language.md
 // §3–§4, aggregate and sequence shapes per §4 and §6.
 
 #include "compiler/check/resolve.h"

@@ -1,6 +1,6 @@
 #pragma once
 // Internal to aud_check: resolves names in expressions and assigns types
-// (language.md §3–§4, §6), annotating ast::Expr::type/ref/decl in place.
+// (docs/reference/language.md §3–§4, §6), annotating ast::Expr::type/ref/decl in place.
 
 #include <set>
 #include <string>

@@ -751,7 +751,7 @@ class Gen {
     });
   }
 
-  // One event of a sequence (language.md §6), as eval's Worker::Sequence.
+  // One event of a sequence (docs/reference/language.md §6), as eval's Worker::Sequence.
   void Sequence(size_t si, uint32_t type) {
     const ir::Slot& slot = p_.slots[si];
     const Plan& plan = plans_[si];

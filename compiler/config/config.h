@@ -1,5 +1,5 @@
 #pragma once
-// The project file `aud.toml` (language.md §9), read with TOML++. Unknown
+// The project file `aud.toml` (docs/reference/language.md §9), read with TOML++. Unknown
 // keys, wrong types, missing required keys and bad values are diagnostics
 // that name the key and point at its line. Secrets are kept as the name of
 // their environment variable only; their values are read at plan/apply time.

@@ -1,10 +1,10 @@
 #pragma once
-// The aud IR (architecture.md §4, docs/runtime.md): the whole checked project
+// The aud IR (docs/architecture.md §4, docs/runtime.md): the whole checked project
 // lowered at once into
 //   - slots: every distinct event aggregate (event, `where`, window,
 //     function, property) once, deduplicated across segments, audiences,
 //     consents and attributes by a structural key (its printed form), and
-//     every distinct sequence as a small state machine (language.md §6);
+//     every distinct sequence as a small state machine (docs/reference/language.md §6);
 //   - formulas: segments, audiences, consents and attributes as typed
 //     expression trees over slots, traits, imported lists and earlier
 //     formulas, stored in dependency order.
@@ -22,11 +22,11 @@
 
 namespace aud::ir {
 
-// The type of an IR value. Any value may be missing (language.md §3).
+// The type of an IR value. Any value may be missing (docs/reference/language.md §3).
 enum class Type : uint8_t { Bool, Int, Float, String, Timestamp, Duration };
 const char* TypeName(Type t);
 
-// Node operations. Semantics (language.md §3–§4), with "missing" written ⊥:
+// Node operations. Semantics (docs/reference/language.md §3–§4), with "missing" written ⊥:
 //   conditions: `Not`, `And`, `Or`, and every condition root (a `where`, a
 //     segment, audience or consent body) read a missing bool as false and
 //     never produce ⊥;
@@ -110,7 +110,7 @@ struct Identity {
   std::string normalize;  // "", "email" (trim + lower), "lower", "trim"
 };
 
-// An event window (language.md §4): All: ts <= as_of; Within: as_of - D <
+// An event window (docs/reference/language.md §4): All: ts <= as_of; Within: as_of - D <
 // ts <= as_of; Between: from <= ts < to (and ts <= as_of).
 struct Window {
   enum Kind : uint8_t { All, Within, Between };
@@ -123,7 +123,7 @@ struct Window {
 enum class Agg : uint8_t { Count, Sum, Min, Max, Avg, First, Last, Sequence };
 const char* AggName(Agg a);
 
-// One step of a sequence slot (language.md §6).
+// One step of a sequence slot (docs/reference/language.md §6).
 struct Step {
   enum Kind : uint8_t {
     Positive,   // E [where P] [window]: the first step's window looks back

@@ -17,7 +17,7 @@ std::unique_ptr<ast::File> ParseFile(base::FileId id, base::Diagnostics& diags);
 // the epoch, UTC. False when malformed or out of range.
 bool ParseTime(std::string_view text, int64_t* millis);
 
-// Decodes a timestamp of event data (language.md §5): an RFC 3339 date-time
+// Decodes a timestamp of event data (docs/reference/language.md §5): an RFC 3339 date-time
 // (a date alone is not one), `T`/`Z` in either case. False when malformed.
 bool ParseEventTimestamp(std::string_view text, int64_t* millis);
 

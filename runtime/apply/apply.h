@@ -1,5 +1,5 @@
 #pragma once
-// The apply stage (architecture.md §5): publishes a plan through the
+// The apply stage (docs/architecture.md §5): publishes a plan through the
 // connectors and records in state only what each destination confirmed.
 // The protocol (lock, staleness and governance refusals, batches with
 // deterministic idempotency keys, journal, crash points) is described in

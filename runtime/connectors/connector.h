@@ -1,5 +1,5 @@
 #pragma once
-// Connectors (architecture.md §6): how a publication's changes reach a
+// Connectors (docs/architecture.md §6): how a publication's changes reach a
 // destination. The apply stage cuts each publication's deltas into batches
 // and sends them one by one; a connector answers per batch with what the
 // destination confirmed. Only confirmed rows are recorded in state, so every
@@ -64,7 +64,7 @@ struct Row {
   enum Op : uint8_t { Enter, Update } op = Enter;
   std::string key;  // the value of the destination's `key` identity (profile key for profile_store)
   bool visitor = false;                    // identity kind of the key: visitor (else declared)
-  std::string profile;                     // the profile key (language.md §5)
+  std::string profile;                     // the profile key (docs/reference/language.md §5)
   std::vector<IdentityValues> identities;  // the audience's identities, by namespace name
   std::vector<Field> fields;               // `map` order (profile_store: the audience's attributes)
   std::vector<Field> traits;  // profile_store only: the profile's current traits, by name

@@ -1,5 +1,5 @@
 #pragma once
-// The reference interpreter of the IR (architecture.md §4): per profile, one
+// The reference interpreter of the IR (docs/architecture.md §4): per profile, one
 // pass over its events (in event order) fills every slot, then the formulas
 // are computed in dependency order. Simple and obviously correct on purpose:
 // the JIT is checked against it bit for bit. Profiles are evaluated in
@@ -120,7 +120,7 @@ std::string Normalize(std::string_view value, std::string_view normalizer);
 bool ParseTimestamp(std::string_view text, int64_t* millis);
 
 // The current value of every declared trait (latest wins, with the declared
-// type: language.md §5) for the profiles `which`: one Column per
+// type: docs/reference/language.md §5) for the profiles `which`: one Column per
 // ir::Program trait, indexed by position in `which`. For outputs that carry
 // traits (the profile store); implemented in trait_values.cpp.
 std::vector<Column> TraitValues(const ir::Program& program, const store::EventStore& store,

@@ -373,7 +373,7 @@ struct Worker {
     return IsType(step.event, type) && Where(step.where);
   }
 
-  // One event of a sequence (language.md §6), in O(steps).
+  // One event of a sequence (docs/reference/language.md §6), in O(steps).
   void Sequence(const ir::Slot& slot, const SequencePlan& plan, SlotState& st, uint16_t type,
                 int64_t ts) {
     if (st.satisfied) return;  // the result cannot change

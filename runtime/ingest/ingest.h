@@ -1,5 +1,5 @@
 #pragma once
-// Ingest (language.md §5): Segment-spec JSON lines -> EventStore, with bad
+// Ingest (docs/reference/language.md §5): Segment-spec JSON lines -> EventStore, with bad
 // lines quarantined and counted. Parsed once; the store is then cached.
 
 #include <cstdint>

@@ -160,7 +160,7 @@ Got ReadString(od::value v, std::string_view* out) {
   return t == od::json_type::null ? Got::Absent : Got::WrongType;
 }
 
-// Reads a property or trait value by its JSON type (language.md §5).
+// Reads a property or trait value by its JSON type (docs/reference/language.md §5).
 Got ReadValue(od::value v, store::InputValue* out) {
   od::json_type t;
   if (v.type().get(t)) return Got::Invalid;

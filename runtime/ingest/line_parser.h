@@ -1,5 +1,5 @@
 #pragma once
-// One Segment-spec JSON line -> its fields (language.md §5), or the reason it
+// One Segment-spec JSON line -> its fields (docs/reference/language.md §5), or the reason it
 // is bad. Internal to ingest (and the ingest benchmark); simdjson stays out
 // of this header.
 

@@ -1,5 +1,5 @@
 #pragma once
-// The JIT executor of the IR (architecture.md §4): compiler/codegen lowers an
+// The JIT executor of the IR (docs/architecture.md §4): compiler/codegen lowers an
 // ir::Program (bound to a store's dictionary) to one LLVM module whose entry
 // point evaluates a range of profiles; this stage compiles it with one ORC
 // LLJIT per process (host CPU features), caches compiled objects on disk by

@@ -1,5 +1,5 @@
 #pragma once
-// The planner (architecture.md §5, language.md §7–§8): evaluates the
+// The planner (docs/architecture.md §5, docs/reference/language.md §7–§8): evaluates the
 // published audiences, derives each publication's desired members (members
 // ∩ the destination's consents, keyed by its `key` identity, payload from
 // `map`), diffs them against recorded state and produces a Plan: data that is
@@ -104,7 +104,7 @@ struct IngestSummary {
   uint64_t profiles = 0;  // at as_of
   bool cached = false;
   // `event.property` -> events at as_of whose value has another JSON type
-  // than the program reads (missing on those events; language.md §5).
+  // than the program reads (missing on those events; docs/reference/language.md §5).
   std::map<std::string, uint64_t> type_mismatches;
 };
 

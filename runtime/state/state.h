@@ -1,5 +1,5 @@
 #pragma once
-// Recorded state (architecture.md §5): what the destinations have confirmed.
+// Recorded state (docs/architecture.md §5): what the destinations have confirmed.
 // SQLite `.aud/state.db` (WAL, synchronous=FULL). Every write is one
 // transaction; every confirmed change bumps `serial`, which saved plans
 // record so that a stale plan (or one applied twice) is refused.

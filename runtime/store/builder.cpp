@@ -266,7 +266,7 @@ EventStore StoreBuilder::Finish() {
   std::vector<std::vector<uint32_t>>().swap(hints_);
   std::vector<std::unordered_map<std::string_view, KindColumns>>().swap(names_);
   // 1. Aliases: previousId is a userId node when some line has that value as
-  // its userId at or before as_of, else an anonymousId node (language.md §5).
+  // its userId at or before as_of, else an anonymousId node (docs/reference/language.md §5).
   // The store is independent of as_of, so an alias that precedes the value's
   // first use as a userId links the anonymousId node until then.
   for (const Alias& al : aliases_) {

@@ -1,5 +1,5 @@
 #pragma once
-// The on-disk cache of an EventStore (architecture.md §3): a versioned
+// The on-disk cache of an EventStore (docs/architecture.md §3): a versioned
 // binary file keyed by a fingerprint of the source files, written atomically
 // (temp file, fsync, rename) and never trusted when stale, truncated, of
 // another format version or corrupt (checksum): the caller then rebuilds.

@@ -1,5 +1,5 @@
 #pragma once
-// Profiles at an instant (language.md §5): the identity components of the
+// Profiles at an instant (docs/reference/language.md §5): the identity components of the
 // store restricted to links, events and traits with ts <= as_of. A component
 // whose links all precede as_of is one profile; others are split.
 

@@ -117,7 +117,7 @@ struct TraitRecord {
 // An edge between two identity nodes, effective at every as_of with
 // ts <= as_of < until. `until` is finite only for an alias whose previousId
 // becomes a known userId later than the alias: until then it links the
-// anonymousId node of that value (language.md §5, docs/runtime.md).
+// anonymousId node of that value (docs/reference/language.md §5, docs/runtime.md).
 struct Link {
   int64_t ts = 0;
   uint32_t a = 0, b = 0;  // node ids

@@ -1,4 +1,4 @@
-// Sequences (language.md §6): hand-picked cases with ties and exact
+// Sequences (docs/reference/language.md §6): hand-picked cases with ties and exact
 // boundaries for both `not`-step forms, then random event histories checked
 // against an evaluator written straight from the definition (enumeration of
 // positions), sharing no code with the interpreter's one-pass machine.

@@ -1,4 +1,4 @@
-// Ingest (runtime/ingest): every field and JSON type rule of language.md §5,
+// Ingest (runtime/ingest): every field and JSON type rule of docs/reference/language.md §5,
 // every bad-line reason with exact counts and quarantine contents, messageId
 // deduplication, line endings, `.gz`, globs, long lines across read chunks,
 // and arbitrary bytes (every line is accepted or quarantined, no crash).

@@ -48,7 +48,7 @@ const ast::Expr& SegmentExpr(const Parsed& p, size_t i = 0) {
   return *std::get<ast::SegmentDecl>(p.file->decls.at(i).node).expr;
 }
 
-// The full example of language.md §2.
+// The full example of docs/reference/language.md §2.
 constexpr const char* kExample =
     R"aud(import "std/governance"          # stdlib module: labels C1–C12 I1 I2 S1 S2, standard actions
 # import "shared/events.aud"     # (a file relative to the project root)

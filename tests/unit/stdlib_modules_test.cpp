@@ -59,7 +59,7 @@ TEST(StdlibModules, UnknownPathsAreNotModules) {
   EXPECT_FALSE(StdModule("").has_value());
 }
 
-// Spot checks that the modules declare what language.md promises.
+// Spot checks that the modules declare what docs/reference/language.md promises.
 TEST(StdlibModules, DeclareTheDocumentedNames) {
   std::string gov(*StdModule("std/governance"));
   for (int i = 1; i <= 12; ++i) {

@@ -1,5 +1,5 @@
 // The store (runtime/store): identity stitching over all links, the layout
-// by component and time, and profiles at as_of (language.md §5,
+// by component and time, and profiles at as_of (docs/reference/language.md §5,
 // docs/runtime.md): separate id namespaces, alias resolution and chains,
 // splitting of a component at an earlier as_of, events/links/traits after
 // as_of ignored, profile existence, keys and orderings.

@@ -1,5 +1,5 @@
 // The reference evaluator (see reference.h). Every rule below cites the
-// paragraph of language.md it implements; when in doubt it does the most
+// paragraph of docs/reference/language.md it implements; when in doubt it does the most
 // literal thing, never the fast thing.
 
 #include "tests/eval/reference/reference.h"
@@ -874,7 +874,7 @@ struct Reference::Impl {
         const ast::IdentityDecl* id = module.identities.at(ids[k]);
         std::set<std::string> vals;
         // An empty (normalized) value identifies nothing: it is left out
-        // (aud's decision; language.md is silent, see docs/testing.md).
+        // (aud's decision; docs/reference/language.md is silent, see docs/testing.md).
         if (id->from == ast::IdentityDecl::Trait) {
           auto it = p.traits.find(id->source.text);
           if (it != p.traits.end() && it->second.k == Val::Str)

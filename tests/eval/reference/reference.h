@@ -1,5 +1,5 @@
 #pragma once
-// The reference evaluator of the eval tests: language.md §3–§6 and the
+// The reference evaluator of the eval tests: docs/reference/language.md §3–§6 and the
 // `aud eval --format jsonl` output of §10, written straight from the
 // definitions and as simply as possible (no code shared with runtime/ or
 // compiler/ir). It reads the checker's annotated AST and JSON lines parsed
