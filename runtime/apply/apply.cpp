@@ -236,6 +236,7 @@ class Applier {
     pub.destination = p.destination;
     pub.labels = p.labels;
     pub.field_names = p.field_names;
+    pub.field_types = p.field_types;
     pub.key_namespace = p.key_namespace;
     pub.applied_at = options_.now;
     for (const auto& a : plan_.audiences)

@@ -79,6 +79,10 @@ struct Publication {
   std::string destination;           // `profile_store` for the built-in store
   std::vector<std::string> labels;   // governance labels, sorted (recorded with the audience)
   std::vector<std::string> field_names;  // the destination field names, in `map` order
+  // The aud type of each mapped value, parallel to `field_names` ("int",
+  // "float", "bool", "string", "timestamp", "duration"; a `hashed` field is
+  // "string"). Empty when unknown (a plan saved before types were recorded).
+  std::vector<std::string> field_types;
   std::string key_namespace;         // the `key` identity ("" for profile_store)
   // When this apply started (UTC ms), fixed per plan and recorded in the
   // journal, so a re-sent batch produces the same output (e.g. the file
