@@ -117,11 +117,13 @@ TEST(HttpCli, AutopilotCapRefusedAtPlanWithNoRequest) {
 }
 
 TEST(HttpCli, SigkillDuringApplyConverges) {
-  TestServer server({"", "key-2"});
+  // An account with a raised limit of 15 requests/s (the server enforces it).
+  TestServer server({"", "key-2", 16, 1, 15});
   TempDir dir("aud-http-kill");
-  // Small batches and a rate limit stretch an apply over about a second, so
-  // kills land between, during and after batches.
-  dir.Write("aud.toml", Toml(server.port(), 10, 150));
+  // Small batches and the rate limit stretch an apply over about a second
+  // (100 enters: 10 bulk calls; 100 exits: 100 DELETEs), so kills land
+  // between, during and after batches.
+  dir.Write("aud.toml", Toml(server.port(), 10, 15));
   dir.Write("main.aud", kMain);
   dir.Write("data/base.jsonl", Identities(0, 200));
   std::map<std::string, std::string> env{{"AUD_TEST_AP_KEY", "key-2"}};
@@ -138,7 +140,8 @@ TEST(HttpCli, SigkillDuringApplyConverges) {
     pid_t pid = SpawnAud(dir.path(), {"apply", "--auto-approve", "--as-of", kAsOf}, env);
     // Start the clock at the first request (aud's own start-up time varies a
     // lot on a loaded machine), then kill at a pseudo-random instant within
-    // the ~0.7 s the apply takes (150 requests/s). Bounded: at most 20 s of polling.
+    // the 0.7 s (enters) to 7 s (exits) the apply takes at 15 requests/s. Bounded: at most 20 s of
+    // polling.
     for (int t = 0; t < 4000 && server.Stats().total() == before; ++t)
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
@@ -173,6 +176,41 @@ TEST(HttpCli, SigkillDuringApplyConverges) {
                                  << dir.path();
   EXPECT_EQ(server.Contacts().size(), 300u);
   EXPECT_LE(server.Stats().max_applications_per_key, 1);
+  EXPECT_EQ(server.Stats().rate_limited, 0) << "aud went over the account's 15 requests/s";
+}
+
+// Acceptance 3 at the CLI: a contact Autopilot leaves out of
+// `email_contact_map` is listed as rejected by `aud apply`, stays out of
+// state, and the next apply sends it again.
+TEST(HttpCli, ContactLeftOutOfContactMapIsRejectedAndSentAgain) {
+  TestServer server({"", "key-4"});  // Autopilot's default limit, 5 requests/s
+  server.OmitFromContactMap({"u3@x.se"});
+  TempDir dir("aud-http-map");
+  dir.Write("aud.toml", Toml(server.port(), 100, 0));
+  dir.Write("main.aud", kMain);
+  dir.Write("data/base.jsonl", Identities(0, 10));
+  std::map<std::string, std::string> env{{"AUD_TEST_AP_KEY", "key-4"}};
+  RunResult first = RunAud(dir.path(), {"apply", "--auto-approve", "--as-of", kAsOf}, env);
+  EXPECT_EQ(first.exit_code, 1) << "a rejected row makes apply exit 1: " << first.out << first.err;
+  EXPECT_NE(first.out.find("1 rejected"), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("u3@x.se"), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("email_contact_map"), std::string::npos) << first.out;
+  auto lists = server.Lists();
+  ASSERT_EQ(lists.size(), 1u);
+  std::string list = lists.begin()->first;
+  EXPECT_EQ(server.ListMembers()[list].size(), 9u);
+  // Not recorded as published: the next plan has it to add.
+  RunResult plan = RunAud(dir.path(), {"plan", "--as-of", kAsOf, "--detailed-exitcode"}, env);
+  EXPECT_EQ(plan.exit_code, 2) << plan.out << plan.err;
+  server.OmitFromContactMap({});
+  int before = server.Stats().requests["POST /v1/contacts"];
+  RunResult second = RunAud(dir.path(), {"apply", "--auto-approve", "--as-of", kAsOf}, env);
+  EXPECT_EQ(second.exit_code, 0) << second.out << second.err;
+  EXPECT_EQ(server.Stats().requests["POST /v1/contacts"] - before, 1);
+  EXPECT_EQ(server.ListMembers()[list], Emails(0, 10));
+  RunResult done = RunAud(dir.path(), {"plan", "--as-of", kAsOf, "--detailed-exitcode"}, env);
+  EXPECT_EQ(done.exit_code, 0) << done.out << done.err;
+  EXPECT_EQ(server.Stats().rate_limited, 0);
 }
 
 TEST(HttpCli, ApiKeyCanaryNeverInOutputOrFiles) {
