@@ -89,6 +89,12 @@ class AutopilotConnector : public Connector {
 
   Limits limits() const override { return limits_; }
 
+  std::string RemoteId(const Publication& pub) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = lists_.find(pub.audience);
+    return it == lists_.end() ? "" : it->second;
+  }
+
   std::string Begin(const Publication& pub) override {
     std::string list_id;
     uint32_t attempts = 0;
@@ -309,13 +315,19 @@ class AutopilotConnector : public Connector {
     auto json = nlohmann::json::parse(got.body, nullptr, false);
     if (!json.is_object() || !json.contains("lists") || !json["lists"].is_array())
       return "connection `" + name_ + "`: `GET /v1/lists` answered without a `lists` array";
+    // The list recorded in state (whatever its title now), else the first
+    // list titled after the audience.
+    std::string by_title;
     for (const auto& l : json["lists"]) {
-      if (l.is_object() && l.value("title", nlohmann::json()) == pub.audience &&
-          l.contains("list_id") && l["list_id"].is_string()) {
-        *list_id = l["list_id"].get<std::string>();
+      if (!l.is_object() || !l.contains("list_id") || !l["list_id"].is_string()) continue;
+      std::string id = l["list_id"].get<std::string>();
+      if (!pub.remote_id.empty() && id == pub.remote_id) {
+        *list_id = id;
         break;
       }
+      if (by_title.empty() && l.value("title", nlohmann::json()) == pub.audience) by_title = id;
     }
+    if (list_id->empty()) *list_id = by_title;
     if (list_id->empty()) {
       // Keyed by the apply (applied_at), so a lost reply is not a second list.
       HttpResponse made = client_.Send(

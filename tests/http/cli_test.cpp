@@ -260,4 +260,26 @@ TEST(HttpCli, ApiKeyCanaryNeverInOutputOrFiles) {
   EXPECT_GT(server.Stats().faults_injected, 0);
 }
 
+// Item 5 at the CLI: apply records the list id in state, so after the list
+// is renamed in Autopilot the next apply adds to the same list.
+TEST(HttpCli, RenamedListKeptThroughTheIdInState) {
+  TestServer server({"", "key-5"});
+  TempDir dir("aud-http-rename");
+  dir.Write("aud.toml", Toml(server.port(), 100, 0));
+  dir.Write("main.aud", kMain);
+  dir.Write("data/base.jsonl", Identities(0, 3));
+  std::map<std::string, std::string> env{{"AUD_TEST_AP_KEY", "key-5"}};
+  RunResult first = RunAud(dir.path(), {"apply", "--auto-approve", "--as-of", kAsOf}, env);
+  ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+  auto lists = server.Lists();
+  ASSERT_EQ(lists.size(), 1u);
+  std::string list = lists.begin()->first;
+  server.RenameList(list, "Opted-in customers");
+  dir.Write("data/extra.jsonl", Identities(3, 2));
+  RunResult second = RunAud(dir.path(), {"apply", "--auto-approve", "--as-of", kAsOf}, env);
+  ASSERT_EQ(second.exit_code, 0) << second.out << second.err;
+  EXPECT_EQ(server.Lists().size(), 1u) << server.StateJson().dump();
+  EXPECT_EQ(server.ListMembers()[list], Emails(0, 5));
+}
+
 }  // namespace

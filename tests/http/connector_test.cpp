@@ -812,5 +812,32 @@ TEST(AutopilotApi, RateAndConcurrencyOverridable) {
   EXPECT_LT(took, 2.0);
 }
 
+// Item 5: the list recorded in state is used even after its title changed
+// (no second list); without a recorded id, the list is found by title.
+TEST(AutopilotApi, RecordedListIdSurvivesARename) {
+  TestServer server(ServerOptions());
+  RunSetup setup;
+  setup.autopilot = true;
+  std::string error;
+  std::string id;
+  {
+    auto c = Connect(server, setup, &error);
+    ASSERT_EQ(c->Begin(Pub()), "");
+    id = c->RemoteId(Pub());
+    ASSERT_FALSE(id.empty());
+    ASSERT_TRUE(c->Apply(Pub(), OneBatch({1}, "r1")).ok());
+  }
+  server.RenameList(id, "VIP buyers (renamed in Autopilot)");
+  Publication pub = Pub();
+  pub.remote_id = id;
+  auto c = Connect(server, setup, &error);
+  ASSERT_EQ(c->Begin(pub), "");
+  EXPECT_EQ(c->RemoteId(pub), id);
+  ASSERT_TRUE(c->Apply(pub, OneBatch({2}, "r2")).ok());
+  EXPECT_EQ(server.Lists().size(), 1u) << "no second list";
+  EXPECT_EQ(server.ListMembers()[id].size(), 2u);
+  EXPECT_EQ(server.Stats().requests["POST /v1/list"], 1);
+}
+
 }  // namespace
 }  // namespace aud::connectors

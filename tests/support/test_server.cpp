@@ -187,6 +187,11 @@ void TestServer::OmitFromContactMap(const std::set<std::string>& emails) {
   omit_ = emails;
 }
 
+void TestServer::RenameList(const std::string& list_id, const std::string& title) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (lists_.count(list_id)) lists_[list_id] = title;
+}
+
 void TestServer::EchoHeaders(bool on) {
   std::lock_guard<std::mutex> lock(mu_);
   echo_ = on;

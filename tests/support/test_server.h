@@ -102,6 +102,8 @@ class TestServer {
   void OmitFromContactMap(const std::set<std::string>& emails);
   // Error bodies and rejection reasons echo every request header (the canary test).
   void EchoHeaders(bool on);
+  // Autopilot: gives list `list_id` a new title (as a user renaming it in Autopilot).
+  void RenameList(const std::string& list_id, const std::string& title);
   // Forgets everything received and every counter (faults and rejections stay).
   void ResetState();
 
