@@ -614,6 +614,14 @@ void TestServer::Control(const httplib::Request& req, httplib::Response& res) {
     RejectKeys(keys);
     return reply(200, nlohmann::json::object());
   }
+  if (what == "omit") {
+    std::set<std::string> emails;
+    if (body.is_object() && body.contains("emails") && body["emails"].is_array())
+      for (const auto& e : body["emails"])
+        if (e.is_string()) emails.insert(e.get<std::string>());
+    OmitFromContactMap(emails);
+    return reply(200, nlohmann::json::object());
+  }
   reply(404, {{"error", "unknown control"}});
 }
 
