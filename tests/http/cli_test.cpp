@@ -282,4 +282,38 @@ TEST(HttpCli, RenamedListKeptThroughTheIdInState) {
   EXPECT_EQ(server.ListMembers()[list], Emails(0, 5));
 }
 
+// Item 1 end to end: the plan records each mapped value's type, so a
+// timestamp trait reaches Autopilot as a `date--` field and a bool trait as
+// `boolean--` (spaces in the name written `--`).
+TEST(HttpCli, CustomFieldsSentWithTheirAutopilotTypes) {
+  TestServer server({"", "key-6"});
+  TempDir dir("aud-http-typed");
+  dir.Write("aud.toml", Toml(server.port(), 100, 0));
+  std::string main = kMain;
+  main.replace(main.find("trait opt_in: bool"), 18,
+               "trait opt_in: bool\ntrait signed_up: timestamp");
+  std::string map = R"(map email -> "Email", first_name -> "FirstName")";
+  main.replace(main.find(map), map.size(),
+               map + R"(, opt_in -> "Opted In", signed_up -> "Signed Up")");
+  dir.Write("main.aud", main);
+  dir.Write(
+      "data/base.jsonl",
+      Identities(0, 2) +
+          R"({"type":"identify","userId":"u0","timestamp":"2026-11-01T00:00:01Z","traits":{"signed_up":"2026-10-01T08:30:00Z"}})"
+          "\n");
+  std::map<std::string, std::string> env{{"AUD_TEST_AP_KEY", "key-6"}};
+  RunResult r = RunAud(dir.path(), {"apply", "--auto-approve", "--as-of", kAsOf}, env);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  auto contacts = server.Contacts();
+  ASSERT_EQ(contacts.size(), 2u);
+  EXPECT_EQ(contacts["u0@x.se"]["custom"]["date--Signed--Up"], "2026-10-01T08:30:00Z")
+      << contacts["u0@x.se"].dump();
+  EXPECT_EQ(contacts["u0@x.se"]["custom"]["boolean--Opted--In"], true);
+  EXPECT_TRUE(contacts["u1@x.se"]["custom"]["date--Signed--Up"].is_null())
+      << contacts["u1@x.se"].dump();
+  EXPECT_EQ(server.CustomFieldTypes(),
+            (std::map<std::string, std::string>{{"Opted--In", "boolean"}, {"Signed--Up", "date"}}));
+  EXPECT_EQ(server.Stats().bad_requests, 0);
+}
+
 }  // namespace
