@@ -1,7 +1,9 @@
 // bench_http: the http (webhook) and autopilot connectors against the local
 // test server on 127.0.0.1: rows/s without faults, and the time to converge
 // when 20% of requests fail (500, 503, connection resets and lost replies
-// mixed). Prints `RESULT name=value ...` lines; never a test.
+// mixed), and the modelled wall time of a first Autopilot export of
+// 100,000 enters at Autopilot's 5 requests/s. Prints `RESULT name=value ...`
+// lines; never a test.
 //
 //   bench_http [rows]   (default 20000 webhook rows; Autopilot uses rows/4)
 #include <atomic>
@@ -105,8 +107,9 @@ Outcome Deliver(Connector& c, const std::vector<Row>& rows) {
   return out;
 }
 
+// `rate` < 0: the connector's default (Autopilot: 5/s); else `rate_limit_per_sec`.
 std::unique_ptr<Connector> Connect(const TestServer& server, bool autopilot, int concurrency,
-                                   int batch) {
+                                   int batch, double rate = 0) {
   aud::config::Connection c;
   c.name = autopilot ? "bench_autopilot" : "bench_hook";
   c.type = autopilot ? "autopilot" : "http";
@@ -120,6 +123,7 @@ std::unique_ptr<Connector> Connect(const TestServer& server, bool autopilot, int
   c.values["batch_size"] = int64_t{batch};
   c.values["concurrency"] = int64_t{concurrency};
   c.values["timeout_s"] = 1.0;
+  if (rate >= 0) c.values["rate_limit_per_sec"] = rate;
   aud::connectors::Context ctx;
   ctx.getenv = [](const std::string&, std::string* v) {
     *v = kKey;
@@ -136,7 +140,8 @@ std::unique_ptr<Connector> Connect(const TestServer& server, bool autopilot, int
 }
 
 void Run(const char* name, bool autopilot, int rows_n, int batch, int concurrency, bool faults) {
-  TestServer server({kKey, kKey, 16, 42});
+  // Throughput without Autopilot's 5/s limit (server and connector unlimited).
+  TestServer server({kKey, kKey, 16, 42, 0});
   if (faults) {
     // 20% of requests fail, spread over four kinds (5% each); no Retry-After,
     // so the client's own backoff decides the pace.
@@ -171,6 +176,36 @@ void Run(const char* name, bool autopilot, int rows_n, int batch, int concurrenc
   std::fflush(stdout);
 }
 
+// The first export of 100,000 enters to Autopilot, modelled from two short
+// real runs: requests per entering contact (1,000 enters, unlimited), and the
+// pace of the connector at its default 5 requests/s against a server that
+// enforces it (500 enters). Wall time = (requests - 1) x seconds per request.
+void ModelAutopilot() {
+  constexpr int kTarget = 100000;
+  TestServer fast({kKey, kKey, 16, 42, 0});
+  auto unlimited = Connect(fast, true, 1, 100);
+  Outcome o = Deliver(*unlimited, MakeRows(1000));
+  auto stats = fast.Stats();
+  int lists = stats.requests["GET /v1/lists"] + stats.requests["POST /v1/list"];
+  double per_row = static_cast<double>(stats.total() - lists) / 1000;
+  TestServer paced({kKey, kKey, 16, 42, 5});
+  auto limited = Connect(paced, true, 1, 100, -1);
+  Outcome p = Deliver(*limited, MakeRows(500));
+  auto pstats = paced.Stats();
+  double per_request = p.seconds / std::max(1, pstats.total() - 1);
+  double requests = lists + per_row * kTarget;
+  // The connector before issue 17: one list request per entering contact.
+  double old_requests = lists + (per_row + 1) * kTarget;
+  std::printf(
+      "RESULT bench=autopilot_model enters=%d requests=%.0f seconds_per_request=%.4f "
+      "modelled_s=%.0f modelled_min=%.1f one_by_one_requests=%.0f one_by_one_h=%.2f "
+      "paced_rate_limited=%d complete=%s\n",
+      kTarget, requests, per_request, (requests - 1) * per_request,
+      (requests - 1) * per_request / 60, old_requests, (old_requests - 1) / 5 / 3600,
+      pstats.rate_limited, o.complete && p.complete ? "yes" : "NO");
+  std::fflush(stdout);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -183,5 +218,6 @@ int main(int argc, char** argv) {
   // Small webhook batches so that enough requests meet a fault.
   Run("converge", false, rows, 50, 4, true);
   Run("converge", true, rows / 4, 100, 4, true);
+  ModelAutopilot();
   return 0;
 }

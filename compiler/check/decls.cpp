@@ -478,6 +478,94 @@ std::string ExportFile(const Context& cx, const std::string& destination,
   return "";
 }
 
+// The Autopilot field type of an expression type ("" when it has none).
+std::string AutopilotTypeOf(ast::Type t) {
+  switch (t) {
+    case ast::Type::Int: return "integer";
+    case ast::Type::Float: return "float";
+    case ast::Type::Bool: return "boolean";
+    case ast::Type::Timestamp: return "date";
+    case ast::Type::String:
+    case ast::Type::Duration: return "string";
+    default: return "";
+  }
+}
+
+// The Autopilot field type of a trait's declared type name.
+std::string AutopilotTypeOf(const std::string& type_name) {
+  if (type_name == "int") return AutopilotTypeOf(ast::Type::Int);
+  if (type_name == "float") return AutopilotTypeOf(ast::Type::Float);
+  if (type_name == "bool") return AutopilotTypeOf(ast::Type::Bool);
+  if (type_name == "timestamp") return AutopilotTypeOf(ast::Type::Timestamp);
+  if (type_name == "string" || type_name == "duration") return "string";
+  return "";
+}
+
+// A `map` target written in Autopilot's typed form (`float--LTV`): its type, else "".
+std::string TypedTarget(const std::string& target) {
+  size_t sep = target.find("--");
+  if (sep == std::string::npos || sep + 2 >= target.size()) return "";
+  std::string prefix = target.substr(0, sep);
+  for (const char* t : {"string", "integer", "float", "boolean", "date"})
+    if (prefix == t) return prefix;
+  return "";
+}
+
+// Autopilot fixes a custom field's type when it is created: a `map` target
+// written `type--Name` must hold a value of that type (runs after every
+// attribute expression has its type).
+void CheckAutopilotMapTypes(Context& cx) {
+  if (!cx.project.config) return;
+  for (const Publication& pub : cx.module.publications) {
+    const auto* dst = cx.module.Get<ast::DestinationDecl>(pub.destination);
+    const auto* aud = cx.module.Get<ast::AudienceDecl>(pub.audience);
+    if (!dst || !aud) continue;
+    std::string connection;
+    for (const auto& item : dst->items)
+      if (item.kind == ast::DestItem::Connection && !item.names.empty())
+        connection = item.names[0].text;
+    auto conn = cx.project.config->connections.find(connection);
+    if (conn == cx.project.config->connections.end() || conn->second.type != "autopilot") continue;
+    for (const auto& item : dst->items) {
+      if (item.kind != ast::DestItem::Map) continue;
+      for (const auto& m : item.mappings) {
+        std::string want = TypedTarget(m.target.value);
+        if (want.empty()) continue;
+        const std::string& f = m.field.text;
+        std::string what, have;
+        const ast::Attribute* attr = nullptr;
+        for (const auto& ai : aud->items)
+          for (const auto& at : ai.attributes)
+            if (at.name.text == f) attr = &at;
+        if (m.hashed) {
+          what = "the hashed value of " + Q(f) + " is a `string`";
+          have = "string";
+        } else if (attr) {
+          if (!attr->expr || attr->expr->type == ast::Type::Unknown) continue;
+          what = "attribute " + Q(f) + " of audience " + Q(aud->name.text) + " is `" +
+                 ast::TypeName(attr->expr->type) + "`";
+          have = AutopilotTypeOf(attr->expr->type);
+        } else if (cx.module.identities.count(f)) {
+          what = "identity " + Q(f) + " is a `string`";
+          have = "string";
+        } else if (const auto* t = cx.module.Get<ast::TraitDecl>(f)) {
+          what = "trait " + Q(f) + " is `" + t->type.text + "`";
+          have = AutopilotTypeOf(t->type.text);
+        } else {
+          continue;  // an unknown name, already reported
+        }
+        if (have.empty() || have == want) continue;
+        std::string name = m.target.value.substr(want.size() + 2);
+        auto& d = cx.Error(DiagKind::MapTypeConflict, m.target.range,
+                           "Autopilot field \"" + m.target.value + "\" holds `" + want + "`, but " +
+                               what + "; write \"" + have + "--" + name +
+                               "\" or map a value of type `" + want + "`");
+        d.notes.push_back({pub.range, "audience " + Q(aud->name.text) + " is published here"});
+      }
+    }
+  }
+}
+
 }  // namespace
 
 // Two publications whose `file` connections resolve to one export file would
@@ -503,6 +591,7 @@ void CheckExportFiles(Context& cx) {
 void ResolvePass(Context& cx) {
   CheckDeclarations(cx);
   CheckExportFiles(cx);
+  CheckAutopilotMapTypes(cx);
 }
 
 }  // namespace aud::check

@@ -86,6 +86,7 @@ void FillDefaults(Connection& c) {
     set("endpoint", std::string(kAutopilotEndpoint));
     set("batch_size", kAutopilotMaxBatch);
     set("concurrency", int64_t{1});
+    set("rate_limit_per_sec", 5.0);  // Autopilot answers 429 above 5 requests/s
     set("timeout_s", 30.0);
   }
 }

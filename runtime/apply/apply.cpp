@@ -249,6 +249,7 @@ class Applier {
     pub.destination = p.destination;
     pub.labels = p.labels;
     pub.field_names = p.field_names;
+    pub.field_types = p.field_types;
     pub.key_namespace = p.key_namespace;
     pub.applied_at = options_.now;
     pub.serial = state_.serial();
@@ -283,10 +284,20 @@ class Applier {
       }
     }
 
+    pub.remote_id = state_.RemoteId(p.audience, p.destination);
     std::string begin_error = conn->Begin(pub);
     if (!begin_error.empty()) {
       r->error = begin_error;
       return;
+    }
+    // The destination's id for the publication (the Autopilot list), kept so a
+    // later apply finds it even if its title changed.
+    if (std::string id = conn->RemoteId(pub); !id.empty() && id != pub.remote_id) {
+      if (!state_.RecordRemoteId(p.audience, p.destination, id, &error)) {
+        Fatal("recording the destination's id of the publication: " + error);
+        return;
+      }
+      pub.remote_id = id;
     }
 
     for (size_t bi = 0; bi < ranges.size(); ++bi) {

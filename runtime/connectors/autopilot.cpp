@@ -1,8 +1,15 @@
 // The `autopilot` connector: Autopilot's REST API v1. A publication is a
-// list named after the audience; members are contacts (keyed by email)
-// upserted in bulk, then added to / removed from the list one by one. Every
-// request is idempotent in effect and carries an Idempotency-Key derived from
-// the batch key, so a re-sent batch changes nothing (README.md).
+// list named after the audience; members are contacts (keyed by email).
+// Enters and updates are bulk upserts (at most 100 contacts per call, custom
+// fields under typed keys, `_autopilot_list` on entering contacts so they
+// join the list in the same call); exits leave the list one DELETE each.
+// Every request is idempotent in effect and carries an Idempotency-Key
+// derived from the batch key, so a re-sent batch changes nothing (README.md,
+// docs/destinations/autopilot.md).
+#include "runtime/connectors/autopilot.h"
+
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -15,13 +22,59 @@
 namespace aud::connectors {
 namespace {
 
-// The API takes at most this many contacts per upsert.
+// The API takes at most this many contacts per upsert (a bigger call is a 400).
 constexpr size_t kMaxContacts = 100;
+// Autopilot's documented limit: 5 requests per second per API key.
+constexpr double kDefaultRate = 5;
+// Requests are spaced this much wider than the limit, so that network jitter
+// cannot put limit + 1 requests into one second at Autopilot.
+constexpr double kRateMargin = 0.95;
 
-// Field names Autopilot stores as standard contact fields; others go under `custom`.
+// Autopilot's standard contact fields (top-level keys); every other mapped
+// field goes under `custom` with a typed key.
 bool StandardField(const std::string& name) {
-  return name == "Email" || name == "FirstName" || name == "LastName";
+  static const std::set<std::string> standard = {
+      "Email",          "FirstName",         "LastName",     "Salutation",
+      "Company",        "NumberOfEmployees", "Title",        "Industry",
+      "Phone",          "MobilePhone",       "Fax",          "Website",
+      "MailingStreet",  "MailingCity",       "MailingState", "MailingPostalCode",
+      "MailingCountry", "owner_name",        "LeadSource",   "Status",
+      "LinkedIn",       "Twitter",           "unsubscribed"};
+  return standard.count(name) > 0;
 }
+
+}  // namespace
+
+std::string AutopilotType(const std::string& aud_type) {
+  if (aud_type == "int") return "integer";
+  if (aud_type == "float") return "float";
+  if (aud_type == "bool") return "boolean";
+  if (aud_type == "timestamp") return "date";
+  return "string";  // string; duration (whole milliseconds are sent as text)
+}
+
+std::string AutopilotTypePrefix(const std::string& name) {
+  size_t sep = name.find("--");
+  if (sep == std::string::npos || sep + 2 >= name.size()) return "";
+  std::string prefix = name.substr(0, sep);
+  for (const char* t : {"string", "integer", "float", "boolean", "date"})
+    if (prefix == t) return prefix;
+  return "";
+}
+
+std::string AutopilotCustomKey(const std::string& name, const std::string& aud_type) {
+  if (!AutopilotTypePrefix(name).empty()) return name;
+  std::string key = AutopilotType(aud_type) + "--";
+  for (char c : name) {
+    if (c == ' ')
+      key += "--";
+    else
+      key += c;
+  }
+  return key;
+}
+
+namespace {
 
 class AutopilotConnector : public Connector {
  public:
@@ -35,6 +88,12 @@ class AutopilotConnector : public Connector {
         deadline_s_(deadline_s) {}
 
   Limits limits() const override { return limits_; }
+
+  std::string RemoteId(const Publication& pub) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = lists_.find(pub.audience);
+    return it == lists_.end() ? "" : it->second;
+  }
 
   std::string Begin(const Publication& pub) override {
     std::string list_id;
@@ -54,16 +113,19 @@ class AutopilotConnector : public Connector {
       return result;
     }
     std::map<std::string, std::string> rejected;  // key -> reason
+    std::map<std::string, std::string> types = FieldTypes(pub);
 
-    // 1. Contacts, in bulk (at most 100 per call).
-    std::vector<const Row*> rows;
-    for (const Row& row : batch.upserts) rows.push_back(&row);
+    // 1. Contacts upserted in bulk, at most 100 per call; an entering contact
+    //    carries `_autopilot_list`, so it joins the list in the same call.
     std::vector<HttpRequest> upserts;
     std::vector<std::vector<const Row*>> chunks;
-    for (size_t i = 0; i < rows.size(); i += kMaxContacts) {
-      chunks.emplace_back(rows.begin() + i, rows.begin() + std::min(rows.size(), i + kMaxContacts));
+    for (size_t i = 0; i < batch.upserts.size(); i += kMaxContacts) {
+      chunks.emplace_back();
       nlohmann::json contacts = nlohmann::json::array();
-      for (const Row* row : chunks.back()) contacts.push_back(Contact(*row));
+      for (size_t r = i; r < std::min(batch.upserts.size(), i + kMaxContacts); ++r) {
+        chunks.back().push_back(&batch.upserts[r]);
+        contacts.push_back(Contact(batch.upserts[r], types, list_id));
+      }
       upserts.push_back(Request("POST", "/v1/contacts", DumpJson({{"contacts", contacts}}),
                                 batch.idempotency_key,
                                 "contacts:" + std::to_string(chunks.size())));
@@ -72,12 +134,32 @@ class AutopilotConnector : public Connector {
     std::vector<const Row*> singles;  // rows of chunks refused as a whole: sent one by one
     for (size_t c = 0; c < answers.size(); ++c) {
       if (!Final(answers[c], &result)) return result;
-      if (!answers[c].ok()) singles.insert(singles.end(), chunks[c].begin(), chunks[c].end());
+      if (!answers[c].ok()) {
+        singles.insert(singles.end(), chunks[c].begin(), chunks[c].end());
+        continue;
+      }
+      // A contact absent from `email_contact_map` was not saved.
+      std::set<std::string> saved;
+      auto json = nlohmann::json::parse(answers[c].body, nullptr, false);
+      const nlohmann::json* map = nullptr;
+      if (json.is_object() && json.contains("email_contact_map") &&
+          json["email_contact_map"].is_object())
+        map = &json["email_contact_map"];
+      if (map)
+        for (auto it = map->begin(); it != map->end(); ++it)
+          if (it->is_string() && !it->get<std::string>().empty()) saved.insert(Lower(it.key()));
+      for (const Row* row : chunks[c]) {
+        if (saved.count(Lower(row->key))) continue;
+        rejected[row->key] = map ? "Autopilot did not save the contact (absent from "
+                                   "`email_contact_map` of `POST /v1/contacts`)"
+                                 : "`POST /v1/contacts` answered without an `email_contact_map`";
+      }
     }
     if (!singles.empty()) {
       std::vector<HttpRequest> one;
       for (const Row* row : singles)
-        one.push_back(Request("POST", "/v1/contact", DumpJson({{"contact", Contact(*row)}}),
+        one.push_back(Request("POST", "/v1/contact",
+                              DumpJson({{"contact", Contact(*row, types, list_id)}}),
                               batch.idempotency_key, "contact:" + row->key));
       answers = client_.SendAll(one, deadline);
       for (size_t i = 0; i < answers.size(); ++i) {
@@ -86,31 +168,17 @@ class AutopilotConnector : public Connector {
       }
     }
 
-    // 2. List membership: entering contacts are added, exiting ones removed.
-    std::vector<HttpRequest> members;
-    std::vector<std::string> member_keys;
-    std::vector<bool> is_remove;
+    // 2. Exits leave the list, one DELETE each (404 and `not_modified`: done).
+    std::vector<HttpRequest> removes;
     std::string list_path = "/v1/list/" + UrlEncode(list_id) + "/contact/";
-    for (const Row& row : batch.upserts) {
-      // Updates are already members; re-adding would only cost a request.
-      if (row.op != Row::Enter || rejected.count(row.key)) continue;
-      members.push_back(Request("POST", list_path + UrlEncode(row.key), "", batch.idempotency_key,
-                                "add:" + row.key));
-      member_keys.push_back(row.key);
-      is_remove.push_back(false);
-    }
-    for (const std::string& key : batch.removes) {
-      members.push_back(Request("DELETE", list_path + UrlEncode(key), "", batch.idempotency_key,
+    for (const std::string& key : batch.removes)
+      removes.push_back(Request("DELETE", list_path + UrlEncode(key), "", batch.idempotency_key,
                                 "remove:" + key));
-      member_keys.push_back(key);
-      is_remove.push_back(true);
-    }
-    answers = client_.SendAll(members, deadline);
+    answers = client_.SendAll(removes, deadline);
     for (size_t i = 0; i < answers.size(); ++i) {
       if (!Final(answers[i], &result)) return result;
-      // Removing a contact that is not on the list is already done.
-      if (answers[i].ok() || (is_remove[i] && answers[i].status == 404)) continue;
-      rejected[member_keys[i]] = Reason(answers[i]);
+      if (answers[i].ok() || NotOnList(answers[i])) continue;
+      rejected[batch.removes[i]] = Reason(answers[i]);
     }
     for (auto& [key, reason] : rejected) result.rejected.push_back({key, reason});
     return result;
@@ -131,18 +199,63 @@ class AutopilotConnector : public Connector {
     return r;
   }
 
-  nlohmann::json Contact(const Row& row) const {
+  // Mapped field name -> aud type, from the publication.
+  static std::map<std::string, std::string> FieldTypes(const Publication& pub) {
+    std::map<std::string, std::string> types;
+    for (size_t i = 0; i < pub.field_names.size() && i < pub.field_types.size(); ++i)
+      types[pub.field_names[i]] = pub.field_types[i];
+    return types;
+  }
+
+  // A contact as Autopilot takes it: standard fields top-level, the others
+  // under `custom` with typed keys; `_autopilot_list` when it enters.
+  static nlohmann::json Contact(const Row& row, const std::map<std::string, std::string>& types,
+                                const std::string& list_id) {
     nlohmann::json c = {{"Email", row.key}};
     nlohmann::json custom = nlohmann::json::object();
     for (const Field& f : row.fields) {
       if (f.name == "Email") continue;  // the key identity is the email
-      if (StandardField(f.name))
+      if (StandardField(f.name)) {
         c[f.name] = FieldValueJson(f.value);
-      else
-        custom[f.name] = FieldValueJson(f.value);
+        continue;
+      }
+      auto t = types.find(f.name);
+      std::string type = t != types.end() ? t->second : ValueType(f.value);
+      if (type.empty()) continue;  // a null of unknown type (a plan without types)
+      custom[AutopilotCustomKey(f.name, type)] = FieldValueJson(f.value);
     }
     if (!custom.empty()) c["custom"] = std::move(custom);
+    if (row.op == Row::Enter) c["_autopilot_list"] = list_id;
     return c;
+  }
+
+  // The aud type a value's kind implies ("" for null): for plans without types.
+  static std::string ValueType(const Value& v) {
+    switch (v.kind) {
+      case Value::Null: return "";
+      case Value::Bool: return "bool";
+      case Value::Int: return "int";
+      case Value::Float: return "float";
+      case Value::String: return "string";
+    }
+    return "";
+  }
+
+  static std::string Lower(std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  }
+
+  // A DELETE that found the contact not on the list: 404, 304 or a
+  // `not_modified` error body.
+  static bool NotOnList(const HttpResponse& a) {
+    if (a.status == 404 || a.status == 304) return true;
+    if (a.status < 400 || a.status >= 500) return false;
+    auto json = nlohmann::json::parse(a.body, nullptr, false);
+    if (!json.is_object()) return false;
+    for (const char* k : {"error", "message", "code"})
+      if (json.contains(k) && json[k] == "not_modified") return true;
+    return false;
   }
 
   // Adds the answer's attempts; false (with the result's error set) when the
@@ -202,13 +315,19 @@ class AutopilotConnector : public Connector {
     auto json = nlohmann::json::parse(got.body, nullptr, false);
     if (!json.is_object() || !json.contains("lists") || !json["lists"].is_array())
       return "connection `" + name_ + "`: `GET /v1/lists` answered without a `lists` array";
+    // The list recorded in state (whatever its title now), else the first
+    // list titled after the audience.
+    std::string by_title;
     for (const auto& l : json["lists"]) {
-      if (l.is_object() && l.value("title", nlohmann::json()) == pub.audience &&
-          l.contains("list_id") && l["list_id"].is_string()) {
-        *list_id = l["list_id"].get<std::string>();
+      if (!l.is_object() || !l.contains("list_id") || !l["list_id"].is_string()) continue;
+      std::string id = l["list_id"].get<std::string>();
+      if (!pub.remote_id.empty() && id == pub.remote_id) {
+        *list_id = id;
         break;
       }
+      if (by_title.empty() && l.value("title", nlohmann::json()) == pub.audience) by_title = id;
     }
+    if (list_id->empty()) *list_id = by_title;
     if (list_id->empty()) {
       // Keyed by the apply (applied_at), so a lost reply is not a second list.
       HttpResponse made = client_.Send(
@@ -263,6 +382,10 @@ std::unique_ptr<Connector> MakeAutopilot(const config::Connection& connection, c
   Secret key;
   if (!ReadSecret(connection, "api_key", true, ctx, &key, error)) return nullptr;
   HttpClientOptions options = ClientOptions(connection, key);
+  // Autopilot answers 429 above 5 requests/s: that is the default, and an
+  // account with a raised limit sets `rate_limit_per_sec` (0: unlimited).
+  double rate = std::max(0.0, ConnectionNumber(connection, "rate_limit_per_sec", kDefaultRate));
+  options.rate_limit_per_sec = rate * kRateMargin;
   Limits limits;
   double batch = ConnectionNumber(connection, "batch_size", 100);
   limits.batch_size = batch < 1              ? 1

@@ -79,7 +79,14 @@ struct Publication {
   std::string destination;               // `profile_store` for the built-in store
   std::vector<std::string> labels;       // governance labels, sorted (recorded with the audience)
   std::vector<std::string> field_names;  // the destination field names, in `map` order
-  std::string key_namespace;             // the `key` identity ("" for profile_store)
+  // The aud type of each mapped value, parallel to `field_names` ("int",
+  // "float", "bool", "string", "timestamp", "duration"; a `hashed` field is
+  // "string"). Empty when unknown (a plan saved before types were recorded).
+  std::vector<std::string> field_types;
+  std::string key_namespace;         // the `key` identity ("" for profile_store)
+  // The id the destination gave this publication earlier (the Autopilot list
+  // id), as recorded in state; "" when none.
+  std::string remote_id;
   // When this apply started (UTC ms), fixed per plan and recorded in the
   // journal, so a re-sent batch produces the same output (e.g. the file
   // connector's delta file name).
@@ -148,6 +155,13 @@ class Connector {
   virtual std::string Begin(const Publication& pub) = 0;
   // Sends one batch; never throws.
   virtual BatchResult Apply(const Publication& pub, const Batch& batch) = 0;
+  // The id the destination has for `pub` once Begin or Apply found or made
+  // it (the Autopilot list id), for the apply stage to record in state; ""
+  // when the connector has none.
+  virtual std::string RemoteId(const Publication& pub) {
+    (void)pub;
+    return "";
+  }
 };
 
 // Creates the connector of a `[connections.NAME]` table (or the built-in

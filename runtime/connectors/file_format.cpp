@@ -67,6 +67,18 @@ std::string ValueToJson(const Value& v) {
   return "null";
 }
 
+std::string FieldsJson(const std::vector<Field>& fields) {
+  std::string out = "{";
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (i) out.push_back(',');
+    AppendJsonString(fields[i].name, &out);
+    out.push_back(':');
+    out += ValueToJson(fields[i].value);
+  }
+  out.push_back('}');
+  return out;
+}
+
 std::string ValueToCsvText(const Value& v) {
   switch (v.kind) {
     case Value::Null: return "";

@@ -25,6 +25,10 @@ std::string FormatDouble(double v);
 // or a string.
 std::string ValueToJson(const Value& v);
 
+// Fields as one JSON object in their order (`{"name":value,...}`): the
+// profile store's `attributes` column, and what its read-back compares.
+std::string FieldsJson(const std::vector<Field>& fields);
+
 // A value as CSV cell text (before quoting): null is empty, bools are
 // `true`/`false`, numbers as in JSON, strings as they are.
 std::string ValueToCsvText(const Value& v);

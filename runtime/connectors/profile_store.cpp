@@ -136,18 +136,6 @@ std::vector<std::string> ParseLabels(const std::string& text) {
   return out;
 }
 
-std::string FieldsJson(const std::vector<Field>& fields) {
-  std::string out = "{";
-  for (size_t i = 0; i < fields.size(); ++i) {
-    if (i) out.push_back(',');
-    AppendJsonString(fields[i].name, &out);
-    out.push_back(':');
-    out += ValueToJson(fields[i].value);
-  }
-  out.push_back('}');
-  return out;
-}
-
 int SchemaVersion(sqlite3* db) {
   Stmt s;
   if (!s.Prepare(db, "PRAGMA user_version") || s.Step() != SQLITE_ROW) return -1;

@@ -42,19 +42,6 @@ bool FileTarget(const config::Connection& c, const std::string& project_dir, Fil
   return true;
 }
 
-// The profile store's attributes column (FieldsJson of profile_store.cpp).
-std::string AttributesJson(const std::vector<Field>& fields) {
-  std::string out = "{";
-  for (size_t i = 0; i < fields.size(); ++i) {
-    if (i) out.push_back(',');
-    AppendJsonString(fields[i].name, &out);
-    out.push_back(':');
-    out += ValueToJson(fields[i].value);
-  }
-  out.push_back('}');
-  return out;
-}
-
 // A file row as one comparable text: the identity kind and the cells.
 std::string FileContent(const std::string& kind, const std::vector<std::string>& cells) {
   std::string out = kind;
@@ -163,7 +150,7 @@ ReadBack ReadBackPublication(const config::Connection* connection, const Context
 
 std::string ExpectedContent(const config::Connection* connection, const Row& row,
                             const std::vector<std::string>& field_names) {
-  if (IsProfileStore(connection)) return AttributesJson(row.fields);
+  if (IsProfileStore(connection)) return FieldsJson(row.fields);
   FileFormat format = FileFormat::Csv;
   if (const std::string* f = Text(*connection, "format"); f && *f == "jsonl")
     format = FileFormat::Jsonl;

@@ -70,6 +70,7 @@ struct PublicationPlan {
   std::vector<std::string> labels;       // sorted: the publication's governance labels
   std::vector<std::string> actions;      // the destination's marketing actions (sorted)
   std::vector<std::string> field_names;  // destination field names in `map` order
+  std::vector<std::string> field_types;  // aud type of each mapped value (connectors::Publication)
   std::string key_namespace;
   std::string definition_hash;      // the audience's
   std::string refresh;              // "every 1d" | "once" | ""

@@ -195,6 +195,23 @@ bool ExposureOf(const Dest& d, const ir::Program& prog, const ir::Audience& aud,
   return true;
 }
 
+// The aud type of a mapped value, as the planner resolves it (attribute,
+// else identity, else trait); `hashed` values are strings.
+std::string MappedType(const ir::Program& prog, const check::Module& module,
+                       const ir::Audience& aud, const ast::Mapping& m) {
+  if (m.hashed) return "string";
+  const std::string& f = m.field.text;
+  for (uint32_t a : aud.attributes)
+    if (prog.formulas[a].name == f) return ir::TypeName(prog.formulas[a].type);
+  for (const auto& id : prog.identities)
+    if (id.name == f) return "string";
+  if (module.identities.count(f)) return "string";
+  for (const auto& t : prog.traits)
+    if (t.name == f) return ir::TypeName(t.type);
+  if (const auto* t = module.Get<ast::TraitDecl>(f)) return t->type.text;
+  return "string";
+}
+
 connectors::Value ValueOf(const eval::Column& c, uint32_t i) {
   connectors::Value v;
   if (!c.valid.Test(i)) return v;
@@ -520,7 +537,10 @@ bool MakePlan(const PlanInput& in, const PlanOptions& options, Plan* out,
     pp.definition_hash = w.hash;
     pp.refresh = w.refresh;
     if (d.decl) {
-      for (const auto* m : d.mappings) pp.field_names.push_back(m->target.value);
+      for (const auto* m : d.mappings) {
+        pp.field_names.push_back(m->target.value);
+        pp.field_types.push_back(MappedType(prog, module, *w.ir, *m));
+      }
     } else {
       for (uint32_t a : w.ir->attributes) pp.field_names.push_back(prog.formulas[a].name);
     }

@@ -189,6 +189,7 @@ std::string Serialize(const Plan& plan) {
                     {"labels", p.labels},
                     {"actions", p.actions},
                     {"field_names", p.field_names},
+                    {"field_types", p.field_types},
                     {"key_namespace", p.key_namespace},
                     {"definition_hash", p.definition_hash},
                     {"refresh", p.refresh},
@@ -299,6 +300,8 @@ bool Deserialize(const std::string& text, Plan* out, std::string* error) {
       pp.labels = o.at("labels").get<std::vector<std::string>>();
       pp.actions = o.at("actions").get<std::vector<std::string>>();
       pp.field_names = o.at("field_names").get<std::vector<std::string>>();
+      if (o.contains("field_types"))  // absent in plans saved before it was added
+        pp.field_types = o.at("field_types").get<std::vector<std::string>>();
       pp.key_namespace = o.at("key_namespace").get<std::string>();
       pp.definition_hash = o.at("definition_hash").get<std::string>();
       pp.refresh = o.at("refresh").get<std::string>();

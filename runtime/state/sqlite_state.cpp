@@ -254,6 +254,9 @@ class SqliteState final : public State {
   bool DropPublication(const std::string& audience, const std::string& destination,
                        std::string* error) override;
 
+  std::string RemoteId(const std::string& audience, const std::string& destination) override;
+  bool RecordRemoteId(const std::string& audience, const std::string& destination,
+                      const std::string& id, std::string* error) override;
   int64_t JournalAdd(const JournalEntry& e, std::string* error) override;
   bool JournalSet(int64_t id, const std::string& status, std::string* error) override;
   std::vector<JournalEntry> JournalPending() override;
@@ -862,6 +865,44 @@ bool SqliteState::RecordPublication(const PublicationRecord& p, std::string* err
   put.Bind(5, p.created_at != 0 ? p.created_at : p.updated_at).Bind(6, p.updated_at);
   put.Bind(7, p.target);
   if (!Run(&put, error) || !BumpSerial(error)) return false;
+  return txn.Commit(error);
+}
+
+std::string SqliteState::RemoteId(const std::string& audience, const std::string& destination) {
+  Stmt has;
+  if (!ReadPrepare(&has,
+                   "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = "
+                   "'remote_ids'"))
+    return "";
+  if (ReadStep(&has) != SQLITE_ROW || has.Int(0) == 0) return "";
+  has.Reset();
+  Stmt st;
+  if (!ReadPrepare(&st, "SELECT remote_id FROM remote_ids WHERE audience = ? AND destination = ?"))
+    return "";
+  st.Bind(1, audience).Bind(2, destination);
+  if (ReadStep(&st) != SQLITE_ROW) return "";
+  return st.Text(0);
+}
+
+bool SqliteState::RecordRemoteId(const std::string& audience, const std::string& destination,
+                                 const std::string& id, std::string* error) {
+  std::string err;
+  if (!error) error = &err;
+  Txn txn(this);
+  if (!txn.Begin(error)) return false;
+  // Created on first use, so state files written before it stay as they were.
+  if (!Exec("CREATE TABLE IF NOT EXISTS remote_ids (audience TEXT NOT NULL, destination TEXT NOT "
+            "NULL, remote_id TEXT NOT NULL, PRIMARY KEY (audience, destination)) WITHOUT ROWID",
+            error))
+    return false;
+  Stmt put;
+  if (!Prepare(&put,
+               "INSERT INTO remote_ids (audience, destination, remote_id) VALUES (?, ?, ?) "
+               "ON CONFLICT (audience, destination) DO UPDATE SET remote_id = excluded.remote_id",
+               error))
+    return false;
+  put.Bind(1, audience).Bind(2, destination).Bind(3, id);
+  if (!Run(&put, error)) return false;
   return txn.Commit(error);
 }
 

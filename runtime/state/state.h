@@ -121,6 +121,15 @@ class State {
   virtual bool DropPublication(const std::string& audience, const std::string& destination,
                                std::string* error) = 0;
 
+  // The id a destination gave a publication (the Autopilot list id), so a
+  // later apply finds it even when its title changed; "" when none. Kept in
+  // table `remote_ids`, created on first record (older state files are read
+  // as having none); kept when the publication is dropped. Recording does not
+  // bump the serial: plans do not depend on it.
+  virtual std::string RemoteId(const std::string& audience, const std::string& destination) = 0;
+  virtual bool RecordRemoteId(const std::string& audience, const std::string& destination,
+                              const std::string& id, std::string* error) = 0;
+
   // The journal.
   virtual int64_t JournalAdd(const JournalEntry& e, std::string* error) = 0;  // returns id (0 on error)
   virtual bool JournalSet(int64_t id, const std::string& status, std::string* error) = 0;

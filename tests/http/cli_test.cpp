@@ -117,11 +117,13 @@ TEST(HttpCli, AutopilotCapRefusedAtPlanWithNoRequest) {
 }
 
 TEST(HttpCli, SigkillDuringApplyConverges) {
-  TestServer server({"", "key-2"});
+  // An account with a raised limit of 15 requests/s (the server enforces it).
+  TestServer server({"", "key-2", 16, 1, 15});
   TempDir dir("aud-http-kill");
-  // Small batches and a rate limit stretch an apply over about a second, so
-  // kills land between, during and after batches.
-  dir.Write("aud.toml", Toml(server.port(), 10, 150));
+  // Small batches and the rate limit stretch an apply over about a second
+  // (100 enters: 10 bulk calls; 100 exits: 100 DELETEs), so kills land
+  // between, during and after batches.
+  dir.Write("aud.toml", Toml(server.port(), 10, 15));
   dir.Write("main.aud", kMain);
   dir.Write("data/base.jsonl", Identities(0, 200));
   std::map<std::string, std::string> env{{"AUD_TEST_AP_KEY", "key-2"}};
@@ -138,7 +140,8 @@ TEST(HttpCli, SigkillDuringApplyConverges) {
     pid_t pid = SpawnAud(dir.path(), {"apply", "--auto-approve", "--as-of", kAsOf}, env);
     // Start the clock at the first request (aud's own start-up time varies a
     // lot on a loaded machine), then kill at a pseudo-random instant within
-    // the ~0.7 s the apply takes (150 requests/s). Bounded: at most 20 s of polling.
+    // the 0.7 s (enters) to 7 s (exits) the apply takes at 15 requests/s. Bounded: at most 20 s of
+    // polling.
     for (int t = 0; t < 4000 && server.Stats().total() == before; ++t)
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
@@ -173,6 +176,41 @@ TEST(HttpCli, SigkillDuringApplyConverges) {
                                  << dir.path();
   EXPECT_EQ(server.Contacts().size(), 300u);
   EXPECT_LE(server.Stats().max_applications_per_key, 1);
+  EXPECT_EQ(server.Stats().rate_limited, 0) << "aud went over the account's 15 requests/s";
+}
+
+// Acceptance 3 at the CLI: a contact Autopilot leaves out of
+// `email_contact_map` is listed as rejected by `aud apply`, stays out of
+// state, and the next apply sends it again.
+TEST(HttpCli, ContactLeftOutOfContactMapIsRejectedAndSentAgain) {
+  TestServer server({"", "key-4"});  // Autopilot's default limit, 5 requests/s
+  server.OmitFromContactMap({"u3@x.se"});
+  TempDir dir("aud-http-map");
+  dir.Write("aud.toml", Toml(server.port(), 100, 0));
+  dir.Write("main.aud", kMain);
+  dir.Write("data/base.jsonl", Identities(0, 10));
+  std::map<std::string, std::string> env{{"AUD_TEST_AP_KEY", "key-4"}};
+  RunResult first = RunAud(dir.path(), {"apply", "--auto-approve", "--as-of", kAsOf}, env);
+  EXPECT_EQ(first.exit_code, 1) << "a rejected row makes apply exit 1: " << first.out << first.err;
+  EXPECT_NE(first.out.find("1 rejected"), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("u3@x.se"), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("email_contact_map"), std::string::npos) << first.out;
+  auto lists = server.Lists();
+  ASSERT_EQ(lists.size(), 1u);
+  std::string list = lists.begin()->first;
+  EXPECT_EQ(server.ListMembers()[list].size(), 9u);
+  // Not recorded as published: the next plan has it to add.
+  RunResult plan = RunAud(dir.path(), {"plan", "--as-of", kAsOf, "--detailed-exitcode"}, env);
+  EXPECT_EQ(plan.exit_code, 2) << plan.out << plan.err;
+  server.OmitFromContactMap({});
+  int before = server.Stats().requests["POST /v1/contacts"];
+  RunResult second = RunAud(dir.path(), {"apply", "--auto-approve", "--as-of", kAsOf}, env);
+  EXPECT_EQ(second.exit_code, 0) << second.out << second.err;
+  EXPECT_EQ(server.Stats().requests["POST /v1/contacts"] - before, 1);
+  EXPECT_EQ(server.ListMembers()[list], Emails(0, 10));
+  RunResult done = RunAud(dir.path(), {"plan", "--as-of", kAsOf, "--detailed-exitcode"}, env);
+  EXPECT_EQ(done.exit_code, 0) << done.out << done.err;
+  EXPECT_EQ(server.Stats().rate_limited, 0);
 }
 
 TEST(HttpCli, ApiKeyCanaryNeverInOutputOrFiles) {
@@ -220,6 +258,62 @@ TEST(HttpCli, ApiKeyCanaryNeverInOutputOrFiles) {
   EXPECT_EQ(FilesContaining(dir.path(), canary_encoded), std::vector<std::string>());
   // The test proves something only if the server did send the key back.
   EXPECT_GT(server.Stats().faults_injected, 0);
+}
+
+// Item 5 at the CLI: apply records the list id in state, so after the list
+// is renamed in Autopilot the next apply adds to the same list.
+TEST(HttpCli, RenamedListKeptThroughTheIdInState) {
+  TestServer server({"", "key-5"});
+  TempDir dir("aud-http-rename");
+  dir.Write("aud.toml", Toml(server.port(), 100, 0));
+  dir.Write("main.aud", kMain);
+  dir.Write("data/base.jsonl", Identities(0, 3));
+  std::map<std::string, std::string> env{{"AUD_TEST_AP_KEY", "key-5"}};
+  RunResult first = RunAud(dir.path(), {"apply", "--auto-approve", "--as-of", kAsOf}, env);
+  ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+  auto lists = server.Lists();
+  ASSERT_EQ(lists.size(), 1u);
+  std::string list = lists.begin()->first;
+  server.RenameList(list, "Opted-in customers");
+  dir.Write("data/extra.jsonl", Identities(3, 2));
+  RunResult second = RunAud(dir.path(), {"apply", "--auto-approve", "--as-of", kAsOf}, env);
+  ASSERT_EQ(second.exit_code, 0) << second.out << second.err;
+  EXPECT_EQ(server.Lists().size(), 1u) << server.StateJson().dump();
+  EXPECT_EQ(server.ListMembers()[list], Emails(0, 5));
+}
+
+// Item 1 end to end: the plan records each mapped value's type, so a
+// timestamp trait reaches Autopilot as a `date--` field and a bool trait as
+// `boolean--` (spaces in the name written `--`).
+TEST(HttpCli, CustomFieldsSentWithTheirAutopilotTypes) {
+  TestServer server({"", "key-6"});
+  TempDir dir("aud-http-typed");
+  dir.Write("aud.toml", Toml(server.port(), 100, 0));
+  std::string main = kMain;
+  main.replace(main.find("trait opt_in: bool"), 18,
+               "trait opt_in: bool\ntrait signed_up: timestamp");
+  std::string map = R"(map email -> "Email", first_name -> "FirstName")";
+  main.replace(main.find(map), map.size(),
+               map + R"(, opt_in -> "Opted In", signed_up -> "Signed Up")");
+  dir.Write("main.aud", main);
+  dir.Write(
+      "data/base.jsonl",
+      Identities(0, 2) +
+          R"({"type":"identify","userId":"u0","timestamp":"2026-11-01T00:00:01Z","traits":{"signed_up":"2026-10-01T08:30:00Z"}})"
+          "\n");
+  std::map<std::string, std::string> env{{"AUD_TEST_AP_KEY", "key-6"}};
+  RunResult r = RunAud(dir.path(), {"apply", "--auto-approve", "--as-of", kAsOf}, env);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  auto contacts = server.Contacts();
+  ASSERT_EQ(contacts.size(), 2u);
+  EXPECT_EQ(contacts["u0@x.se"]["custom"]["date--Signed--Up"], "2026-10-01T08:30:00Z")
+      << contacts["u0@x.se"].dump();
+  EXPECT_EQ(contacts["u0@x.se"]["custom"]["boolean--Opted--In"], true);
+  EXPECT_TRUE(contacts["u1@x.se"]["custom"]["date--Signed--Up"].is_null())
+      << contacts["u1@x.se"].dump();
+  EXPECT_EQ(server.CustomFieldTypes(),
+            (std::map<std::string, std::string>{{"Opted--In", "boolean"}, {"Signed--Up", "date"}}));
+  EXPECT_EQ(server.Stats().bad_requests, 0);
 }
 
 }  // namespace

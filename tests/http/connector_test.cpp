@@ -14,6 +14,7 @@
 #include <set>
 #include <thread>
 
+#include "runtime/connectors/autopilot.h"
 #include "runtime/connectors/http_client.h"
 #include "tests/support/test_server.h"
 
@@ -25,6 +26,18 @@ using testing::TestServer;
 
 constexpr char kToken[] = "tok-3f9a";
 constexpr char kAudience[] = "vip_buyers";
+// The matrix runs as an Autopilot account with a raised limit (both the
+// server and the connector at 100 requests/s); the acceptance tests below
+// use Autopilot's default of 5 requests/s.
+constexpr double kRaisedRate = 100;
+
+TestServer::Options ServerOptions(const std::string& secret = kToken, double rate = kRaisedRate) {
+  TestServer::Options o;
+  o.token = secret;
+  o.api_key = secret;
+  o.rate_limit_per_sec = rate;
+  return o;
+}
 
 struct RunSetup {
   bool autopilot = false;
@@ -32,6 +45,7 @@ struct RunSetup {
   uint32_t concurrency = 1;
   double timeout_s = 0.25;
   std::string secret = kToken;  // what the connector sends
+  double rate = kRaisedRate;    // autopilot: `rate_limit_per_sec`
 };
 
 config::Connection MakeConnection(const TestServer& server, const RunSetup& s) {
@@ -41,6 +55,7 @@ config::Connection MakeConnection(const TestServer& server, const RunSetup& s) {
   if (s.autopilot) {
     c.values["endpoint"] = server.Url();
     c.values["api_key"] = config::SecretRef{"AP_KEY"};
+    c.values["rate_limit_per_sec"] = s.rate;
   } else {
     c.values["url"] = server.Url("/hook");
     c.values["token"] = config::SecretRef{"HOOK_TOKEN"};
@@ -70,6 +85,7 @@ Publication Pub() {
   p.audience = kAudience;
   p.destination = "dest";
   p.field_names = {"FirstName", "LastName", "plan"};
+  p.field_types = {"string", "string", "string"};
   p.key_namespace = "email";
   p.applied_at = 1700000000000;
   return p;
@@ -98,8 +114,8 @@ Row MakeRow(int i, Row::Op op, const std::string& plan) {
 // key until it is confirmed (bounded). Returns rejected keys -> reason.
 std::map<std::string, std::string> Deliver(Connector& c, const std::vector<Row>& upserts,
                                            const std::vector<std::string>& removes,
-                                           const std::string& phase, bool keys, int* unconfirmed) {
-  Publication pub = Pub();
+                                           const std::string& phase, bool keys, int* unconfirmed,
+                                           const Publication& pub = Pub()) {
   for (int i = 0; i < 10 && !c.Begin(pub).empty(); ++i) {
   }
   Limits limits = c.limits();
@@ -165,7 +181,7 @@ void ExpectContents(const TestServer& server, bool autopilot,
   std::map<std::string, std::string> got;
   for (const std::string& email : members) {
     ASSERT_TRUE(contacts.count(email)) << email;
-    got[email] = contacts[email]["custom"].value("plan", "");
+    got[email] = contacts[email]["custom"].value("string--plan", "");
     EXPECT_TRUE(contacts[email]["FirstName"].is_string());
   }
   EXPECT_EQ(got, desired);
@@ -244,7 +260,7 @@ class FaultMatrix : public ::testing::TestWithParam<Case> {};
 
 TEST_P(FaultMatrix, ConvergesWithoutDuplicates) {
   const Case& p = GetParam();
-  TestServer server({kToken, kToken});
+  TestServer server(ServerOptions());
   RunSetup setup;
   setup.autopilot = p.autopilot;
   setup.batch_size = p.batch;
@@ -286,7 +302,7 @@ INSTANTIATE_TEST_SUITE_P(All, FaultMatrix, ::testing::ValuesIn(AllCases()),
 // changes, so the matrix's duplicate check can fail.
 TEST(ControlRun, WithoutKeysReplyLostDuplicates) {
   for (bool autopilot : {false, true}) {
-    TestServer server({kToken, kToken});
+    TestServer server(ServerOptions());
     RunSetup setup;
     setup.autopilot = autopilot;
     setup.batch_size = 7;
@@ -305,7 +321,7 @@ Batch OneBatch(const std::vector<int>& ids, const std::string& key = "k1") {
 }
 
 TEST(Auth, WrongTokenIsAnAuthErrorNamingTheConnection) {
-  TestServer server({kToken, kToken});
+  TestServer server(ServerOptions());
   for (bool autopilot : {false, true}) {
     RunSetup setup;
     setup.autopilot = autopilot;
@@ -331,7 +347,7 @@ TEST(Auth, WrongTokenIsAnAuthErrorNamingTheConnection) {
 }
 
 TEST(Auth, MissingVariableNamesIt) {
-  TestServer server({kToken, kToken});
+  TestServer server(ServerOptions());
   RunSetup setup;
   setup.autopilot = true;
   config::Connection c = MakeConnection(server, setup);
@@ -344,7 +360,7 @@ TEST(Auth, MissingVariableNamesIt) {
 }
 
 TEST(Rejections, WebhookRowsRefusedWithReasons) {
-  TestServer server({kToken, kToken});
+  TestServer server(ServerOptions());
   server.RejectKeys({"user2@example.com"});
   std::string error;
   auto c = Connect(server, RunSetup{}, &error);
@@ -358,7 +374,7 @@ TEST(Rejections, WebhookRowsRefusedWithReasons) {
 }
 
 TEST(Rejections, WholeRequest4xxRejectsEveryRowWithTheReason) {
-  TestServer server({kToken, kToken});
+  TestServer server(ServerOptions());
   Fault f;
   f.kind = Fault::Status;
   f.status = 422;
@@ -376,7 +392,7 @@ TEST(Rejections, WholeRequest4xxRejectsEveryRowWithTheReason) {
 }
 
 TEST(Rejections, AutopilotBadEmailRejectedOthersDelivered) {
-  TestServer server({kToken, kToken});
+  TestServer server(ServerOptions());
   server.RejectKeys({"user2@example.com"});
   RunSetup setup;
   setup.autopilot = true;
@@ -394,7 +410,7 @@ TEST(Rejections, AutopilotBadEmailRejectedOthersDelivered) {
 }
 
 TEST(Autopilot, RemovingAbsentMemberCountsAsDone) {
-  TestServer server({kToken, kToken});
+  TestServer server(ServerOptions());
   RunSetup setup;
   setup.autopilot = true;
   std::string error;
@@ -409,7 +425,7 @@ TEST(Autopilot, RemovingAbsentMemberCountsAsDone) {
 }
 
 TEST(Autopilot, ExistingListIsReusedAndBigBatchesAreChunked) {
-  TestServer server({kToken, kToken});
+  TestServer server(ServerOptions());
   RunSetup setup;
   setup.autopilot = true;
   std::string error;
@@ -429,7 +445,7 @@ TEST(Autopilot, ExistingListIsReusedAndBigBatchesAreChunked) {
 }
 
 TEST(Retries, GivesUpAtTheBatchDeadline) {
-  TestServer server({kToken, kToken});
+  TestServer server(ServerOptions());
   Fault f;
   f.kind = Fault::ServerError;
   f.probability = 1;
@@ -454,7 +470,7 @@ TEST(Retries, GivesUpAtTheBatchDeadline) {
 }
 
 TEST(Retries, RateLimitSpacesRequests) {
-  TestServer server({kToken, kToken});
+  TestServer server(ServerOptions());
   RunSetup setup;
   config::Connection conn = MakeConnection(server, setup);
   conn.values["rate_limit_per_sec"] = 20.0;
@@ -507,7 +523,7 @@ std::string Canary() {
 TEST(Secrets, CanaryNeverInErrorsOrReasons) {
   std::string canary = Canary();
   for (bool autopilot : {false, true}) {
-    TestServer server({canary, canary});
+    TestServer server(ServerOptions(canary));
     server.EchoHeaders(true);
     RunSetup setup;
     setup.autopilot = autopilot;
@@ -650,6 +666,274 @@ TEST(Retries, HangingServerHonoursTimeoutAndDeadline) {
     EXPECT_LT(took, explicit_deadline ? 4.5 : 12.0);
     EXPECT_GE(took, 0.9);  // at least one whole timeout_s
   }
+}
+
+// ---- Autopilot as the real API behaves (typed custom fields, membership in
+// the bulk call, 5 requests/s, confirmed contacts).
+
+// A publication with two custom attributes besides the standard names.
+Publication CustomPub() {
+  Publication p = Pub();
+  p.field_names = {"FirstName", "Lifetime Value", "orders"};
+  p.field_types = {"string", "float", "int"};
+  return p;
+}
+
+Row CustomRow(int i, Row::Op op) {
+  Row r;
+  r.op = op;
+  r.key = "user" + std::to_string(i) + "@example.com";
+  r.identities = {{"email", false, {r.key}}};
+  Value first, ltv, orders;
+  first.kind = Value::String;
+  first.s = "First" + std::to_string(i);
+  ltv.kind = Value::Float;
+  ltv.f = 10.5 * i;
+  orders.kind = Value::Int;
+  orders.i = i % 7;
+  r.fields = {{"FirstName", first}, {"Lifetime Value", ltv}, {"orders", orders}};
+  r.payload_hash = Sha256Hex(r.key + std::to_string(static_cast<int>(op)), 32);
+  return r;
+}
+
+// A connection as a user writes it: no batch size, rate or concurrency.
+std::unique_ptr<Connector> ConnectDefaults(const TestServer& server, std::string* error) {
+  config::Connection c;
+  c.name = "ap_test";
+  c.type = "autopilot";
+  c.values["endpoint"] = server.Url();
+  c.values["api_key"] = config::SecretRef{"AP_KEY"};
+  Context ctx;
+  ctx.getenv = [](const std::string&, std::string* v) {
+    *v = kToken;
+    return true;
+  };
+  ctx.batch_deadline_s = 30;
+  return Make(&c, ctx, error);
+}
+
+// Acceptance 2: 600 entering contacts with two custom attributes take at
+// most 10 requests, every custom key typed, never more than 5 requests in any
+// second (Autopilot's default limit, enforced by the server with 429).
+TEST(AutopilotApi, SixHundredEntersTakeAtMostTenRequestsAtFivePerSecond) {
+  TestServer server(ServerOptions(kToken, 5));
+  std::string error;
+  auto c = ConnectDefaults(server, &error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_EQ(c->limits().batch_size, 100u);
+  EXPECT_EQ(c->limits().concurrency, 1u);
+  std::vector<Row> enter;
+  for (int i = 0; i < 600; ++i) enter.push_back(CustomRow(i, Row::Enter));
+  int unconfirmed = 0;
+  auto rejected = Deliver(*c, enter, {}, "enter600", true, &unconfirmed, CustomPub());
+  EXPECT_EQ(unconfirmed, 0);
+  EXPECT_TRUE(rejected.empty());
+
+  testing::ServerStats stats = server.Stats();
+  EXPECT_LE(stats.total(), 10) << stats.ToJson().dump();
+  EXPECT_EQ(stats.requests["POST /v1/contacts"], 6) << stats.ToJson().dump();
+  EXPECT_EQ(stats.rate_limited, 0) << "a request went over 5/s";
+  EXPECT_EQ(stats.bad_requests, 0);
+  EXPECT_LE(stats.max_bulk_contacts, 100);
+  // Never more than 5 requests in any second, from the arrival times.
+  auto log = server.Requests();
+  for (size_t i = 0; i + 5 < log.size(); ++i)
+    EXPECT_GE(log[i + 5].at_s - log[i].at_s, 1.0)
+        << "requests " << i << ".." << i + 5 << " arrived within one second";
+  // Every contact on the list, with typed custom keys only.
+  auto lists = server.Lists();
+  ASSERT_EQ(lists.size(), 1u);
+  EXPECT_EQ(server.ListMembers()[lists.begin()->first].size(), 600u);
+  auto contacts = server.Contacts();
+  ASSERT_EQ(contacts.size(), 600u);
+  for (const auto& [email, contact] : contacts) {
+    ASSERT_TRUE(contact.contains("custom")) << email;
+    for (auto it = contact["custom"].begin(); it != contact["custom"].end(); ++it)
+      EXPECT_TRUE(it.key() == "float--Lifetime--Value" || it.key() == "integer--orders")
+          << email << ": " << it.key();
+    EXPECT_TRUE(contact["custom"]["integer--orders"].is_number_integer()) << email;
+    EXPECT_FALSE(contact.contains("_autopilot_list")) << "membership is not a contact field";
+  }
+  EXPECT_EQ(contacts["user3@example.com"]["custom"]["float--Lifetime--Value"], 31.5);
+  EXPECT_EQ(server.CustomFieldTypes(), (std::map<std::string, std::string>{
+                                           {"Lifetime--Value", "float"}, {"orders", "integer"}}));
+
+  // Updates: one bulk call, no membership requests.
+  std::vector<Row> update;
+  for (int i = 0; i < 10; ++i) update.push_back(CustomRow(i, Row::Update));
+  int before = server.Stats().total();
+  rejected = Deliver(*c, update, {}, "update10", true, &unconfirmed, CustomPub());
+  EXPECT_TRUE(rejected.empty());
+  EXPECT_EQ(server.Stats().total() - before, 1);
+}
+
+// Acceptance 3: a contact the server leaves out of `email_contact_map` is a
+// rejected row (not confirmed) and is saved when sent again.
+TEST(AutopilotApi, ContactMissingFromEmailContactMapIsRejected) {
+  TestServer server(ServerOptions());
+  server.OmitFromContactMap({"user2@example.com"});
+  RunSetup setup;
+  setup.autopilot = true;
+  std::string error;
+  auto c = Connect(server, setup, &error);
+  ASSERT_TRUE(c) << error;
+  BatchResult r = c->Apply(Pub(), OneBatch({1, 2, 3}, "first-apply"));
+  ASSERT_TRUE(r.ok()) << r.error;
+  ASSERT_EQ(r.rejected.size(), 1u);
+  EXPECT_EQ(r.rejected[0].key, "user2@example.com");
+  EXPECT_NE(r.rejected[0].reason.find("email_contact_map"), std::string::npos)
+      << r.rejected[0].reason;
+  auto lists = server.Lists();
+  ASSERT_EQ(lists.size(), 1u);
+  EXPECT_EQ(server.ListMembers()[lists.begin()->first],
+            (std::set<std::string>{"user1@example.com", "user3@example.com"}));
+  // The next apply sends the rejected row again (a new batch key).
+  server.OmitFromContactMap({});
+  r = c->Apply(Pub(), OneBatch({2}, "next-apply"));
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_TRUE(r.rejected.empty());
+  EXPECT_EQ(server.ListMembers()[lists.begin()->first].size(), 3u);
+}
+
+// Item 4: a batch over 100 rows (even one the apply stage would never cut)
+// goes out in calls of at most 100, so the server's 400 cannot happen.
+TEST(AutopilotApi, NoBulkCallOverOneHundred) {
+  TestServer server(ServerOptions());
+  RunSetup setup;
+  setup.autopilot = true;
+  setup.batch_size = 5000;
+  std::string error;
+  auto c = Connect(server, setup, &error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_EQ(c->limits().batch_size, 100u) << "batch_size is capped at 100";
+  std::vector<int> ids;
+  for (int i = 0; i < 301; ++i) ids.push_back(i);
+  BatchResult r = c->Apply(Pub(), OneBatch(ids));
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_TRUE(r.rejected.empty());
+  testing::ServerStats stats = server.Stats();
+  EXPECT_EQ(stats.requests["POST /v1/contacts"], 4);  // 100 + 100 + 100 + 1
+  EXPECT_EQ(stats.max_bulk_contacts, 100);
+  EXPECT_EQ(stats.bad_requests, 0);
+  EXPECT_EQ(server.ListMembers().begin()->second.size(), 301u);
+}
+
+TEST(AutopilotApi, CustomKeysAreTypedAsAutopilotNamesThem) {
+  EXPECT_EQ(AutopilotCustomKey("Lifetime Value", "float"), "float--Lifetime--Value");
+  EXPECT_EQ(AutopilotCustomKey("orders", "int"), "integer--orders");
+  EXPECT_EQ(AutopilotCustomKey("vip", "bool"), "boolean--vip");
+  EXPECT_EQ(AutopilotCustomKey("last_order_at", "timestamp"), "date--last_order_at");
+  EXPECT_EQ(AutopilotCustomKey("plan", "string"), "string--plan");
+  EXPECT_EQ(AutopilotCustomKey("float--Score", "float"), "float--Score");
+  EXPECT_EQ(AutopilotCustomKey("integer--Score", "float"), "integer--Score") << "used as is";
+  EXPECT_EQ(AutopilotTypePrefix("date--Signup--Date"), "date");
+  EXPECT_EQ(AutopilotTypePrefix("my--field"), "");
+  EXPECT_EQ(AutopilotTypePrefix("string--"), "");
+}
+
+// The server refuses what Autopilot refuses, so a client that breaks a rule fails.
+TEST(AutopilotApi, ServerIsAsStrictAsTheApi) {
+  TestServer server(ServerOptions(kToken, 5));
+  HttpClientOptions o;
+  o.connection = "raw";
+  HttpClient client(o);
+  auto send = [&](const std::string& path, const nlohmann::json& body) {
+    HttpRequest r;
+    r.url = server.Url(path);
+    r.body = body.dump();
+    r.headers = {{"autopilotapikey", kToken}};
+    return client.Send(r, DeadlineIn(5));
+  };
+  auto contact = [](const std::string& email, const nlohmann::json& custom) {
+    return nlohmann::json{{"Email", email}, {"custom", custom}};
+  };
+  HttpResponse a =
+      send("/v1/contacts", {{"contacts", {contact("a@x.com", {{"Lifetime Value", 1.5}})}}});
+  EXPECT_EQ(a.status, 400) << "untyped custom key";
+  EXPECT_NE(a.body.find("<type>--<Name>"), std::string::npos) << a.body;
+  a = send("/v1/contacts", {{"contacts", {contact("a@x.com", {{"float--LTV", 1.5}})}}});
+  EXPECT_EQ(a.status, 200) << a.body;
+  auto answer = nlohmann::json::parse(a.body);
+  EXPECT_EQ(answer["email_contact_map"]["a@x.com"], answer["contact_ids"][0]);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  a = send("/v1/contacts", {{"contacts", {contact("b@x.com", {{"string--LTV", "high"}})}}});
+  EXPECT_EQ(a.status, 400) << "a field's type is fixed once created";
+  a = send("/v1/contacts", {{"contacts", {contact("b@x.com", {{"integer--n", 1.5}})}}});
+  EXPECT_EQ(a.status, 400) << "a float under an integer key";
+  a = send("/v1/contacts", {{"contacts", {{{"Email", "b@x.com"}, {"plan", "gold"}}}}});
+  EXPECT_EQ(a.status, 400) << "a custom field at top level";
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  nlohmann::json many = nlohmann::json::array();
+  for (int i = 0; i < 101; ++i) many.push_back({{"Email", "m" + std::to_string(i) + "@x.com"}});
+  a = send("/v1/contacts", {{"contacts", many}});
+  EXPECT_EQ(a.status, 400) << "101 contacts in one call";
+  EXPECT_TRUE(server.Contacts().count("a@x.com"));
+  EXPECT_FALSE(server.Contacts().count("m0@x.com")) << "a refused call changes nothing";
+  // Six requests at once: the sixth within the second is answered 429.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  int refused = 0;
+  for (int i = 0; i < 6; ++i) {
+    HttpRequest r;
+    r.method = "GET";
+    r.url = server.Url("/v1/lists");
+    r.headers = {{"autopilotapikey", kToken}};
+    // A deadline too short for the 1 s Retry-After: the 429 is the final answer.
+    HttpResponse g = client.Send(r, DeadlineIn(0.5));
+    if (g.status == 429) {
+      ++refused;
+      EXPECT_NE(g.body.find("Too Many Requests"), std::string::npos) << g.body;
+    }
+  }
+  EXPECT_EQ(refused, 1);
+  EXPECT_EQ(server.Stats().rate_limited, 1);
+}
+
+TEST(AutopilotApi, RateAndConcurrencyOverridable) {
+  TestServer server(ServerOptions(kToken, 0));
+  RunSetup setup;
+  setup.autopilot = true;
+  setup.rate = 0;  // unlimited: an account without the limit
+  setup.concurrency = 3;
+  std::string error;
+  auto c = Connect(server, setup, &error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_EQ(c->limits().concurrency, 3u);
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 12; ++i) {
+    std::string key = std::to_string(i);
+    key.insert(0, "o");
+    ASSERT_TRUE(c->Apply(Pub(), OneBatch({i}, key)).ok());
+  }
+  // 14 requests at the default 5/s would take over 2.5 s.
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_LT(took, 2.0);
+}
+
+// Item 5: the list recorded in state is used even after its title changed
+// (no second list); without a recorded id, the list is found by title.
+TEST(AutopilotApi, RecordedListIdSurvivesARename) {
+  TestServer server(ServerOptions());
+  RunSetup setup;
+  setup.autopilot = true;
+  std::string error;
+  std::string id;
+  {
+    auto c = Connect(server, setup, &error);
+    ASSERT_EQ(c->Begin(Pub()), "");
+    id = c->RemoteId(Pub());
+    ASSERT_FALSE(id.empty());
+    ASSERT_TRUE(c->Apply(Pub(), OneBatch({1}, "r1")).ok());
+  }
+  server.RenameList(id, "VIP buyers (renamed in Autopilot)");
+  Publication pub = Pub();
+  pub.remote_id = id;
+  auto c = Connect(server, setup, &error);
+  ASSERT_EQ(c->Begin(pub), "");
+  EXPECT_EQ(c->RemoteId(pub), id);
+  ASSERT_TRUE(c->Apply(pub, OneBatch({2}, "r2")).ok());
+  EXPECT_EQ(server.Lists().size(), 1u) << "no second list";
+  EXPECT_EQ(server.ListMembers()[id].size(), 2u);
+  EXPECT_EQ(server.Stats().requests["POST /v1/list"], 1);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // `PORT=<n>` once listening, then serves until killed or stdin closes.
 //
 //   aud-test-server [--token-env VAR] [--api-key-env VAR] [--threads N] [--seed N]
+//                   [--rate N]   (Autopilot requests/s before 429; default 5, 0: unlimited)
 //
 // Secrets come from environment variables (named, never given on the command
 // line). Faults and state: POST/GET http://127.0.0.1:<n>/_control/... (README.md).
@@ -43,9 +44,11 @@ int main(int argc, char** argv) {
       options.threads = std::strtoul(value().c_str(), nullptr, 10);
     } else if (arg == "--seed") {
       options.seed = std::strtoull(value().c_str(), nullptr, 10);
+    } else if (arg == "--rate") {
+      options.rate_limit_per_sec = std::strtod(value().c_str(), nullptr);
     } else {
       std::cerr << "usage: aud-test-server [--token-env VAR] [--api-key-env VAR] [--threads N] "
-                   "[--seed N]\n";
+                   "[--seed N] [--rate N]\n";
       return 2;
     }
   }

@@ -34,6 +34,37 @@ void Upsert(nlohmann::json& stored, const nlohmann::json& contact) {
   }
 }
 
+// Autopilot's standard contact fields; anything else must go under `custom`.
+bool StandardField(const std::string& name) {
+  static const std::set<std::string> standard = {
+      "Email",          "FirstName",         "LastName",     "Salutation",
+      "Company",        "NumberOfEmployees", "Title",        "Industry",
+      "Phone",          "MobilePhone",       "Fax",          "Website",
+      "MailingStreet",  "MailingCity",       "MailingState", "MailingPostalCode",
+      "MailingCountry", "owner_name",        "LeadSource",   "Status",
+      "LinkedIn",       "Twitter",           "unsubscribed"};
+  return standard.count(name) > 0;
+}
+
+// Whether `v` is a value of Autopilot field type `type` (null clears any field).
+bool OfType(const nlohmann::json& v, const std::string& type) {
+  if (v.is_null()) return true;
+  if (type == "string") return v.is_string();
+  if (type == "integer") return v.is_number_integer();
+  if (type == "float") return v.is_number();
+  if (type == "boolean") return v.is_boolean();
+  if (type == "date") {
+    // ISO 8601: at least YYYY-MM-DD.
+    if (!v.is_string()) return false;
+    const std::string& s = v.get_ref<const std::string&>();
+    if (s.size() < 10 || s[4] != '-' || s[7] != '-') return false;
+    for (int i : {0, 1, 2, 3, 5, 6, 8, 9})
+      if (!std::isdigit(static_cast<unsigned char>(s[static_cast<size_t>(i)]))) return false;
+    return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 int ServerStats::total() const {
@@ -51,7 +82,10 @@ nlohmann::json ServerStats::ToJson() const {
           {"faults_injected", faults_injected},
           {"retry_after_checks", retry_after_checks},
           {"retry_after_violations", retry_after_violations},
-          {"min_retry_after_ratio", min_retry_after_ratio}};
+          {"min_retry_after_ratio", min_retry_after_ratio},
+          {"rate_limited", rate_limited},
+          {"bad_requests", bad_requests},
+          {"max_bulk_contacts", max_bulk_contacts}};
 }
 
 bool FaultFromJson(const nlohmann::json& j, Fault* out, std::string* error) {
@@ -164,6 +198,16 @@ std::vector<RecordedRequest> TestServer::Requests() const {
   return requests_;
 }
 
+void TestServer::OmitFromContactMap(const std::set<std::string>& emails) {
+  std::lock_guard<std::mutex> lock(mu_);
+  omit_ = emails;
+}
+
+void TestServer::RenameList(const std::string& list_id, const std::string& title) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (lists_.count(list_id)) lists_[list_id] = title;
+}
+
 void TestServer::EchoHeaders(bool on) {
   std::lock_guard<std::mutex> lock(mu_);
   echo_ = on;
@@ -181,6 +225,9 @@ void TestServer::ResetState() {
   lists_.clear();
   contacts_.clear();
   list_members_.clear();
+  log_.clear();
+  admitted_.clear();
+  custom_types_.clear();
 }
 
 std::map<std::pair<std::string, std::string>, nlohmann::json> TestServer::WebhookMembers() const {
@@ -201,6 +248,27 @@ std::map<std::string, nlohmann::json> TestServer::Contacts() const {
 std::map<std::string, std::set<std::string>> TestServer::ListMembers() const {
   std::lock_guard<std::mutex> lock(mu_);
   return list_members_;
+}
+
+std::vector<TestServer::RequestRecord> TestServer::Requests() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return log_;
+}
+
+std::map<std::string, std::string> TestServer::CustomFieldTypes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return custom_types_;
+}
+
+bool TestServer::OverRate(Clock::time_point now) {
+  double rate = options_.rate_limit_per_sec;
+  if (rate <= 0) return false;
+  // A sliding window of one second over the requests let through.
+  while (!admitted_.empty() && now - admitted_.front() >= std::chrono::seconds(1))
+    admitted_.erase(admitted_.begin());
+  if (static_cast<double>(admitted_.size()) + 1 > rate) return true;
+  admitted_.push_back(now);
+  return false;
 }
 
 ServerStats TestServer::Stats() const {
@@ -307,6 +375,8 @@ void TestServer::Handle(const httplib::Request& req, httplib::Response& res,
       for (const auto& [name, value] : req.headers) r.headers += name + ": " + value + "\n";
       requests_.push_back(std::move(r));
     }
+    log_.push_back({route, std::chrono::duration<double>(now - started_).count(), 0});
+    size_t record = log_.size() - 1;
     std::string headers = echo_ ? " " + HeaderText(req) : "";
     if (auto it = retry_after_.find(retry_id); it != retry_after_.end()) {
       double gap = std::chrono::duration<double>(now - it->second.first).count();
@@ -325,6 +395,14 @@ void TestServer::Handle(const httplib::Request& req, httplib::Response& res,
     Fault fault;
     if (!authorized) {
       answer = {401, ErrorBody("unauthorized", "invalid credentials." + headers)};
+    } else if (!webhook && OverRate(now)) {
+      // Autopilot's answer above its limit (nothing applied; try again in a second).
+      stats_.rate_limited++;
+      answer = {429,
+                ErrorBody("Too Many Requests",
+                          "You have exceeded the rate limit of requests per second." + headers)};
+      retry_after = 1;
+      retry_after_[retry_id] = {now, retry_after};
     } else if (auto it = idempotent_.find(idem); !idem.empty() && it != idempotent_.end()) {
       stats_.dedup_hits++;
       answer = it->second;
@@ -361,6 +439,7 @@ void TestServer::Handle(const httplib::Request& req, httplib::Response& res,
     } else {
       answer = Apply(req, webhook);
     }
+    log_[record].status = drop ? 0 : answer.status;
   }
   if (delay > 0) std::this_thread::sleep_for(std::chrono::duration<double>(delay));
   if (hang > 0) {
@@ -394,6 +473,7 @@ TestServer::Answer TestServer::Apply(const httplib::Request& req, bool webhook) 
     answer = ApplyWebhook(body, headers);
   else
     answer = ApplyAutopilot(req, body, headers);
+  if (!webhook && answer.status == 400) stats_.bad_requests++;
   if (req.method != "GET" && answer.status >= 200 && answer.status < 300) {
     std::string change =
         req.method + " " + req.path + " " + std::to_string(std::hash<std::string>{}(req.body));
@@ -411,6 +491,52 @@ TestServer::Answer TestServer::Apply(const httplib::Request& req, bool webhook) 
 bool TestServer::Refused(const std::string& key, const nlohmann::json& contact) const {
   (void)contact;
   return reject_.count(key) > 0;
+}
+
+std::string TestServer::ContactError(const nlohmann::json& contact,
+                                     std::map<std::string, std::string>* types) const {
+  for (auto it = contact.begin(); it != contact.end(); ++it) {
+    const std::string& k = it.key();
+    if (k == "custom" || k == "_autopilot_list" || StandardField(k)) continue;
+    return "unknown contact field " + k + "; custom fields go under custom.";
+  }
+  if (contact.contains("_autopilot_list")) {
+    const auto& l = contact["_autopilot_list"];
+    if (!l.is_string() || !lists_.count(l.get<std::string>()))
+      return "_autopilot_list names no list.";
+  }
+  if (!contact.contains("custom")) return "";
+  if (!contact["custom"].is_object()) return "custom must be an object.";
+  for (auto it = contact["custom"].begin(); it != contact["custom"].end(); ++it) {
+    const std::string& k = it.key();
+    size_t sep = k.find("--");
+    std::string type = sep == std::string::npos ? "" : k.substr(0, sep);
+    std::string name = sep == std::string::npos ? "" : k.substr(sep + 2);
+    static const std::set<std::string> kTypes = {"string", "integer", "float", "boolean", "date"};
+    if (!kTypes.count(type) || name.empty() || name.find(' ') != std::string::npos)
+      return "custom field " + k + " is not named <type>--<Name> (type string, integer, float, " +
+             "boolean or date; spaces written --).";
+    if (!OfType(*it, type))
+      return "custom field " + k + " holds a value that is not a " + type + ".";
+    auto [known, inserted] = types->emplace(name, type);
+    if (!inserted && known->second != type)
+      return "custom field " + name + " exists with type " + known->second + ", not " + type + ".";
+  }
+  return "";
+}
+
+void TestServer::SaveContact(const nlohmann::json& contact) {
+  std::string email = contact["Email"];
+  nlohmann::json fields = contact;
+  fields.erase("_autopilot_list");
+  Upsert(contacts_[email], fields);
+  if (contact.contains("custom"))
+    for (auto it = contact["custom"].begin(); it != contact["custom"].end(); ++it) {
+      size_t sep = it.key().find("--");
+      custom_types_.emplace(it.key().substr(sep + 2), it.key().substr(0, sep));
+    }
+  if (contact.contains("_autopilot_list"))
+    list_members_[contact["_autopilot_list"].get<std::string>()].insert(email);
 }
 
 TestServer::Answer TestServer::ApplyWebhook(const nlohmann::json& body,
@@ -480,24 +606,35 @@ TestServer::Answer TestServer::ApplyAutopilot(const httplib::Request& req,
   if (req.path == "/v1/contacts") {
     if (!body.contains("contacts") || !body["contacts"].is_array())
       return bad("expected a contacts array.");
+    stats_.max_bulk_contacts =
+        std::max(stats_.max_bulk_contacts, static_cast<int>(body["contacts"].size()));
     if (body["contacts"].size() > 100) return bad("at most 100 contacts per call.");
+    // Validated first, so a refused call changes nothing.
     std::string why;
     for (const auto& c : body["contacts"])
       if (!valid_contact(c, &why)) return bad(why);
+    auto types = custom_types_;
+    for (const auto& c : body["contacts"])
+      if (std::string e = ContactError(c, &types); !e.empty()) return bad(e);
     nlohmann::json ids = nlohmann::json::array();
+    nlohmann::json map = nlohmann::json::object();
     for (const auto& c : body["contacts"]) {
-      Upsert(contacts_[c["Email"].get<std::string>()], c);
-      ids.push_back("person_" + c["Email"].get<std::string>());
+      std::string email = c["Email"];
+      if (omit_.count(email)) continue;  // not saved, so not in the map
+      SaveContact(c);
+      ids.push_back("person_" + email);
+      map[email] = "person_" + email;
     }
-    return {200, Dump({{"contact_ids", ids}})};
+    return {200, Dump({{"contact_ids", ids}, {"email_contact_map", map}})};
   }
   if (req.path == "/v1/contact") {
     std::string why;
     if (!body.contains("contact") || !valid_contact(body["contact"], &why))
       return bad(why.empty() ? "expected a contact." : why);
-    std::string email = body["contact"]["Email"];
-    Upsert(contacts_[email], body["contact"]);
-    return {200, Dump({{"contact_id", "person_" + email}})};
+    auto types = custom_types_;
+    if (std::string e = ContactError(body["contact"], &types); !e.empty()) return bad(e);
+    SaveContact(body["contact"]);
+    return {200, Dump({{"contact_id", "person_" + body["contact"]["Email"].get<std::string>()}})};
   }
   if (req.matches.size() == 3) {
     std::string id = req.matches[1], email = req.matches[2];
@@ -551,6 +688,14 @@ void TestServer::Control(const httplib::Request& req, httplib::Response& res) {
       for (const auto& k : body["keys"])
         if (k.is_string()) keys.insert(k.get<std::string>());
     RejectKeys(keys);
+    return reply(200, nlohmann::json::object());
+  }
+  if (what == "omit") {
+    std::set<std::string> emails;
+    if (body.is_object() && body.contains("emails") && body["emails"].is_array())
+      for (const auto& e : body["emails"])
+        if (e.is_string()) emails.insert(e.get<std::string>());
+    OmitFromContactMap(emails);
     return reply(200, nlohmann::json::object());
   }
   reply(404, {{"error", "unknown control"}});

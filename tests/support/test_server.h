@@ -70,6 +70,9 @@ struct ServerStats {
   int retry_after_checks = 0;        // retries seen after a Retry-After answer
   int retry_after_violations = 0;    // ... arriving earlier than Retry-After said
   double min_retry_after_ratio = 0;  // smallest (gap / Retry-After) seen; 0 when none
+  int rate_limited = 0;              // Autopilot: 429s for going over `rate_limit_per_sec`
+  int bad_requests = 0;              // Autopilot: 400s (untyped custom key, > 100 contacts, ...)
+  int max_bulk_contacts = 0;         // Autopilot: the most contacts seen in one `POST /v1/contacts`
   int total() const;
   nlohmann::json ToJson() const;
 };
@@ -81,6 +84,15 @@ class TestServer {
     std::string api_key;  // Autopilot: required `autopilotapikey` ("" = none)
     size_t threads = 16;  // bounded worker threads
     uint64_t seed = 1;    // for probabilistic faults
+    // Autopilot: at most this many API requests in any second (429 above,
+    // as Autopilot does at 5/s); 0: unlimited. The webhook is never limited.
+    double rate_limit_per_sec = 5;
+  };
+  // One API request as it arrived.
+  struct RequestRecord {
+    std::string route;  // "POST /v1/contacts"
+    double at_s = 0;    // arrival, seconds since the server started
+    int status = 0;     // the answer (0: connection dropped)
   };
   explicit TestServer(Options options);
   ~TestServer();
@@ -95,6 +107,9 @@ class TestServer {
   void ClearFaults();
   // Rows (webhook keys, Autopilot emails) the server refuses with a reason.
   void RejectKeys(const std::set<std::string>& keys);
+  // Autopilot: these emails are left out of `email_contact_map` (and not
+  // saved) by `POST /v1/contacts`, the rest of the call succeeding.
+  void OmitFromContactMap(const std::set<std::string>& emails);
   // Error bodies and rejection reasons echo every request header (the canary test).
   void EchoHeaders(bool on);
   // Whole-request rejections (`Status` faults) echo the request's
@@ -107,6 +122,8 @@ class TestServer {
   static std::vector<std::string> EncodedVariants(const std::string& value);
   // Every API request received so far, in arrival order.
   std::vector<RecordedRequest> Requests() const;
+  // Autopilot: gives list `list_id` a new title (as a user renaming it in Autopilot).
+  void RenameList(const std::string& list_id, const std::string& title);
   // Forgets everything received and every counter (faults and rejections stay).
   void ResetState();
 
@@ -117,6 +134,10 @@ class TestServer {
   std::map<std::string, nlohmann::json> Contacts() const;
   std::map<std::string, std::set<std::string>> ListMembers() const;
   ServerStats Stats() const;
+  // Every API request in arrival order (webhook and Autopilot).
+  std::vector<RequestRecord> Requests() const;
+  // Autopilot: custom field name -> the type it was created with.
+  std::map<std::string, std::string> CustomFieldTypes() const;
   // The whole stored state as JSON (also GET /_control/state).
   nlohmann::json StateJson() const;
 
@@ -137,6 +158,13 @@ class TestServer {
   std::string HeaderText(const httplib::Request& req) const;
   std::string VariantText(const httplib::Request& req) const;  // JSON string content, mu_ held
   bool Refused(const std::string& key, const nlohmann::json& contact) const;
+  // "" when `contact` follows Autopilot's rules (typed custom keys of a fixed
+  // type, a known `_autopilot_list`), else why not.
+  // `types` (custom field name -> type) gains the fields the contact creates.
+  std::string ContactError(const nlohmann::json& contact,
+                           std::map<std::string, std::string>* types) const;  // mu_ held
+  void SaveContact(const nlohmann::json& contact);                            // mu_ held
+  bool OverRate(std::chrono::steady_clock::time_point now);                   // mu_ held
 
   Options options_;
   std::unique_ptr<httplib::Server> server_;
@@ -147,6 +175,11 @@ class TestServer {
   std::mt19937_64 rng_;
   std::vector<Fault> faults_;
   std::set<std::string> reject_;
+  std::set<std::string> omit_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  std::vector<RequestRecord> log_;
+  std::vector<std::chrono::steady_clock::time_point> admitted_;  // Autopilot, last second
+  std::map<std::string, std::string> custom_types_;
   bool echo_ = false;
   int echo_variant_ = -1;
   bool stopping_ = false;
