@@ -176,7 +176,10 @@ TEST(HttpCli, SigkillDuringApplyConverges) {
                                  << dir.path();
   EXPECT_EQ(server.Contacts().size(), 300u);
   EXPECT_LE(server.Stats().max_applications_per_key, 1);
-  EXPECT_EQ(server.Stats().rate_limited, 0) << "aud went over the account's 15 requests/s";
+  // No rate assertion here: each killed process's successor starts with a
+  // fresh rate limiter and may send within 1/rate of the last request of the
+  // killed one; the server then answers 429, which aud retries (the fault
+  // matrix covers 429). The 5/s test of http_connector_test checks the rate.
 }
 
 // Acceptance 3 at the CLI: a contact Autopilot leaves out of

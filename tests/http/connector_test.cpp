@@ -736,7 +736,7 @@ TEST(AutopilotApi, SixHundredEntersTakeAtMostTenRequestsAtFivePerSecond) {
   EXPECT_EQ(stats.bad_requests, 0);
   EXPECT_LE(stats.max_bulk_contacts, 100);
   // Never more than 5 requests in any second, from the arrival times.
-  auto log = server.Requests();
+  auto log = server.RequestLog();
   for (size_t i = 0; i + 5 < log.size(); ++i)
     EXPECT_GE(log[i + 5].at_s - log[i].at_s, 1.0)
         << "requests " << i << ".." << i + 5 << " arrived within one second";

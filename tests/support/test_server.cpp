@@ -250,7 +250,7 @@ std::map<std::string, std::set<std::string>> TestServer::ListMembers() const {
   return list_members_;
 }
 
-std::vector<TestServer::RequestRecord> TestServer::Requests() const {
+std::vector<TestServer::RequestRecord> TestServer::RequestLog() const {
   std::lock_guard<std::mutex> lock(mu_);
   return log_;
 }

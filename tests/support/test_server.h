@@ -134,8 +134,9 @@ class TestServer {
   std::map<std::string, nlohmann::json> Contacts() const;
   std::map<std::string, std::set<std::string>> ListMembers() const;
   ServerStats Stats() const;
-  // Every API request in arrival order (webhook and Autopilot).
-  std::vector<RequestRecord> Requests() const;
+  // Every API request in arrival order (webhook and Autopilot): route,
+  // arrival time and status, for rate and count checks.
+  std::vector<RequestRecord> RequestLog() const;
   // Autopilot: custom field name -> the type it was created with.
   std::map<std::string, std::string> CustomFieldTypes() const;
   // The whole stored state as JSON (also GET /_control/state).
