@@ -51,11 +51,12 @@ demo: bootstrap build
 	@if $(AUD) -C examples/governance_violation check; then \
 	  echo "demo: expected a policy violation"; exit 1; \
 	else echo "(exit 1, as expected: nothing that breaks a policy can be published)"; fi
-	@echo "== plan -> apply -> plan on examples/quickstart (a fresh state: earlier demo runs' .aud/state.db,"
+	@echo "== plan -> apply -> plan on examples/quickstart (a fresh state: earlier demo runs' .aud/state.db, its lineage marker,"
 	@echo "   .aud/profiles.db and exports/ are removed). The \`autopilot\` destination is left out with"
 	@echo "   --exclude: it needs the Autopilot API; the demo publishes to crm_export (CSV files) and the"
 	@echo "   built-in profile_store only, and runs without any server."
-	rm -rf examples/quickstart/.aud/state.db* examples/quickstart/.aud/profiles.db* \
+	rm -rf examples/quickstart/.aud/state.db* examples/quickstart/.aud/state.lineage \
+	  examples/quickstart/.aud/profiles.db* \
 	  examples/quickstart/exports
 	@echo "== aud plan: who enters each destination"
 	$(AUD) -C examples/quickstart plan --as-of 2026-11-01 --exclude autopilot
