@@ -324,7 +324,8 @@ int RunStateAdopt(const GlobalOptions& g) {
   // The project's file connections too, when aud.toml can be read (a broken
   // project still gets its state marker).
   std::unique_ptr<check::Project> project = check::Check(check::ReadSourceTree(g.dir));
-  for (const auto& [path, shown] : LineageMarkerPaths(g, project->config ? &*project->config : nullptr)) {
+  for (const auto& [path, shown] :
+       LineageMarkerPaths(g, project->config ? &*project->config : nullptr)) {
     if (!std::filesystem::is_directory(std::filesystem::path(path).parent_path(), ec)) continue;
     if (!state::WriteLineageMarker(path, {state->lineage(), state->serial()}, true, &error)) {
       std::cerr << "error: " << error << "\n";

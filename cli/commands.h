@@ -41,7 +41,7 @@ struct EvalOptions {
   std::string as_of;             // RFC 3339 date or date-time, `@` optional; empty: now
   std::string format = "table";  // table | jsonl
   std::string engine = "jit";    // jit (falls back to interp when the JIT cannot run) | interp
-  bool strict = false;          // --strict: any bad input line is an error
+  bool strict = false;           // --strict: any bad input line is an error
 };
 // `aud eval NAME [--as-of T] [--format table|jsonl] [--engine interp|jit]`.
 int RunEval(const GlobalOptions& g, const EvalOptions& o);

@@ -12,9 +12,9 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/pipeline.h"
 #include "cli/progress.h"
 #include "compiler/base/escape.h"
-#include "cli/pipeline.h"
 #include "compiler/check/check.h"
 #include "compiler/ir/ir.h"
 #include "compiler/parse/literals.h"

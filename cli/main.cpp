@@ -69,11 +69,13 @@ int main(int argc, char** argv) {
   fmt->add_flag("--check", fmt_check, "change nothing; exit 1 if a file is not formatted");
   fmt->add_option("files", fmt_files, "files to format (default: every .aud file of the project)");
 
-  auto* graph = app.add_subcommand(
-      "graph", "print the dependency graph (events, traits -> segments -> audiences -> destinations) as DOT");
+  auto* graph = app.add_subcommand("graph",
+                                   "print the dependency graph (events, traits -> segments -> "
+                                   "audiences -> destinations) as DOT");
 
   std::string init_dir = ".";
-  auto* init = app.add_subcommand("init", "create a working project (aud.toml, main.aud, sample data)");
+  auto* init =
+      app.add_subcommand("init", "create a working project (aud.toml, main.aud, sample data)");
   init->add_option("dir", init_dir, "the folder to create it in (default: the current one)");
 
   aud::cli::EvalOptions eval_opts;
@@ -115,7 +117,8 @@ int main(int argc, char** argv) {
     cmd->add_flag("--strict", o.strict, "any bad input line is an error");
   };
   aud::cli::PlanOptions plan_opts;
-  auto* plan = app.add_subcommand("plan", "evaluate, diff against state and show who enters, exits or changes");
+  auto* plan = app.add_subcommand(
+      "plan", "evaluate, diff against state and show who enters, exits or changes");
   add_plan_options(plan, plan_opts);
   plan->add_option("--out", plan_opts.out, "save the plan to FILE for `aud apply FILE`")
       ->type_name("FILE");

@@ -46,7 +46,8 @@ std::unique_ptr<state::State> OpenState(const GlobalOptions& g, const check::Pro
   // Lineage trust (runtime/state/README.md): checked against the markers the
   // last apply left, before a missing state could be created anew.
   std::vector<std::pair<std::string, state::LineageMarker>> markers;  // shown name, marker
-  for (const auto& [path, shown] : LineageMarkerPaths(g, project.config ? &*project.config : nullptr)) {
+  for (const auto& [path, shown] :
+       LineageMarkerPaths(g, project.config ? &*project.config : nullptr)) {
     state::LineageMarker m;
     bool missing = false;
     std::string why;
@@ -164,7 +165,8 @@ std::vector<std::string> EmptySourceErrors(const GlobalOptions& g, const check::
   for (const auto& src : project.config->sources) {
     io.globs = {src.path};
     // A source that resolves to something unreadable is reported by ingest itself.
-    if (std::string unreadable; !ingest::ResolveSources(io, &unreadable).empty() || !unreadable.empty())
+    if (std::string unreadable;
+        !ingest::ResolveSources(io, &unreadable).empty() || !unreadable.empty())
       continue;
     errors.push_back("source `" + src.name + "`: `path = \"" + src.path +
                      "\"` matches no file in " + io.project_dir +

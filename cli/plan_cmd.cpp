@@ -193,8 +193,7 @@ int RunShow(const GlobalOptions& g, const std::string& plan_file, bool json) {
   const std::string path = ProjectPath(g, plan_file);
   if (!ReadFile(path, &text)) {
     std::cerr << "error: cannot read the plan file " << base::TerminalSafe(plan_file) << ": "
-              << std::strerror(errno)
-              << "\n";
+              << std::strerror(errno) << "\n";
     return 1;
   }
   plan::Plan p;

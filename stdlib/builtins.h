@@ -10,8 +10,23 @@ namespace aud::stdlib {
 
 // Every builtin function.
 enum class Builtin : uint8_t {
-  Count, Did, Sum, Min, Max, Avg, First, Last, Sequence,
-  Exists, Lower, Upper, Trim, Contains, StartsWith, EndsWith, DaysSince,
+  Count,
+  Did,
+  Sum,
+  Min,
+  Max,
+  Avg,
+  First,
+  Last,
+  Sequence,
+  Exists,
+  Lower,
+  Upper,
+  Trim,
+  Contains,
+  StartsWith,
+  EndsWith,
+  DaysSince,
 };
 
 // How a builtin's arguments are shaped.

@@ -53,7 +53,7 @@ enum class Type : uint8_t {
   String,
   Timestamp,
   Duration,
-  List,     // list literal (element type in Expr::elem_type)
+  List,  // list literal (element type in Expr::elem_type)
 };
 
 // `within D` or `between T1 and T2`.
@@ -119,8 +119,8 @@ struct Expr {
   std::string string_value;
   Duration duration;
   Time time;
-  Name name;                 // NameRef, Member (left), Call (callee)
-  Name member;               // Member (right)
+  Name name;    // NameRef, Member (left), Call (callee)
+  Name member;  // Member (right)
   UnaryOp unary_op = UnaryOp::Not;
   BinaryOp binary_op = BinaryOp::Or;
   std::vector<ExprPtr> children;
@@ -214,12 +214,12 @@ struct Attribute {
 // One item of an audience block.
 struct AudienceItem {
   enum Kind : uint8_t { Members, Identities, Attributes, Refresh, Import } kind = Members;
-  ExprPtr members;                  // Members
-  std::vector<Name> identities;     // Identities
+  ExprPtr members;                    // Members
+  std::vector<Name> identities;       // Identities
   std::vector<Attribute> attributes;  // Attributes
-  std::optional<Duration> every;    // Refresh: `every D`; empty means `once`
-  StringLit import_path;            // Import
-  Name import_key;                  // Import
+  std::optional<Duration> every;      // Refresh: `every D`; empty means `once`
+  StringLit import_path;              // Import
+  Name import_key;                    // Import
   SourceRange range;
 };
 
@@ -247,7 +247,7 @@ struct DestItem {
     MaxProfiles,
     MaxExitFraction
   } kind = Connection;
-  std::vector<Name> names;  // Connection, Key: one; Actions, Consent: one or more
+  std::vector<Name> names;        // Connection, Key: one; Actions, Consent: one or more
   std::vector<Mapping> mappings;  // Map
   int64_t max_profiles = 0;       // MaxProfiles
   bool hashed = false;            // Key: `key NAME hashed` (sent as SHA-256 hex)
@@ -268,9 +268,9 @@ struct PublishDecl {
 };
 
 // Any top-level declaration.
-using DeclNode = std::variant<ImportDecl, EventDecl, TraitDecl, IdentityDecl, LabelDecl,
-                              ActionDecl, PolicyDecl, ConsentDecl, SegmentDecl, AudienceDecl,
-                              DestinationDecl, PublishDecl>;
+using DeclNode =
+    std::variant<ImportDecl, EventDecl, TraitDecl, IdentityDecl, LabelDecl, ActionDecl, PolicyDecl,
+                 ConsentDecl, SegmentDecl, AudienceDecl, DestinationDecl, PublishDecl>;
 
 struct Decl {
   DeclNode node;

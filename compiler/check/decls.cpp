@@ -23,9 +23,9 @@ std::vector<std::string> NamesOfKind(const Module& m, SymbolKind k) {
 }
 
 bool IsStdLabel(const std::string& n) {
-  static const std::set<std::string> std_labels = {"C1", "C2", "C3", "C4",  "C5",  "C6", "C7",
-                                                   "C8", "C9", "C10", "C11", "C12", "I1", "I2",
-                                                   "S1", "S2"};
+  static const std::set<std::string> std_labels = {"C1", "C2", "C3", "C4",  "C5",  "C6",
+                                                   "C7", "C8", "C9", "C10", "C11", "C12",
+                                                   "I1", "I2", "S1", "S2"};
   return std_labels.count(n) > 0;
 }
 
@@ -43,8 +43,8 @@ struct DeclChecker {
       Context::AddDeclaredHere(d, *s);
       return nullptr;
     }
-    auto& d = cx.Error(unknown_kind, n.range, "unknown " + std::string(SymbolKindName(want)) +
-                                                  " " + Q(n.text));
+    auto& d = cx.Error(unknown_kind, n.range,
+                       "unknown " + std::string(SymbolKindName(want)) + " " + Q(n.text));
     Context::AddSuggestion(d, n.text, NamesOfKind(cx.module, want));
     return nullptr;
   }
@@ -103,16 +103,16 @@ struct DeclChecker {
     if (id.from == ast::IdentityDecl::Trait) {
       const Symbol* s = cx.module.Find(id.source.text);
       if (!s || s->kind != SymbolKind::Trait) {
-        auto& d = cx.Error(DiagKind::UnknownTrait, id.source.range,
-                           "unknown trait " + Q(id.source.text));
+        auto& d =
+            cx.Error(DiagKind::UnknownTrait, id.source.range, "unknown trait " + Q(id.source.text));
         Context::AddSuggestion(d, id.source.text, NamesOfKind(cx.module, SymbolKind::Trait));
       } else {
         const auto* tr = std::get_if<ast::TraitDecl>(&s->decl->node);
         if (tr->type.text != "string" && FieldType(tr->type.text) != ast::Type::Unknown) {
-          auto& d = cx.Error(DiagKind::TypeMismatch, id.source.range,
-                             "identity " + Q(id.name.text) + " comes from trait " +
-                                 Q(id.source.text) + " of type " + Q(tr->type.text) +
-                                 "; identities are strings");
+          auto& d =
+              cx.Error(DiagKind::TypeMismatch, id.source.range,
+                       "identity " + Q(id.name.text) + " comes from trait " + Q(id.source.text) +
+                           " of type " + Q(tr->type.text) + "; identities are strings");
           Context::AddDeclaredHere(d, *s);
         }
       }
@@ -130,13 +130,15 @@ struct DeclChecker {
 
   void Policy(const ast::PolicyDecl& p) {
     for (const auto& rule : p.rules) {
-      for (const auto& a : rule.actions) Ref(a, SymbolKind::Action, DiagKind::UnknownAction, "an action");
+      for (const auto& a : rule.actions)
+        Ref(a, SymbolKind::Action, DiagKind::UnknownAction, "an action");
       ExprChecker(cx, "").Check(*rule.when, Scope::Label);
     }
   }
 
   // An item that may appear once: reports the second with a note at the first.
-  bool Once(std::map<int, SourceRange>& seen, int kind, SourceRange range, const std::string& what) {
+  bool Once(std::map<int, SourceRange>& seen, int kind, SourceRange range,
+            const std::string& what) {
     auto [it, inserted] = seen.emplace(kind, range);
     if (inserted) return true;
     auto& d = cx.Error(DiagKind::DuplicateItem, range, what + " is given twice");
@@ -221,7 +223,8 @@ struct DeclChecker {
       switch (item.kind) {
         case ast::DestItem::Connection: connection = &item; break;
         case ast::DestItem::Actions:
-          for (const auto& n : item.names) Ref(n, SymbolKind::Action, DiagKind::UnknownAction, "an action");
+          for (const auto& n : item.names)
+            Ref(n, SymbolKind::Action, DiagKind::UnknownAction, "an action");
           break;
         case ast::DestItem::Consent:
           for (const auto& n : item.names) {
@@ -282,14 +285,16 @@ struct DeclChecker {
       std::vector<std::string> names;
       for (const auto& [k, _] : conns) names.push_back(k);
       Context::AddSuggestion(d, cn.text, names);
-      d.notes.push_back({{}, "connections are declared in `aud.toml` as `[connections." +
-                                 cn.text + "]`"});
+      d.notes.push_back(
+          {{}, "connections are declared in `aud.toml` as `[connections." + cn.text + "]`"});
       return;
     }
-    if (it->second.type == "autopilot" && max_profiles && max_profiles->max_profiles > kAutopilotCap)
-      cx.Error(DiagKind::InvalidMaxProfiles, max_profiles->value_range,
-               "the Autopilot connector sends at most 100000 profiles per list; `max_profiles` is " +
-                   std::to_string(max_profiles->max_profiles));
+    if (it->second.type == "autopilot" && max_profiles &&
+        max_profiles->max_profiles > kAutopilotCap)
+      cx.Error(
+          DiagKind::InvalidMaxProfiles, max_profiles->value_range,
+          "the Autopilot connector sends at most 100000 profiles per list; `max_profiles` is " +
+              std::to_string(max_profiles->max_profiles));
   }
 
   // "`analytics`, `combine_with_pii`, ... and `x`", read from std/governance.
@@ -362,11 +367,13 @@ struct DeclChecker {
         auds.push_back(std::get_if<ast::AudienceDecl>(&s->decl->node));
         aud_names.push_back(&a);
       } else if (s) {
-        auto& d = cx.Error(DiagKind::WrongKind, a.range,
-                           Q(a.text) + " is " + WithArticle(s->kind) +
-                               "; only audiences are published");
+        auto& d =
+            cx.Error(DiagKind::WrongKind, a.range,
+                     Q(a.text) + " is " + WithArticle(s->kind) + "; only audiences are published");
         if (s->kind == SymbolKind::Segment)
-          d.notes.push_back({{}, "wrap it in an audience: `audience " + a.text + "_audience { members " + a.text + " }`"});
+          d.notes.push_back({{},
+                             "wrap it in an audience: `audience " + a.text +
+                                 "_audience { members " + a.text + " }`"});
       } else {
         auto& d = cx.Error(DiagKind::UnknownAudience, a.range, "unknown audience " + Q(a.text));
         Context::AddSuggestion(d, a.text, NamesOfKind(cx.module, SymbolKind::Audience));
@@ -383,8 +390,8 @@ struct DeclChecker {
                    Q(dn.text) + " is " + WithArticle(s->kind) + ", not a destination");
           continue;
         } else {
-          auto& d = cx.Error(DiagKind::UnknownDestination, dn.range,
-                             "unknown destination " + Q(dn.text));
+          auto& d =
+              cx.Error(DiagKind::UnknownDestination, dn.range, "unknown destination " + Q(dn.text));
           auto cands = NamesOfKind(cx.module, SymbolKind::Destination);
           cands.push_back("profile_store");
           Context::AddSuggestion(d, dn.text, cands);
@@ -394,9 +401,9 @@ struct DeclChecker {
       for (size_t i = 0; i < auds.size(); ++i) {
         auto key = std::make_pair(auds[i]->name.text, dn.text);
         if (!pairs.insert(key).second) {
-          auto& d = cx.Error(DiagKind::DuplicatePublish, aud_names[i]->range,
-                             "audience " + Q(key.first) + " is already published to " +
-                                 Q(key.second));
+          auto& d =
+              cx.Error(DiagKind::DuplicatePublish, aud_names[i]->range,
+                       "audience " + Q(key.first) + " is already published to " + Q(key.second));
           d.notes.push_back({first[key], "first published here"});
           continue;
         }

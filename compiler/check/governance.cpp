@@ -57,7 +57,9 @@ struct Governance {
     Add(set, {"identity " + Q(name), Names(id->labels), {}, id->name.range});
     if (id->from == ast::IdentityDecl::Trait) {
       if (const auto* tr = cx.module.Get<ast::TraitDecl>(id->source.text)) {
-        LabelSource s{"trait " + Q(tr->name.text), Names(tr->labels), {"identity " + Q(name)},
+        LabelSource s{"trait " + Q(tr->name.text),
+                      Names(tr->labels),
+                      {"identity " + Q(name)},
                       tr->name.range};
         Add(set, std::move(s));
       }
@@ -83,9 +85,12 @@ struct Governance {
         const auto* p = static_cast<const ast::PropDecl*>(e.decl);
         const ast::EventDecl* owner = ev;
         if (e.kind == ast::ExprKind::Member) owner = cx.module.Get<ast::EventDecl>(e.name.text);
-        if (owner) Add(set, {"event " + Q(owner->name.text), Names(owner->labels), {}, owner->name.range});
+        if (owner)
+          Add(set, {"event " + Q(owner->name.text), Names(owner->labels), {}, owner->name.range});
         if (p && owner)
-          Add(set, {"property " + Q(owner->name.text + "." + p->name.text), Names(p->labels), {},
+          Add(set, {"property " + Q(owner->name.text + "." + p->name.text),
+                    Names(p->labels),
+                    {},
                     p->name.range});
         break;
       }
@@ -209,8 +214,8 @@ struct Governance {
     Mentioned(*rule.when, mentioned);
     std::string denied;
     for (size_t i = 0; i < actions.size(); ++i) denied += (i ? ", " : "") + Q(actions[i]);
-    std::string tail = " -> policy " + Q(pol.name.text) + " denies " + denied +
-                       " (destination " + Q(pub.destination) + ")";
+    std::string tail = " -> policy " + Q(pol.name.text) + " denies " + denied + " (destination " +
+                       Q(pub.destination) + ")";
     for (const auto& src : pub.labels.sources) {
       std::vector<std::string> hit;
       for (const auto& l : src.labels)

@@ -89,8 +89,7 @@ Type ExprChecker::Check(Expr& e, Scope scope) {
     case ExprKind::DurationLit: t = Type::Duration; break;
     case ExprKind::TimeLit: t = Type::Timestamp; break;
     case ExprKind::ListLit:
-      cx_.Error(DiagKind::InvalidList, e.range,
-                "a list is only allowed on the right side of `in`");
+      cx_.Error(DiagKind::InvalidList, e.range, "a list is only allowed on the right side of `in`");
       break;
     case ExprKind::NameRef: t = CheckName(e, scope); break;
     case ExprKind::Member: t = CheckMember(e, scope); break;
@@ -167,7 +166,8 @@ Type ExprChecker::CheckName(Expr& e, Scope scope) {
         auto& d = cx_.Error(DiagKind::WrongKind, e.name.range,
                             std::string(SymbolKindName(s->kind)) + " " + Q(n) +
                                 " cannot be used inside `where`, which filters single events");
-        d.notes.push_back({{}, "combine it outside the aggregate, e.g. `" + n + " and count(...)`"});
+        d.notes.push_back(
+            {{}, "combine it outside the aggregate, e.g. `" + n + " and count(...)`"});
         return Type::Unknown;
       }
       e.ref = s->kind == SymbolKind::Segment    ? RefKind::Segment
@@ -372,8 +372,8 @@ Type ExprChecker::CheckCall(Expr& e, Scope scope) {
   }
   int n = static_cast<int>(e.args.size());
   if (n < b->min_args || (b->max_args >= 0 && n > b->max_args)) {
-    std::string expect = b->max_args < 0 ? "at least " + PluralArgs(b->min_args)
-                                         : PluralArgs(b->min_args);
+    std::string expect =
+        b->max_args < 0 ? "at least " + PluralArgs(b->min_args) : PluralArgs(b->min_args);
     if (b->form == stdlib::BuiltinForm::Sequence) {
       cx_.Error(DiagKind::SequenceTooShort, e.range,
                 "a sequence needs at least two steps; for one step use `did(...)`");
@@ -390,12 +390,9 @@ Type ExprChecker::CheckCall(Expr& e, Scope scope) {
   }
   switch (b->form) {
     case stdlib::BuiltinForm::EventAggregate:
-    case stdlib::BuiltinForm::PropertyAggregate:
-      return CheckAggregate(e, *b);
-    case stdlib::BuiltinForm::Sequence:
-      return CheckSequence(e);
-    case stdlib::BuiltinForm::Scalar:
-      break;
+    case stdlib::BuiltinForm::PropertyAggregate: return CheckAggregate(e, *b);
+    case stdlib::BuiltinForm::Sequence: return CheckSequence(e);
+    case stdlib::BuiltinForm::Scalar: break;
   }
   // Plain functions: no `where`, no window; typed arguments.
   std::vector<Type> ts;
@@ -519,8 +516,8 @@ Type ExprChecker::CheckAggregate(Expr& call, const stdlib::BuiltinInfo& b) {
                           TypeQ(pt));
           } else if ((b.id == Builtin::Min || b.id == Builtin::Max) && !orderable) {
             cx_.Error(DiagKind::NonNumericAggregate, v.range,
-                      Q(fn) + " needs a property that can be ordered; " +
-                          Q(v.name.text + "." + p) + " is " + TypeQ(pt));
+                      Q(fn) + " needs a property that can be ordered; " + Q(v.name.text + "." + p) +
+                          " is " + TypeQ(pt));
           } else {
             result = b.id == Builtin::Avg ? Type::Float : pt;
           }

@@ -40,13 +40,18 @@ bool IsPlainIdent(std::string_view s) {
 // (the `keyword` rule of Aud.g4).
 bool IsMemberKeyword(std::string_view s) {
   static constexpr std::string_view kWords[] = {
-      "import",  "event",   "page",         "screen",      "trait",      "identity",   "declared",
-      "visitor", "from",    "normalize",    "label",       "action",     "policy",     "deny",
-      "when",    "consent", "segment",      "audience",    "members",    "identities", "attributes",
-      "refresh", "every",   "once",         "destination", "connection", "actions",    "key",
-      "map",     "hashed",  "max_profiles", "max_exit_fraction", "publish",     "to",         "where",      "within",
-      "between", "and",     "or",           "not",         "in",         "true",       "false",
-      "exists",  "sequence"};
+      "import",      "event",      "page",         "screen",
+      "trait",       "identity",   "declared",     "visitor",
+      "from",        "normalize",  "label",        "action",
+      "policy",      "deny",       "when",         "consent",
+      "segment",     "audience",   "members",      "identities",
+      "attributes",  "refresh",    "every",        "once",
+      "destination", "connection", "actions",      "key",
+      "map",         "hashed",     "max_profiles", "max_exit_fraction",
+      "publish",     "to",         "where",        "within",
+      "between",     "and",        "or",           "not",
+      "in",          "true",       "false",        "exists",
+      "sequence"};
   return std::find(std::begin(kWords), std::end(kWords), s) != std::end(kWords);
 }
 
@@ -88,7 +93,6 @@ std::string Labels(const std::vector<ast::Name>& labels) {
   if (labels.empty()) return "";
   return " [" + NameList(labels) + "]";
 }
-
 
 // Shortest round-trip decimal, never in exponent form, always with a `.`, so
 // that it lexes as FLOAT again.
@@ -564,8 +568,10 @@ class Formatter {
                end);
         break;
       case ast::AudienceItem::Import:
-        Simple(indent, "import " + ast::QuoteString(item.import_path.value) + " key " + Ident(item.import_key),
-               end);
+        Simple(
+            indent,
+            "import " + ast::QuoteString(item.import_path.value) + " key " + Ident(item.import_key),
+            end);
         break;
     }
   }

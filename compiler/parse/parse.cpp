@@ -1,8 +1,7 @@
 #include "compiler/parse/parse.h"
 
-#include <cctype>
-
 #include <algorithm>
+#include <cctype>
 #include <exception>
 #include <string>
 #include <string_view>

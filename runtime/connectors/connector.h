@@ -83,7 +83,7 @@ struct Publication {
   // "float", "bool", "string", "timestamp", "duration"; a `hashed` field is
   // "string"). Empty when unknown (a plan saved before types were recorded).
   std::vector<std::string> field_types;
-  std::string key_namespace;         // the `key` identity ("" for profile_store)
+  std::string key_namespace;  // the `key` identity ("" for profile_store)
   // The id the destination gave this publication earlier (the Autopilot list
   // id), as recorded in state; "" when none.
   std::string remote_id;

@@ -63,7 +63,6 @@ std::unique_ptr<eval::Evaluator> MakeEvaluator(const std::string& engine,
                                                const ir::Program& program,
                                                const store::EventStore& store,
                                                const eval::Options& options,
-                                               const JitOptions& jit_options,
-                                               std::string* notice);
+                                               const JitOptions& jit_options, std::string* notice);
 
 }  // namespace aud::jit

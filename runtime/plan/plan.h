@@ -72,13 +72,13 @@ struct PublicationPlan {
   std::vector<std::string> field_names;  // destination field names in `map` order
   std::vector<std::string> field_types;  // aud type of each mapped value (connectors::Publication)
   std::string key_namespace;
-  std::string definition_hash;      // the audience's
-  std::string refresh;              // "every 1d" | "once" | ""
-  bool frozen = false;              // `refresh once`, published, definition unchanged: not evaluated
-  bool not_due = false;             // --due and its refresh interval has not elapsed: not evaluated
-  Drift drift;                      // found by the refresh step
-  std::string target;               // connectors::DestinationIdentity ("" none)
-  bool moved = false;               // recorded at another target: every member enters again
+  std::string definition_hash;  // the audience's
+  std::string refresh;          // "every 1d" | "once" | ""
+  bool frozen = false;          // `refresh once`, published, definition unchanged: not evaluated
+  bool not_due = false;         // --due and its refresh interval has not elapsed: not evaluated
+  Drift drift;                  // found by the refresh step
+  std::string target;           // connectors::DestinationIdentity ("" none)
+  bool moved = false;           // recorded at another target: every member enters again
 };
 
 // Per audience, what apply records in state after its publications.

@@ -89,11 +89,13 @@ std::string LineageDistrust(const LineageMarker& marker, const std::string& line
       "next plan then reads the destinations back and repairs them)";
   if (marker.lineage != lineage)
     return "the state " + shown + " has lineage " + lineage + ", but the last apply here used " +
-           marker.lineage + " (" + marker_shown + "): the state file was replaced or recreated" + fix;
+           marker.lineage + " (" + marker_shown + "): the state file was replaced or recreated" +
+           fix;
   if (serial < marker.serial)
     return "the state " + shown + " is at serial " + std::to_string(serial) +
-           ", older than serial " + std::to_string(marker.serial) +
-           " left by the last apply (" + marker_shown + "): it lost writes (a deleted "
+           ", older than serial " + std::to_string(marker.serial) + " left by the last apply (" +
+           marker_shown +
+           "): it lost writes (a deleted "
            "`state.db-wal`, a restored backup)" +
            fix;
   return "";

@@ -25,8 +25,8 @@ struct Member {
   std::string payload_hash;  // of what was sent
   bool visitor = false;
   MemberStatus status = MemberStatus::Realized;
-  int64_t entered_at = 0;    // UTC ms: when it (last) entered
-  int64_t updated_at = 0;    // UTC ms: last confirmed change
+  int64_t entered_at = 0;  // UTC ms: when it (last) entered
+  int64_t updated_at = 0;  // UTC ms: last confirmed change
 };
 
 // What is recorded per audience.
@@ -45,7 +45,7 @@ struct PublicationRecord {
   std::string definition_hash;      // the audience's, when last published
   std::vector<std::string> labels;  // sorted
   int64_t created_at = 0, updated_at = 0;
-  uint64_t members = 0;             // current (non-exited) members
+  uint64_t members = 0;  // current (non-exited) members
   // Where the destination was when last published (hex fingerprint of a
   // file connection's dir and format; "" unknown): a change re-publishes.
   std::string target;
@@ -61,7 +61,7 @@ struct Confirmed {
   std::vector<Upsert> upserts;       // become realized (new or re-entered) or existing (updated)
   std::vector<std::string> removes;  // become exited
   int64_t now = 0;
-  int64_t journal_id = 0;            // marked done in the same transaction (0: none)
+  int64_t journal_id = 0;  // marked done in the same transaction (0: none)
 };
 
 // One apply-journal step: a batch about to be sent.
@@ -131,7 +131,8 @@ class State {
                               const std::string& id, std::string* error) = 0;
 
   // The journal.
-  virtual int64_t JournalAdd(const JournalEntry& e, std::string* error) = 0;  // returns id (0 on error)
+  virtual int64_t JournalAdd(const JournalEntry& e,
+                             std::string* error) = 0;  // returns id (0 on error)
   virtual bool JournalSet(int64_t id, const std::string& status, std::string* error) = 0;
   virtual std::vector<JournalEntry> JournalPending() = 0;  // status "pending", by id
 };

@@ -146,7 +146,8 @@ TEST_F(PlanScenario, FirstPlanCreatesEveryPublicationAndCountsSkips) {
 
   // The duplicate key is also a warning.
   ASSERT_EQ(j.at("warnings").size(), 1u);
-  EXPECT_NE(j.at("warnings")[0].get<std::string>().find("shares its `email` key"), std::string::npos);
+  EXPECT_NE(j.at("warnings")[0].get<std::string>().find("shares its `email` key"),
+            std::string::npos);
 
   RunResult human = Aud({"plan", "--as-of", kAsOf});
   EXPECT_EQ(human.exit_code, 0) << human.err;

@@ -244,7 +244,8 @@ TEST(ConfigDiagnostics, UnknownKeyOfAnotherType) {
   EXPECT_EQ(d.message, "unknown key `url` in `[connections.crm]`");
   EXPECT_EQ(p.Where(d), "5:1");
   ASSERT_EQ(d.notes.size(), 1u);
-  EXPECT_EQ(d.notes[0].message, "a `file` connection takes `type`, `format`, `dir`, `csv_formula_escape`");
+  EXPECT_EQ(d.notes[0].message,
+            "a `file` connection takes `type`, `format`, `dir`, `csv_formula_escape`");
 }
 
 TEST(ConfigDiagnostics, UnknownKeysElsewhere) {

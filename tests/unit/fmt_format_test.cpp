@@ -229,10 +229,11 @@ TEST(FmtDecl, Destinations) {
 
 TEST(FmtDecl, MaxExitFraction) {
   // An integer is written as the float it is; the AST holds the number.
-  ExpectFormat("destination d { key email max_exit_fraction 1 }\n"
-               "destination e { max_exit_fraction   0.75 }",
-               "destination d {\n  key email\n  max_exit_fraction 1.0\n}\n\n"
-               "destination e {\n  max_exit_fraction 0.75\n}\n");
+  ExpectFormat(
+      "destination d { key email max_exit_fraction 1 }\n"
+      "destination e { max_exit_fraction   0.75 }",
+      "destination d {\n  key email\n  max_exit_fraction 1.0\n}\n\n"
+      "destination e {\n  max_exit_fraction 0.75\n}\n");
   ExpectStable("destination d {\n  max_exit_fraction 0.0\n}\n");
 }
 
