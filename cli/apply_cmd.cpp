@@ -15,6 +15,7 @@
 #include "cli/commands.h"
 #include "cli/pipeline.h"
 #include "cli/progress.h"
+#include "compiler/base/civil_time.h"
 #include "compiler/base/escape.h"
 #include "compiler/check/check.h"
 #include "compiler/ir/ir.h"
@@ -56,15 +57,7 @@ class Redactor {
   std::vector<std::string> values_;
 };
 
-std::string FormatTime(int64_t ms) {
-  if (ms <= 0) return "never";
-  std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string FormatTime(int64_t ms) { return ms <= 0 ? "never" : base::FormatRfc3339Seconds(ms); }
 
 connectors::Context MakeContext(const GlobalOptions& g) {
   connectors::Context ctx;

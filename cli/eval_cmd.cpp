@@ -14,10 +14,10 @@
 #include "cli/commands.h"
 #include "cli/pipeline.h"
 #include "cli/progress.h"
+#include "compiler/base/civil_time.h"
 #include "compiler/base/escape.h"
 #include "compiler/check/check.h"
 #include "compiler/ir/ir.h"
-#include "compiler/parse/literals.h"
 #include "runtime/eval/eval.h"
 #include "runtime/ingest/ingest.h"
 #include "runtime/jit/jit.h"
@@ -81,7 +81,7 @@ int Fail(const std::string& message) {
 bool ParseAsOf(const std::string& text, int64_t* millis, std::string* why) {
   std::string_view t = text;
   if (!t.empty() && t[0] == '@') t.remove_prefix(1);
-  return parse::ParseTimeDetailed(t, millis, why);
+  return base::ParseRfc3339(t, millis, why);
 }
 
 int RunEval(const GlobalOptions& g, const EvalOptions& o) {
