@@ -6,6 +6,7 @@
 #include <set>
 
 #include "compiler/check/resolve.h"
+#include "compiler/config/connector_schema.h"
 #include "stdlib/stdlib.h"
 
 namespace aud::check {
@@ -13,7 +14,6 @@ namespace aud::check {
 namespace {
 
 const char* kNormalizers[] = {"email", "lower", "trim"};
-constexpr int64_t kAutopilotCap = 100000;
 
 std::vector<std::string> NamesOfKind(const Module& m, SymbolKind k) {
   std::vector<std::string> v;
@@ -289,12 +289,14 @@ struct DeclChecker {
           {{}, "connections are declared in `aud.toml` as `[connections." + cn.text + "]`"});
       return;
     }
-    if (it->second.type == "autopilot" && max_profiles &&
-        max_profiles->max_profiles > kAutopilotCap)
-      cx.Error(
-          DiagKind::InvalidMaxProfiles, max_profiles->value_range,
-          "the Autopilot connector sends at most 100000 profiles per list; `max_profiles` is " +
-              std::to_string(max_profiles->max_profiles));
+    // The connector's own cap (compiler/config/connectors.def).
+    const config::ConnectorSpec* spec = config::FindConnector(it->second.type);
+    if (spec && spec->max_profiles > 0 && max_profiles &&
+        max_profiles->max_profiles > spec->max_profiles)
+      cx.Error(DiagKind::InvalidMaxProfiles, max_profiles->value_range,
+               "the " + std::string(spec->shown) + " connector sends at most " +
+                   std::to_string(spec->max_profiles) + " profiles per list; `max_profiles` is " +
+                   std::to_string(max_profiles->max_profiles));
   }
 
   // "`analytics`, `combine_with_pii`, ... and `x`", read from std/governance.
