@@ -144,23 +144,28 @@ bool ParseCsv(std::string_view text, std::vector<std::vector<std::string>>* reco
   return true;
 }
 
-std::string CompactUtc(int64_t millis) {
-  const base::CivilTime b = base::CivilFromMillis(millis);
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%04lld%02u%02uT%02u%02u%02uZ",
-                static_cast<long long>(b.date.year), b.date.month, b.date.day, b.hour, b.minute,
-                b.second);
-  return buf;
-}
+namespace {
 
-std::string CompactUtcMillis(int64_t millis) {
+// `20260102T030405Z`, with `.120` before the `Z` when `with_millis`.
+std::string Compact(int64_t millis, bool with_millis) {
   const base::CivilTime b = base::CivilFromMillis(millis);
   char buf[56];
-  std::snprintf(buf, sizeof buf, "%04lld%02u%02uT%02u%02u%02u.%03uZ",
-                static_cast<long long>(b.date.year), b.date.month, b.date.day, b.hour, b.minute,
-                b.second, b.milli);
-  return buf;
+  int n = std::snprintf(buf, sizeof buf, "%04lld%02u%02uT%02u%02u%02u",
+                        static_cast<long long>(b.date.year), b.date.month, b.date.day, b.hour,
+                        b.minute, b.second);
+  std::string out(buf, static_cast<size_t>(n));
+  if (with_millis) {
+    std::snprintf(buf, sizeof buf, ".%03u", b.milli);
+    out += buf;
+  }
+  return out + "Z";
 }
+
+}  // namespace
+
+std::string CompactUtc(int64_t millis) { return Compact(millis, false); }
+
+std::string CompactUtcMillis(int64_t millis) { return Compact(millis, true); }
 
 bool CsvFormulaStart(std::string_view cell) {
   if (cell.empty()) return false;

@@ -286,13 +286,9 @@ std::string HashText(const std::string& text) {
   return HashedValue(v).s;
 }
 
-int32_t IndexOf(const std::vector<ir::Identity>& v, const std::string& name) {
-  for (size_t i = 0; i < v.size(); ++i)
-    if (v[i].name == name) return static_cast<int32_t>(i);
-  return ir::kNone;
-}
-
-int32_t TraitIndexOf(const std::vector<ir::Trait>& v, const std::string& name) {
+// The index of the element named `name` (identities, traits), or kNone.
+template <typename T>
+int32_t IndexOf(const std::vector<T>& v, const std::string& name) {
   for (size_t i = 0; i < v.size(); ++i)
     if (v[i].name == name) return static_cast<int32_t>(i);
   return ir::kNone;
@@ -358,7 +354,7 @@ std::map<std::string, connectors::Row> KeyedRows(const RowInput& in,
               v.kind = connectors::Value::String;
               v.s = vs.front();
             }
-          } else if (int32_t t = TraitIndexOf(prog.traits, f); t != ir::kNone) {
+          } else if (int32_t t = IndexOf(prog.traits, f); t != ir::kNone) {
             v = in.trait_value(p, static_cast<size_t>(t));
           }
         }
