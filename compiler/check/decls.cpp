@@ -489,35 +489,17 @@ std::string ExportFile(const Context& cx, const std::string& destination,
 
 // The Autopilot field type of an expression type ("" when it has none).
 std::string AutopilotTypeOf(ast::Type t) {
-  switch (t) {
-    case ast::Type::Int: return "integer";
-    case ast::Type::Float: return "float";
-    case ast::Type::Bool: return "boolean";
-    case ast::Type::Timestamp: return "date";
-    case ast::Type::String:
-    case ast::Type::Duration: return "string";
-    default: return "";
-  }
+  return std::string(config::AutopilotFieldType(ast::TypeName(t)));
 }
 
 // The Autopilot field type of a trait's declared type name.
 std::string AutopilotTypeOf(const std::string& type_name) {
-  if (type_name == "int") return AutopilotTypeOf(ast::Type::Int);
-  if (type_name == "float") return AutopilotTypeOf(ast::Type::Float);
-  if (type_name == "bool") return AutopilotTypeOf(ast::Type::Bool);
-  if (type_name == "timestamp") return AutopilotTypeOf(ast::Type::Timestamp);
-  if (type_name == "string" || type_name == "duration") return "string";
-  return "";
+  return std::string(config::AutopilotFieldType(type_name));
 }
 
 // A `map` target written in Autopilot's typed form (`float--LTV`): its type, else "".
 std::string TypedTarget(const std::string& target) {
-  size_t sep = target.find("--");
-  if (sep == std::string::npos || sep + 2 >= target.size()) return "";
-  std::string prefix = target.substr(0, sep);
-  for (const char* t : {"string", "integer", "float", "boolean", "date"})
-    if (prefix == t) return prefix;
-  return "";
+  return std::string(config::AutopilotTypePrefix(target));
 }
 
 // Autopilot fixes a custom field's type when it is created: a `map` target

@@ -97,4 +97,28 @@ constexpr std::string_view DefaultString(std::string_view type, std::string_view
   return s ? s->default_str : std::string_view();
 }
 
+// Autopilot fixes a custom field's type when it is created, and a field name
+// may carry it (`float--LTV`): the type prefix of `name` ("string",
+// "integer", "float", "boolean" or "date"), or "" when it has none.
+constexpr std::string_view AutopilotTypePrefix(std::string_view name) {
+  const size_t sep = name.find("--");
+  if (sep == std::string_view::npos || sep + 2 >= name.size()) return {};
+  const std::string_view prefix = name.substr(0, sep);
+  for (std::string_view t : {"string", "integer", "float", "boolean", "date"})
+    if (prefix == t) return t;
+  return {};
+}
+
+// The Autopilot field type of a value of aud type `aud_type` ("int" ->
+// "integer", "timestamp" -> "date", a duration as whole milliseconds in a
+// string), or "" for a type Autopilot cannot hold.
+constexpr std::string_view AutopilotFieldType(std::string_view aud_type) {
+  if (aud_type == "int") return "integer";
+  if (aud_type == "float") return "float";
+  if (aud_type == "bool") return "boolean";
+  if (aud_type == "timestamp") return "date";
+  if (aud_type == "string" || aud_type == "duration") return "string";
+  return {};
+}
+
 }  // namespace aud::config

@@ -47,20 +47,12 @@ bool StandardField(const std::string& name) {
 }  // namespace
 
 std::string AutopilotType(const std::string& aud_type) {
-  if (aud_type == "int") return "integer";
-  if (aud_type == "float") return "float";
-  if (aud_type == "bool") return "boolean";
-  if (aud_type == "timestamp") return "date";
-  return "string";  // string; duration (whole milliseconds are sent as text)
+  const std::string_view t = config::AutopilotFieldType(aud_type);
+  return t.empty() ? "string" : std::string(t);
 }
 
 std::string AutopilotTypePrefix(const std::string& name) {
-  size_t sep = name.find("--");
-  if (sep == std::string::npos || sep + 2 >= name.size()) return "";
-  std::string prefix = name.substr(0, sep);
-  for (const char* t : {"string", "integer", "float", "boolean", "date"})
-    if (prefix == t) return prefix;
-  return "";
+  return std::string(config::AutopilotTypePrefix(name));
 }
 
 std::string AutopilotCustomKey(const std::string& name, const std::string& aud_type) {
