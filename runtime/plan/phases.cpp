@@ -180,10 +180,7 @@ connectors::Value ValueOf(const eval::Column& c, uint32_t i) {
       v.b = c.ints[i] != 0;
       break;
     case ir::Type::Int:
-      v.kind = connectors::Value::Int;
-      v.i = c.ints[i];
-      break;
-    case ir::Type::Duration:
+    case ir::Type::Duration:  // whole milliseconds
       v.kind = connectors::Value::Int;
       v.i = c.ints[i];
       break;
