@@ -40,6 +40,7 @@
 #include "bench/bench_data.h"
 #include "compiler/check/check.h"
 #include "compiler/ir/ir.h"
+#include "runtime/driver/driver.h"
 #include "runtime/eval/eval.h"
 #include "runtime/store/cache.h"
 #include "runtime/store/hash.h"
@@ -718,19 +719,19 @@ bool Compile(const std::string& name, const std::string& source,
              const std::vector<std::string>& segments, Compiled* out, std::string* error) {
   check::SourceTree tree;
   tree.files[name + ".aud"] = source;
-  check::CheckOptions co;
-  co.require_config = false;
-  out->project = check::Check(tree, co);
+  driver::Options options;
+  options.require_config = false;
+  driver::Compiled c = driver::CompileTree(tree, options);
+  out->project = std::move(c.project);
   if (!out->project->ok()) {
     *error = out->project->diags.Render(false);
     return false;
   }
-  ir::LowerResult lowered = ir::Lower(out->project->module);
-  if (!lowered.error.empty()) {
-    *error = lowered.error;
+  if (!c.lowered) {
+    *error = c.error;
     return false;
   }
-  out->program = std::move(lowered.program);
+  out->program = std::move(c.program);
   for (const std::string& s : segments) {
     int32_t f = out->program.FindFormula(s);
     if (f == ir::kNone) {

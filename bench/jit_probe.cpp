@@ -6,6 +6,7 @@
 
 #include "compiler/check/check.h"
 #include "compiler/ir/ir.h"
+#include "runtime/driver/driver.h"
 #include "runtime/eval/eval.h"
 #include "runtime/jit/jit.h"
 #include "runtime/store/builder.h"
@@ -17,12 +18,10 @@ int main() {
   tree.files["probe.aud"] =
       "event bought \"Bought\" { revenue: float }\n"
       "segment s = count(bought where revenue > 5 within 30d) >= 2\n";
-  check::CheckOptions co;
-  co.require_config = false;
-  auto project = check::Check(tree, co);
-  if (!project->ok()) return 2;
-  ir::LowerResult lowered = ir::Lower(project->module);
-  if (!lowered.error.empty()) return 2;
+  driver::Options options;
+  options.require_config = false;
+  driver::Compiled lowered = driver::CompileTree(tree, options);
+  if (!lowered.ok()) return 2;
   store::StoreBuilder b;
   uint16_t t = 0;
   if (!b.TrackType("Bought", &t)) return 2;

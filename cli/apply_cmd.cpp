@@ -15,10 +15,12 @@
 #include "cli/commands.h"
 #include "cli/pipeline.h"
 #include "cli/progress.h"
+#include "compiler/base/civil_time.h"
 #include "compiler/base/escape.h"
 #include "compiler/check/check.h"
 #include "compiler/ir/ir.h"
 #include "runtime/apply/apply.h"
+#include "runtime/driver/driver.h"
 #include "runtime/plan/plan.h"
 #include "runtime/state/lineage_marker.h"
 #include "runtime/state/state.h"
@@ -56,15 +58,7 @@ class Redactor {
   std::vector<std::string> values_;
 };
 
-std::string FormatTime(int64_t ms) {
-  if (ms <= 0) return "never";
-  std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string FormatTime(int64_t ms) { return ms <= 0 ? "never" : base::FormatRfc3339Seconds(ms); }
 
 connectors::Context MakeContext(const GlobalOptions& g) {
   connectors::Context ctx;
@@ -143,7 +137,8 @@ int ApplySaved(const GlobalOptions& g, const ApplyOptions& o) {
     return 1;
   }
 
-  std::unique_ptr<check::Project> project = check::Check(check::ReadSourceTree(g.dir));
+  std::unique_ptr<check::Project> project =
+      driver::Compile(DriverOptions(g), driver::Until::Check).project;
   if (!project->config) {
     std::cerr << project->diags.Render(g.color);
     std::cerr << "error: cannot apply without a valid aud.toml\n";
@@ -181,9 +176,10 @@ int ApplySaved(const GlobalOptions& g, const ApplyOptions& o) {
   // Definitions and data that moved since the review only warn: the plan is
   // applied as reviewed and the next plan catches up.
   std::vector<std::string> warnings;
-  ir::LowerResult lowered = ir::Lower(project->module);
-  if (lowered.error.empty() &&
-      DefinitionsFingerprint(*project, lowered.program) != plan.fingerprints.definitions)
+  ir::Program lowered;
+  std::string lower_error;
+  if (driver::Lower(*project, &lowered, &lower_error) &&
+      DefinitionsFingerprint(*project, lowered) != plan.fingerprints.definitions)
     warnings.push_back(
         "definitions changed since the plan was made; it is applied as reviewed "
         "and the next plan shows the rest");
@@ -323,7 +319,8 @@ int RunStateAdopt(const GlobalOptions& g) {
   }
   // The project's file connections too, when aud.toml can be read (a broken
   // project still gets its state marker).
-  std::unique_ptr<check::Project> project = check::Check(check::ReadSourceTree(g.dir));
+  std::unique_ptr<check::Project> project =
+      driver::Compile(DriverOptions(g), driver::Until::Check).project;
   for (const auto& [path, shown] :
        LineageMarkerPaths(g, project->config ? &*project->config : nullptr)) {
     if (!std::filesystem::is_directory(std::filesystem::path(path).parent_path(), ec)) continue;

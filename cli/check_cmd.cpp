@@ -3,20 +3,16 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/pipeline.h"
 #include "compiler/ast/dump.h"
 #include "compiler/check/check.h"
+#include "runtime/driver/driver.h"
 
 namespace aud::cli {
 
 int RunCheck(const GlobalOptions& g, const std::string& emit) {
-  check::SourceTree tree = check::ReadSourceTree(g.dir);
-  auto project = check::Check(tree);
-  std::cerr << project->diags.Render(g.color);
-  if (!project->ok()) {
-    size_t n = project->diags.error_count();
-    std::cerr << n << (n == 1 ? " error" : " errors") << " generated\n";
-    return 1;
-  }
+  const auto project = driver::Compile(DriverOptions(g), driver::Until::Check).project;
+  if (!ReportDiagnostics(g, *project)) return 1;
   if (emit == "ast") {
     for (const auto& f : project->files)
       std::cout << "; " << project->sources.file(f->file).path << "\n" << ast::Dump(*f);

@@ -85,13 +85,4 @@ int RunForceUnlock(const GlobalOptions& g, const std::string& id);
 // `aud profile show KEY`: one profile of the profile store.
 int RunProfileShow(const GlobalOptions& g, const std::string& key);
 
-// The project folder as one canonical absolute path (realpath of `-C DIR`),
-// so `-C p`, `-C ./p/`, an absolute path and `cd p` name the same project:
-// the event cache key and the data fingerprint are made from it. `g.dir`
-// itself when it cannot be resolved.
-std::string CanonicalProjectDir(const GlobalOptions& g);
-
-// Parses an `--as-of` value (RFC 3339 date or date-time, with or without `@`).
-bool ParseAsOf(const std::string& text, int64_t* millis, std::string* why);
-
 }  // namespace aud::cli

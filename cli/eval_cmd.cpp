@@ -14,10 +14,11 @@
 #include "cli/commands.h"
 #include "cli/pipeline.h"
 #include "cli/progress.h"
+#include "compiler/base/civil_time.h"
 #include "compiler/base/escape.h"
 #include "compiler/check/check.h"
 #include "compiler/ir/ir.h"
-#include "compiler/parse/literals.h"
+#include "runtime/driver/driver.h"
 #include "runtime/eval/eval.h"
 #include "runtime/ingest/ingest.h"
 #include "runtime/jit/jit.h"
@@ -78,29 +79,24 @@ int Fail(const std::string& message) {
 
 }  // namespace
 
-bool ParseAsOf(const std::string& text, int64_t* millis, std::string* why) {
-  std::string_view t = text;
-  if (!t.empty() && t[0] == '@') t.remove_prefix(1);
-  return parse::ParseTimeDetailed(t, millis, why);
-}
-
 int RunEval(const GlobalOptions& g, const EvalOptions& o) {
   int64_t as_of = NowMillis();
   if (!o.as_of.empty()) {
     std::string why;
-    if (!ParseAsOf(o.as_of, &as_of, &why)) return Fail("invalid --as-of `" + o.as_of + "`: " + why);
+    if (!driver::ParseAsOf(o.as_of, &as_of, &why))
+      return Fail("invalid --as-of `" + o.as_of + "`: " + why);
   }
-  if (o.engine != "jit" && o.engine != "interp")
+  if (!driver::KnownEngine(o.engine))
     return Fail("unknown engine `" + o.engine + "` (jit or interp)");
 
-  check::SourceTree tree = check::ReadSourceTree(g.dir);
-  auto project = check::Check(tree);
-  std::cerr << project->diags.Render(g.color);
-  if (!project->ok()) {
-    size_t n = project->diags.error_count();
-    std::cerr << n << (n == 1 ? " error" : " errors") << " generated\n";
-    return 1;
-  }
+  driver::Options dopt = DriverOptions(g);
+  dopt.engine = o.engine;
+  dopt.strict = o.strict;
+  if (const char* tier = std::getenv("AUD_JIT_TIER"); tier && *tier)  // fast | full (else auto)
+    dopt.jit_tier = tier;
+  driver::Compiled compiled = driver::Compile(dopt, driver::Until::Check);
+  const auto& project = compiled.project;
+  if (!ReportDiagnostics(g, *project)) return 1;
   const check::Symbol* sym = project->module.Find(o.name);
   if (!sym)
     return Fail(
@@ -111,14 +107,15 @@ int RunEval(const GlobalOptions& g, const EvalOptions& o) {
     return Fail("`" + o.name + "` is " + WithArticle(check::SymbolKindName(sym->kind)) +
                 ", not a segment or audience");
 
-  ir::LowerResult lowered = ir::Lower(project->module);
-  if (!lowered.error.empty()) return Fail(lowered.error);
-  const ir::Program& prog = lowered.program;
+  std::string lower_error;
+  if (!driver::Lower(*project, &compiled.program, &lower_error)) return Fail(lower_error);
+  const ir::Program& prog = compiled.program;
 
-  ingest::Options io = ProjectIngestOptions(g, *project, o.strict);
-  ingest::CacheStatus cache;
-  io.progress = StartIngestProgress();  // empty unless on a terminal
-  ingest::Result in = ingest::IngestCached(io, g.dir + "/.aud/cache/events.store", &cache);
+  driver::Data data;
+  std::string ingest_error;
+  driver::Ingest(dopt, *project, StartIngestProgress(), &data, &ingest_error);  // (error in `in`)
+  const ingest::Result& in = data.ingest;
+  const ingest::CacheStatus& cache = data.cache;
   Progress::Get().Done();
   if (!in.error.empty()) return Fail(in.error);
   for (const auto& w : in.warnings) std::cerr << "warning: " << w << "\n";
@@ -134,15 +131,8 @@ int RunEval(const GlobalOptions& g, const EvalOptions& o) {
   eo.profiles_done = evaluated.get();
   eo.project_dir = g.dir;
   eo.only = {o.name};
-  jit::JitOptions jo;
-  jo.cache_dir = g.dir + "/.aud/cache/jit";
-  if (const char* tier = std::getenv("AUD_JIT_TIER"); tier && *tier)  // fast | full (else auto)
-    jo.tier = std::string(tier) == "full"   ? jit::Tier::Full
-              : std::string(tier) == "fast" ? jit::Tier::Fast
-                                            : jit::Tier::Auto;
   std::string notice;
-  std::unique_ptr<eval::Evaluator> evaluator =
-      jit::MakeEvaluator(o.engine, prog, in.store, eo, jo, &notice);
+  std::unique_ptr<eval::Evaluator> evaluator = driver::Bind(dopt, prog, in.store, eo, &notice);
   if (!notice.empty()) Progress::Get().Print(notice + "\n");
   Progress::Get().Done();
   if (const char* env = std::getenv("AUD_JIT_STATS"); env && *env) {

@@ -5,11 +5,13 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/pipeline.h"
 #include "compiler/check/check.h"
 #include "compiler/codegen/codegen.h"
 #include "compiler/ir/ir.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
+#include "runtime/driver/driver.h"
 
 namespace aud::cli {
 
@@ -29,14 +31,8 @@ std::string WithArticle(const std::string& kind) {
 }  // namespace
 
 int RunExplain(const GlobalOptions& g, const std::string& name, const std::string& form) {
-  check::SourceTree tree = check::ReadSourceTree(g.dir);
-  auto project = check::Check(tree);
-  std::cerr << project->diags.Render(g.color);
-  if (!project->ok()) {
-    size_t n = project->diags.error_count();
-    std::cerr << n << (n == 1 ? " error" : " errors") << " generated\n";
-    return 1;
-  }
+  const auto project = driver::Compile(DriverOptions(g), driver::Until::Check).project;
+  if (!ReportDiagnostics(g, *project)) return 1;
   const check::Symbol* sym = project->module.Find(name);
   if (!sym ||
       (sym->kind != check::SymbolKind::Segment && sym->kind != check::SymbolKind::Audience &&
@@ -56,18 +52,19 @@ int RunExplain(const GlobalOptions& g, const std::string& name, const std::strin
     std::cerr << "error: `--" << form << "` is not available yet\n";
     return 1;
   }
-  ir::LowerResult lowered = ir::Lower(project->module);
-  if (!lowered.error.empty()) {
-    std::cerr << "error: " << lowered.error << "\n";
+  ir::Program lowered;
+  std::string lower_error;
+  if (!driver::Lower(*project, &lowered, &lower_error)) {
+    std::cerr << "error: " << lower_error << "\n";
     return 1;
   }
   if (form == "ir") {
-    std::cout << ir::PrintFor(lowered.program, name);
+    std::cout << ir::PrintFor(lowered, name);
     return 0;
   }
   // The module of the program restricted to NAME, bound to no store: each
   // event its own type, string literals with placeholder codes.
-  const ir::Program& prog = lowered.program;
+  const ir::Program& prog = lowered;
   std::vector<uint32_t> roots{static_cast<uint32_t>(prog.FindFormula(name))};
   llvm::LLVMContext context;
   std::string error;

@@ -6,7 +6,9 @@
 #include <set>
 
 #include "cli/commands.h"
+#include "cli/pipeline.h"
 #include "compiler/check/check.h"
+#include "runtime/driver/driver.h"
 
 namespace aud::cli {
 
@@ -52,7 +54,7 @@ std::set<std::string> DeclaredLabels(const ast::Decl& d) {
 }  // namespace
 
 int RunGraph(const GlobalOptions& g) {
-  auto project = check::Check(check::ReadSourceTree(g.dir));
+  auto project = driver::Compile(DriverOptions(g), driver::Until::Check).project;
   std::cerr << project->diags.Render(g.color);
   if (!project->ok()) return 1;
   const check::Module& m = project->module;
@@ -62,9 +64,9 @@ int RunGraph(const GlobalOptions& g) {
     nodes.insert(tos.begin(), tos.end());
   }
   for (const auto& [name, sym] : m.symbols)
-    if (!sym.from_stdlib && (sym.kind == check::SymbolKind::Segment ||
-                             sym.kind == check::SymbolKind::Audience ||
-                             sym.kind == check::SymbolKind::Destination))
+    if (!sym.from_stdlib &&
+        (sym.kind == check::SymbolKind::Segment || sym.kind == check::SymbolKind::Audience ||
+         sym.kind == check::SymbolKind::Destination))
       nodes.insert(name);
   std::cout << "digraph aud {\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n";
   for (const std::string& n : nodes) {

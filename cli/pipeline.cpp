@@ -116,46 +116,38 @@ bool RecordLineage(const GlobalOptions& g, const config::ProjectConfig* config, 
   return ok;
 }
 
-bool CheckAndLower(const GlobalOptions& g, std::unique_ptr<check::Project>* project,
-                   ir::Program* program) {
-  check::SourceTree tree = check::ReadSourceTree(g.dir);
-  *project = check::Check(tree);
-  std::cerr << (*project)->diags.Render(g.color);
-  if (!(*project)->ok()) {
-    size_t n = (*project)->diags.error_count();
-    std::cerr << n << (n == 1 ? " error" : " errors") << " generated\n";
-    return false;
-  }
-  ir::LowerResult lowered = ir::Lower((*project)->module);
-  if (!lowered.error.empty()) {
-    std::cerr << "error: " << lowered.error << "\n";
-    return false;
-  }
-  *program = std::move(lowered.program);
-  return true;
+driver::Options DriverOptions(const GlobalOptions& g) {
+  driver::Options o;
+  o.dir = g.dir;
+  return o;
 }
 
-std::string CanonicalProjectDir(const GlobalOptions& g) {
-  char buf[PATH_MAX];
-  if (::realpath(g.dir.c_str(), buf) == nullptr) return g.dir;
-  return buf;
+bool ReportDiagnostics(const GlobalOptions& g, const check::Project& project) {
+  std::cerr << project.diags.Render(g.color);
+  if (project.ok()) return true;
+  size_t n = project.diags.error_count();
+  std::cerr << n << (n == 1 ? " error" : " errors") << " generated\n";
+  return false;
+}
+
+bool CheckAndLower(const GlobalOptions& g, std::unique_ptr<check::Project>* project,
+                   ir::Program* program) {
+  driver::Compiled c = driver::Compile(DriverOptions(g));
+  *project = std::move(c.project);
+  if (!ReportDiagnostics(g, **project)) return false;
+  if (!c.lowered) {
+    std::cerr << "error: " << c.error << "\n";
+    return false;
+  }
+  *program = std::move(c.program);
+  return true;
 }
 
 ingest::Options ProjectIngestOptions(const GlobalOptions& g, const check::Project& project,
                                      bool strict) {
-  ingest::Options io;
-  // Canonical, so every spelling of the project shares the cache and the
-  // data fingerprint (the file paths are part of both).
-  io.project_dir = CanonicalProjectDir(g);
-  io.quarantine_dir = g.dir + "/.aud/quarantine";
-  io.strict = strict;
-  if (project.config) {
-    for (const auto& src : project.config->sources) {
-      io.globs.push_back(src.path);
-      io.names.push_back(src.name);
-    }
-  }
-  return io;
+  driver::Options o = DriverOptions(g);
+  o.strict = strict;
+  return driver::IngestOptions(o, project);
 }
 
 std::vector<std::string> EmptySourceErrors(const GlobalOptions& g, const check::Project& project) {
@@ -193,10 +185,13 @@ bool PreflightOk(const GlobalOptions& g, const check::Project& project, const pl
 
 bool IngestProject(const GlobalOptions& g, const check::Project& project, ingest::Result* out,
                    bool* cached, std::string* error, bool strict) {
-  ingest::CacheStatus cache;
-  ingest::Options io = ProjectIngestOptions(g, project, strict);
-  io.progress = StartIngestProgress();  // empty unless on a terminal
-  *out = ingest::IngestCached(io, g.dir + "/.aud/cache/events.store", &cache);
+  driver::Options o = DriverOptions(g);
+  o.strict = strict;
+  driver::Data data;
+  std::string ingest_error;
+  driver::Ingest(o, project, StartIngestProgress(), &data, &ingest_error);  // (error in `out`)
+  *out = std::move(data.ingest);
+  const ingest::CacheStatus& cache = data.cache;
   Progress::Get().Done();
   if (out->error.empty())  // (an error names the same problems)
     for (const auto& w : out->warnings) std::cerr << "warning: " << base::TerminalSafe(w) << "\n";
@@ -237,7 +232,7 @@ bool PlanProject(const GlobalOptions& g, const PlanOptions& o, Planned* out) {
   out->as_of = out->now;
   if (!o.as_of.empty()) {
     std::string why;
-    if (!ParseAsOf(o.as_of, &out->as_of, &why)) {
+    if (!driver::ParseAsOf(o.as_of, &out->as_of, &why)) {
       std::cerr << "error: invalid --as-of `" << o.as_of << "`: " << why << "\n";
       return false;
     }
@@ -291,23 +286,20 @@ bool PlanProject(const GlobalOptions& g, const PlanOptions& o, Planned* out) {
   in.ingest.cached = cached;
   in.ingest.type_mismatches = TypeMismatches(out->program, out->ingest.store, out->as_of);
   in.data_fingerprint = DataFingerprint(g, project, out->ingest);
-  const std::string engine = o.engine;
-  const std::string cache_dir = g.dir + "/.aud/cache/jit";
+  driver::Options dopt = DriverOptions(g);
+  dopt.engine = o.engine;
   const ir::Program* program = &out->program;
   const store::EventStore* store = &out->ingest.store;
   // The evaluation's progress counter outlives the evaluator (which MakePlan owns).
   const uint32_t profiles = out->profiles.count;
   auto counter = std::make_shared<std::shared_ptr<std::atomic<uint64_t>>>();
-  in.make_evaluator = [engine, cache_dir, program, store, profiles,
-                       counter](const eval::Options& eo) {
-    jit::JitOptions jo;
-    jo.cache_dir = cache_dir;
+  in.make_evaluator = [dopt, program, store, profiles, counter](const eval::Options& eo) {
     std::string notice;
     Progress::Get().Set("compiling");
     *counter = EvalProgressCounter();
     eval::Options with_progress = eo;
     with_progress.profiles_done = counter->get();
-    auto ev = jit::MakeEvaluator(engine, *program, *store, with_progress, jo, &notice);
+    auto ev = driver::Bind(dopt, *program, *store, with_progress, &notice);
     if (!notice.empty()) Progress::Get().Print(notice + "\n");
     ShowEvalProgress(*counter, profiles, "planning: comparing members with the state");
     return ev;

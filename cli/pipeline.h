@@ -15,6 +15,7 @@
 #include "cli/commands.h"
 #include "compiler/check/check.h"
 #include "compiler/ir/ir.h"
+#include "runtime/driver/driver.h"
 #include "runtime/ingest/ingest.h"
 #include "runtime/plan/plan.h"
 #include "runtime/state/state.h"
@@ -63,7 +64,15 @@ bool RecordLineage(const GlobalOptions& g, const config::ProjectConfig* config, 
 std::vector<std::pair<std::string, std::string>> LineageMarkerPaths(
     const GlobalOptions& g, const config::ProjectConfig* config);
 
-// Checks and lowers the project (diagnostics to stderr). False on errors.
+// The driver's options for a command: the project folder of `-C DIR`.
+driver::Options DriverOptions(const GlobalOptions& g);
+
+// Prints a checked project's diagnostics to stderr, then "N errors
+// generated" when there are errors. False when there are.
+bool ReportDiagnostics(const GlobalOptions& g, const check::Project& project);
+
+// Checks and lowers the project through the driver (diagnostics to
+// stderr). False on errors.
 bool CheckAndLower(const GlobalOptions& g, std::unique_ptr<check::Project>* project,
                    ir::Program* program);
 

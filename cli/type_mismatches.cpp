@@ -4,7 +4,7 @@
 #include <unordered_map>
 
 #include "cli/pipeline.h"
-#include "compiler/parse/parse.h"
+#include "compiler/base/civil_time.h"
 
 namespace aud::cli {
 
@@ -62,7 +62,7 @@ std::map<std::string, uint64_t> TypeMismatches(const ir::Program& program,
         auto it = parses.find(code);
         if (it == parses.end()) {
           int64_t ms = 0;
-          it = parses.emplace(code, parse::ParseEventTimestamp(store.dict.Get(code), &ms)).first;
+          it = parses.emplace(code, base::ParseEventTimestamp(store.dict.Get(code), &ms)).first;
         }
         if (it->second) continue;
       }

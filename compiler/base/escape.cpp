@@ -8,13 +8,11 @@ namespace aud::base {
 
 namespace {
 
-constexpr char kHexLower[] = "0123456789abcdef";
 constexpr char kHexUpper[] = "0123456789ABCDEF";
 
-// Decodes the UTF-8 sequence at s[i]: its length (1-4) and code point, or 0
-// when the bytes there are not valid UTF-8 (overlong forms, surrogates and
-// values over U+10FFFF included).
-size_t Decode(std::string_view s, size_t i, char32_t* cp) {
+}  // namespace
+
+size_t DecodeUtf8(std::string_view s, size_t i, char32_t* cp) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data()) + i;
   const size_t left = s.size() - i;
   const unsigned char c = p[0];
@@ -43,14 +41,10 @@ size_t Decode(std::string_view s, size_t i, char32_t* cp) {
   return len;
 }
 
+namespace {
+
 void AppendHex(char32_t v, int digits, const char* hex, std::string* out) {
   for (int d = digits - 1; d >= 0; --d) out->push_back(hex[(v >> (4 * d)) & 15]);
-}
-
-// `\uxxxx` (every unsafe code point is in the Basic Multilingual Plane).
-void AppendJsonEscape(char32_t cp, std::string* out) {
-  out->append("\\u");
-  AppendHex(cp, 4, kHexLower, out);
 }
 
 }  // namespace
@@ -66,7 +60,7 @@ std::string TerminalSafe(std::string_view s) {
   size_t i = 0;
   // Fast path: nothing to escape (the usual case) returns a plain copy.
   for (char32_t cp; i < s.size();) {
-    size_t n = Decode(s, i, &cp);
+    size_t n = DecodeUtf8(s, i, &cp);
     if (n == 0 || IsUnsafeCodePoint(cp)) break;
     i += n;
   }
@@ -75,7 +69,7 @@ std::string TerminalSafe(std::string_view s) {
   out.reserve(s.size() + 16);
   while (i < s.size()) {
     char32_t cp;
-    size_t n = Decode(s, i, &cp);
+    size_t n = DecodeUtf8(s, i, &cp);
     if (n == 0) {
       out.append("\\x");
       AppendHex(static_cast<unsigned char>(s[i]), 2, kHexUpper, &out);
@@ -95,64 +89,6 @@ std::string TerminalSafe(std::string_view s) {
       AppendHex(cp, cp > 0xFF ? 4 : 2, kHexUpper, &out);
       out.push_back('}');
     }
-    i += n;
-  }
-  return out;
-}
-
-void AppendJsonString(std::string_view s, std::string* out) {
-  out->push_back('"');
-  for (size_t i = 0; i < s.size();) {
-    char32_t cp;
-    size_t n = Decode(s, i, &cp);
-    if (n == 0) {
-      out->append("\xEF\xBF\xBD");  // U+FFFD: the output stays valid UTF-8
-      ++i;
-      continue;
-    }
-    switch (cp) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\b': out->append("\\b"); break;
-      case '\f': out->append("\\f"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
-      default:
-        if (IsUnsafeCodePoint(cp))
-          AppendJsonEscape(cp, out);
-        else
-          out->append(s.substr(i, n));
-    }
-    i += n;
-  }
-  out->push_back('"');
-}
-
-std::string JsonString(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 2);
-  AppendJsonString(s, &out);
-  return out;
-}
-
-std::string JsonTerminalSafe(std::string_view json) {
-  std::string out;
-  out.reserve(json.size());
-  for (size_t i = 0; i < json.size();) {
-    char32_t cp;
-    size_t n = Decode(json, i, &cp);
-    if (n == 0) {
-      out.append("\xEF\xBF\xBD");
-      ++i;
-      continue;
-    }
-    // C0 controls are structural whitespace outside strings and already
-    // escaped inside them by any JSON writer: only the others are changed.
-    if (cp >= 0x20 && IsUnsafeCodePoint(cp))
-      AppendJsonEscape(cp, &out);
-    else
-      out.append(json.substr(i, n));
     i += n;
   }
   return out;

@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "compiler/base/json_text.h"  // the JSON writers, once here
+
 namespace aud::base {
 
 // True for the code points no output of aud prints raw: U+0000-U+001F,
@@ -20,17 +22,9 @@ bool IsUnsafeCodePoint(char32_t cp);
 // else (backslashes included) unchanged.
 std::string TerminalSafe(std::string_view s);
 
-// Appends `s` to `out` as a quoted JSON string: `\"`, `\\`, `\b`, `\f`, `\n`,
-// `\r`, `\t`, other unsafe code points as `\u00xx`/`\uxxxx` (lower-case hex),
-// invalid UTF-8 as U+FFFD, everything else as UTF-8.
-void AppendJsonString(std::string_view s, std::string* out);
-
-// `s` as a quoted JSON string (AppendJsonString).
-std::string JsonString(std::string_view s);
-
-// JSON text written by another writer (nlohmann's dump, which escapes only
-// what JSON requires) with the remaining unsafe code points (DEL, C1, bidi
-// controls, U+2028/U+2029) escaped as `\uxxxx`; the text means the same.
-std::string JsonTerminalSafe(std::string_view json);
+// Decodes the UTF-8 sequence at s[i]: its length (1-4) and code point, or 0
+// when the bytes there are not valid UTF-8 (overlong forms, surrogates and
+// values over U+10FFFF included).
+size_t DecodeUtf8(std::string_view s, size_t i, char32_t* cp);
 
 }  // namespace aud::base

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "compiler/check/resolve.h"
+#include "compiler/config/connector_schema.h"
 #include "stdlib/stdlib.h"
 
 namespace aud::check {
@@ -13,7 +14,6 @@ namespace aud::check {
 namespace {
 
 const char* kNormalizers[] = {"email", "lower", "trim"};
-constexpr int64_t kAutopilotCap = 100000;
 
 std::vector<std::string> NamesOfKind(const Module& m, SymbolKind k) {
   std::vector<std::string> v;
@@ -289,12 +289,14 @@ struct DeclChecker {
           {{}, "connections are declared in `aud.toml` as `[connections." + cn.text + "]`"});
       return;
     }
-    if (it->second.type == "autopilot" && max_profiles &&
-        max_profiles->max_profiles > kAutopilotCap)
-      cx.Error(
-          DiagKind::InvalidMaxProfiles, max_profiles->value_range,
-          "the Autopilot connector sends at most 100000 profiles per list; `max_profiles` is " +
-              std::to_string(max_profiles->max_profiles));
+    // The connector's own cap (compiler/config/connectors.def).
+    const config::ConnectorSpec* spec = config::FindConnector(it->second.type);
+    if (spec && spec->max_profiles > 0 && max_profiles &&
+        max_profiles->max_profiles > spec->max_profiles)
+      cx.Error(DiagKind::InvalidMaxProfiles, max_profiles->value_range,
+               "the " + std::string(spec->shown) + " connector sends at most " +
+                   std::to_string(spec->max_profiles) + " profiles per list; `max_profiles` is " +
+                   std::to_string(max_profiles->max_profiles));
   }
 
   // "`analytics`, `combine_with_pii`, ... and `x`", read from std/governance.
@@ -487,35 +489,17 @@ std::string ExportFile(const Context& cx, const std::string& destination,
 
 // The Autopilot field type of an expression type ("" when it has none).
 std::string AutopilotTypeOf(ast::Type t) {
-  switch (t) {
-    case ast::Type::Int: return "integer";
-    case ast::Type::Float: return "float";
-    case ast::Type::Bool: return "boolean";
-    case ast::Type::Timestamp: return "date";
-    case ast::Type::String:
-    case ast::Type::Duration: return "string";
-    default: return "";
-  }
+  return std::string(config::AutopilotFieldType(ast::TypeName(t)));
 }
 
 // The Autopilot field type of a trait's declared type name.
 std::string AutopilotTypeOf(const std::string& type_name) {
-  if (type_name == "int") return AutopilotTypeOf(ast::Type::Int);
-  if (type_name == "float") return AutopilotTypeOf(ast::Type::Float);
-  if (type_name == "bool") return AutopilotTypeOf(ast::Type::Bool);
-  if (type_name == "timestamp") return AutopilotTypeOf(ast::Type::Timestamp);
-  if (type_name == "string" || type_name == "duration") return "string";
-  return "";
+  return std::string(config::AutopilotFieldType(type_name));
 }
 
 // A `map` target written in Autopilot's typed form (`float--LTV`): its type, else "".
 std::string TypedTarget(const std::string& target) {
-  size_t sep = target.find("--");
-  if (sep == std::string::npos || sep + 2 >= target.size()) return "";
-  std::string prefix = target.substr(0, sep);
-  for (const char* t : {"string", "integer", "float", "boolean", "date"})
-    if (prefix == t) return prefix;
-  return "";
+  return std::string(config::AutopilotTypePrefix(target));
 }
 
 // Autopilot fixes a custom field's type when it is created: a `map` target

@@ -6,88 +6,48 @@
 #include <cmath>
 #include <string_view>
 
+#include "compiler/config/connector_schema.h"
+
 namespace aud::config {
 
 using base::DiagKind;
 using base::SourceRange;
 
 const std::vector<std::string>& ConnectionTypes() {
-  static const std::vector<std::string> types = {"profile_store", "file", "http", "autopilot",
-                                                 "postgres"};
+  static const std::vector<std::string> types = [] {
+    std::vector<std::string> out;
+    for (const ConnectorSpec& c : kConnectors) out.emplace_back(c.type);
+    return out;
+  }();
   return types;
 }
 
 namespace {
 
-// The documented default of `[connections.X] endpoint` for `type = "autopilot"`.
-constexpr std::string_view kAutopilotEndpoint = "https://api2.autopilothq.com";
-// The Autopilot API accepts at most this many contacts per call.
-constexpr int64_t kAutopilotMaxBatch = 100;
+// How a key of a connection table is typed and checked (connector_schema.h).
+using KeyKind = SettingKind;
 
-// How a key of a connection table is typed and checked.
-enum class KeyKind : uint8_t {
-  String,    // a non-empty string
-  Url,       // an http:// or https:// URL (never echoed: it may hold credentials)
-  Secret,    // { env = "VAR" }
-  Count,     // an integer >= 1
-  Number,    // an integer or float > 0, stored as double
-  Format,    // csv | jsonl
-  SqlTable,  // name or schema.name
-  Bool,      // true | false
-};
-
-struct KeySpec {
-  std::string_view name;
-  KeyKind kind;
-  bool required = false;
-};
-
-struct TypeSpec {
-  std::string_view type;
-  std::vector<KeySpec> keys;
-};
-
-const std::vector<TypeSpec>& TypeSpecs() {
-  static const std::vector<TypeSpec> specs = {
-      {"profile_store", {{"dsn", KeyKind::Secret}}},
-      {"file",
-       {{"format", KeyKind::Format, true},
-        {"dir", KeyKind::String, true},
-        {"csv_formula_escape", KeyKind::Bool}}},
-      {"http",
-       {{"url", KeyKind::Url, true},
-        {"token", KeyKind::Secret},
-        {"batch_size", KeyKind::Count},
-        {"concurrency", KeyKind::Count},
-        {"rate_limit_per_sec", KeyKind::Number},
-        {"timeout_s", KeyKind::Number},
-        {"deadline_s", KeyKind::Number}}},
-      {"autopilot",
-       {{"endpoint", KeyKind::Url},
-        {"api_key", KeyKind::Secret, true},
-        {"batch_size", KeyKind::Count},
-        {"concurrency", KeyKind::Count},
-        {"rate_limit_per_sec", KeyKind::Number},
-        {"timeout_s", KeyKind::Number},
-        {"deadline_s", KeyKind::Number}}},
-      {"postgres", {{"dsn", KeyKind::Secret, true}, {"table", KeyKind::SqlTable, true}}},
-  };
-  return specs;
+// "connection types are `profile_store`, `file`, ... and `postgres`".
+std::string TypesListing() {
+  std::string out = "connection types are ";
+  const auto& types = ConnectionTypes();
+  for (size_t i = 0; i < types.size(); ++i) {
+    if (i) out += i + 1 == types.size() ? " and " : ", ";
+    out += "`" + types[i] + "`";
+  }
+  return out;
 }
 
 // Defaults filled into Connection::values when a key is absent (docs/config.md).
 void FillDefaults(Connection& c) {
-  auto set = [&](const char* key, Value v) { c.values.emplace(key, std::move(v)); };
-  if (c.type == "http") {
-    set("batch_size", int64_t{500});
-    set("concurrency", int64_t{1});
-    set("timeout_s", 30.0);
-  } else if (c.type == "autopilot") {
-    set("endpoint", std::string(kAutopilotEndpoint));
-    set("batch_size", kAutopilotMaxBatch);
-    set("concurrency", int64_t{1});
-    set("rate_limit_per_sec", 5.0);  // Autopilot answers 429 above 5 requests/s
-    set("timeout_s", 30.0);
+  for (const SettingSpec& s : kSettings) {
+    if (s.type != c.type || !s.has_default()) continue;
+    if (s.default_int != kNoInt)
+      c.values.emplace(std::string(s.key), s.default_int);
+    else if (s.default_num != kNoNum)
+      c.values.emplace(std::string(s.key), s.default_num);
+    else
+      c.values.emplace(std::string(s.key), std::string(s.default_str));
   }
 }
 
@@ -191,11 +151,14 @@ bool ShowableLine(std::string_view line) {
     key.remove_prefix(dot + 1);
     while (!key.empty() && (key.front() == ' ' || key.front() == '\t')) key.remove_prefix(1);
   }
+  // Plain keys outside connections, then every connection setting marked
+  // plain in connectors.def.
   for (std::string_view k :
-       {"name", "stdlib", "path", "format", "backend", "type", "dir", "batch_size", "concurrency",
-        "rate_limit_per_sec", "timeout_s", "table", "csv_formula_escape", "max_exit_fraction"}) {
+       {"name", "stdlib", "path", "format", "backend", "type", "max_exit_fraction"}) {
     if (key == k) return !LooksSecret(line);
   }
+  for (const SettingSpec& s : kSettings)
+    if (s.plain && key == s.key) return !LooksSecret(line);
   return false;
 }
 
@@ -573,9 +536,7 @@ class Reader {
     const toml::node* type_node = t.get("type");
     if (!type_node) {
       auto& d = diags_.Report(DiagKind::ConfigMissingKey, c.range, where + " needs `type`");
-      d.notes.push_back({SourceRange{},
-                         "connection types are `profile_store`, `file`, `http`, "
-                         "`autopilot` and `postgres`"});
+      d.notes.push_back({SourceRange{}, TypesListing()});
       return;
     }
     const toml::key* type_key = nullptr;
@@ -583,9 +544,7 @@ class Reader {
       if (k.str() == "type") type_key = &k;
     auto type = String(*type_key, *type_node, false);
     if (!type) return;
-    const TypeSpec* spec = nullptr;
-    for (const TypeSpec& s : TypeSpecs())
-      if (s.type == *type) spec = &s;
+    const ConnectorSpec* spec = FindConnector(*type);
     if (!spec) {
       auto& d = diags_.Report(DiagKind::ConfigInvalidValue, Range(*type_node),
                               "unknown connection type `" + Shown(*type) + "`");
@@ -593,9 +552,7 @@ class Reader {
       if (!sug.empty()) {
         d.notes.push_back({SourceRange{}, "did you mean `" + sug + "`?"});
       } else {
-        d.notes.push_back({SourceRange{},
-                           "connection types are `profile_store`, `file`, `http`, "
-                           "`autopilot` and `postgres`"});
+        d.notes.push_back({SourceRange{}, TypesListing()});
       }
       return;
     }
@@ -609,27 +566,26 @@ class Reader {
 
     std::vector<std::string> candidates = {"type"};
     std::string listing = "a `" + c.type + "` connection takes `type`";
-    for (const KeySpec& ks : spec->keys) {
-      candidates.emplace_back(ks.name);
-      listing += ", `" + std::string(ks.name) + "`";
+    for (const SettingSpec& ks : kSettings) {
+      if (ks.type != c.type) continue;
+      candidates.emplace_back(ks.key);
+      listing += ", `" + std::string(ks.key) + "`";
     }
 
     for (auto [k, v] : Entries(t)) {
       std::string key(k->str());
       if (key == "type") continue;
-      const KeySpec* ks = nullptr;
-      for (const KeySpec& s : spec->keys)
-        if (s.name == key) ks = &s;
+      const SettingSpec* ks = FindSetting(c.type, key);
       if (!ks) {
         UnknownKey(*k, where, candidates, listing);
         continue;
       }
       if (auto val = ReadValue(*ks, *k, *v, c)) c.values[key] = std::move(*val);
     }
-    for (const KeySpec& ks : spec->keys) {
-      if (ks.required && !t.contains(std::string(ks.name))) {
+    for (const SettingSpec& ks : kSettings) {
+      if (ks.type == c.type && ks.required && !t.contains(std::string(ks.key))) {
         diags_.Report(DiagKind::ConfigMissingKey, c.range,
-                      where + " of type `" + c.type + "` needs `" + std::string(ks.name) + "`");
+                      where + " of type `" + c.type + "` needs `" + std::string(ks.key) + "`");
       }
     }
     FillDefaults(c);
@@ -637,7 +593,7 @@ class Reader {
     cfg.connections.emplace(std::move(key), std::move(c));
   }
 
-  std::optional<Value> ReadValue(const KeySpec& ks, const toml::key& k, const toml::node& v,
+  std::optional<Value> ReadValue(const SettingSpec& ks, const toml::key& k, const toml::node& v,
                                  const Connection& c) {
     std::string key = ShowKey(k.str());
     switch (ks.kind) {
@@ -673,9 +629,10 @@ class Reader {
           Invalid(Range(v), "`" + key + "` must be at least 1, not " + std::to_string(n));
           return std::nullopt;
         }
-        if (key == "batch_size" && c.type == "autopilot" && n > kAutopilotMaxBatch) {
-          Invalid(Range(v), "`batch_size` of an `autopilot` connection must be at most " +
-                                std::to_string(kAutopilotMaxBatch) + ", not " + std::to_string(n));
+        const ConnectorSpec* cs = FindConnector(c.type);
+        if (key == "batch_size" && cs && cs->max_batch_size > 0 && n > cs->max_batch_size) {
+          Invalid(Range(v), "`batch_size` of an `" + c.type + "` connection must be at most " +
+                                std::to_string(cs->max_batch_size) + ", not " + std::to_string(n));
           return std::nullopt;
         }
         return Value(n);

@@ -236,7 +236,7 @@ std::string PrintFor(const Program& p, const std::string& name);
 // The whole program, for debugging and tests.
 std::string PrintProgram(const Program& p);
 
-// RFC 3339 UTC text of a time in ms: `2026-01-02T03:04:05Z`, with `.120`
+// RFC 3339 UTC text of a time in ms (base::FormatRfc3339): `2026-01-02T03:04:05Z`, with `.120`
 // milliseconds only when non-zero.
 std::string FormatTime(int64_t millis);
 // Shortest round-trip text of a double (std::to_chars), e.g. `310.5`, `3`.

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "compiler/base/civil_time.h"
 #include "compiler/ir/ir.h"
 
 namespace aud::ir {
@@ -48,20 +49,6 @@ const char* FormulaKindName(FormulaKind k) {
 }
 
 namespace {
-
-// Days since 1970-01-01 -> civil date (Howard Hinnant's algorithm).
-void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t yy = static_cast<int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  *d = doy - (153 * mp + 2) / 5 + 1;
-  *m = mp < 10 ? mp + 3 : mp - 9;
-  *y = yy + (*m <= 2);
-}
 
 std::string WindowText(const ir::Window& w) {
   switch (w.kind) {
@@ -249,23 +236,7 @@ void PrintTables(const Program& p, const Uses& u, std::string& out) {
 
 }  // namespace
 
-std::string FormatTime(int64_t millis) {
-  int64_t days = millis >= 0 ? millis / 86400000 : -((-millis + 86399999) / 86400000);
-  int64_t rem = millis - days * 86400000;
-  int64_t y;
-  unsigned m, d;
-  CivilFromDays(days, &y, &m, &d);
-  int hh = static_cast<int>(rem / 3600000), mm = static_cast<int>(rem / 60000 % 60),
-      ss = static_cast<int>(rem / 1000 % 60), ms = static_cast<int>(rem % 1000);
-  char buf[64];
-  if (ms)
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ",
-                  static_cast<long long>(y), m, d, hh, mm, ss, ms);
-  else
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02dZ", static_cast<long long>(y), m,
-                  d, hh, mm, ss);
-  return buf;
-}
+std::string FormatTime(int64_t millis) { return base::FormatRfc3339(millis); }
 
 std::string FormatFloat(double v) {
   char buf[64];

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstdio>
 
+#include "compiler/base/civil_time.h"
 #include "compiler/parse/parse.h"
 
 namespace aud::parse {
@@ -55,56 +56,6 @@ uint32_t CodePointAt(std::string_view s, size_t i, size_t* len) {
   uint32_t cp = c & (0x7F >> n);
   for (size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
   return cp;
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-bool IsLeap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-unsigned DaysInMonth(int64_t y, unsigned m) {
-  static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return m == 2 && IsLeap(y) ? 29 : kDays[m - 1];
-}
-
-// Reads exactly `n` digits at `pos`.
-bool Digits(std::string_view s, size_t& pos, size_t n, int* value) {
-  if (pos + n > s.size()) return false;
-  int v = 0;
-  for (size_t k = 0; k < n; ++k) {
-    char c = s[pos + k];
-    if (c < '0' || c > '9') return false;
-    v = v * 10 + (c - '0');
-  }
-  pos += n;
-  *value = v;
-  return true;
-}
-
-bool Expect(std::string_view s, size_t& pos, char c) {
-  if (pos < s.size() && s[pos] == c) {
-    ++pos;
-    return true;
-  }
-  return false;
-}
-
-bool Fail(std::string* why, std::string msg) {
-  if (why) *why = std::move(msg);
-  return false;
-}
-
-std::string Two(int v) {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "%02d", v);
-  return buf;
 }
 
 }  // namespace
@@ -289,85 +240,13 @@ bool DecodeFloat(std::string_view token, double* value) {
 }
 
 bool ParseTimeDetailed(std::string_view s, int64_t* millis, std::string* why) {
-  static const char* kShape =
-      "expected a date `YYYY-MM-DD` or a date-time `YYYY-MM-DDThh:mm:ssZ` (or with an offset "
-      "such as `+01:00`)";
-  size_t pos = 0;
-  int year = 0, month = 0, day = 0;
-  if (!Digits(s, pos, 4, &year) || !Expect(s, pos, '-') || !Digits(s, pos, 2, &month) ||
-      !Expect(s, pos, '-') || !Digits(s, pos, 2, &day)) {
-    return Fail(why, kShape);
-  }
-  int hour = 0, minute = 0, second = 0, ms = 0, off_sign = 0, off_h = 0, off_m = 0;
-  if (pos < s.size()) {
-    if (!Expect(s, pos, 'T') || !Digits(s, pos, 2, &hour) || !Expect(s, pos, ':') ||
-        !Digits(s, pos, 2, &minute) || !Expect(s, pos, ':') || !Digits(s, pos, 2, &second)) {
-      return Fail(why, kShape);
-    }
-    if (Expect(s, pos, '.')) {
-      size_t digits = 0;
-      while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
-        // Fractions are truncated to milliseconds.
-        if (digits < 3) ms = ms * 10 + (s[pos] - '0');
-        ++digits;
-        ++pos;
-      }
-      if (digits == 0) return Fail(why, "expected digits after `.` in the seconds");
-      for (size_t k = digits; k < 3; ++k) ms *= 10;
-    }
-    if (pos == s.size()) {
-      return Fail(why, "missing time zone: add `Z` (UTC) or an offset such as `+01:00`");
-    }
-    if (Expect(s, pos, 'Z')) {
-      off_sign = 0;
-    } else if (s[pos] == '+' || s[pos] == '-') {
-      off_sign = s[pos] == '+' ? 1 : -1;
-      ++pos;
-      if (!Digits(s, pos, 2, &off_h) || !Expect(s, pos, ':') || !Digits(s, pos, 2, &off_m)) {
-        return Fail(why, "expected an offset such as `+01:00`");
-      }
-    } else {
-      return Fail(why, "expected `Z` or an offset such as `+01:00` after the seconds");
-    }
-    if (pos != s.size()) return Fail(why, kShape);
-  }
-  if (month < 1 || month > 12) return Fail(why, "month must be 1–12");
-  unsigned dim = DaysInMonth(year, static_cast<unsigned>(month));
-  if (day < 1 || day > static_cast<int>(dim)) {
-    if (month == 2) {
-      return Fail(why, "day must be 1–" + std::to_string(dim) + " in February " +
-                           std::to_string(year) + (dim == 28 ? " (not a leap year)" : ""));
-    }
-    return Fail(why, "day must be 1–" + std::to_string(dim) + " in month " + Two(month));
-  }
-  if (hour > 23) return Fail(why, "hour must be 0–23");
-  if (minute > 59) return Fail(why, "minute must be 0–59");
-  if (second > 59) return Fail(why, "second must be 0–59");
-  if (off_h > 23) return Fail(why, "offset hour must be 0–23");
-  if (off_m > 59) return Fail(why, "offset minute must be 0–59");
-  int64_t days = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-  int64_t t = days * 86400000LL + hour * 3600000LL + minute * 60000LL + second * 1000LL + ms;
-  // Local time minus the offset is UTC.
-  t -= off_sign * (off_h * 3600000LL + off_m * 60000LL);
-  if (millis) *millis = t;
-  return true;
+  return base::ParseRfc3339(s, millis, why);
 }
 
-bool ParseTime(std::string_view text, int64_t* millis) {
-  int64_t v = 0;
-  if (!ParseTimeDetailed(text, &v, nullptr)) return false;
-  if (millis) *millis = v;
-  return true;
-}
+bool ParseTime(std::string_view text, int64_t* millis) { return base::ParseRfc3339(text, millis); }
 
 bool ParseEventTimestamp(std::string_view text, int64_t* millis) {
-  // Data timestamps are RFC 3339 date-times: a time part is required, and
-  // RFC 3339 (§5.6) allows a lower-case `t` and `z`.
-  if (text.size() < 11 || (text[10] != 'T' && text[10] != 't')) return false;
-  std::string upper(text);
-  upper[10] = 'T';
-  if (upper.back() == 'z') upper.back() = 'Z';
-  return ParseTime(upper, millis);
+  return base::ParseEventTimestamp(text, millis);
 }
 
 }  // namespace aud::parse

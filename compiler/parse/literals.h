@@ -31,7 +31,8 @@ bool DecodeDuration(std::string_view token, int64_t* amount, char* unit, int64_t
 // double (underflow yields 0).
 bool DecodeFloat(std::string_view token, double* value);
 
-// Like ParseTime, but says what is wrong (e.g. "month must be 1–12").
+// Like ParseTime, but says what is wrong (e.g. "month must be 1–12"); see
+// base::ParseRfc3339.
 bool ParseTimeDetailed(std::string_view text, int64_t* millis, std::string* why);
 
 // Shows one code point for a message: printable characters as themselves,

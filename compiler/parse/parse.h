@@ -14,11 +14,11 @@ namespace aud::parse {
 std::unique_ptr<ast::File> ParseFile(base::FileId id, base::Diagnostics& diags);
 
 // Decodes an RFC 3339 date or date-time (without `@`) into milliseconds since
-// the epoch, UTC. False when malformed or out of range.
+// the epoch, UTC (base::ParseRfc3339). False when malformed or out of range.
 bool ParseTime(std::string_view text, int64_t* millis);
 
 // Decodes a timestamp of event data (docs/reference/language.md §5): an RFC 3339 date-time
-// (a date alone is not one), `T`/`Z` in either case. False when malformed.
+// (a date alone is not one), `T`/`Z` in either case (base::ParseEventTimestamp).
 bool ParseEventTimestamp(std::string_view text, int64_t* millis);
 
 // True when `text` is a reserved keyword of the language.

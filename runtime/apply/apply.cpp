@@ -14,6 +14,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "compiler/base/civil_time.h"
 #include "compiler/base/escape.h"
 #include "runtime/apply/crash_point.h"
 
@@ -34,14 +35,7 @@ std::string Hex(const unsigned char* p, size_t n) {
   return s;
 }
 
-std::string FormatTime(int64_t ms) {
-  std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string FormatTime(int64_t ms) { return base::FormatRfc3339Seconds(ms); }
 
 // One row of a publication's change list, in sending order.
 struct Op {

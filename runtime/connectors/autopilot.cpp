@@ -15,6 +15,7 @@
 #include <mutex>
 #include <set>
 
+#include "compiler/config/connector_schema.h"
 #include "runtime/connectors/connector.h"
 #include "runtime/connectors/http_client.h"
 #include "runtime/connectors/http_options.h"
@@ -23,9 +24,9 @@ namespace aud::connectors {
 namespace {
 
 // The API takes at most this many contacts per upsert (a bigger call is a 400).
-constexpr size_t kMaxContacts = 100;
+constexpr size_t kMaxContacts = config::FindConnector("autopilot")->max_batch_size;
 // Autopilot's documented limit: 5 requests per second per API key.
-constexpr double kDefaultRate = 5;
+constexpr double kDefaultRate = config::DefaultNumber("autopilot", "rate_limit_per_sec", 5);
 // Requests are spaced this much wider than the limit, so that network jitter
 // cannot put limit + 1 requests into one second at Autopilot.
 constexpr double kRateMargin = 0.95;
@@ -46,20 +47,12 @@ bool StandardField(const std::string& name) {
 }  // namespace
 
 std::string AutopilotType(const std::string& aud_type) {
-  if (aud_type == "int") return "integer";
-  if (aud_type == "float") return "float";
-  if (aud_type == "bool") return "boolean";
-  if (aud_type == "timestamp") return "date";
-  return "string";  // string; duration (whole milliseconds are sent as text)
+  const std::string_view t = config::AutopilotFieldType(aud_type);
+  return t.empty() ? "string" : std::string(t);
 }
 
 std::string AutopilotTypePrefix(const std::string& name) {
-  size_t sep = name.find("--");
-  if (sep == std::string::npos || sep + 2 >= name.size()) return "";
-  std::string prefix = name.substr(0, sep);
-  for (const char* t : {"string", "integer", "float", "boolean", "date"})
-    if (prefix == t) return prefix;
-  return "";
+  return std::string(config::AutopilotTypePrefix(name));
 }
 
 std::string AutopilotCustomKey(const std::string& name, const std::string& aud_type) {
@@ -372,7 +365,8 @@ class AutopilotConnector : public Connector {
 
 std::unique_ptr<Connector> MakeAutopilot(const config::Connection& connection, const Context& ctx,
                                          std::string* error) {
-  std::string endpoint = ConnectionString(connection, "endpoint", "https://api2.autopilothq.com");
+  std::string endpoint = ConnectionString(
+      connection, "endpoint", std::string(config::DefaultString("autopilot", "endpoint")));
   if (endpoint.rfind("http://", 0) != 0 && endpoint.rfind("https://", 0) != 0) {
     *error =
         "connection `" + connection.name + "`: `endpoint` must be an `http://` or `https://` URL";
@@ -387,7 +381,7 @@ std::unique_ptr<Connector> MakeAutopilot(const config::Connection& connection, c
   double rate = std::max(0.0, ConnectionNumber(connection, "rate_limit_per_sec", kDefaultRate));
   options.rate_limit_per_sec = rate * kRateMargin;
   Limits limits;
-  double batch = ConnectionNumber(connection, "batch_size", 100);
+  double batch = ConnectionNumber(connection, "batch_size", static_cast<double>(kMaxContacts));
   limits.batch_size = batch < 1              ? 1
                       : batch > kMaxContacts ? kMaxContacts
                                              : static_cast<uint32_t>(batch);

@@ -5,42 +5,9 @@
 #include <cmath>
 #include <cstdio>
 
+#include "compiler/base/civil_time.h"
+
 namespace aud::connectors {
-
-namespace {
-
-// Days since 1970-01-01 -> civil date (H. Hinnant's algorithm).
-void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  *d = doy - (153 * mp + 2) / 5 + 1;
-  *m = mp < 10 ? mp + 3 : mp - 9;
-  *y = static_cast<int64_t>(yoe) + era * 400 + (*m <= 2);
-}
-
-struct Broken {
-  int64_t year;
-  unsigned month, day, hour, minute, second, milli;
-};
-
-Broken Break(int64_t millis) {
-  int64_t secs = millis >= 0 ? millis / 1000 : -((-millis + 999) / 1000);
-  Broken b{};
-  b.milli = static_cast<unsigned>(millis - secs * 1000);
-  int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
-  int64_t rem = secs - days * 86400;
-  CivilFromDays(days, &b.year, &b.month, &b.day);
-  b.hour = static_cast<unsigned>(rem / 3600);
-  b.minute = static_cast<unsigned>(rem / 60 % 60);
-  b.second = static_cast<unsigned>(rem % 60);
-  return b;
-}
-
-}  // namespace
 
 std::string FormatDouble(double v) {
   if (!std::isfinite(v)) return "";
@@ -177,22 +144,28 @@ bool ParseCsv(std::string_view text, std::vector<std::vector<std::string>>* reco
   return true;
 }
 
-std::string CompactUtc(int64_t millis) {
-  Broken b = Break(millis);
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%04lld%02u%02uT%02u%02u%02uZ", static_cast<long long>(b.year),
-                b.month, b.day, b.hour, b.minute, b.second);
-  return buf;
+namespace {
+
+// `20260102T030405Z`, with `.120` before the `Z` when `with_millis`.
+std::string Compact(int64_t millis, bool with_millis) {
+  const base::CivilTime b = base::CivilFromMillis(millis);
+  char buf[56];
+  int n = std::snprintf(buf, sizeof buf, "%04lld%02u%02uT%02u%02u%02u",
+                        static_cast<long long>(b.date.year), b.date.month, b.date.day, b.hour,
+                        b.minute, b.second);
+  std::string out(buf, static_cast<size_t>(n));
+  if (with_millis) {
+    std::snprintf(buf, sizeof buf, ".%03u", b.milli);
+    out += buf;
+  }
+  return out + "Z";
 }
 
-std::string CompactUtcMillis(int64_t millis) {
-  Broken b = Break(millis);
-  char buf[56];
-  std::snprintf(buf, sizeof buf, "%04lld%02u%02uT%02u%02u%02u.%03uZ",
-                static_cast<long long>(b.year), b.month, b.day, b.hour, b.minute, b.second,
-                b.milli);
-  return buf;
-}
+}  // namespace
+
+std::string CompactUtc(int64_t millis) { return Compact(millis, false); }
+
+std::string CompactUtcMillis(int64_t millis) { return Compact(millis, true); }
 
 bool CsvFormulaStart(std::string_view cell) {
   if (cell.empty()) return false;
@@ -219,18 +192,6 @@ std::string CsvUnescapeFormula(std::string cell) {
   return cell;
 }
 
-std::string Rfc3339Utc(int64_t millis) {
-  Broken b = Break(millis);
-  char buf[64];
-  int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02u:%02u:%02u",
-                        static_cast<long long>(b.year), b.month, b.day, b.hour, b.minute, b.second);
-  std::string out(buf, static_cast<size_t>(n));
-  if (b.milli) {
-    std::snprintf(buf, sizeof buf, ".%03u", b.milli);
-    out += buf;
-  }
-  out += 'Z';
-  return out;
-}
+std::string Rfc3339Utc(int64_t millis) { return base::FormatRfc3339(millis); }
 
 }  // namespace aud::connectors

@@ -61,7 +61,7 @@ std::string CsvEscapeFormula(std::string cell);
 // Undoes CsvEscapeFormula: drops the `'` of `'` + a formula start or `''`.
 std::string CsvUnescapeFormula(std::string cell);
 
-// UTC RFC 3339 text of a time in ms: `2026-01-02T03:04:05Z`, with `.120`
+// UTC RFC 3339 text of a time in ms (base::FormatRfc3339): `2026-01-02T03:04:05Z`, with `.120`
 // when the milliseconds are not zero.
 std::string Rfc3339Utc(int64_t millis);
 

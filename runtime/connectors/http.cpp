@@ -4,6 +4,7 @@
 #include <chrono>
 #include <set>
 
+#include "compiler/config/connector_schema.h"
 #include "runtime/connectors/connector.h"
 #include "runtime/connectors/http_client.h"
 #include "runtime/connectors/http_options.h"
@@ -125,7 +126,8 @@ std::unique_ptr<Connector> MakeHttp(const config::Connection& connection, const 
   if (!ReadSecret(connection, "token", false, ctx, &token, error)) return nullptr;
   HttpClientOptions options = ClientOptions(connection, token);
   Limits limits;
-  double batch = ConnectionNumber(connection, "batch_size", 500);
+  double batch =
+      ConnectionNumber(connection, "batch_size", config::DefaultNumber("http", "batch_size", 500));
   limits.batch_size = batch < 1 ? 1 : static_cast<uint32_t>(std::min(batch, 1e6));
   limits.concurrency = options.concurrency;
   double deadline = BatchDeadline(connection, ctx, options.timeout_s);

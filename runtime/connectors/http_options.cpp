@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "compiler/config/connector_schema.h"
+
 namespace aud::connectors {
 
 std::string ConnectionString(const config::Connection& c, const std::string& key,
@@ -58,10 +60,10 @@ bool ReadSecret(const config::Connection& c, const std::string& key, bool requir
 HttpClientOptions ClientOptions(const config::Connection& c, const Secret& secret) {
   HttpClientOptions o;
   o.connection = c.name;
-  o.timeout_s = ConnectionNumber(c, "timeout_s", 30);
+  o.timeout_s = ConnectionNumber(c, "timeout_s", config::DefaultNumber(c.type, "timeout_s", 30));
   if (o.timeout_s <= 0) o.timeout_s = 30;
   o.rate_limit_per_sec = std::max(0.0, ConnectionNumber(c, "rate_limit_per_sec", 0));
-  double conc = ConnectionNumber(c, "concurrency", 1);
+  double conc = ConnectionNumber(c, "concurrency", config::DefaultNumber(c.type, "concurrency", 1));
   o.concurrency = conc < 1 ? 1 : conc > 64 ? 64 : static_cast<uint32_t>(conc);
   if (!secret.empty()) o.secrets.push_back(secret.reveal());
   return o;

@@ -6,8 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "compiler/base/civil_time.h"
 #include "compiler/base/file_read.h"
-#include "compiler/parse/parse.h"
 #include "runtime/eval/bound.h"
 
 namespace aud::eval {
@@ -97,7 +97,7 @@ std::string Normalize(std::string_view value, std::string_view normalizer) {
 }
 
 bool ParseTimestamp(std::string_view text, int64_t* millis) {
-  return parse::ParseEventTimestamp(text, millis);
+  return base::ParseEventTimestamp(text, millis);
 }
 
 bool ReadImport(const std::string& path, const std::string& normalizer, BoundImport* out,

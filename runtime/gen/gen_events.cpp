@@ -8,8 +8,6 @@
 
 #include "runtime/gen/gen_events.h"
 
-#include "runtime/gen/rng.h"
-
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -17,6 +15,9 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "compiler/base/civil_time.h"
+#include "runtime/gen/rng.h"
 
 namespace aud::gen {
 
@@ -29,77 +30,17 @@ constexpr int64_t kMinute = 60 * kSecond;
 constexpr int64_t kHour = 60 * kMinute;
 constexpr int64_t kDay = 24 * kHour;
 
-constexpr int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-constexpr int64_t kEnd = DaysFromCivil(2026, 11, 1) * kDay;  // 2026-11-01T00:00:00Z
+constexpr int64_t kEnd = base::DaysFromCivil(2026, 11, 1) * kDay;  // 2026-11-01T00:00:00Z
 constexpr int64_t kSpan = 180 * kDay;
 constexpr int64_t kStart = kEnd - kSpan;
-
-void CivilFromDays(int64_t z, int* y, unsigned* m, unsigned* d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  *d = doy - (153 * mp + 2) / 5 + 1;
-  *m = mp < 10 ? mp + 3 : mp - 9;
-  *y = static_cast<int>(static_cast<int64_t>(yoe) + era * 400 + (*m <= 2));
-}
-
-void Pad(std::string* out, unsigned v, int width) {
-  char buf[8];
-  for (int i = width - 1; i >= 0; --i) {
-    buf[i] = static_cast<char>('0' + v % 10);
-    v /= 10;
-  }
-  out->append(buf, static_cast<size_t>(width));
-}
 
 // RFC 3339 with milliseconds (left out when zero); `offset_min` != 0 prints
 // the same instant in that zone.
 void AppendTime(std::string* out, int64_t ms, int offset_min = 0) {
-  int64_t local = ms + offset_min * kMinute;
-  int64_t days = local >= 0 ? local / kDay : (local - kDay + 1) / kDay;
-  int64_t rem = local - days * kDay;
-  int y;
-  unsigned m, d;
-  CivilFromDays(days, &y, &m, &d);
-  Pad(out, static_cast<unsigned>(y), 4);
-  out->push_back('-');
-  Pad(out, m, 2);
-  out->push_back('-');
-  Pad(out, d, 2);
-  out->push_back('T');
-  Pad(out, static_cast<unsigned>(rem / kHour), 2);
-  out->push_back(':');
-  Pad(out, static_cast<unsigned>(rem / kMinute % 60), 2);
-  out->push_back(':');
-  Pad(out, static_cast<unsigned>(rem / kSecond % 60), 2);
-  if (rem % 1000 != 0) {
-    out->push_back('.');
-    Pad(out, static_cast<unsigned>(rem % 1000), 3);
-  }
-  if (offset_min == 0) {
-    out->push_back('Z');
-  } else {
-    out->push_back(offset_min > 0 ? '+' : '-');
-    int a = std::abs(offset_min);
-    Pad(out, static_cast<unsigned>(a / 60), 2);
-    out->push_back(':');
-    Pad(out, static_cast<unsigned>(a % 60), 2);
-  }
+  base::AppendRfc3339(ms, offset_min, out);
 }
 
 // ------------------------------------------------------------------ randomness
-
 
 uint64_t Mix(uint64_t a, uint64_t b) {
   uint64_t x = a ^ (b * 0xD6E8FEB86659FD93ULL);

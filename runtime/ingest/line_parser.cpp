@@ -13,7 +13,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "compiler/parse/parse.h"
+#include "compiler/base/civil_time.h"
 #include "runtime/store/hash.h"
 
 namespace aud::ingest {
@@ -473,11 +473,11 @@ struct LineParser::Impl {
       *bad = BadLine::MissingTimestamp;
       return false;
     }
-    // (The common `...T...Z` form goes straight to ParseTime, sparing
+    // (The common `...T...Z` form goes straight to ParseRfc3339, sparing
     // ParseEventTimestamp's copy for lower-case `t`/`z`; same result.)
     const bool plain = timestamp.size() >= 11 && timestamp[10] == 'T' && timestamp.back() != 'z';
-    if (got_ts != Got::Value || !(plain ? parse::ParseTime(timestamp, &out->ts)
-                                        : parse::ParseEventTimestamp(timestamp, &out->ts))) {
+    if (got_ts != Got::Value || !(plain ? base::ParseRfc3339(timestamp, &out->ts)
+                                        : base::ParseEventTimestamp(timestamp, &out->ts))) {
       *bad = BadLine::InvalidTimestamp;
       return false;
     }

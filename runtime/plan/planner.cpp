@@ -11,6 +11,7 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "runtime/plan/phases.h"
 #include "runtime/plan/plan.h"
 #include "runtime/plan/refresh.h"
 #include "runtime/state/read_error.h"
@@ -44,207 +45,6 @@ bool Plan::has_changes() const {
 namespace {
 
 std::string Q(const std::string& s) { return "`" + s + "`"; }
-
-// A destination as the planner needs it.
-struct Dest {
-  std::string name;
-  const ast::DestinationDecl* decl = nullptr;  // null: the built-in profile store
-  std::string connection, connection_type;
-  std::vector<std::string> actions, consents;
-  std::string key;          // identity namespace ("" for the profile store)
-  bool key_hashed = false;  // written `key NAME hashed`
-  std::vector<const ast::Mapping*> mappings;
-  int64_t max_profiles = 0;  // 0: no cap
-};
-
-Dest DestOf(const check::Project& project, const std::string& name) {
-  Dest d;
-  d.name = name;
-  if (name == "profile_store") {
-    d.connection_type = "profile_store";
-    if (project.config) {
-      auto it = project.config->connections.find("profile_store");
-      if (it != project.config->connections.end()) {
-        d.connection = it->first;
-        d.connection_type = it->second.type;
-      }
-    }
-    return d;
-  }
-  d.decl = project.module.Get<ast::DestinationDecl>(name);
-  if (!d.decl) return d;
-  for (const auto& it : d.decl->items) {
-    switch (it.kind) {
-      case ast::DestItem::Connection:
-        if (!it.names.empty()) d.connection = it.names[0].text;
-        break;
-      case ast::DestItem::Actions:
-        for (const auto& n : it.names) d.actions.push_back(n.text);
-        break;
-      case ast::DestItem::Consent:
-        for (const auto& n : it.names) d.consents.push_back(n.text);
-        break;
-      case ast::DestItem::Key:
-        if (!it.names.empty()) d.key = it.names[0].text;
-        d.key_hashed = it.hashed;
-        break;
-      case ast::DestItem::Map:
-        for (const auto& m : it.mappings) d.mappings.push_back(&m);
-        break;
-      case ast::DestItem::MaxProfiles: d.max_profiles = it.max_profiles; break;
-      case ast::DestItem::MaxExitFraction: break;  // read by the mass-exit guard (guards.cpp)
-    }
-  }
-  std::sort(d.actions.begin(), d.actions.end());
-  d.actions.erase(std::unique(d.actions.begin(), d.actions.end()), d.actions.end());
-  if (project.config) {
-    auto it = project.config->connections.find(d.connection);
-    if (it != project.config->connections.end()) d.connection_type = it->second.type;
-  }
-  return d;
-}
-
-// `refresh every 1d` -> "every 1d"; `refresh once` -> "once"; none -> "".
-std::string RefreshOf(const ast::AudienceDecl* a, int64_t* every_ms) {
-  *every_ms = 0;
-  if (!a) return "";
-  for (const auto& it : a->items) {
-    if (it.kind != ast::AudienceItem::Refresh) continue;
-    if (!it.every) return "once";
-    *every_ms = it.every->millis;
-    return "every " + std::to_string(it.every->amount) + it.every->unit;
-  }
-  return "";
-}
-
-// What a destination receives in clear and what hashed (docs/language.md,
-// "hashed"): identities (Program::identities) and traits (Program::traits)
-// by index. An identity mapped `hashed` (or the key written `key NAME
-// hashed`) is hashed everywhere it is sent, the key included; an identity
-// taken from a trait shares the trait's treatment.
-struct Exposure {
-  std::set<uint32_t> sent_ids;  // identities the row carries: the key and mapped ones
-  std::set<uint32_t> hashed_ids, clear_ids;
-  std::set<uint32_t> hashed_traits, clear_traits;
-  bool key_hashed = false;
-};
-
-// Resolves the destination's mappings for an audience; false with `error`
-// when a value would be sent both hashed and in clear, or when the key of an
-// autopilot destination would be hashed.
-bool ExposureOf(const Dest& d, const ir::Program& prog, const ir::Audience& aud, Exposure* out,
-                std::string* error) {
-  auto identity = [&](const std::string& n) -> int32_t {
-    for (size_t i = 0; i < prog.identities.size(); ++i)
-      if (prog.identities[i].name == n) return static_cast<int32_t>(i);
-    return ir::kNone;
-  };
-  auto trait = [&](const std::string& n) -> int32_t {
-    for (size_t i = 0; i < prog.traits.size(); ++i)
-      if (prog.traits[i].name == n) return static_cast<int32_t>(i);
-    return ir::kNone;
-  };
-  const int32_t key_id = identity(d.key);
-  for (const auto* m : d.mappings) {
-    const std::string& f = m->field.text;
-    bool attr = false;
-    for (uint32_t a : aud.attributes) attr = attr || prog.formulas[a].name == f;
-    if (attr) continue;  // computed values: `hashed` applies to the field alone
-    if (int32_t i = identity(f); i != ir::kNone) {
-      out->sent_ids.insert(static_cast<uint32_t>(i));
-      (m->hashed ? out->hashed_ids : out->clear_ids).insert(static_cast<uint32_t>(i));
-    } else if (int32_t t = trait(f); t != ir::kNone) {
-      (m->hashed ? out->hashed_traits : out->clear_traits).insert(static_cast<uint32_t>(t));
-    }
-  }
-  if (key_id != ir::kNone) {
-    out->sent_ids.insert(static_cast<uint32_t>(key_id));
-    if (d.key_hashed) out->hashed_ids.insert(static_cast<uint32_t>(key_id));
-  }
-  // An identity taken from a trait carries the trait's value: hashing either
-  // hashes both.
-  for (uint32_t i = 0; i < prog.identities.size(); ++i) {
-    const auto& id = prog.identities[i];
-    if (id.from != ir::Identity::FromTrait || id.trait < 0) continue;
-    const auto t = static_cast<uint32_t>(id.trait);
-    if (out->hashed_traits.count(t)) out->hashed_ids.insert(i);
-    if (out->hashed_ids.count(i)) out->hashed_traits.insert(t);
-  }
-  for (uint32_t i : out->hashed_ids)
-    if (out->clear_ids.count(i)) {
-      *error = "destination " + Q(d.name) + " would send identity " + Q(prog.identities[i].name) +
-               " both hashed and in clear; mark every `map` of it `hashed` (or none, and drop " +
-               "`hashed` from its `key`)";
-      return false;
-    }
-  for (uint32_t t : out->hashed_traits)
-    if (out->clear_traits.count(t)) {
-      *error = "destination " + Q(d.name) + " would send trait " + Q(prog.traits[t].name) +
-               " both hashed and in clear (an identity taken from it is hashed); mark every " +
-               "`map` of it `hashed`";
-      return false;
-    }
-  out->key_hashed = key_id != ir::kNone && out->hashed_ids.count(static_cast<uint32_t>(key_id));
-  if (out->key_hashed && d.connection_type == "autopilot") {
-    *error = "destination " + Q(d.name) + ": an autopilot destination needs a deliverable " +
-             "email address as its key, so its key " + Q(d.key) +
-             " cannot be hashed; remove `hashed` from its `key` and from every `map` of " +
-             Q(d.key) + " (or publish hashed values through an `http` or `file` connection)";
-    return false;
-  }
-  return true;
-}
-
-// The aud type of a mapped value, as the planner resolves it (attribute,
-// else identity, else trait); `hashed` values are strings.
-std::string MappedType(const ir::Program& prog, const check::Module& module,
-                       const ir::Audience& aud, const ast::Mapping& m) {
-  if (m.hashed) return "string";
-  const std::string& f = m.field.text;
-  for (uint32_t a : aud.attributes)
-    if (prog.formulas[a].name == f) return ir::TypeName(prog.formulas[a].type);
-  for (const auto& id : prog.identities)
-    if (id.name == f) return "string";
-  if (module.identities.count(f)) return "string";
-  for (const auto& t : prog.traits)
-    if (t.name == f) return ir::TypeName(t.type);
-  if (const auto* t = module.Get<ast::TraitDecl>(f)) return t->type.text;
-  return "string";
-}
-
-connectors::Value ValueOf(const eval::Column& c, uint32_t i) {
-  connectors::Value v;
-  if (!c.valid.Test(i)) return v;
-  switch (c.type) {
-    case ir::Type::Float:
-      if (std::isfinite(c.floats[i])) {
-        v.kind = connectors::Value::Float;
-        v.f = c.floats[i];
-      }
-      break;
-    case ir::Type::String:
-      v.kind = connectors::Value::String;
-      v.s = c.strings[i];
-      break;
-    case ir::Type::Timestamp:
-      v.kind = connectors::Value::String;
-      v.s = ir::FormatTime(c.ints[i]);
-      break;
-    case ir::Type::Bool:
-      v.kind = connectors::Value::Bool;
-      v.b = c.ints[i] != 0;
-      break;
-    case ir::Type::Int:
-      v.kind = connectors::Value::Int;
-      v.i = c.ints[i];
-      break;
-    case ir::Type::Duration:
-      v.kind = connectors::Value::Int;
-      v.i = c.ints[i];
-      break;
-  }
-  return v;
-}
 
 // One audience being planned.
 struct AudienceWork {
@@ -290,65 +90,18 @@ bool MakePlan(const PlanInput& in, const PlanOptions& options, Plan* out,
   const bool refresh = options.refresh || options.refresh_only;
   plan.refresh = options.refresh_only ? "only" : refresh ? "on" : "off";
 
-  // ---- Which publications: code and state, then --target / --exclude.
-  std::map<std::pair<std::string, std::string>, const check::Publication*> code;
-  for (const auto& p : module.publications) code[{p.audience, p.destination}] = &p;
-  std::map<std::pair<std::string, std::string>, state::PublicationRecord> recorded;
-  for (auto& r : st.Publications()) recorded[{r.audience, r.destination}] = r;
-
-  // Keys of batches an interrupted apply left in flight (pending journal
-  // entries): the destination may or may not have applied them, so state
-  // cannot vouch for them. Each is sent again whatever state says — an
-  // upsert when desired, a remove when not — and connectors are idempotent
-  // in effect, so a batch that did land is harmless to repeat.
-  std::map<std::pair<std::string, std::string>, std::set<std::string>> uncertain;
-  for (const auto& e : st.JournalPending()) {
-    auto j = nlohmann::json::parse(e.payload, nullptr, false);
-    auto& keys = uncertain[{e.audience, e.destination}];
-    if (j.is_discarded()) continue;
-    if (j.contains("removes") && j["removes"].is_array())
-      for (const auto& k : j["removes"])
-        if (k.is_string()) keys.insert(k.get<std::string>());
-    if (j.contains("upserts") && j["upserts"].is_array())
-      for (const auto& u : j["upserts"])
-        if (u.is_object() && u.contains("key") && u["key"].is_string())
-          keys.insert(u["key"].get<std::string>());
-  }
-
-  std::set<std::string> known;
-  for (const auto& [k, _] : code) known.insert(k.first);
-  for (const auto& [k, _] : code) known.insert(k.second);
-  for (const auto& [k, _] : recorded) {
-    known.insert(k.first);
-    known.insert(k.second);
-  }
-  for (const auto& [name, sym] : module.symbols)
-    if (sym.kind == check::SymbolKind::Audience || sym.kind == check::SymbolKind::Destination)
-      known.insert(name);
-  known.insert("profile_store");
-  for (const auto* list : {&options.targets, &options.excludes})
-    for (const auto& t : *list)
-      if (!known.count(t)) {
-        std::string s = base::Suggest(t, std::vector<std::string>(known.begin(), known.end()));
-        errors->push_back((list == &options.targets ? "--target " : "--exclude ") + Q(t) +
-                          " is not an audience or destination of this project or its state" +
-                          (s.empty() ? std::string() : "; did you mean " + Q(s) + "?"));
-      }
-  if (!errors->empty()) return false;
-  auto selected = [&](const std::pair<std::string, std::string>& k) {
-    auto has = [&](const std::vector<std::string>& v) {
-      return std::find(v.begin(), v.end(), k.first) != v.end() ||
-             std::find(v.begin(), v.end(), k.second) != v.end();
-    };
-    return (options.targets.empty() || has(options.targets)) && !has(options.excludes);
-  };
+  // ---- 1. Selection: code and state, then --target / --exclude.
+  Selection sel;
+  if (!SelectPublications(module, st, options, &sel, errors)) return false;
+  auto& code = sel.code;
+  const auto& recorded = sel.recorded;
+  const auto& uncertain = sel.uncertain;
+  const std::vector<PubKey>& planned = sel.planned;
+  auto selected = [&](const PubKey& k) { return Selected(options, k); };
 
   // ---- Per audience of a selected code publication: frozen, due, evaluate?
   std::map<std::string, AudienceWork> work;
-  std::vector<std::pair<std::string, std::string>> planned;  // selected code publications
-  for (const auto& [k, pub] : code) {
-    if (!selected(k)) continue;
-    planned.push_back(k);
+  for (const auto& k : planned) {
     if (work.count(k.first)) continue;
     AudienceWork w;
     w.name = k.first;
@@ -515,11 +268,6 @@ bool MakePlan(const PlanInput& in, const PlanOptions& options, Plan* out,
       if (prog.identities[i].name == name) return static_cast<int32_t>(i);
     return ir::kNone;
   };
-  auto trait_index = [&](const std::string& name) -> int32_t {
-    for (size_t i = 0; i < prog.traits.size(); ++i)
-      if (prog.traits[i].name == name) return static_cast<int32_t>(i);
-    return ir::kNone;
-  };
 
   // ---- Per selected code publication.
   for (const auto& k : planned) {
@@ -558,7 +306,7 @@ bool MakePlan(const PlanInput& in, const PlanOptions& options, Plan* out,
       continue;
     }
 
-    // Desired members: members ∩ consents, keyed, deduplicated.
+    // Desired members: members ∩ consents, keyed, deduplicated (phases 2 and 3).
     std::vector<const eval::Bitset*> consents;
     for (const auto& c : d.consents) {
       int32_t f = prog.FindFormula(c);
@@ -589,152 +337,42 @@ bool MakePlan(const PlanInput& in, const PlanOptions& options, Plan* out,
     std::sort(aud_ids.begin(), aud_ids.end(), [&](uint32_t a, uint32_t b) {
       return prog.identities[a].name < prog.identities[b].name;
     });
-    auto hash_text = [](const std::string& text) {
-      connectors::Value v;
-      v.kind = connectors::Value::String;
-      v.s = text;
-      return HashedValue(v).s;
-    };
-    std::map<std::string, connectors::Row> desired;
-    const eval::Bitset& mem = res.members[w.ir->formula];
-    for (uint32_t p = 0; p < profiles.count; ++p) {
-      if (!mem.Test(p)) continue;
-      bool consent = true;
-      for (const auto* c : consents) consent = consent && c->Test(p);
-      if (!consent) {
-        ++pp.skipped.no_consent;
-        continue;
-      }
-      const auto& ids = identities(p);
-      connectors::Row row;
-      row.profile = profiles.key[p];
-      if (d.decl) {
-        const auto& kv = ids[static_cast<size_t>(key_id)];
-        if (kv.empty()) {
-          ++pp.skipped.no_key;
-          continue;
-        }
-        row.key = exposure.key_hashed ? hash_text(kv.front()) : kv.front();
-        row.visitor = prog.identities[static_cast<size_t>(key_id)].visitor;
-      } else {
-        row.key = profiles.key[p];
-        row.visitor = profiles.user_id_offsets[p] == profiles.user_id_offsets[p + 1];
-      }
-      if (desired.count(row.key)) {  // profiles run in key order: the earlier one stays
-        ++pp.skipped.duplicate_key;
-        continue;
-      }
-      for (uint32_t i : aud_ids) {
-        if (!exposure.hashed_ids.count(i)) {
-          row.identities.push_back({prog.identities[i].name, prog.identities[i].visitor, ids[i]});
-          continue;
-        }
-        std::vector<std::string> hashed;
-        for (const auto& value : ids[i]) hashed.push_back(hash_text(value));
-        std::sort(hashed.begin(), hashed.end());
-        hashed.erase(std::unique(hashed.begin(), hashed.end()), hashed.end());
-        row.identities.push_back(
-            {prog.identities[i].name, prog.identities[i].visitor, std::move(hashed)});
-      }
-      if (d.decl) {
-        for (const auto* m : d.mappings) {
-          const std::string& f = m->field.text;
-          connectors::Value v;
-          bool found = false;
-          for (uint32_t a : w.ir->attributes)
-            if (prog.formulas[a].name == f) {
-              v = ValueOf(res.values[a], p);
-              found = true;
-              break;
-            }
-          if (!found) {
-            if (int32_t id = identity_index(f); id != ir::kNone) {
-              const auto& vs = ids[static_cast<size_t>(id)];
-              if (!vs.empty()) {
-                v.kind = connectors::Value::String;
-                v.s = vs.front();
-              }
-            } else if (int32_t t = trait_index(f); t != ir::kNone) {
-              v = trait_value(p, static_cast<size_t>(t));
-            }
-          }
-          if (m->hashed) v = HashedValue(v);
-          row.fields.push_back({m->target.value, std::move(v)});
-        }
-      } else {
-        for (uint32_t a : w.ir->attributes)
-          row.fields.push_back({prog.formulas[a].name, ValueOf(res.values[a], p)});
-        for (size_t t = 0; t < prog.traits.size(); ++t)
-          row.traits.push_back({prog.traits[t].name, trait_value(p, t)});
-      }
-      row.payload_hash = PayloadHash(row);
-      std::string key = row.key;
-      desired.emplace(std::move(key), std::move(row));
-    }
-    if (d.max_profiles > 0 && desired.size() > static_cast<uint64_t>(d.max_profiles)) {
-      errors->push_back("audience " + Q(k.first) + " would publish " +
-                        std::to_string(desired.size()) + " profiles to destination " + Q(k.second) +
-                        ", over its max_profiles " + std::to_string(d.max_profiles));
+    // ---- 2. Desired members and 3. keys.
+    RowInput ri;
+    ri.program = &prog;
+    ri.profiles = &profiles;
+    ri.result = &res;
+    ri.audience = w.ir;
+    ri.dest = &d;
+    ri.exposure = &exposure;
+    ri.identities = std::move(aud_ids);
+    ri.key_identity = key_id;
+    ri.identity_values = identities;
+    ri.trait_value = trait_value;
+    std::map<std::string, connectors::Row> desired = KeyedRows(
+        ri, ConsentingMembers(res.members[w.ir->formula], consents, profiles.count, &pp.skipped),
+        &pp.skipped);
+    // ---- 6. Caps: `max_profiles`.
+    if (std::string e = MaxProfilesError(k, d.max_profiles, desired.size()); !e.empty()) {
+      errors->push_back(e);
       continue;
     }
     pp.desired = desired.size();
 
-    // Diff against the confirmed members.
+    // ---- 4. Diff against the confirmed members.
     std::map<std::string, state::Member> current;
     if (exists)
       for (auto& [key, m] : st.Members(k.first, k.second))
         if (m.status != state::MemberStatus::Exited) current.emplace(key, m);
     const bool replace = exists && w.refresh == "once" && rec->second.definition_hash != w.hash;
-    if (replace) {
-      for (const auto& [key, _] : current) pp.exit.push_back(key);
-      for (auto& [key, row] : desired) {
-        row.op = connectors::Row::Enter;
-        pp.enter.push_back(std::move(row));
-      }
-      pp.action = Action::Replace;
-    } else {
-      for (auto& [key, row] : desired) {
-        auto c = current.find(key);
-        if (c == current.end() || pp.moved) {
-          row.op = connectors::Row::Enter;
-          pp.enter.push_back(std::move(row));
-        } else if (c->second.payload_hash != row.payload_hash) {
-          row.op = connectors::Row::Update;
-          pp.update.push_back(std::move(row));
-        }
-      }
-      for (const auto& [key, _] : current)
-        if (!desired.count(key)) pp.exit.push_back(key);
-      // Rows of a batch left in flight: send again what state cannot vouch for.
-      auto u = uncertain.find(k);
-      if (u != uncertain.end()) {
-        uint64_t again = 0;
-        for (const auto& key : u->second) {
-          auto c = current.find(key);
-          auto want = desired.find(key);
-          if (!pp.moved && want != desired.end() && c != current.end() &&
-              c->second.payload_hash == want->second.payload_hash) {
-            connectors::Row row = want->second;
-            row.op = connectors::Row::Enter;
-            pp.enter.push_back(std::move(row));
-            ++again;
-          } else if (want == desired.end() && c == current.end()) {
-            pp.exit.push_back(key);
-            ++again;
-          }
-        }
-        auto by_key = [](const connectors::Row& a, const connectors::Row& b) {
-          return a.key < b.key;
-        };
-        std::sort(pp.enter.begin(), pp.enter.end(), by_key);
-        std::sort(pp.exit.begin(), pp.exit.end());
-        if (again)
-          plan.warnings.push_back("publication " + k.first + " -> " + k.second + ": " +
-                                  std::to_string(again) +
-                                  " row(s) of an interrupted apply are sent again (the "
-                                  "destination may already have them)");
-      }
-    }
+    auto u = uncertain.find(k);
+    const uint64_t again =
+        Diff(current, desired, u != uncertain.end() ? &u->second : nullptr, replace, &pp);
+    if (again)
+      plan.warnings.push_back("publication " + k.first + " -> " + k.second + ": " +
+                              std::to_string(again) +
+                              " row(s) of an interrupted apply are sent again (the "
+                              "destination may already have them)");
     // Drift: rows the destination lacks, holds differently or holds extra.
     if (auto rb = readback.find(k); rb != readback.end())
       AddDriftRepairs(rb->second, ConnectionOf(project, d.connection), current, desired, &pp);
@@ -742,7 +380,6 @@ bool MakePlan(const PlanInput& in, const PlanOptions& options, Plan* out,
       // Only what repairs drift (or settles rows in flight), against the
       // recorded publication; a publication not in state is left out.
       if (!exists) continue;
-      auto u = uncertain.find(k);
       KeepDriftOnly(u != uncertain.end() ? u->second : std::set<std::string>{}, &pp);
       pp.definition_hash = rec->second.definition_hash;
       uint64_t after = rec->second.members;
@@ -750,10 +387,8 @@ bool MakePlan(const PlanInput& in, const PlanOptions& options, Plan* out,
       for (const auto& key : pp.exit) after -= current.count(key) ? 1 : 0;
       pp.desired = after;
     }
-    if (pp.action != Action::Replace || options.refresh_only)
-      pp.action = !exists                                                      ? Action::Create
-                  : (pp.enter.empty() && pp.update.empty() && pp.exit.empty()) ? Action::NoOp
-                                                                               : Action::Update;
+    // ---- 5. Actions.
+    if (pp.action != Action::Replace || options.refresh_only) pp.action = ActionOf(exists, pp);
     plan.publications.push_back(std::move(pp));
   }
   if (!errors->empty()) return false;
@@ -828,7 +463,7 @@ bool MakePlan(const PlanInput& in, const PlanOptions& options, Plan* out,
           (pp.skipped.duplicate_key == 1 ? " member shares" : " members share") + " its `" +
           pp.key_namespace + "` key value with an earlier member (skipped)");
 
-  // ---- The mass-exit guard: most of a publication's members leaving at once
+  // ---- 6. Policies, the mass-exit guard: most of a publication's members leaving at once
   // is refused unless asked for (--allow-mass-exit, `max_exit_fraction`).
   plan.allow_mass_exit = options.allow_mass_exit;
   std::vector<std::string> mass_exits = MassExits(plan, project, st);
@@ -839,12 +474,7 @@ bool MakePlan(const PlanInput& in, const PlanOptions& options, Plan* out,
     errors->push_back("cannot read the state: " + e);
     return false;
   }
-  for (const auto& m : mass_exits) {
-    if (options.allow_mass_exit)
-      plan.warnings.push_back(m + " (allowed by --allow-mass-exit)");
-    else
-      errors->push_back(m + "; " + kMassExitHint);
-  }
+  ApplyMassExitPolicy(mass_exits, options.allow_mass_exit, &plan.warnings, errors);
   if (!errors->empty()) return false;
   *out = std::move(plan);
   return true;

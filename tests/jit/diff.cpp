@@ -5,7 +5,7 @@
 #include <cstring>
 #include <sstream>
 
-#include "compiler/parse/literals.h"
+#include "runtime/driver/driver.h"
 
 namespace aud::jittest {
 
@@ -14,21 +14,14 @@ Loaded::~Loaded() {
 }
 
 bool ParseAsOf(const std::string& text, int64_t* millis) {
-  std::string_view t = text;
-  if (!t.empty() && t[0] == '@') t.remove_prefix(1);
   std::string why;
-  return parse::ParseTimeDetailed(t, millis, &why);
+  return driver::ParseAsOf(text, millis, &why);
 }
 
 bool Load(const evaltest::Files& files, Loaded* out, std::string* error) {
   out->project = evaltest::CheckFiles(files, error);
   if (!out->project) return false;
-  ir::LowerResult lowered = ir::Lower(out->project->module);
-  if (!lowered.error.empty()) {
-    *error = lowered.error;
-    return false;
-  }
-  out->program = std::move(lowered.program);
+  if (!driver::Lower(*out->project, &out->program, error)) return false;
   out->dir = evaltest::MakeTempDir("aud_jittest_");
   if (out->dir.empty()) {
     *error = "cannot make a temp dir";

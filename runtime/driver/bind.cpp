@@ -1,0 +1,20 @@
+// The bind stage of the driver (driver.h): an evaluator of the chosen
+// executor. Alone in its file, so a program that never binds (a check-only
+// benchmark) does not pull in the JIT.
+
+#include "runtime/driver/driver.h"
+#include "runtime/jit/jit.h"
+
+namespace aud::driver {
+
+std::unique_ptr<eval::Evaluator> Bind(const Options& options, const ir::Program& program,
+                                      const store::EventStore& store,
+                                      const eval::Options& eval_options, std::string* notice) {
+  jit::JitOptions jo;
+  jo.cache_dir = options.dir + "/.aud/cache/jit";
+  if (options.jit_tier == "full") jo.tier = jit::Tier::Full;
+  if (options.jit_tier == "fast") jo.tier = jit::Tier::Fast;
+  return jit::MakeEvaluator(options.engine, program, store, eval_options, jo, notice);
+}
+
+}  // namespace aud::driver
