@@ -155,6 +155,16 @@ ingest::Options ProjectIngestOptions(const GlobalOptions& g, const check::Projec
       io.names.push_back(src.name);
     }
   }
+  // The declared `context.*` properties: the ingest stores those context leaves.
+  std::set<std::string> context_paths;
+  for (const auto& [name, sym] : project.module.symbols) {
+    if (sym.kind != check::SymbolKind::Event) continue;
+    if (const auto* ev = std::get_if<ast::EventDecl>(&sym.decl->node)) {
+      for (const ast::PropDecl& p : ev->props)
+        if (p.name.text.rfind("context.", 0) == 0) context_paths.insert(p.name.text);
+    }
+  }
+  io.context_paths.assign(context_paths.begin(), context_paths.end());
   return io;
 }
 
