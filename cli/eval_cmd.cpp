@@ -240,7 +240,8 @@ int RunEval(const GlobalOptions& g, const EvalOptions& o) {
   }
   const ingest::Stats& st = in.stats;
   out << "\ningest: " << st.events << " events, " << st.identifies << " identifies, " << st.aliases
-      << " aliases from " << in.files.size() << (in.files.size() == 1 ? " file" : " files")
+      << " aliases" << (st.groups ? ", " + std::to_string(st.groups) + " groups" : "") << " from "
+      << in.files.size() << (in.files.size() == 1 ? " file" : " files")
       << (cache.hit ? " (cached)" : "") << "; " << profiles.count << " profiles at as_of\n";
   if (st.duplicates) out << "  duplicates dropped: " << st.duplicates << "\n";
   if (st.Bad()) {

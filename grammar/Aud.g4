@@ -12,7 +12,8 @@ decl
 
 importDecl      : IMPORT STRING ;
 eventDecl       : EVENT ident source=(STRING | PAGE | SCREEN) labels? LBRACE propDecl* RBRACE ;
-propDecl        : memberName COLON ident labels? ;
+// A dotted name is a path into the message's `context` object (`context.campaign.source`).
+propDecl        : memberName (DOT memberName)* COLON ident labels? ;
 traitDecl       : TRAIT ident COLON ident labels? ;
 identityDecl    : IDENTITY ident COLON kind=(DECLARED | VISITOR) FROM identitySource
                   (NORMALIZE ident)? labels? ;

@@ -72,6 +72,21 @@ std::string MemberName(const ast::Name& n) {
   return Backticked(n.text);
 }
 
+// A property name of an event declaration: a `context.a.b` path whose
+// parts are plain names is written dotted (docs/language.md), else as MemberName.
+std::string PropName(const ast::Name& n) {
+  if (n.text.rfind("context.", 0) != 0) return MemberName(n);
+  std::string_view rest = n.text;
+  while (true) {
+    const size_t dot = rest.find('.');
+    std::string_view part = rest.substr(0, dot);
+    if (!IsPlainIdent(part) || (parse::IsKeyword(part) && !IsMemberKeyword(part)))
+      return MemberName(n);
+    if (dot == std::string_view::npos) return n.text;
+    rest.remove_prefix(dot + 1);
+  }
+}
+
 // A callee: `exists` and `sequence` are reserved words the grammar accepts
 // as callees.
 std::string Callee(const ast::Name& n) {
@@ -455,7 +470,7 @@ class Formatter {
               return Block(
                   0, header, d.range.begin, children_end, end, x.props.empty(), [&](int indent) {
                     for (const ast::PropDecl& p : x.props) {
-                      Simple(indent, MemberName(p.name) + ": " + Ident(p.type) + Labels(p.labels),
+                      Simple(indent, PropName(p.name) + ": " + Ident(p.type) + Labels(p.labels),
                              p.range.end);
                     }
                   });

@@ -966,7 +966,20 @@ ast::DeclNode FileParser::Decl(P::DeclContext* ctx) {
     e.labels = Labels(d->labels());
     for (P::PropDeclContext* p : d->propDecl()) {
       ast::PropDecl prop;
-      prop.name = NameOf(p->memberName());
+      const auto parts = p->memberName();
+      prop.name = NameOf(parts[0]);
+      if (parts.size() > 1) {
+        // A dotted path: one name `context.a.b` spanning the whole path.
+        const ast::Name last = NameOf(parts.back());
+        for (size_t i = 1; i < parts.size(); ++i) prop.name.text += "." + NameOf(parts[i]).text;
+        prop.name.range.end = last.range.end;
+        if (NameOf(parts[0]).text != "context")
+          Error(DiagKind::SyntaxError, prop.name.range,
+                "a dotted property name is a path into the message's `context`: write "
+                "`context." +
+                    prop.name.text + "`, or quote the name (`" + prop.name.text +
+                    "`) for a property with dots in its name");
+      }
       prop.type = NameOf(p->ident());
       prop.labels = Labels(p->labels());
       prop.range = CtxRange(p);

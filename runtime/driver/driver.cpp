@@ -4,6 +4,9 @@
 
 #include <climits>
 #include <cstdlib>
+#include <set>
+#include <string>
+#include <variant>
 
 #include "compiler/base/civil_time.h"
 
@@ -69,6 +72,16 @@ ingest::Options IngestOptions(const Options& options, const check::Project& proj
       io.names.push_back(src.name);
     }
   }
+  // The declared `context.*` properties: the ingest stores those context leaves.
+  std::set<std::string> context_paths;
+  for (const auto& [name, sym] : project.module.symbols) {
+    if (sym.kind != check::SymbolKind::Event) continue;
+    if (const auto* ev = std::get_if<ast::EventDecl>(&sym.decl->node)) {
+      for (const ast::PropDecl& p : ev->props)
+        if (p.name.text.rfind("context.", 0) == 0) context_paths.insert(p.name.text);
+    }
+  }
+  io.context_paths.assign(context_paths.begin(), context_paths.end());
   return io;
 }
 

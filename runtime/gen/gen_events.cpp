@@ -442,7 +442,8 @@ constexpr std::array<std::string_view, kNumBadKinds> kBadNames = {
 // How a rendered line is broken (bad lines only).
 struct Breakage {
   bool omit_timestamp = false;
-  std::string_view timestamp;  // raw JSON replacing the timestamp value
+  std::string_view timestamp;     // raw JSON replacing the timestamp value
+  bool omit_received_at = false;  // no `receivedAt` (a missing-timestamp line has no time at all)
   bool omit_ids = false;
   std::string_view user_id;  // raw JSON replacing userId's value
   std::string_view type;     // raw JSON replacing type's value
@@ -571,9 +572,13 @@ class Renderer {
       out->append(b.extra_top);
     }
     Context(p, r, &rng, out);
-    out->append(",\"receivedAt\":\"");
-    AppendTime(out, r.ts + rng.Range(1600, 4000));
-    out->append("\"}");
+    const int64_t received = r.ts + rng.Range(1600, 4000);
+    if (!b.omit_received_at) {
+      out->append(",\"receivedAt\":\"");
+      AppendTime(out, received);
+      out->push_back('"');
+    }
+    out->push_back('}');
   }
 
  private:
@@ -1059,7 +1064,8 @@ class Writer {
       }
       case kUnknownType:
         if (v < 2) {
-          b.type = "\"group\"";
+          // (`group` is a Segment call aud reads; these are not.)
+          b.type = v == 0 ? "\"Group\"" : "\"subscribe\"";
           b.extra_top = "\"groupId\":\"g-17\"";
         } else if (v < 4) {
           b.type = v == 2 ? "\"Track\"" : "42";
@@ -1068,6 +1074,8 @@ class Writer {
         }
         break;
       case kMissingTimestamp:
+        // Without `receivedAt` too: it would be the time (docs/runtime.md).
+        b.omit_received_at = true;
         if (v < 3) {
           b.omit_timestamp = true;
         } else {

@@ -39,7 +39,7 @@ namespace {
 
 constexpr size_t kChunk = size_t{4} << 20;    // bytes read at a time
 constexpr size_t kQuarantineText = 16 << 10;  // longest "text" kept in quarantine
-constexpr uint64_t kIngestVersion = 2;        // bump when ingest rules change
+constexpr uint64_t kIngestVersion = 3;        // bump when ingest rules change
 
 double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
@@ -443,6 +443,7 @@ class Run {
       const std::vector<std::string>& shown)
       : o_(o), stats_(stats), quarantine_(o.quarantine_dir, paths, shown) {
     parser_.SetMessageIdHook(&MessageIds::Prefetch, &message_ids_);
+    parser_.SetContextPaths(o.context_paths);
   }
 
   // Reads the file `path`, or `*memory` as its contents when given.
@@ -596,8 +597,11 @@ class Run {
       }
       default: break;
     }
-    if (line_.call != Call::Identify && line_.call != Call::Alias &&
-        !builder_.FitsProperties(type, line_.values.data(), line_.values.size())) {
+    // (The declared context leaves at the end are outside the name limit.)
+    const bool is_event =
+        line_.call == Call::Track || line_.call == Call::Page || line_.call == Call::Screen;
+    if (is_event && !builder_.FitsProperties(type, line_.values.data(),
+                                             line_.values.size() - line_.num_context)) {
       Bad(BadLine::TooManyPropertyNames, std::string_view(p, n));
       return;
     }
@@ -623,6 +627,11 @@ class Run {
       case Call::Alias:
         ++stats_->aliases;
         builder_.AddAlias(line_.ts, order_, line_.previous_id, line_.user_id, line_.anonymous_id);
+        break;
+      case Call::Group:
+        ++stats_->groups;
+        builder_.AddGroup(line_.ts, order_, line_.user_id, line_.anonymous_id, line_.group_id,
+                          line_.values.data(), line_.values.size());
         break;
     }
   }
@@ -676,7 +685,7 @@ std::string EncodeMeta(const Stats& s, const std::vector<std::string>& files) {
     u64(v.size());
     out.append(v);
   };
-  for (uint64_t v : {s.lines, s.events, s.identifies, s.aliases, s.duplicates, s.bytes,
+  for (uint64_t v : {s.lines, s.events, s.identifies, s.aliases, s.groups, s.duplicates, s.bytes,
                      s.blank_lines, s.nested_values, s.files}) {
     u64(v);
   }
@@ -717,8 +726,8 @@ bool DecodeMeta(std::string_view in, Stats* s, std::vector<std::string>* files) 
     pos += n;
     return v;
   };
-  for (uint64_t* v : {&s->lines, &s->events, &s->identifies, &s->aliases, &s->duplicates, &s->bytes,
-                      &s->blank_lines, &s->nested_values, &s->files}) {
+  for (uint64_t* v : {&s->lines, &s->events, &s->identifies, &s->aliases, &s->groups,
+                      &s->duplicates, &s->bytes, &s->blank_lines, &s->nested_values, &s->files}) {
     *v = u64();
   }
   for (auto* m : {&s->bad, &s->event_types}) {
@@ -902,6 +911,9 @@ Result IngestCached(const Options& options, const std::string& cache_path, Cache
     return r;
   }
   uint64_t salt = store::HashCombine(kIngestVersion, options.max_line_bytes);
+  // The declared context paths decide which context leaves the store holds.
+  for (const std::string& p : options.context_paths)
+    salt = store::HashCombine(salt, store::Hash64(p));
   uint64_t fp = store::Fingerprint(files, salt);
 
   auto t0 = std::chrono::steady_clock::now();

@@ -16,15 +16,16 @@ namespace aud::ingest {
 
 // Why a line was quarantined (stable names, shown in statistics).
 enum class BadLine : uint8_t {
-  InvalidJson,           // "invalid-json"
-  InvalidUtf8,           // "invalid-utf8"
-  NotAnObject,           // "not-an-object"
-  UnknownType,           // "unknown-type": `type` absent or not one of the five
-  MissingTimestamp,      // "missing-timestamp"
-  InvalidTimestamp,      // "invalid-timestamp"
-  MissingId,             // "missing-id": neither userId nor anonymousId (alias: previousId+userId)
-  InvalidField,          // "invalid-field": e.g. `event` not a string, `properties` not an object
-  LineTooLong,           // "line-too-long": over Options::max_line_bytes
+  InvalidJson,       // "invalid-json"
+  InvalidUtf8,       // "invalid-utf8"
+  NotAnObject,       // "not-an-object"
+  UnknownType,       // "unknown-type": `type` absent or not one of the six
+  MissingTimestamp,  // "missing-timestamp": none of timestamp/originalTimestamp/sentAt/receivedAt
+  InvalidTimestamp,  // "invalid-timestamp": the one that counts is not a date-time (or none is)
+  MissingId,     // "missing-id": neither userId nor anonymousId (alias: previousId+userId; group:
+                 // groupId)
+  InvalidField,  // "invalid-field": e.g. `event` not a string, `properties` not an object
+  LineTooLong,   // "line-too-long": over Options::max_line_bytes
   TooManyEventTypes,     // "too-many-event-types": a 65536th distinct event type
   TooManyPropertyNames,  // "too-many-property-names": over store::kMaxPropertyNames for its type
   TruncatedGzip,  // "truncated-gzip": a `.gz` stream that ends early or is corrupt (one per file)
@@ -38,13 +39,14 @@ struct Stats {
   uint64_t events = 0;  // track/page/screen kept
   uint64_t identifies = 0;
   uint64_t aliases = 0;
+  uint64_t groups = 0;                          // `group` calls kept
   uint64_t duplicates = 0;                      // messageId seen before: dropped
   uint64_t bytes = 0;                           // JSON bytes read (after decompression)
   std::map<std::string, uint64_t> bad;          // BadLineName -> count
   std::map<std::string, uint64_t> event_types;  // type key -> events
   uint64_t Bad() const;
   // Every non-blank line is accepted (events + identifies + aliases +
-  // duplicates) or bad: lines == those + Bad().
+  // groups + duplicates) or bad: lines == those + Bad().
   uint64_t blank_lines = 0;    // empty or whitespace-only: not lines
   uint64_t nested_values = 0;  // array/object property or trait values: absent
   uint64_t files = 0;
@@ -62,6 +64,10 @@ struct Options {
   std::string
       quarantine_dir;  // `.aud/quarantine/` (one .jsonl file per source file with bad lines)
   size_t max_line_bytes = 1 << 20;
+  // The declared `context.*` property paths (docs/runtime.md): only these
+  // leaves of a message's `context` object are stored, as property columns
+  // named by the path. Part of the cache fingerprint.
+  std::vector<std::string> context_paths;
   bool strict = false;  // any bad line is an error
   // Progress (a terminal's progress line): called from the read loop after
   // each read of at most 4 MB with the bytes of the source files consumed so

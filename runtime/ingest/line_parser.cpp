@@ -3,6 +3,11 @@
 // when it is valid JSON as a whole. Order of the checks, so that each bad line
 // has exactly one reason: JSON (invalid-utf8 / invalid-json), not-an-object,
 // unknown-type, missing/invalid-timestamp, invalid-field, missing-id.
+//
+// Segment's timestamps (https://segment.com/docs/connections/spec/common/,
+// "Timestamps"): a message without `timestamp` gets Segment's own
+// clock-skew correction `receivedAt - (sentAt - originalTimestamp)` when all
+// three are valid, else `originalTimestamp`, else `receivedAt`, else `sentAt`.
 
 #include "runtime/ingest/line_parser.h"
 
@@ -12,6 +17,7 @@
 #include <cstring>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "compiler/base/civil_time.h"
 #include "runtime/store/hash.h"
@@ -210,6 +216,21 @@ Got ReadValue(od::value v, store::InputValue* out) {
   return Got::Invalid;
 }
 
+// The instants a corrected timestamp may take: years 0000 to 9999, the
+// range of an RFC 3339 date-time.
+constexpr int64_t kMinMillis = -62167219200000;  // 0000-01-01T00:00:00Z
+constexpr int64_t kMaxMillis = 253402300799999;  // 9999-12-31T23:59:59.999Z
+
+// True when the string field `s` (read as `g`) is a valid event timestamp.
+bool ValidTime(Got g, std::string_view s, int64_t* ms) {
+  return g == Got::Value && base::ParseEventTimestamp(s, ms);
+}
+
+// True when `name` is a `context.` path (declared context properties).
+bool IsContextPath(std::string_view name) {
+  return name.size() > 8 && name.compare(0, 8, "context.") == 0;
+}
+
 // Keeps the last value of each name (JSON objects with repeated keys).
 void DropRepeatedNames(std::vector<store::InputValue>* values) {
   auto& v = *values;
@@ -241,6 +262,71 @@ struct LineParser::Impl {
   void* hook_ctx = nullptr;
   std::vector<store::InputValue> props, traits;
   uint32_t props_nested = 0, traits_nested = 0;
+  // Declared context paths (stable strings) and the sets that view them:
+  // full paths (leaves to read) and their proper prefixes (objects to enter).
+  std::vector<std::string> ctx_paths;
+  std::unordered_set<std::string_view> ctx_leaf, ctx_prefix;
+  std::string ctx_path;  // the path being read
+  std::vector<store::InputValue> ctx;
+  uint32_t ctx_nested = 0;
+
+  void SetContextPaths(const std::vector<std::string>& paths) {
+    ctx_leaf.clear();
+    ctx_prefix.clear();
+    ctx_paths.clear();
+    for (const std::string& p : paths)
+      if (IsContextPath(p)) ctx_paths.push_back(p);
+    for (const std::string& p : ctx_paths) {  // (no more push_back: the views stay valid)
+      ctx_leaf.insert(p);
+      for (size_t dot = p.find('.'); dot != std::string::npos; dot = p.find('.', dot + 1))
+        ctx_prefix.insert(std::string_view(p).substr(0, dot));
+    }
+  }
+
+  // Reads the object at `ctx_path` (`context` or below): the declared leaves
+  // into `ctx`, everything else validated. A key that is empty or holds a
+  // `.` is never part of a path.
+  bool ReadContext(od::value v, int depth) {
+    if (depth > kMaxDepth) return false;
+    od::object o;
+    if (v.get_object().get(o)) return false;
+    for (auto fr : o) {
+      od::field f;
+      if (std::move(fr).get(f)) return false;
+      std::string_view k;
+      if (!GetKey(f, &k)) return false;
+      od::value fv = f.value();
+      if (k.empty() || k.find('.') != std::string_view::npos) {
+        if (!Walk(fv, depth + 1)) return false;
+        continue;
+      }
+      const size_t mark = ctx_path.size();
+      ctx_path.push_back('.');
+      ctx_path.append(k);
+      od::json_type t;
+      if (fv.type().get(t)) return false;
+      bool ok = true;
+      auto leaf = ctx_leaf.find(std::string_view(ctx_path));
+      if (t == od::json_type::object && ctx_prefix.count(std::string_view(ctx_path))) {
+        ok = ReadContext(fv, depth + 1);
+      } else if (leaf != ctx_leaf.end()) {
+        store::InputValue iv;
+        iv.name = *leaf;
+        switch (ReadValue(fv, &iv)) {
+          case Got::Invalid: ok = false; break;
+          case Got::Nested: ++ctx_nested; break;
+          case Got::Value:
+          case Got::Absent: ctx.push_back(iv); break;
+          case Got::WrongType: break;
+        }
+      } else {
+        ok = Walk(fv, depth + 1);
+      }
+      ctx_path.resize(mark);
+      if (!ok) return false;
+    }
+    return true;
+  }
 
   // Reads an object of values into `dst`; false on invalid JSON.
   bool ReadObject(od::value v, std::vector<store::InputValue>* dst, uint32_t* nested) {
@@ -330,8 +416,10 @@ struct LineParser::Impl {
       *bad = BadLine::InvalidJson;
       return false;
     }
-    std::string_view type, timestamp;
+    std::string_view type, timestamp, original_ts, sent_at, received_at;
     Got got_type = Got::Absent, got_ts = Got::Absent;
+    Got got_original = Got::Absent, got_sent = Got::Absent, got_received = Got::Absent;
+    Got got_group = Got::Absent;
     bool wrong_field = false;
     Got got_event = Got::Absent;
     bool props_wrong = false, traits_wrong = false;
@@ -341,7 +429,11 @@ struct LineParser::Impl {
     props.clear();
     traits.clear();
     props_nested = traits_nested = 0;
+    ctx.clear();
+    ctx_nested = 0;
     out->event = out->user_id = out->anonymous_id = out->previous_id = out->message_id = {};
+    out->group_id = {};
+    out->num_context = 0;
 
     auto invalid = [&] {
       *bad = BadLine::InvalidJson;
@@ -390,6 +482,9 @@ struct LineParser::Impl {
         case 6:
           if (key == "userId") {
             ok = id_field(v, &out->user_id);
+          } else if (key == "sentAt") {
+            got_sent = ReadString(v, &sent_at);
+            ok = got_sent != Got::Invalid;
           } else if (key == "traits") {
             od::json_type t;
             if (v.type().get(t)) return invalid();
@@ -401,6 +496,21 @@ struct LineParser::Impl {
               traits.clear();
               traits_wrong = t != od::json_type::null;
             }
+          } else {
+            ok = Walk(v, 1);
+          }
+          break;
+        case 7:
+          if (key == "groupId") {
+            got_group = ReadString(v, &out->group_id);  // only a `group` call checks it
+            ok = got_group != Got::Invalid;
+          } else if (key == "context" && !ctx_paths.empty()) {
+            od::json_type t;
+            if (v.type().get(t)) return invalid();
+            ctx_path.assign("context");
+            ctx.clear();  // a repeated `context` key: the last one counts
+            ctx_nested = 0;
+            ok = t == od::json_type::object ? ReadContext(v, 1) : Walk(v, 1);
           } else {
             ok = Walk(v, 1);
           }
@@ -431,6 +541,9 @@ struct LineParser::Impl {
             }
           } else if (key == "previousId") {
             ok = id_field(v, &out->previous_id);
+          } else if (key == "receivedAt") {
+            got_received = ReadString(v, &received_at);
+            ok = got_received != Got::Invalid;
           } else {
             ok = Walk(v, 1);
           }
@@ -438,6 +551,14 @@ struct LineParser::Impl {
         case 11:
           if (key == "anonymousId") {
             ok = id_field(v, &out->anonymous_id);
+          } else {
+            ok = Walk(v, 1);
+          }
+          break;
+        case 17:
+          if (key == "originalTimestamp") {
+            got_original = ReadString(v, &original_ts);
+            ok = got_original != Got::Invalid;
           } else {
             ok = Walk(v, 1);
           }
@@ -464,34 +585,62 @@ struct LineParser::Impl {
       out->call = Call::Screen;
     } else if (type == "alias") {
       out->call = Call::Alias;
+    } else if (type == "group") {
+      out->call = Call::Group;
     } else {
       *bad = BadLine::UnknownType;
       return false;
     }
-    // The timestamp.
+    // The timestamp: `timestamp` when present (null is absent), else
+    // Segment's rule from originalTimestamp/sentAt/receivedAt (those of them
+    // that are not valid date-times are left out).
     if (got_ts == Got::Absent) {
-      *bad = BadLine::MissingTimestamp;
-      return false;
-    }
-    // (The common `...T...Z` form goes straight to ParseRfc3339, sparing
-    // ParseEventTimestamp's copy for lower-case `t`/`z`; same result.)
-    const bool plain = timestamp.size() >= 11 && timestamp[10] == 'T' && timestamp.back() != 'z';
-    if (got_ts != Got::Value || !(plain ? base::ParseRfc3339(timestamp, &out->ts)
-                                        : base::ParseEventTimestamp(timestamp, &out->ts))) {
-      *bad = BadLine::InvalidTimestamp;
-      return false;
+      int64_t original = 0, sent = 0, received = 0;
+      const bool has_original = ValidTime(got_original, original_ts, &original);
+      const bool has_sent = ValidTime(got_sent, sent_at, &sent);
+      const bool has_received = ValidTime(got_received, received_at, &received);
+      if (has_original && has_sent && has_received) {
+        out->ts = received - (sent - original);
+        if (out->ts < kMinMillis || out->ts > kMaxMillis) {
+          *bad = BadLine::InvalidTimestamp;
+          return false;
+        }
+      } else if (has_original) {
+        out->ts = original;
+      } else if (has_received) {
+        out->ts = received;
+      } else if (has_sent) {
+        out->ts = sent;
+      } else {
+        const bool any =
+            got_original != Got::Absent || got_sent != Got::Absent || got_received != Got::Absent;
+        *bad = any ? BadLine::InvalidTimestamp : BadLine::MissingTimestamp;
+        return false;
+      }
+    } else {
+      // (The common `...T...Z` form goes straight to ParseRfc3339, sparing
+      // ParseEventTimestamp's copy for lower-case `t`/`z`; same result.)
+      const bool plain = timestamp.size() >= 11 && timestamp[10] == 'T' && timestamp.back() != 'z';
+      if (got_ts != Got::Value || !(plain ? base::ParseRfc3339(timestamp, &out->ts)
+                                          : base::ParseEventTimestamp(timestamp, &out->ts))) {
+        *bad = BadLine::InvalidTimestamp;
+        return false;
+      }
     }
     // Fields of the wrong JSON type.
     const Call c = out->call;
     const bool is_event = c == Call::Track || c == Call::Page || c == Call::Screen;
+    if (got_group != Got::Value) out->group_id = {};
+    if (c == Call::Group && got_group == Got::WrongType) wrong_field = true;
     if (wrong_field || (c == Call::Track && (got_event != Got::Value || out->event.empty())) ||
-        (is_event && props_wrong) || (c == Call::Identify && traits_wrong)) {
+        (is_event && props_wrong) || ((c == Call::Identify || c == Call::Group) && traits_wrong)) {
       *bad = BadLine::InvalidField;
       return false;
     }
     // Ids.
     if (c == Call::Alias ? (out->previous_id.empty() || out->user_id.empty())
-                         : (out->user_id.empty() && out->anonymous_id.empty())) {
+                         : (out->user_id.empty() && out->anonymous_id.empty()) ||
+                               (c == Call::Group && out->group_id.empty())) {
       *bad = BadLine::MissingId;
       return false;
     }
@@ -509,6 +658,13 @@ struct LineParser::Impl {
         }
         if (has_name) out->values.push_back(name);
       }
+      // `context.*` names are the context object's: a `properties` key spelled
+      // so is dropped, then the declared context leaves follow.
+      for (auto& v : out->values) {
+        if (IsContextPath(v.name)) v.is_null = true;
+      }
+      out->nested += ctx_nested;
+      out->values.insert(out->values.end(), ctx.begin(), ctx.end());
       DropRepeatedNames(&out->values);
       // Nulls are absent properties.
       size_t k = 0;
@@ -516,7 +672,10 @@ struct LineParser::Impl {
         if (!v.is_null) out->values[k++] = v;
       }
       out->values.resize(k);
-    } else if (c == Call::Identify) {
+      // The context leaves are last (DropRepeatedNames keeps the order).
+      while (out->num_context < k && IsContextPath(out->values[k - 1 - out->num_context].name))
+        ++out->num_context;
+    } else if (c == Call::Identify || c == Call::Group) {
       out->values.swap(traits);
       out->nested = traits_nested;
       DropRepeatedNames(&out->values);
@@ -532,6 +691,10 @@ void LineParser::SetMessageIdHook(void (*hook)(void*, uint64_t), void* ctx) {
   impl_->hook_ctx = ctx;
 }
 LineParser::~LineParser() = default;
+
+void LineParser::SetContextPaths(const std::vector<std::string>& paths) {
+  impl_->SetContextPaths(paths);
+}
 
 bool LineParser::Parse(const char* p, size_t n, size_t capacity, ParsedLine* out, BadLine* bad) {
   return impl_->Parse(p, n, capacity, out, bad);

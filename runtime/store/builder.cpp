@@ -80,6 +80,7 @@ bool StoreBuilder::TypeIndex(std::string_view key, uint16_t* index) {
   slots_.emplace_back();
   hints_.emplace_back();
   names_.emplace_back();
+  context_names_.push_back(0);
   type_index_.emplace(key_buf_, t);
   *index = t;
   return true;
@@ -154,6 +155,7 @@ uint32_t StoreBuilder::ColumnFor(uint16_t type, size_t position, std::string_vie
   const auto slot = static_cast<uint32_t>(slots.size());
   slots.push_back(ColumnSlot{stable, kind, col});
   if (it == names.end()) {
+    if (stable.size() > 8 && stable.compare(0, 8, "context.") == 0) ++context_names_[type];
     KindColumns none;
     none.fill(UINT32_MAX);
     it = names.emplace(stable, none).first;
@@ -165,12 +167,13 @@ uint32_t StoreBuilder::ColumnFor(uint16_t type, size_t position, std::string_vie
 
 bool StoreBuilder::FitsProperties(uint16_t type, const InputValue* props, size_t num_props) const {
   const auto& names = names_[type];
-  if (names.size() + num_props <= kMaxPropertyNames) return true;
+  const size_t known = names.size() - context_names_[type];
+  if (known + num_props <= kMaxPropertyNames) return true;
   size_t fresh = 0;
   for (size_t k = 0; k < num_props; ++k) {
     if (!props[k].is_null && names.find(props[k].name) == names.end()) ++fresh;
   }
-  return names.size() + fresh <= kMaxPropertyNames;
+  return known + fresh <= kMaxPropertyNames;
 }
 
 void StoreBuilder::Reserve(size_t lines) {
@@ -253,6 +256,36 @@ void StoreBuilder::AddIdentify(int64_t ts, uint64_t order, std::string_view user
   }
 }
 
+void StoreBuilder::AddGroup(int64_t ts, uint64_t order, std::string_view user_id,
+                            std::string_view anonymous_id, std::string_view group_id,
+                            const InputValue* traits, size_t num_traits) {
+  GroupRecord g;
+  g.ts = ts;
+  g.order = order;
+  g.node = Identify(user_id, anonymous_id, ts);
+  g.group = s_.dict.Intern(group_id);
+  g.traits_begin = static_cast<uint32_t>(s_.group_traits.size());
+  for (size_t k = 0; k < num_traits; ++k) {
+    const InputValue& v = traits[k];
+    TraitRecord r;
+    r.ts = ts;
+    r.order = order;
+    r.node = g.node;
+    r.name = s_.dict.Intern(v.name);
+    r.kind = v.kind;
+    r.is_null = v.is_null;
+    if (!v.is_null) {
+      r.i = v.i;
+      r.f = v.f;
+      r.b = v.b;
+      if (v.kind == ValueKind::String) r.str = s_.dict.Intern(v.s);
+    }
+    PushHuge(s_.group_traits, r);
+  }
+  g.traits_end = static_cast<uint32_t>(s_.group_traits.size());
+  PushHuge(s_.groups, g);
+}
+
 void StoreBuilder::AddAlias(int64_t ts, uint64_t order, std::string_view previous_id,
                             std::string_view user_id, std::string_view anonymous_id) {
   (void)order;
@@ -265,6 +298,7 @@ EventStore StoreBuilder::Finish() {
   std::vector<std::vector<ColumnSlot>>().swap(slots_);
   std::vector<std::vector<uint32_t>>().swap(hints_);
   std::vector<std::unordered_map<std::string_view, KindColumns>>().swap(names_);
+  std::vector<uint32_t>().swap(context_names_);
   // 1. Aliases: previousId is a userId node when some line has that value as
   // its userId at or before as_of, else an anonymousId node (docs/reference/language.md §5).
   // The store is independent of as_of, so an alias that precedes the value's

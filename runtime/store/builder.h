@@ -38,8 +38,9 @@ class StoreBuilder {
   bool TrackType(std::string_view event, uint16_t* index);
 
   // Whether an event of `type` with these properties keeps the type within
-  // kMaxPropertyNames distinct property names (nulls do not count). Ingest
-  // asks before AddEvent and quarantines the line when not.
+  // kMaxPropertyNames distinct property names (nulls and the declared
+  // `context.*` leaves, bounded by the program, do not count). Ingest asks
+  // before AddEvent and quarantines the line when not.
   bool FitsProperties(uint16_t type, const InputValue* props, size_t num_props) const;
 
   // Calls come in input order; `order` increases (file, then line). An
@@ -51,6 +52,10 @@ class StoreBuilder {
                 std::string_view anonymous_id, const InputValue* props, size_t num_props);
   void AddIdentify(int64_t ts, uint64_t order, std::string_view user_id,
                    std::string_view anonymous_id, const InputValue* traits, size_t num_traits);
+  // `group`: `user_id`/`anonymous_id` (linked as by an event) joined
+  // `group_id` at `ts`, with the group's traits (JSON nulls kept).
+  void AddGroup(int64_t ts, uint64_t order, std::string_view user_id, std::string_view anonymous_id,
+                std::string_view group_id, const InputValue* traits, size_t num_traits);
   // `alias`: links previous_id (resolved per docs/runtime.md) with user_id.
   void AddAlias(int64_t ts, uint64_t order, std::string_view previous_id, std::string_view user_id,
                 std::string_view anonymous_id);
@@ -88,6 +93,8 @@ class StoreBuilder {
   // lines of one type usually list their properties in the same order.
   std::vector<std::vector<uint32_t>> hints_;
   std::vector<std::unordered_map<std::string_view, KindColumns>> names_;  // per type
+  // Per type, how many of names_ are `context.*` leaves (outside kMaxPropertyNames).
+  std::vector<uint32_t> context_names_;
   std::unordered_map<std::string, uint16_t> type_index_;
   std::string key_buf_;
   std::string last_track_;

@@ -3,7 +3,7 @@
 //   fingerprint, payload size, payload checksum, header checksum;
 //   payload: a section table (count, then each section's size) and the
 //   sections: dictionary, types and columns, nodes, components, links,
-//   traits, events, meta. Every array is a count then its elements at an
+//   traits, events, meta, groups. Every array is a count then its elements at an
 //   8-byte-aligned offset, and sections are padded to 8 bytes, so a load maps
 //   the file and copies each array once. Checksums are XXH64.
 
@@ -30,7 +30,7 @@ namespace {
 constexpr char kMagic[8] = {'A', 'U', 'D', 'S', 'T', 'O', 'R', 'E'};
 constexpr uint32_t kByteOrder = 0x01020304;
 constexpr size_t kHeaderSize = 48;
-constexpr uint32_t kNumSections = 8;
+constexpr uint32_t kNumSections = 9;
 
 // Bytes to write, as pieces: small values are copied into owned buffers,
 // arrays are referenced where they are (the store's own vectors), so writing
@@ -303,9 +303,7 @@ Out Payload(const EventStore& s, std::string_view meta) {
     o.VecOwned(Field(s.links, &Link::b));
     o.VecOwned(Field(s.links, &Link::until));
   }
-  {
-    Out& o = sections[5];
-    const auto& t = s.traits;
+  auto write_traits = [](const std::vector<TraitRecord>& t, Out& o) {
     o.VecOwned(Field(t, &TraitRecord::ts));
     o.VecOwned(Field(t, &TraitRecord::order));
     o.VecOwned(Field(t, &TraitRecord::node));
@@ -316,7 +314,8 @@ Out Payload(const EventStore& s, std::string_view meta) {
     o.VecOwned(Field(t, &TraitRecord::f));
     o.VecOwned(Field(t, &TraitRecord::str));
     o.VecOwned(Enums(Field(t, &TraitRecord::b)));
-  }
+  };
+  write_traits(s.traits, sections[5]);
   {
     Out& o = sections[6];
     o.Vec(s.ts);
@@ -325,6 +324,16 @@ Out Payload(const EventStore& s, std::string_view meta) {
     o.Vec(s.node);
   }
   sections[7].Str(meta);
+  {
+    Out& o = sections[8];
+    o.VecOwned(Field(s.groups, &GroupRecord::ts));
+    o.VecOwned(Field(s.groups, &GroupRecord::order));
+    o.VecOwned(Field(s.groups, &GroupRecord::node));
+    o.VecOwned(Field(s.groups, &GroupRecord::group));
+    o.VecOwned(Field(s.groups, &GroupRecord::traits_begin));
+    o.VecOwned(Field(s.groups, &GroupRecord::traits_end));
+    write_traits(s.group_traits, o);
+  }
 
   Out payload;
   payload.Put<uint64_t>(kNumSections);
@@ -422,8 +431,7 @@ bool ParsePayload(const char* p, size_t n, EventStore* s, std::string* meta) {
     s->links.resize(n[0]);
     for (uint64_t i = 0; i < n[0]; ++i) s->links[i] = Link{ts[i], a[i], b[i], until[i]};
   }
-  {
-    In& in = sec[5];
+  auto read_traits = [](In& in, std::vector<TraitRecord>* out) {
     uint64_t n[10];
     const int64_t* ts = in.View<int64_t>(&n[0]);
     const uint64_t* order = in.View<uint64_t>(&n[1]);
@@ -439,7 +447,7 @@ bool ParsePayload(const char* p, size_t n, EventStore* s, std::string* meta) {
     for (uint64_t k : n) {
       if (k != n[0]) return false;
     }
-    auto& t = s->traits;
+    auto& t = *out;
     ReserveHuge(t, n[0]);
     t.resize(n[0]);
     for (uint64_t i = 0; i < n[0]; ++i) {
@@ -456,7 +464,9 @@ bool ParsePayload(const char* p, size_t n, EventStore* s, std::string* meta) {
       r.str = str[i];
       r.b = bv[i] != 0;
     }
-  }
+    return true;
+  };
+  if (!read_traits(sec[5], &s->traits)) return false;
   {
     In& in = sec[6];
     in.Vec(&s->ts);
@@ -466,6 +476,24 @@ bool ParsePayload(const char* p, size_t n, EventStore* s, std::string* meta) {
   }
   std::string m;
   sec[7].Str(&m);
+  {
+    In& in = sec[8];
+    uint64_t n[6];
+    const int64_t* ts = in.View<int64_t>(&n[0]);
+    const uint64_t* order = in.View<uint64_t>(&n[1]);
+    const uint32_t* node = in.View<uint32_t>(&n[2]);
+    const uint32_t* group = in.View<uint32_t>(&n[3]);
+    const uint32_t* begin = in.View<uint32_t>(&n[4]);
+    const uint32_t* end = in.View<uint32_t>(&n[5]);
+    if (!in.ok()) return false;
+    for (uint64_t k : n) {
+      if (k != n[0]) return false;
+    }
+    s->groups.resize(n[0]);
+    for (uint64_t i = 0; i < n[0]; ++i)
+      s->groups[i] = GroupRecord{ts[i], order[i], node[i], group[i], begin[i], end[i]};
+    if (!read_traits(in, &s->group_traits)) return false;
+  }
   for (In& in : sec) {
     if (!in.ok() || !in.AtPaddedEnd()) return false;
   }
@@ -728,6 +756,19 @@ bool ValidateStore(const EventStore& s, std::string* problem) {
   if (s.type.size() != ne || s.row.size() != ne || s.node.size() != ne) {
     return bad("event arrays differ in size");
   }
+  uint32_t next_trait = 0;
+  for (const GroupRecord& g : s.groups) {
+    if (g.node >= nn || g.group >= nd || g.traits_begin != next_trait ||
+        g.traits_end < g.traits_begin || g.traits_end > s.group_traits.size()) {
+      return bad("group record");
+    }
+    for (uint32_t k = g.traits_begin; k < g.traits_end; ++k) {
+      const TraitRecord& r = s.group_traits[k];
+      if (r.node != g.node || r.name >= nd || r.str >= nd) return bad("group trait record");
+    }
+    next_trait = g.traits_end;
+  }
+  if (next_trait != s.group_traits.size()) return bad("group trait records");
   for (uint32_t c = 0; c < nc; ++c) {
     for (uint32_t k = s.component_node_offsets[c]; k < s.component_node_offsets[c + 1]; ++k) {
       uint32_t n = s.component_nodes[k];

@@ -15,7 +15,7 @@
 namespace aud::store {
 
 // Bumped whenever the file layout or the meaning of a stored field changes.
-constexpr uint32_t kCacheFormatVersion = 2;  // 2: sparse columns
+constexpr uint32_t kCacheFormatVersion = 3;  // 2: sparse columns; 3: group calls
 
 // A fingerprint of source files: for each, its path, size, mtime and a hash
 // of its first and last 64 KiB; `salt` mixes in anything else the store

@@ -182,7 +182,7 @@ size_t EventStore::MemoryBytes() const {
   return EventBytes() + dict.MemoryBytes() + VecBytes(nodes) + VecBytes(node_component) +
          VecBytes(component_nodes) + VecBytes(component_node_offsets) +
          VecBytes(component_link_offsets) + VecBytes(links) + VecBytes(component_trait_offsets) +
-         VecBytes(traits);
+         VecBytes(traits) + VecBytes(groups) + VecBytes(group_traits);
 }
 
 }  // namespace aud::store

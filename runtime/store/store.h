@@ -114,6 +114,18 @@ struct TraitRecord {
   bool operator==(const TraitRecord&) const = default;
 };
 
+// One `group` call (Segment's account membership, kept for account
+// audiences; not evaluated yet): the identity node that sent it, its
+// `groupId` and time, and its traits `group_traits[traits_begin, traits_end)`.
+struct GroupRecord {
+  int64_t ts = 0;
+  uint64_t order = 0;  // input order (file, then line)
+  uint32_t node = 0;   // the identity node that sent it (userId if any)
+  uint32_t group = 0;  // `groupId` (dictionary code)
+  uint32_t traits_begin = 0, traits_end = 0;
+  bool operator==(const GroupRecord&) const = default;
+};
+
 // An edge between two identity nodes, effective at every as_of with
 // ts <= as_of < until. `until` is finite only for an alias whose previousId
 // becomes a known userId later than the alias: until then it links the
@@ -151,6 +163,8 @@ struct EventStore {
   std::vector<Link> links;                        // grouped by component, sorted by ts
   std::vector<uint32_t> component_trait_offsets;  // CSR into `traits`, size num_components + 1
   std::vector<TraitRecord> traits;                // grouped by component, sorted by (ts, order)
+  std::vector<GroupRecord> groups;                // `group` calls, in input order
+  std::vector<TraitRecord> group_traits;          // their traits, by call (node: the sender)
 
   // Events grouped by component, sorted by (ts, input order) within one.
   std::vector<uint32_t> component_event_offsets;  // size num_components + 1

@@ -3,7 +3,8 @@
 # and apply (any bad line is an error naming reasons and counts, and nothing
 # is written or sent), per-event property type mismatches in eval and plan
 # output and in `plan --json` under `ingest.type_mismatches`, truncated
-# `.gz` sources, and sources that are not regular files.
+# `.gz` sources, sources that are not regular files, and Segment payloads
+# (group calls, Segment's timestamp rule, declared context paths).
 # Usage: ingest_cli_test.sh AUD_BINARY
 set -u
 AUD=$1
@@ -100,6 +101,26 @@ ln -s /dev/zero "$P/data/events/zero.jsonl"
 expect "a device behind a source" 1 timeout 20 "$AUD" -C "$P" eval nordic_repeat_buyers --as-of $AS_OF
 contains "the device is named" "\`data/events/zero.jsonl\` is not a regular file"
 rm "$P/data/events/zero.jsonl"
+
+# Segment payloads (docs/runtime.md "Segment compatibility"): group calls and
+# messages without `timestamp` are accepted; a declared context path
+# changes the cache fingerprint, so the sources are read again.
+S="$TMP/segment"
+mkdir -p "$S"
+printf '[project]\nname = "seg"\n\n[sources.web]\npath = "events.jsonl"\n' > "$S/aud.toml"
+printf 'event page_viewed page { url: string }\nidentity user_id: declared from userId\nsegment viewers = did(page_viewed)\n' > "$S/main.aud"
+cat > "$S/events.jsonl" <<'JSON'
+{"type":"group","userId":"u1","groupId":"acme","traits":{"name":"Acme"},"timestamp":"2026-11-01T00:00:00Z"}
+{"type":"page","userId":"u1","originalTimestamp":"2026-11-02T00:00:00Z","sentAt":"2026-11-02T00:00:05Z","receivedAt":"2026-11-02T00:00:04Z","context":{"campaign":{"source":"News"}}}
+JSON
+expect "segment payloads pass --strict" 0 "$AUD" -C "$S" eval viewers --as-of $AS_OF --strict
+contains "group calls are counted" "1 events, 0 identifies, 0 aliases, 1 groups from 1 file;"
+expect "segment payloads from the cache" 0 "$AUD" -C "$S" eval viewers --as-of $AS_OF
+contains "the second run reads the cache" "from 1 file (cached)"
+printf 'event page_viewed page { url: string  context.campaign.source: string }\nidentity user_id: declared from userId\nsegment viewers = did(page_viewed where `context.campaign.source` == "News")\n' > "$S/main.aud"
+expect "a new context path" 0 "$AUD" -C "$S" eval viewers --as-of $AS_OF
+lacks "a new context path re-reads the sources" "(cached)"
+contains "the context property is read" "segment viewers: 1 of 1 profile"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

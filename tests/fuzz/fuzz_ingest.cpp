@@ -4,10 +4,14 @@
 //   bit 0: the rest is the bytes of a `.gz` file (else plain JSON lines);
 //   bit 1: max_line_bytes is 64 (over-long lines across reads), else 4096;
 //   bits 2-3: the as_of of BuildProfiles (before, inside, after the usual
-//   timestamps, or the end of time).
+//   timestamps, or the end of time);
+//   bit 4: declared context paths (`context.campaign.source`, `context.a`,
+//   `context.a.b`), so the context leaves are read into columns.
 // Checked on every input (a violation aborts with a message):
 //   - every non-blank line is accepted, a duplicate or bad, and a truncated
 //     gzip stream is one bad line with its warning;
+//   - one group record per accepted `group` call;
+//   - declared context leaves only give columns named by a declared path;
 //   - the store passes ValidateStore;
 //   - the cache file round-trips to an identical store;
 //   - BuildProfiles partitions the events of at most as_of.
@@ -50,13 +54,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data + 1), size - 1);
   aud::ingest::Options options;
   options.max_line_bytes = (mode & 2) ? 64 : 4096;
+  if (mode & 16) options.context_paths = {"context.a", "context.a.b", "context.campaign.source"};
   const bool gz = mode & 1;
   aud::ingest::Result r =
       aud::ingest::IngestBuffer(bytes, gz ? "events.jsonl.gz" : "events.jsonl", options);
   Require(r.error.empty(), "an in-memory ingest never fails");
   const aud::ingest::Stats& s = r.stats;
-  Require(s.lines == s.events + s.identifies + s.aliases + s.duplicates + s.Bad(),
+  Require(s.lines == s.events + s.identifies + s.aliases + s.groups + s.duplicates + s.Bad(),
           "lines == accepted + duplicates + bad");
+  Require(r.store.groups.size() == s.groups, "one group record per accepted group call");
+  for (const aud::store::EventType& t : r.store.types) {
+    for (const aud::store::Column& c : t.columns) {
+      std::string_view name = r.store.dict.Get(c.name);
+      if (name.substr(0, 8) != "context.") continue;
+      bool declared = false;
+      for (const std::string& p : options.context_paths) declared |= p == name;
+      Require(declared, "a context column is a declared path");
+    }
+  }
   Require(r.store.num_events() == s.events, "one store event per accepted event line");
   Require(s.truncated_gzip.size() == r.warnings.size(), "a warning per truncated gzip file");
   Require(gz || s.truncated_gzip.empty(), "only a .gz file can be truncated gzip");

@@ -117,6 +117,22 @@ TEST(FmtDecl, KeywordPropertyNamesStayBare) {
       "segment s = count(e where e.key == \"a\") > 0\n");
 }
 
+// Context property paths (docs/language.md): written dotted when every part
+// is a plain name (keywords included), else quoted as one name.
+TEST(FmtDecl, ContextPropertyPaths) {
+  ExpectFormat(
+      "event p page { context.campaign.source: string `context.page.path`: string\n"
+      "`context.a-b.c`: int `a.b`: int }\n"
+      "segment s = did(p where `context.campaign.source` == \"x\")",
+      "event p page {\n"
+      "  context.campaign.source: string\n"
+      "  context.page.path: string\n"
+      "  `context.a-b.c`: int\n"
+      "  `a.b`: int\n"
+      "}\n\n"
+      "segment s = did(p where `context.campaign.source` == \"x\")\n");
+}
+
 TEST(FmtDecl, Traits) {
   ExpectFormat("trait email : string [I1]\ntrait   country: string\n\n\n\ntrait ltv: float",
                "trait email: string [I1]\ntrait country: string\n\ntrait ltv: float\n");

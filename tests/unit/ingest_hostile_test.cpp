@@ -92,6 +92,45 @@ class Hostile : public ::testing::Test {
   Options options_;
 };
 
+// ---------------------------------------------------------------- lines
+
+// Issue 14, "Bad input": a NUL byte anywhere in a line (in a string, between
+// tokens, in a Segment time field or in `context`) and a 50 MB line are one
+// quarantine entry each; their neighbours are read, and every line counts.
+TEST_F(Hostile, NulBytesAndA50MbLineAreOneBadLineEach) {
+  options_.context_paths = {"context.campaign.source"};
+  const std::string ok =
+      R"({"type":"group","userId":"g","groupId":"acme",)" + std::string(kTs) + "}\n" + Track(1);
+  std::string text = ok;
+  const std::string nul(1, '\0');
+  text += R"({"type":"track","event":"A)" + nul + R"(","userId":"u",)" + kTs + "}\n";
+  text += R"({"type":"track",)" + nul + R"("event":"A","userId":"u",)" + kTs + "}\n";
+  text += nul + "\n";
+  text +=
+      R"({"type":"track","event":"A","userId":"u","sentAt":"2026-01-01T00:00:00Z)" + nul + "\"}\n";
+  text += R"({"type":"page","userId":"u",)" + std::string(kTs) +
+          R"(,"context":{"campaign":{"source":")" + nul + "\"}}}\n";
+  text += ok;
+  text += R"({"type":"track","event":"A","userId":"u",)" + std::string(kTs) +
+          R"(,"properties":{"pad":")" + std::string(50u << 20, 'x') + "\"}}\n";
+  text += ok;
+  Write(dir_ + "/data/events.jsonl", text);
+  Result r = Ingest(options_);
+  ASSERT_EQ(r.error, "");
+  const Stats& s = r.stats;
+  EXPECT_EQ(s.lines, 12u);
+  EXPECT_EQ(s.events, 3u);
+  EXPECT_EQ(s.groups, 3u);
+  EXPECT_EQ(s.bad.at("invalid-json"), 5u);
+  EXPECT_EQ(s.bad.at("line-too-long"), 1u);
+  EXPECT_EQ(s.lines, s.events + s.identifies + s.aliases + s.groups + s.duplicates + s.Bad());
+  const std::vector<std::string> q = Lines(QuarantineOf("events.jsonl"));
+  ASSERT_EQ(q.size(), 6u);
+  EXPECT_NE(q[0].find(R"("line":3,"reason":"invalid-json")"), std::string::npos) << q[0];
+  EXPECT_NE(q[5].find(R"("line":10,"reason":"line-too-long")"), std::string::npos);
+  EXPECT_LT(q[5].size(), 20000u);  // the text is cut at 16 KiB
+}
+
 // ---------------------------------------------------------------- gzip
 
 TEST_F(Hostile, TruncatedGzipKeepsReadableLinesQuarantinesAndWarns) {

@@ -88,7 +88,7 @@ class Ingest : public ::testing::Test {
   // Every non-blank line is accepted or bad.
   static Result Check(Result r) {
     const Stats& s = r.stats;
-    EXPECT_EQ(s.lines, s.events + s.identifies + s.aliases + s.duplicates + s.Bad());
+    EXPECT_EQ(s.lines, s.events + s.identifies + s.aliases + s.groups + s.duplicates + s.Bad());
     std::string why;
     EXPECT_TRUE(store::ValidateStore(r.store, &why)) << why;
     return r;
@@ -238,6 +238,134 @@ TEST_F(Ingest, TimestampForms) {
   EXPECT_EQ(r.stats.bad.at("invalid-timestamp"), 1u);
 }
 
+// Segment's timestamp rule (https://segment.com/docs/connections/spec/common/).
+TEST_F(Ingest, SegmentTimestampFallbacks) {
+  std::string text =
+      // receivedAt − (sentAt − originalTimestamp) = 10:00:03.5 − 299.75 s.
+      R"({"type":"track","event":"A","userId":"u","originalTimestamp":"2026-02-10T12:00:00.250Z",)"
+      R"("sentAt":"2026-02-10T12:05:00Z","receivedAt":"2026-02-10T10:00:03.500Z"})"
+      "\n"
+      // Offsets converted first: 12:00Z, 12:05Z.
+      R"({"type":"track","event":"B","userId":"u","originalTimestamp":"2026-02-10T14:00:00+02:00",)"
+      R"("sentAt":"2026-02-10T07:05:00-05:00","receivedAt":"2026-02-10T10:00:03Z"})"
+      "\n"
+      R"({"type":"track","event":"C","userId":"u","originalTimestamp":"2026-02-11T00:00:00Z","receivedAt":"2026-02-12T00:00:00Z"})"
+      "\n"
+      R"({"type":"track","event":"D","userId":"u","sentAt":"2026-02-13T00:00:00Z","receivedAt":"2026-02-14T00:00:00Z"})"
+      "\n"
+      R"({"type":"track","event":"E","userId":"u","sentAt":"2026-02-15T00:00:00Z"})"
+      "\n"
+      R"({"type":"track","event":"F","userId":"u","timestamp":"2026-02-16T00:00:00Z","originalTimestamp":"2026-01-01T00:00:00Z"})"
+      "\n";
+  Result r = Run(text);
+  EXPECT_EQ(r.stats.events, 6u);
+  std::map<std::string, int64_t> at;
+  for (size_t e = 0; e < r.store.num_events(); ++e) at[TypeOf(r.store, e)] = r.store.ts[e];
+  EXPECT_EQ(at["track:A"], T("2026-02-10T09:55:03.750Z"));
+  EXPECT_EQ(at["track:B"], T("2026-02-10T09:55:03Z"));
+  EXPECT_EQ(at["track:C"], T("2026-02-11T00:00:00Z"));
+  EXPECT_EQ(at["track:D"], T("2026-02-14T00:00:00Z"));
+  EXPECT_EQ(at["track:E"], T("2026-02-15T00:00:00Z"));
+  EXPECT_EQ(at["track:F"], T("2026-02-16T00:00:00Z"));
+}
+
+// `group` calls are accepted, counted, link their ids and are stored with
+// their traits; the cache keeps them.
+TEST_F(Ingest, GroupCallsAreStoredAndCounted) {
+  std::string text =
+      R"({"type":"group","userId":"u1","anonymousId":"a1","groupId":"acme",)"
+      R"("traits":{"name":"Acme","employees":120,"public":false,"rev":1.5,"gone":null,"tags":["x"]},)" +
+      std::string(kTs) +
+      "}\n"
+      R"({"type":"group","anonymousId":"a2","groupId":"globex",)" +
+      std::string(kTs) +
+      "}\n"
+      R"({"type":"group","userId":"u1","groupId":"acme","messageId":"m1",)" +
+      std::string(kTs) +
+      "}\n"
+      R"({"type":"group","userId":"u1","groupId":"acme","messageId":"m1",)" +
+      std::string(kTs) + "}\n" + R"({"type":"group","userId":"u3",)" + std::string(kTs) + "}\n";
+  Result r = Run(text);
+  EXPECT_EQ(r.stats.lines, 5u);
+  EXPECT_EQ(r.stats.groups, 3u);
+  EXPECT_EQ(r.stats.duplicates, 1u);
+  EXPECT_EQ(r.stats.bad["missing-id"], 1u);
+  EXPECT_EQ(r.stats.nested_values, 1u);  // the `tags` array
+  const store::EventStore& s = r.store;
+  ASSERT_EQ(s.groups.size(), 3u);
+  EXPECT_EQ(s.dict.Get(s.groups[0].group), "acme");
+  EXPECT_EQ(s.dict.Get(s.groups[1].group), "globex");
+  EXPECT_LT(s.groups[0].order, s.groups[1].order);
+  // The first call linked u1 and a1: one component.
+  const store::Node& n0 = s.nodes[s.groups[0].node];
+  EXPECT_EQ(n0.kind, store::IdKind::UserId);
+  EXPECT_EQ(s.dict.Get(n0.value), "u1");
+  EXPECT_EQ(s.num_components, 2u);
+  std::map<std::string, std::string> traits;
+  for (uint32_t k = s.groups[0].traits_begin; k < s.groups[0].traits_end; ++k) {
+    const store::TraitRecord& t = s.group_traits[k];
+    std::string v = t.is_null                            ? "null"
+                    : t.kind == store::ValueKind::String ? std::string(s.dict.Get(t.str))
+                    : t.kind == store::ValueKind::Int    ? std::to_string(t.i)
+                    : t.kind == store::ValueKind::Float  ? Num(t.f)
+                                                         : (t.b ? "true" : "false");
+    traits[std::string(s.dict.Get(t.name))] = v;
+  }
+  EXPECT_EQ(traits, (std::map<std::string, std::string>{{"name", "Acme"},
+                                                        {"employees", "120"},
+                                                        {"public", "false"},
+                                                        {"rev", "1.5"},
+                                                        {"gone", "null"}}));
+  EXPECT_EQ(s.groups[1].traits_begin, s.groups[1].traits_end);
+  // Through the cache: the same store and statistics.
+  const std::string cache = dir_ + "/.aud/cache/events.store";
+  CacheStatus st;
+  Result first = IngestCached(options_, cache, &st);
+  EXPECT_FALSE(st.hit);
+  Result second = IngestCached(options_, cache, &st);
+  EXPECT_TRUE(st.hit) << st.reason;
+  EXPECT_TRUE(second.store == first.store);
+  EXPECT_EQ(second.stats.groups, 3u);
+}
+
+// Declared `context.*` paths: only those scalar leaves are stored, as columns
+// named by the path; `properties` keys spelled `context.…` are dropped; the
+// context leaves do not count against kMaxPropertyNames.
+TEST_F(Ingest, DeclaredContextPathsBecomeColumns) {
+  std::string line =
+      R"({"type":"page","userId":"u",)" + std::string(kTs) +
+      R"(,"properties":{"url":"/","context.locale":"props"},)"
+      R"("context":{"locale":"sv-SE","campaign":{"source":"News","medium":"email"},)"
+      R"("screen":{"width":1280},"device":{"id":"d"},"a.b":{"c":1},"a":{"b.c":2},"deep":{"x":[1]}}})";
+  // Without declared paths, context is ignored (and the properties key dropped).
+  Result plain = Run(line + "\n");
+  ASSERT_EQ(plain.store.num_events(), 1u);
+  EXPECT_EQ(Props(plain.store, 0), (std::map<std::string, std::string>{{"url", "string:/"}}));
+  options_.context_paths = {"context.locale", "context.campaign.source", "context.screen.width",
+                            "context.a.b.c",  "context.deep.x",          "context.missing"};
+  Result r = Run(line + "\n");
+  ASSERT_EQ(r.store.num_events(), 1u);
+  EXPECT_EQ(Props(r.store, 0),
+            (std::map<std::string, std::string>{{"url", "string:/"},
+                                                {"context.locale", "string:sv-SE"},
+                                                {"context.campaign.source", "string:News"},
+                                                {"context.screen.width", "int:1280"}}));
+  EXPECT_EQ(r.stats.nested_values, 1u);  // context.deep.x is an array
+  // 10,000 property names fill the type; declared context leaves still fit.
+  std::string wide =
+      R"({"type":"track","event":"W","userId":"u",)" + std::string(kTs) + R"(,"properties":{)";
+  for (int i = 0; i < 10000; ++i) wide += (i ? "," : "") + ("\"p" + std::to_string(i) + "\":1");
+  wide += R"(},"context":{"locale":"en"}})";
+  options_.max_line_bytes = 1 << 20;
+  Result w = Run(wide + "\n" + R"({"type":"track","event":"W","userId":"u",)" + std::string(kTs) +
+                 R"(,"context":{"campaign":{"source":"x"}}})" + "\n" +
+                 R"({"type":"track","event":"W","userId":"u",)" + std::string(kTs) +
+                 R"(,"properties":{"one_more":1}})" + "\n");
+  EXPECT_EQ(w.stats.events, 2u);
+  EXPECT_EQ(w.stats.bad["too-many-property-names"], 1u);
+  EXPECT_EQ(w.store.types[0].columns.size(), 10002u);
+}
+
 TEST_F(Ingest, DuplicateMessageIdsAreDroppedAndCounted) {
   Result r = Run(
       R"({"type":"page","anonymousId":"a","messageId":"m1","timestamp":"2026-01-05T00:00:00Z"})"
@@ -362,7 +490,7 @@ TEST_F(Ingest, EveryBadLineReason) {
       {"42 43", "invalid-json"},
       {"{}", "unknown-type"},
       {R"({"event":"X","userId":"u",)" + ts + "}", "unknown-type"},
-      {R"({"type":"group","groupId":"g","userId":"u",)" + ts + "}", "unknown-type"},
+      {R"({"type":"Group","groupId":"g","userId":"u",)" + ts + "}", "unknown-type"},
       {R"({"type":"Track","event":"X","userId":"u",)" + ts + "}", "unknown-type"},
       {R"({"type":5,"event":"X","userId":"u",)" + ts + "}", "unknown-type"},
       {R"({"type":"track","event":"X","userId":"u"})", "missing-timestamp"},
@@ -373,6 +501,23 @@ TEST_F(Ingest, EveryBadLineReason) {
       {R"({"type":"track","event":"X","userId":"u","timestamp":"2026-01-01T00:00:00"})",
        "invalid-timestamp"},
       {R"({"type":"track","event":"X","userId":"u","timestamp":1767225600})", "invalid-timestamp"},
+      // Segment's fallbacks: a present field that is not a date-time is no
+      // fallback; with none valid the line is invalid-timestamp.
+      {R"({"type":"track","event":"X","userId":"u","originalTimestamp":"nope"})",
+       "invalid-timestamp"},
+      {R"({"type":"track","event":"X","userId":"u","sentAt":5,"receivedAt":null})",
+       "invalid-timestamp"},
+      {R"({"type":"track","event":"X","userId":"u","timestamp":"x","sentAt":"2026-01-01T00:00:00Z"})",
+       "invalid-timestamp"},
+      // The corrected time falls before year 0000.
+      {R"({"type":"track","event":"X","userId":"u","originalTimestamp":"0001-01-01T00:00:00Z",)"
+       R"("sentAt":"9999-01-01T00:00:00Z","receivedAt":"2026-01-01T00:00:00Z"})",
+       "invalid-timestamp"},
+      {R"({"type":"group","userId":"u",)" + ts + "}", "missing-id"},
+      {R"({"type":"group","userId":"u","groupId":"",)" + ts + "}", "missing-id"},
+      {R"({"type":"group","groupId":"g",)" + ts + "}", "missing-id"},
+      {R"({"type":"group","userId":"u","groupId":5,)" + ts + "}", "invalid-field"},
+      {R"({"type":"group","userId":"u","groupId":"g","traits":[1],)" + ts + "}", "invalid-field"},
       {R"({"type":"track","event":"X",)" + ts + "}", "missing-id"},
       {R"({"type":"track","event":"X","userId":"","anonymousId":null,)" + ts + "}", "missing-id"},
       {R"({"type":"alias","userId":"u",)" + ts + "}", "missing-id"},
@@ -391,6 +536,9 @@ TEST_F(Ingest, EveryBadLineReason) {
       {R"({"type":"nope"})", "unknown-type"},
       {R"({"type":"track","event":7})", "missing-timestamp"},
       {R"({"type":"track","event":7,)" + ts + "}", "invalid-field"},
+      {R"({"type":"track","event":7,"receivedAt":"2026-01-01T00:00:00Z"})", "invalid-field"},
+      // A groupId of another type on a call other than `group` is ignored.
+      {Track(R"(,"groupId":5)"), ""},
       // Accepted: repeated keys (the last wins), unknown fields, a wrong-typed
       // traits field on a track call, null properties.
       {Track(R"(,"properties":{"a":1,"a":"two"})"), ""},

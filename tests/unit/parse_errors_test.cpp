@@ -76,7 +76,7 @@ TEST(ParseErrors, SyntaxMessages) {
   EXPECT_EQ(Errors("publish a to"), "1:13 [syntax-error] expected name, found end of file");
   EXPECT_EQ(Errors("event e \"E\" [C5 { }"), "1:17 [syntax-error] expected `]` or `,`, found `{`");
   EXPECT_EQ(Errors("event e \"E\" { a string }"),
-            "1:17 [syntax-error] expected `:`, found `string`");
+            "1:17 [syntax-error] expected `:` or `.`, found `string`");
   EXPECT_EQ(Errors("segment x = [1, 2"), "1:18 [syntax-error] expected `]`, found end of file");
   EXPECT_EQ(Errors("segment a = count(x"), "1:20 [syntax-error] expected `)`, found end of file");
   EXPECT_EQ(Errors("audience a { members x"),

@@ -71,6 +71,17 @@ EventStore SampleStore() {
     }
   }
   b.AddAlias(1767225600000LL, ++order, "late-user", "user-1", "");
+  // `group` calls: one with traits (a null kept), one without.
+  {
+    std::vector<InputValue> traits(2);
+    traits[0].name = "plan";
+    traits[0].kind = ValueKind::String;
+    traits[0].s = "enterprise";
+    traits[1].name = "seats";
+    traits[1].is_null = true;
+    b.AddGroup(1767225600000LL, ++order, "user-1", "anon-9", "acme", traits.data(), traits.size());
+    b.AddGroup(1767225600001LL, ++order, "", "anon-10", "globex", nullptr, 0);
+  }
   uint16_t t = 0;
   EXPECT_TRUE(b.TypeIndex("screen", &t));
   b.AddEvent(t, 1767225600000LL + 86400000LL * 3, ++order, "late-user", "", nullptr, 0);
@@ -120,6 +131,10 @@ TEST_F(StoreCache, RoundTripGivesAnEqualStore) {
   EXPECT_EQ(reason, "");
   EXPECT_EQ(meta, "meta-bytes");
   EXPECT_TRUE(*s == store_);
+  ASSERT_EQ(s->groups.size(), 2u);
+  EXPECT_EQ(s->dict.Get(s->groups[0].group), "acme");
+  EXPECT_EQ(s->groups[0].traits_end - s->groups[0].traits_begin, 2u);
+  EXPECT_EQ(s->group_traits.size(), 2u);
   // The dictionary index works after loading.
   EXPECT_EQ(s->dict.Find("SEK"), store_.dict.Find("SEK"));
   EXPECT_EQ(s->dict.Find("never interned"), UINT32_MAX);

@@ -280,7 +280,7 @@ enum class Ns { User, Anon };
 // One accepted input line at or before as_of.
 struct Line {
   json j;
-  std::string type;  // track identify page screen alias
+  std::string type;  // track identify page screen alias group
   int64_t ts = 0;
   size_t order = 0;  // input order: file, then line
   std::string user_id, anonymous_id, previous_id;
@@ -379,17 +379,50 @@ struct Reference::Impl {
           return it != j.end() && !it->is_null() && !((*it).*is)();
         };
         if (!str("type", &line->type)) continue;
-        static const std::set<std::string> kTypes = {"track", "identify", "page", "screen",
-                                                     "alias"};
+        static const std::set<std::string> kTypes = {"track",  "identify", "page",
+                                                     "screen", "alias",    "group"};
         if (!kTypes.count(line->type)) continue;
-        std::string ts;
-        if (!str("timestamp", &ts) || !ParseDateTime(ts, &line->ts)) continue;
+        // §5: `timestamp` when present (not null); else Segment's rule
+        // (segment.com/docs/connections/spec/common/): receivedAt − (sentAt −
+        // originalTimestamp) when all three are valid, else originalTimestamp,
+        // else receivedAt, else sentAt. Invalid ones are left out.
+        auto ts_field = j.find("timestamp");
+        if (ts_field != j.end() && !ts_field->is_null()) {
+          std::string ts;
+          if (!str("timestamp", &ts) || !ParseDateTime(ts, &line->ts)) continue;
+        } else {
+          auto valid = [&](const char* k, int64_t* out) {
+            std::string v;
+            return str(k, &v) && ParseDateTime(v, out);
+          };
+          int64_t original, sent, received;
+          const bool has_o = valid("originalTimestamp", &original);
+          const bool has_s = valid("sentAt", &sent);
+          const bool has_r = valid("receivedAt", &received);
+          if (has_o && has_s && has_r) {
+            line->ts = received - (sent - original);
+            int64_t lo, hi;
+            ParseDateTime("0000-01-01T00:00:00Z", &lo);
+            ParseDateTime("9999-12-31T23:59:59.999Z", &hi);
+            if (line->ts < lo || line->ts > hi) continue;
+          } else if (has_o) {
+            line->ts = original;
+          } else if (has_r) {
+            line->ts = received;
+          } else if (has_s) {
+            line->ts = sent;
+          } else {
+            continue;
+          }
+        }
         if (wrong("userId", &json::is_string) || wrong("anonymousId", &json::is_string) ||
             wrong("previousId", &json::is_string) || wrong("messageId", &json::is_string))
           continue;
         bool is_event = line->type == "track" || line->type == "page" || line->type == "screen";
+        const bool has_traits = line->type == "identify" || line->type == "group";
         if ((is_event && wrong("properties", &json::is_object)) ||
-            (line->type == "identify" && wrong("traits", &json::is_object)))
+            (has_traits && wrong("traits", &json::is_object)) ||
+            (line->type == "group" && wrong("groupId", &json::is_string)))
           continue;
         std::string event_name;
         if (line->type == "track" && (!str("event", &event_name) || event_name.empty())) continue;
@@ -403,6 +436,8 @@ struct Reference::Impl {
         } else if (!line->has_user && !line->has_anon) {
           continue;
         }
+        std::string group_id;
+        if (line->type == "group" && (!str("groupId", &group_id) || group_id.empty())) continue;
         std::string mid;
         if (str("messageId", &mid) && !mid.empty() && !message_ids.insert(mid).second) continue;
         if (line->ts > as_of) continue;  // §5: events after as_of do not exist
@@ -518,6 +553,25 @@ struct Reference::Impl {
     if (!pd) return Val::T(e.line->ts);  // `timestamp`
     const json& j = e.line->j;
     ast::Type t = DeclaredType(pd->type.text);
+    // `context.a.b`: the leaf at that path of the message's `context` object
+    // (docs/language.md); a `properties` key spelled so is never read.
+    if (pd->name.text.rfind("context.", 0) == 0) {
+      const json* at = &j;
+      std::string path = pd->name.text;
+      size_t from = 0;
+      while (true) {
+        size_t dot = path.find('.', from);
+        std::string key =
+            path.substr(from, dot == std::string::npos ? std::string::npos : dot - from);
+        if (!at->is_object()) return {};
+        auto it = at->find(key);
+        if (it == at->end()) return {};
+        at = &*it;
+        if (dot == std::string::npos) break;
+        from = dot + 1;
+      }
+      return FromJson(at, t);
+    }
     // Page/screen `name` is the call's top-level field (§5).
     if (pd->name.text == "name" && e.decl->source != ast::EventDecl::Track) {
       auto it = j.find("name");
