@@ -251,9 +251,11 @@ TEST(ApplyProtocol, RefusesWithoutApprovalWhenNotATerminal) {
 // `answer` to the prompt. Returns what the terminal showed.
 std::string ApplyOnTerminal(const TempDir& d, const std::string& answer) {
   // AUD_PROGRESS_AFTER_MS=0: progress shows at once, not after 1.5 s.
-  std::string cmd = "printf '" + answer + "\\n' | AUD_PROGRESS_AFTER_MS=0 script -qec \"'" +
-                    aud::testing::AudBinary() + "' -C '" + d.path() + "' apply --as-of " + kAsOf +
-                    "\" /dev/null 2>&1";
+  // (The state's DSN in postgres mode: our own test server, no quotes in it.)
+  const std::string dsn = aud::testing::StateDsnFor(d.path());
+  std::string cmd = "printf '" + answer + "\\n' | AUD_TEST_STATE_DSN='" + dsn +
+                    "' AUD_PROGRESS_AFTER_MS=0 script -qec \"'" + aud::testing::AudBinary() +
+                    "' -C '" + d.path() + "' apply --as-of " + kAsOf + "\" /dev/null 2>&1";
   std::string out;
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return out;

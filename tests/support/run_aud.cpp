@@ -127,6 +127,9 @@ RunResult FromStatus(int status) {
 RunResult RunAud(const std::string& dir, const std::vector<std::string>& args,
                  const std::map<std::string, std::string>& env, const std::string& stdin_text,
                  double timeout_s) {
+  // The state's PostgreSQL server (postgres mode) starts before any pipe is
+  // made, so it never holds the child's output open.
+  StateDsnFor(dir);
   int in[2], out[2], err[2];
   if (pipe(in) || pipe(out) || pipe(err)) throw std::runtime_error("pipe failed");
   pid_t pid = Start(dir, args, env, in[0], out[1], err[1]);
@@ -179,6 +182,7 @@ RunResult RunAud(const std::string& dir, const std::vector<std::string>& args,
 
 pid_t SpawnAud(const std::string& dir, const std::vector<std::string>& args,
                const std::map<std::string, std::string>& env) {
+  StateDsnFor(dir);
   int null_in = open("/dev/null", O_RDONLY);
   int null_out = open("/dev/null", O_WRONLY);
   pid_t pid = Start(dir, args, env, null_in, null_out, null_out);
