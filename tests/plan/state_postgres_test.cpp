@@ -397,6 +397,42 @@ TEST_F(PgState, BadDatabasesAreClearErrorsWithoutTheDsn) {
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
 }
 
+// The connection lost in the middle of applies (the server ends every
+// client session at a few instants): each run either finishes or fails with
+// an error naming the backend; the next apply converges.
+TEST_F(PgState, LostConnectionMidApplyConverges) {
+  constexpr int kMany = 2000;
+  TempDir d;
+  WriteProject(d, kMany, 0);
+  d.Write("aud.toml",
+          std::string(kToml) +
+              "\n[state]\nbackend = \"postgres\"\ndsn = { env = \"TEAM_STATE_DSN\" }\n");
+  const std::vector<std::string> apply = {"apply", "--as-of", kAsOf, "--auto-approve"};
+  int variant = 0, lost = 0;
+  for (int delay_ms : {150, 300, 600, 900}) {
+    variant = 1 - variant;
+    d.Write("data/events/events.jsonl", Events(kMany, variant));
+    RunResult r;
+    std::thread t([&] { r = RunAud(d.path(), apply, Env(dsn_)); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    std::string error;
+    EXPECT_TRUE(pg_->TerminateClients(&error)) << error;
+    t.join();
+    if (r.exit_code != 0) {
+      ++lost;
+      EXPECT_NE(r.err.find("PostgreSQL state"), std::string::npos) << r.out << r.err;
+      EXPECT_EQ(r.err.find(pg_->admin_password()), std::string::npos) << r.err;
+    }
+    RunResult again = RunAud(d.path(), apply, Env(dsn_));
+    ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
+    EXPECT_EQ(FileMembers(d), Desired(kMany, variant));
+    EXPECT_EQ(ProfileStoreMembers(d), Desired(kMany, variant));
+    EXPECT_EQ(StateKeys("files_out"), Keys(Desired(kMany, variant)));
+    EXPECT_TRUE(Q("SELECT id FROM aud.journal WHERE status = 'pending'").empty());
+  }
+  std::printf("%d of 4 applies lost their connection\n", lost);
+}
+
 // The canary: the DSN's password appears in no output, file or state row.
 TEST_F(PgState, DsnNeverAppearsAnywhere) {
   std::mt19937_64 rng(std::random_device{}());
