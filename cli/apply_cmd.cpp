@@ -5,12 +5,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include "cli/commands.h"
 #include "cli/pipeline.h"
@@ -74,9 +76,23 @@ connectors::Context MakeContext(const GlobalOptions& g) {
 
 // Runs the apply stage and prints its outcome. Exit code.
 int Publish(const GlobalOptions& g, const plan::Plan& plan, state::State& state,
-            const config::ProjectConfig& cfg, const Redactor& redact) {
+            const config::ProjectConfig& cfg, const Redactor& redact, int64_t lock_timeout_ms,
+            bool lock_held) {
+  // Permissions of a PostgreSQL state, before anything is sent.
+  if (auto missing = MissingCapabilities(state, plan); !missing.empty()) {
+    for (const auto& m : missing) std::cerr << redact("error: " + m) << "\n";
+    std::cerr << "error: nothing was published\n";
+    return 1;
+  }
   apply::Options options;
   options.now = NowMillis();
+  options.lock_held = lock_held;
+  options.lock_timeout_ms = lock_timeout_ms;
+  options.lock_waiting = [](const state::LockInfo& holder) {
+    Progress::Get().Done();
+    std::cerr << "Acquiring state lock… (held by " << base::TerminalSafe(holder.who) << ", `"
+              << base::TerminalSafe(holder.operation) << "`)\n";
+  };
   if (Progress::Get().enabled())
     options.progress = [](const apply::Progress& p) {
       std::string line = "apply: " + std::to_string(p.publications_done) + "/" +
@@ -218,7 +234,7 @@ int ApplySaved(const GlobalOptions& g, const ApplyOptions& o) {
     std::cerr << "error: nothing was published: the connections above are not ready\n";
     return 1;
   }
-  return Publish(g, plan, *state, *project->config, redact);
+  return Publish(g, plan, *state, *project->config, redact, o.plan.lock_timeout_ms, false);
 }
 
 }  // namespace
@@ -227,7 +243,9 @@ int RunApply(const GlobalOptions& g, const ApplyOptions& o) {
   if (!o.plan_file.empty()) return ApplySaved(g, o);
 
   Planned planned;
-  if (!PlanProject(g, o.plan, &planned)) return 1;
+  PlanOptions po = o.plan;
+  po.lock_operation = "apply";  // held from planning until published
+  if (!PlanProject(g, po, &planned)) return 1;
   Redactor redact;
   redact.Add(*planned.project->config);
   std::string rendered = plan::RenderHuman(planned.plan, o.plan.detail, g.color && isatty(1));
@@ -255,21 +273,26 @@ int RunApply(const GlobalOptions& g, const ApplyOptions& o) {
     std::cerr << "error: the state is not open\n";
     return 1;
   }
-  return Publish(g, planned.plan, *planned.state, *planned.project->config, redact);
+  return Publish(g, planned.plan, *planned.state, *planned.project->config, redact,
+                 o.plan.lock_timeout_ms, planned.lock != nullptr);
 }
 
 namespace {
 
-// Opens the state file when it exists; `aud state list` and `force-unlock`
-// read it without checking the project (which may be broken).
+// Opens the state when it exists; `aud state list` and `force-unlock`
+// read it without checking the project (which may be broken: then the
+// default location, `.aud/state.db`, is used).
 std::unique_ptr<state::State> OpenExisting(const GlobalOptions& g, bool* missing) {
-  std::string path = StatePath(g);
-  struct stat st {};
-  *missing = stat(path.c_str(), &st) != 0;
-  if (*missing) return nullptr;
+  std::unique_ptr<check::Project> project = check::Check(check::ReadSourceTree(g.dir));
+  state::Location where;
   std::string error;
-  auto s = state::State::Open(path, &error);
-  if (!s) std::cerr << "error: " << error << "\n";
+  if (!StateLocationOf(g, project->config ? &*project->config : nullptr, false, &where, &error)) {
+    std::cerr << "error: " << error << "\n";
+    *missing = false;
+    return nullptr;
+  }
+  auto s = state::OpenLocation(where, &error, missing);
+  if (!s && !*missing) std::cerr << "error: " << error << "\n";
   return s;
 }
 
@@ -312,15 +335,20 @@ int RunStateAdopt(const GlobalOptions& g) {
   std::error_code ec;
   std::filesystem::create_directories(g.dir + "/.aud", ec);
   std::string error;
-  auto state = state::State::Open(StatePath(g), &error);
-  if (!state) {
-    std::cerr << "error: cannot open the state " << StatePath(g) << ": " << error << "\n";
-    return 1;
-  }
   // The project's file connections too, when aud.toml can be read (a broken
   // project still gets its state marker).
   std::unique_ptr<check::Project> project =
       driver::Compile(DriverOptions(g), driver::Until::Check).project;
+  state::Location where;
+  if (!StateLocationOf(g, project->config ? &*project->config : nullptr, true, &where, &error)) {
+    std::cerr << "error: " << error << "\n";
+    return 1;
+  }
+  auto state = state::OpenLocation(where, &error);
+  if (!state) {
+    std::cerr << "error: cannot open the " << state::ShownLocation(where) << ": " << error << "\n";
+    return 1;
+  }
   for (const auto& [path, shown] :
        LineageMarkerPaths(g, project->config ? &*project->config : nullptr)) {
     if (!std::filesystem::is_directory(std::filesystem::path(path).parent_path(), ec)) continue;
@@ -329,14 +357,14 @@ int RunStateAdopt(const GlobalOptions& g) {
       return 1;
     }
   }
-  std::cout << "Adopted the state " << StatePath(g) << " (lineage " << state->lineage()
-            << ", serial " << state->serial() << ").\n"
+  std::cout << "Adopted the " << state->Shown() << " (lineage " << state->lineage() << ", serial "
+            << state->serial() << ").\n"
             << "The next `aud plan` reads the destinations back and repairs what they hold "
                "differently (HTTP and Autopilot destinations cannot be read back).\n";
   return 0;
 }
 
-int RunForceUnlock(const GlobalOptions& g, const std::string& id) {
+int RunForceUnlock(const GlobalOptions& g, const std::string& id, int64_t lock_timeout_ms) {
   bool missing = false;
   auto state = OpenExisting(g, &missing);
   if (missing) {
@@ -344,6 +372,20 @@ int RunForceUnlock(const GlobalOptions& g, const std::string& id) {
     return 1;
   }
   if (!state) return 1;
+  // With --lock-timeout, the holder gets that long to finish on its own.
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(lock_timeout_ms);
+  bool announced = false;
+  while (lock_timeout_ms > 0 && std::chrono::steady_clock::now() < until) {
+    auto lock = state->CurrentLock();
+    if (!lock || lock->id != id) break;
+    if (!announced) std::cerr << "Waiting for the lock's holder to release it…\n";
+    announced = true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  if (announced && !(state->CurrentLock() && state->CurrentLock()->id == id)) {
+    std::cout << "Lock " << base::TerminalSafe(id) << " was released by its holder.\n";
+    return 0;
+  }
   if (!state->ForceUnlock(id)) {
     std::cerr << "error: no lock with id `" << base::TerminalSafe(id) << "`";
     if (auto lock = state->CurrentLock())
@@ -353,6 +395,28 @@ int RunForceUnlock(const GlobalOptions& g, const std::string& id) {
   }
   std::cout << "Lock " << base::TerminalSafe(id) << " removed. The state is unlocked.\n";
   return 0;
+}
+
+bool ParseLockTimeout(const std::string& text, int64_t* ms) {
+  size_t i = 0;
+  while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
+  if (i == 0 || i > 9) return false;
+  const int64_t n = std::stoll(text.substr(0, i));
+  const std::string unit = text.substr(i);
+  if (unit.empty() && n == 0) {
+    *ms = 0;
+  } else if (unit == "ms") {
+    *ms = n;
+  } else if (unit == "s") {
+    *ms = n * 1000;
+  } else if (unit == "m") {
+    *ms = n * 60 * 1000;
+  } else if (unit == "h") {
+    *ms = n * 3600 * 1000;
+  } else {
+    return false;
+  }
+  return true;
 }
 
 }  // namespace aud::cli

@@ -13,6 +13,9 @@ namespace aud::cli {
 struct GlobalOptions {
   std::string dir = ".";  // -C DIR
   bool color = false;     // diagnostics in colour (stderr is a terminal)
+  // The environment whose state is used (`--env NAME` / AUD_ENV); a
+  // PostgreSQL state keys its rows by project name and environment.
+  std::string environment = "default";
 };
 
 // `aud check [--emit=ast]`: parse, resolve, type-check, governance.
@@ -49,19 +52,22 @@ int RunEval(const GlobalOptions& g, const EvalOptions& o);
 int RunExplain(const GlobalOptions& g, const std::string& name, const std::string& form);
 // Options of `aud plan` (and the planning half of `aud apply`).
 struct PlanOptions {
-  std::string as_of;                  // empty: now
-  std::string out;                    // --out FILE: save the plan
-  bool json = false;                  // --json
-  bool detail = false;                // --detail: every key, not samples
-  bool detailed_exitcode = false;     // 0 no changes, 1 error, 2 changes
-  std::vector<std::string> targets;   // --target NAME (audience or destination)
-  std::vector<std::string> excludes;  // --exclude NAME
-  bool due = false;                   // --due
-  std::string engine = "jit";         // jit | interp
-  bool refresh = true;                // --refresh=false: do not read destinations back
-  bool refresh_only = false;          // --refresh-only: plan the drift repair alone
-  bool allow_mass_exit = false;       // --allow-mass-exit: no mass-exit guard
-  bool strict = false;                // --strict: any bad input line is an error
+  std::string as_of;                    // empty: now
+  std::string out;                      // --out FILE: save the plan
+  bool json = false;                    // --json
+  bool detail = false;                  // --detail: every key, not samples
+  bool detailed_exitcode = false;       // 0 no changes, 1 error, 2 changes
+  std::vector<std::string> targets;     // --target NAME (audience or destination)
+  std::vector<std::string> excludes;    // --exclude NAME
+  bool due = false;                     // --due
+  std::string engine = "jit";           // jit | interp
+  bool refresh = true;                  // --refresh=false: do not read destinations back
+  bool refresh_only = false;            // --refresh-only: plan the drift repair alone
+  bool allow_mass_exit = false;         // --allow-mass-exit: no mass-exit guard
+  bool strict = false;                  // --strict: any bad input line is an error
+  int64_t lock_timeout_ms = 0;          // --lock-timeout DURATION: wait for the state lock
+  std::string lock_timeout_text;        // as given
+  std::string lock_operation = "plan";  // recorded in the lock while planning
 };
 // `aud plan`: evaluate, diff against state, show the plan.
 int RunPlan(const GlobalOptions& g, const PlanOptions& o);
@@ -81,7 +87,20 @@ int RunStateList(const GlobalOptions& g);
 // `aud state adopt`: trust the state as it is (writes `.aud/state.lineage`).
 int RunStateAdopt(const GlobalOptions& g);
 // `aud force-unlock ID`: remove a lock left by a process that is gone.
-int RunForceUnlock(const GlobalOptions& g, const std::string& id);
+int RunForceUnlock(const GlobalOptions& g, const std::string& id, int64_t lock_timeout_ms = 0);
+
+// `aud access grant|revoke ROLE CAPABILITY [CONNECTION]`, `aud access list
+// [--json]`: permissions of a PostgreSQL state (docs/teams.md).
+struct AccessOptions {
+  std::string action;  // grant | revoke | list
+  std::string role, capability, connection;
+  bool json = false;
+};
+int RunAccess(const GlobalOptions& g, const AccessOptions& o);
+
+// Parses a `--lock-timeout` value: `0`, `500ms`, `30s`, `5m`, `1h`. False
+// when it is none of those.
+bool ParseLockTimeout(const std::string& text, int64_t* ms);
 // `aud profile show KEY`: one profile of the profile store.
 int RunProfileShow(const GlobalOptions& g, const std::string& key);
 

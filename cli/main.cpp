@@ -115,6 +115,9 @@ int main(int argc, char** argv) {
     cmd->add_flag("--allow-mass-exit", o.allow_mass_exit,
                   "allow a publication to lose more than its `max_exit_fraction` of its members");
     cmd->add_flag("--strict", o.strict, "any bad input line is an error");
+    cmd->add_option("--lock-timeout", o.lock_timeout_text,
+                    "wait this long for the state lock (default 0: refuse at once)")
+        ->type_name("DURATION");
   };
   aud::cli::PlanOptions plan_opts;
   auto* plan = app.add_subcommand(
@@ -148,6 +151,26 @@ int main(int argc, char** argv) {
   std::string unlock_id;
   auto* unlock = app.add_subcommand("force-unlock", "remove a lock left by a process that is gone");
   unlock->add_option("id", unlock_id, "the lock id (printed by the refused command)")->required();
+  std::string unlock_timeout;
+  unlock
+      ->add_option("--lock-timeout", unlock_timeout,
+                   "give the holder this long to release the lock before removing it")
+      ->type_name("DURATION");
+
+  aud::cli::AccessOptions access_opts;
+  auto* access = app.add_subcommand(
+      "access", "who may view, create and publish (PostgreSQL state; docs/teams.md)");
+  access->require_subcommand(1);
+  auto* access_grant = access->add_subcommand("grant", "give ROLE a capability");
+  auto* access_revoke = access->add_subcommand("revoke", "take a capability from ROLE");
+  for (auto* sub : {access_grant, access_revoke}) {
+    sub->add_option("role", access_opts.role, "a PostgreSQL role")->required();
+    sub->add_option("capability", access_opts.capability, "view, create or publish")->required();
+    sub->add_option("connection", access_opts.connection,
+                    "for publish: the connection (default: every connection)");
+  }
+  auto* access_list = access->add_subcommand("list", "the administrator and every grant");
+  access_list->add_flag("--json", access_opts.json, "as JSON");
 
   auto* profile = app.add_subcommand("profile", "inspect the profile store");
   profile->require_subcommand(1);
@@ -202,6 +225,20 @@ int main(int argc, char** argv) {
     app.exit(e);
     return 1;
   }
+  for (auto* o : {&plan_opts, &apply_opts.plan}) {
+    if (!o->lock_timeout_text.empty() &&
+        !aud::cli::ParseLockTimeout(o->lock_timeout_text, &o->lock_timeout_ms)) {
+      std::cerr << "error: `--lock-timeout` must be a duration such as `30s`, `5m` or `0`, not `"
+                << o->lock_timeout_text << "`\n";
+      return 1;
+    }
+  }
+  int64_t unlock_timeout_ms = 0;
+  if (!unlock_timeout.empty() && !aud::cli::ParseLockTimeout(unlock_timeout, &unlock_timeout_ms)) {
+    std::cerr << "error: `--lock-timeout` must be a duration such as `30s`, `5m` or `0`, not `"
+              << unlock_timeout << "`\n";
+    return 1;
+  }
   if (*init || *fmt)
     ::umask(user_umask);
   else
@@ -218,7 +255,11 @@ int main(int argc, char** argv) {
   if (*show) return aud::cli::RunShow(g, show_file, show_json);
   if (*state_list) return aud::cli::RunStateList(g);
   if (*state_adopt) return aud::cli::RunStateAdopt(g);
-  if (*unlock) return aud::cli::RunForceUnlock(g, unlock_id);
+  if (*unlock) return aud::cli::RunForceUnlock(g, unlock_id, unlock_timeout_ms);
+  if (*access) {
+    access_opts.action = *access_grant ? "grant" : *access_revoke ? "revoke" : "list";
+    return aud::cli::RunAccess(g, access_opts);
+  }
   if (*profile_show) return aud::cli::RunProfileShow(g, profile_key);
   return 1;
 }

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <set>
 
 #include "cli/progress.h"
@@ -33,10 +34,95 @@ std::string ProjectPath(const GlobalOptions& g, const std::string& p) {
 
 std::string StatePath(const GlobalOptions& g) { return g.dir + "/.aud/state.db"; }
 
+bool StateLocationOf(const GlobalOptions& g, const config::ProjectConfig* config, bool create,
+                     state::Location* out, std::string* error) {
+  out->path = StatePath(g);
+  out->create = create;
+  out->environment = g.environment.empty() ? "default" : g.environment;
+  if (!config || config->state_backend != "postgres") {
+    out->backend = "sqlite";
+    return true;
+  }
+  out->backend = "postgres";
+  out->schema = config->state_schema;
+  out->project = config->name;
+  out->dsn_env = config->state_dsn ? config->state_dsn->env : "";
+  const char* v = out->dsn_env.empty() ? nullptr : std::getenv(out->dsn_env.c_str());
+  if (!v || !*v) {
+    *error = "the PostgreSQL state needs its `dsn`: the environment variable `" + out->dsn_env +
+             "` (`[state] dsn` in aud.toml) is " + (v ? "empty" : "not set") +
+             "; set it to the database's connection string";
+    return false;
+  }
+  out->dsn = v;
+  return true;
+}
+
+std::unique_ptr<HeldLock> LockState(state::State& st, const std::string& operation,
+                                    int64_t timeout_ms, std::string* error) {
+  state::LockInfo acquired;
+  auto waiting = [](const state::LockInfo& holder) {
+    Progress::Get().Done();
+    std::cerr << "Acquiring state lock… (held by " << base::TerminalSafe(holder.who) << ", `"
+              << base::TerminalSafe(holder.operation) << "`)\n";
+  };
+  if (!apply::AcquireLock(st, operation, timeout_ms, waiting, &acquired, error)) return nullptr;
+  auto held = std::make_unique<HeldLock>();
+  held->state = &st;
+  held->id = acquired.id;
+  return held;
+}
+
+std::vector<std::string> MissingCapabilities(state::State& st, const plan::Plan& plan) {
+  std::vector<std::string> out;
+  if (!st.HasAccessControl()) return out;
+  const std::string role = st.Role();
+  const std::string admin = st.Administrator();
+  auto deny = [&](const std::string& capability, const std::string& connection,
+                  const std::string& why) {
+    out.push_back("role `" + role + "` lacks the `" + capability + "` capability" +
+                  (connection.empty() ? std::string() : " on connection `" + connection + "`") +
+                  " (" + why + "); the administrator (`" + admin + "`) can run `aud access grant " +
+                  role + " " + capability + (connection.empty() ? "" : " " + connection) + "`");
+  };
+  std::string error;
+  std::set<std::string> asked;
+  for (const auto& a : plan.audiences) {
+    if (!a.evaluated) continue;
+    auto rec = st.Audience(a.name);
+    if (rec && rec->definition_hash == a.definition_hash) continue;
+    if (asked.insert("create").second && !st.Can("create", "", &error))
+      deny("create", "",
+           (rec ? "the definition of audience `" : "new audience `") + a.name +
+               (rec ? "` changed" : "`"));
+  }
+  std::map<std::pair<std::string, std::string>, state::PublicationRecord> recorded;
+  for (auto& r : st.Publications()) recorded[{r.audience, r.destination}] = std::move(r);
+  for (const auto& p : plan.publications) {
+    if (p.action == plan::Action::NoOp) {
+      auto it = recorded.find({p.audience, p.destination});
+      if (p.frozen || p.not_due) continue;
+      if (it != recorded.end() && it->second.labels == p.labels &&
+          it->second.definition_hash == p.definition_hash && it->second.target == p.target)
+        continue;
+    }
+    const std::string conn = p.connection.empty() ? "profile_store" : p.connection;
+    if (!asked.insert("publish:" + conn).second) continue;
+    if (!st.Can("publish", conn, &error))
+      deny("publish", conn, "publishing `" + p.audience + "` to `" + p.destination + "`");
+  }
+  if (!error.empty()) out.push_back("checking permissions: " + error);
+  return out;
+}
+
 std::unique_ptr<state::State> OpenState(const GlobalOptions& g, const check::Project& project,
                                         std::string* error) {
   if (project.config && !state::BackendSupported(project.config->state_backend, error))
     return nullptr;
+  state::Location where;
+  if (!StateLocationOf(g, project.config ? &*project.config : nullptr, true, &where, error))
+    return nullptr;
+  const bool postgres = where.backend == "postgres";
   std::error_code ec;
   std::filesystem::create_directories(g.dir + "/.aud", ec);
   if (ec) {
@@ -58,7 +144,7 @@ std::unique_ptr<state::State> OpenState(const GlobalOptions& g, const check::Pro
       return nullptr;
     }
   }
-  if (!markers.empty() && !std::filesystem::exists(StatePath(g), ec)) {
+  if (!postgres && !markers.empty() && !std::filesystem::exists(StatePath(g), ec)) {
     const auto& [shown, m] = markers.front();
     *error = "the state " + StatePath(g) + " is missing, but the last apply here used lineage " +
              m.lineage + " at serial " + std::to_string(m.serial) + " (" + shown +
@@ -68,13 +154,14 @@ std::unique_ptr<state::State> OpenState(const GlobalOptions& g, const check::Pro
     return nullptr;
   }
   std::string why;
-  auto st = state::State::Open(StatePath(g), &why);
+  auto st = state::OpenLocation(where, &why);
   if (!st) {
-    *error = "cannot open the state " + StatePath(g) + ": " + why;
+    *error = postgres ? why : "cannot open the state " + StatePath(g) + ": " + why;
     return nullptr;
   }
+  const std::string shown_state = postgres ? state::ShownLocation(where) : StatePath(g);
   for (const auto& [shown, m] : markers) {
-    *error = state::LineageDistrust(m, st->lineage(), st->serial(), StatePath(g), shown);
+    *error = state::LineageDistrust(m, st->lineage(), st->serial(), shown_state, shown);
     if (!error->empty()) return nullptr;
   }
   return st;
@@ -267,6 +354,23 @@ bool PlanProject(const GlobalOptions& g, const PlanOptions& o, Planned* out) {
     std::cerr << "error: " << error << "\n";
     return false;
   }
+  if (out->state->HasAccessControl() && !out->state->Can("view", "", &error)) {
+    const std::string role = out->state->Role();
+    std::cerr << "error: "
+              << (error.empty() ? "role `" + role + "` lacks the `view` capability on the " +
+                                      out->state->Shown() + "; the administrator (`" +
+                                      out->state->Administrator() +
+                                      "`) can run `aud access grant " + role + " view`"
+                                : "checking permissions: " + error)
+              << "\n";
+    return false;
+  }
+  // The plan is made under the lock, so it never reads a half-applied state.
+  out->lock = LockState(*out->state, o.lock_operation, o.lock_timeout_ms, &error);
+  if (!out->lock) {
+    std::cerr << "error: " << error << "\n";
+    return false;
+  }
 
   plan::PlanInput in;
   in.project = out->project.get();
@@ -317,6 +421,7 @@ bool PlanProject(const GlobalOptions& g, const PlanOptions& o, Planned* out) {
   std::vector<std::string> errors;
   const bool planned = plan::MakePlan(in, po, &out->plan, &errors);
   Progress::Get().Done();
+  if (o.lock_operation == "plan") out->lock.reset();  // only `apply` keeps it
   if (!planned) {
     for (const auto& e : errors) std::cerr << "error: " << base::TerminalSafe(e) << "\n";
     std::cerr << "no plan was made\n";

@@ -18,10 +18,23 @@
 #include "runtime/driver/driver.h"
 #include "runtime/ingest/ingest.h"
 #include "runtime/plan/plan.h"
+#include "runtime/state/backend.h"
 #include "runtime/state/state.h"
 #include "runtime/store/profiles.h"
 
 namespace aud::cli {
+
+// The state lock while held; released on destruction.
+struct HeldLock {
+  state::State* state = nullptr;
+  std::string id;
+  HeldLock() = default;
+  HeldLock(const HeldLock&) = delete;
+  HeldLock& operator=(const HeldLock&) = delete;
+  ~HeldLock() {
+    if (state && !id.empty()) state->Unlock(id);
+  }
+};
 
 // Everything a plan was made from; the plan's pointers (project, program,
 // store, profiles) point into it, so keep it alive while applying.
@@ -31,6 +44,9 @@ struct Planned {
   ingest::Result ingest;
   store::Profiles profiles;
   std::unique_ptr<state::State> state;
+  // The lock the plan was made under (`plan`/`apply` hold it while they
+  // read the state; `apply` keeps it until it has published).
+  std::unique_ptr<HeldLock> lock;
   plan::Plan plan;
   int64_t as_of = 0;
   int64_t now = 0;
@@ -46,6 +62,24 @@ bool PlanProject(const GlobalOptions& g, const PlanOptions& o, Planned* out);
 
 // Path of the state database of a project: DIR/.aud/state.db.
 std::string StatePath(const GlobalOptions& g);
+
+// Where the project's state is (`[state]` of aud.toml, the environment of
+// `g`): `.aud/state.db`, or PostgreSQL with the DSN read from its variable.
+// False with `error` when the DSN's variable is not set.
+bool StateLocationOf(const GlobalOptions& g, const config::ProjectConfig* config, bool create,
+                     state::Location* out, std::string* error);
+
+// Takes the state lock for `operation`, waiting up to `timeout_ms`
+// (printing `Acquiring state lock…` to stderr when it waits). Null with
+// `error` when it cannot.
+std::unique_ptr<HeldLock> LockState(state::State& st, const std::string& operation,
+                                    int64_t timeout_ms, std::string* error);
+
+// Why the login role of a PostgreSQL state may not apply `plan`: one
+// message per missing capability (`create` for a new or changed audience
+// definition, `publish` on each connection with changes), naming it and how
+// to get it. Empty when allowed (always for an SQLite state).
+std::vector<std::string> MissingCapabilities(state::State& st, const plan::Plan& plan);
 
 // Opens the state of the project (creating `.aud/` when needed). A
 // `[state] backend` other than "sqlite" is an error, and so is a state the

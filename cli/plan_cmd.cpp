@@ -95,19 +95,30 @@ bool ReadFile(const std::string& path, std::string* text) {
 
 // `aud show` without a plan file: the recorded state.
 int ShowState(const GlobalOptions& g, bool json) {
-  const std::string path = StatePath(g);
-  struct stat sb {};
-  if (::stat(path.c_str(), &sb) != 0) {
+  std::unique_ptr<check::Project> project = check::Check(check::ReadSourceTree(g.dir));
+  state::Location where;
+  std::string error;
+  if (!StateLocationOf(g, project->config ? &*project->config : nullptr, false, &where, &error)) {
+    std::cerr << "error: " << error << "\n";
+    return 1;
+  }
+  bool missing = false;
+  auto st = state::OpenLocation(where, &error, &missing);
+  if (missing) {
     if (json)
       std::cout << "{\"state\":null}\n";
     else
       std::cout << "No state: nothing has been applied in this project yet.\n";
     return 0;
   }
-  std::string error;
-  auto st = state::State::Open(path, &error);
   if (!st) {
-    std::cerr << "error: cannot open the state " << path << ": " << error << "\n";
+    std::cerr << "error: cannot open the " << state::ShownLocation(where) << ": " << error << "\n";
+    return 1;
+  }
+  if (st->HasAccessControl() && !st->Can("view", "", &error)) {
+    std::cerr << "error: role `" << st->Role() << "` lacks the `view` capability on the "
+              << st->Shown() << "; the administrator (`" << st->Administrator()
+              << "`) can run `aud access grant " << st->Role() << " view`\n";
     return 1;
   }
   auto auds = st->Audiences();

@@ -154,7 +154,7 @@ bool ShowableLine(std::string_view line) {
   // Plain keys outside connections, then every connection setting marked
   // plain in connectors.def.
   for (std::string_view k :
-       {"name", "stdlib", "path", "format", "backend", "type", "max_exit_fraction"}) {
+       {"name", "stdlib", "path", "format", "backend", "type", "max_exit_fraction", "schema"}) {
     if (key == k) return !LooksSecret(line);
   }
   for (const SettingSpec& s : kSettings)
@@ -487,8 +487,15 @@ class Reader {
     cfg.sources.push_back(std::move(src));
   }
 
+  static bool SchemaName(const std::string& s) {
+    if (s.empty() || s.size() > 63 || !(s[0] == '_' || (s[0] >= 'a' && s[0] <= 'z'))) return false;
+    for (char c : s)
+      if (!(c == '_' || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) return false;
+    return true;
+  }
+
   void ReadState(const toml::table& t, ProjectConfig& cfg) {
-    static const std::vector<std::string> kKeys = {"backend", "dsn"};
+    static const std::vector<std::string> kKeys = {"backend", "dsn", "schema"};
     static const std::vector<std::string> kBackends = {"sqlite", "postgres"};
     const toml::node* dsn_node = nullptr;
     const toml::key* dsn_key = nullptr;
@@ -512,6 +519,16 @@ class Reader {
         dsn_key = k;
         dsn_node = v;
         if (auto s = Secret(*k, *v, "aud_state", Range(t))) cfg.state_dsn = *s;
+      } else if (k->str() == "schema") {
+        auto s = String(*k, *v, false);
+        if (s && !SchemaName(*s)) {
+          Invalid(Range(*v),
+                  "`schema` must be a lower-case PostgreSQL name (letters, digits, "
+                  "`_`, at most 63), not `" +
+                      Shown(*s) + "`");
+        } else if (s) {
+          cfg.state_schema = *s;
+        }
       } else {
         UnknownKey(*k, "`[state]`", kKeys);
       }

@@ -47,6 +47,7 @@ struct ProjectConfig {
   std::vector<Source> sources;
   std::string state_backend = "sqlite";  // sqlite | postgres
   std::optional<SecretRef> state_dsn;
+  std::string state_schema = "aud";  // postgres: the schema of the state tables
   std::map<std::string, Connection> connections;
 };
 

@@ -7,11 +7,13 @@
 #include <openssl/sha.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <thread>
 #include <unordered_set>
 
 #include "compiler/base/civil_time.h"
@@ -195,6 +197,7 @@ class Applier {
     out.definition_hash = p.definition_hash;
     out.labels = p.labels;
     out.target = p.target;  // where the destination now is (a moved `dir`)
+    out.connection = p.connection;
     out.created_at = rec && rec->created_at ? rec->created_at : options_.now;
     out.updated_at = options_.now;
     for (const auto& [key, m] : state_.Members(p.audience, p.destination))
@@ -344,6 +347,7 @@ class Applier {
       c.destination = p.destination;
       c.now = pub.applied_at;
       c.journal_id = journal_id;
+      c.connection = p.connection;
       for (const auto& row : b.upserts)
         if (!rejected.count(row.key)) c.upserts.push_back({row.key, row.payload_hash, row.visitor});
       for (const auto& k : b.removes)
@@ -449,24 +453,53 @@ std::string IdempotencyKey(const std::string& lineage, uint64_t serial, const st
   return Hex(digest, 16);
 }
 
+bool AcquireLock(state::State& state, const std::string& operation, int64_t timeout_ms,
+                 const std::function<void(const state::LockInfo&)>& waiting,
+                 state::LockInfo* acquired, std::string* refusal) {
+  const auto start = std::chrono::steady_clock::now();
+  bool announced = false;
+  for (;;) {
+    state::LockInfo holder;
+    std::string error;
+    if (state.Lock(operation, acquired, &holder, &error)) return true;
+    if (!error.empty() && holder.id.empty()) {
+      *refusal = "cannot take the state lock: " + error;
+      return false;
+    }
+    const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now() - start)
+                            .count();
+    if (waited < timeout_ms) {
+      if (!announced && waiting) waiting(holder);
+      announced = true;
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(std::min<int64_t>(250, timeout_ms - waited)));
+      continue;
+    }
+    // Two lines; the lock's fields come from the state: escaped.
+    const std::string id = base::TerminalSafe(holder.id);
+    *refusal =
+        "the state is locked by " + base::TerminalSafe(holder.who) + " (pid " +
+        std::to_string(holder.pid) + ", `" + base::TerminalSafe(holder.operation) + "` since " +
+        FormatTime(holder.created_at) + "), lock id " + id +
+        (timeout_ms > 0 ? " (waited " +
+                              (timeout_ms % 1000 == 0 ? std::to_string(timeout_ms / 1000) + "s"
+                                                      : std::to_string(timeout_ms) + "ms") +
+                              ")"
+                        : "") +
+        "\nif that process is gone, run `aud force-unlock " + id + "`" +
+        (timeout_ms > 0 ? "" : "; to wait for it, pass `--lock-timeout DURATION`");
+    return false;
+  }
+}
+
 Report ApplyPlan(const plan::Plan& plan, state::State& state, const ConnectorFactory& connectors,
                  const Options& options) {
   Report report;
-  state::LockInfo acquired, holder;
-  std::string error;
-  if (!state.Lock(options.lock_operation, &acquired, &holder, &error)) {
-    if (!error.empty() && holder.id.empty()) {
-      report.refused = "cannot take the state lock: " + error;
-    } else {
-      // Two lines; the lock's fields come from the state file: escaped.
-      const std::string id = base::TerminalSafe(holder.id);
-      report.refused = "the state is locked by " + base::TerminalSafe(holder.who) + " (pid " +
-                       std::to_string(holder.pid) + ", `" + base::TerminalSafe(holder.operation) +
-                       "` since " + FormatTime(holder.created_at) + "), lock id " + id +
-                       "\nif that process is gone, run `aud force-unlock " + id + "`";
-    }
+  state::LockInfo acquired;
+  if (!options.lock_held && !AcquireLock(state, options.lock_operation, options.lock_timeout_ms,
+                                         options.lock_waiting, &acquired, &report.refused))
     return report;
-  }
   LockGuard guard{&state, acquired.id};
   CrashPoint("apply.locked");
 

@@ -56,7 +56,24 @@ struct Options {
   // changes; empty: never. Prints nothing itself.
   std::function<void(const Progress&)> progress;
   std::string lock_operation = "apply";
+  // How long to wait for a lock another process holds (0: refuse at once).
+  int64_t lock_timeout_ms = 0;
+  // Called once when the lock is held by another process and waiting
+  // begins (the CLI prints `Acquiring state lock…`); empty: never.
+  std::function<void(const state::LockInfo& holder)> lock_waiting;
+  // The caller holds the state lock already (`aud apply` without a plan
+  // file keeps the lock it planned under): ApplyPlan neither takes nor
+  // releases it.
+  bool lock_held = false;
 };
+
+// Takes the state lock for `operation`, retrying while another live process
+// holds it for up to `timeout_ms` (calling `waiting` once when waiting
+// begins). False with `refusal`: the holder and `aud force-unlock ID`, or
+// why the lock could not be taken.
+bool AcquireLock(state::State& state, const std::string& operation, int64_t timeout_ms,
+                 const std::function<void(const state::LockInfo&)>& waiting,
+                 state::LockInfo* acquired, std::string* refusal);
 
 // What happened to one publication.
 struct PublicationReport {

@@ -16,4 +16,7 @@ namespace aud::state {
 // clears it; "" when every read since succeeded.
 std::string TakeReadError(State* state);
 
+// The same for a PostgreSQL state ("" for any other).
+std::string TakePostgresReadError(State* state);
+
 }  // namespace aud::state

@@ -260,6 +260,7 @@ class SqliteState final : public State {
   int64_t JournalAdd(const JournalEntry& e, std::string* error) override;
   bool JournalSet(int64_t id, const std::string& status, std::string* error) override;
   std::vector<JournalEntry> JournalPending() override;
+  std::string Shown() const override { return "state `" + path_ + "`"; }
 
   std::string TakeReadError() {
     std::string out;
@@ -994,8 +995,8 @@ std::vector<JournalEntry> SqliteState::JournalPending() {
 }  // namespace
 
 std::string TakeReadError(State* state) {
-  auto* s = dynamic_cast<SqliteState*>(state);
-  return s ? s->TakeReadError() : std::string();
+  if (auto* s = dynamic_cast<SqliteState*>(state)) return s->TakeReadError();
+  return TakePostgresReadError(state);
 }
 
 std::unique_ptr<State> State::Open(const std::string& path, std::string* error) {

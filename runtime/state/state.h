@@ -49,6 +49,10 @@ struct PublicationRecord {
   // Where the destination was when last published (hex fingerprint of a
   // file connection's dir and format; "" unknown): a change re-publishes.
   std::string target;
+  // The destination's `[connections.NAME]` ("" for the built-in profile
+  // store): what the `publish` capability of a PostgreSQL state is checked
+  // against. Not kept by the SQLite state (no permissions there).
+  std::string connection;
 };
 
 // One confirmed batch, recorded in one transaction with the serial bump.
@@ -62,6 +66,7 @@ struct Confirmed {
   std::vector<std::string> removes;  // become exited
   int64_t now = 0;
   int64_t journal_id = 0;  // marked done in the same transaction (0: none)
+  std::string connection;  // the destination's connection (PublicationRecord::connection)
 };
 
 // One apply-journal step: a batch about to be sent.
@@ -83,6 +88,12 @@ struct LockInfo {
   std::string who;        // user@host
   int64_t pid = 0;
   int64_t created_at = 0;
+};
+
+// One grant of a capability (`view`, `create`, `publish`) to a database role,
+// on one connection ("" = every connection).
+struct AccessGrant {
+  std::string role, capability, connection;
 };
 
 class State {
@@ -135,6 +146,38 @@ class State {
                              std::string* error) = 0;  // returns id (0 on error)
   virtual bool JournalSet(int64_t id, const std::string& status, std::string* error) = 0;
   virtual std::vector<JournalEntry> JournalPending() = 0;  // status "pending", by id
+
+  // How messages name this state: "state `.aud/state.db`" or "PostgreSQL
+  // state (schema `aud`, project `p`, environment `default`)"; never a DSN.
+  virtual std::string Shown() const = 0;
+
+  // Access control (docs/teams.md): only a PostgreSQL state has it; an SQLite
+  // state is one local user's and allows everything.
+  virtual bool HasAccessControl() const { return false; }
+  // Whether the login role holds `capability` ("view", "create", "publish")
+  // on `connection` ("" for none / any); false with `error` when the check
+  // itself failed.
+  virtual bool Can(const std::string& capability, const std::string& connection,
+                   std::string* error) {
+    (void)capability, (void)connection, (void)error;
+    return true;
+  }
+  // The login role: "" without access control.
+  virtual std::string Role() { return ""; }
+  // The administrator (the role that created the state): "" without access control.
+  virtual std::string Administrator() { return ""; }
+  // Grants or revokes a capability; false with `error` (not the administrator,
+  // no such role, no access control).
+  virtual bool Grant(const AccessGrant& g, bool revoke, std::string* error) {
+    (void)g, (void)revoke;
+    if (error) *error = "an SQLite state has no permissions (one local user)";
+    return false;
+  }
+  // Every grant, by role, capability, connection.
+  virtual std::vector<AccessGrant> AccessList(std::string* error) {
+    (void)error;
+    return {};
+  }
 };
 
 }  // namespace aud::state

@@ -41,13 +41,13 @@ TEST(ApplyCrash, InFlightBatchIsResentIdentically) {
   h.Switch();
   RunResult r = RunAud(h.dir().path(), h.ApplyArgs(), {{"AUD_TEST_CRASH_AT", "batch.sent:1"}});
   ASSERT_EQ(r.signal, SIGKILL);
-  auto pending = Query(h.dir().path() + "/.aud/state.db",
-                       "SELECT idempotency_key, created_at FROM journal WHERE status = 'pending'");
+  auto pending = aud::testing::StateQuery(
+      h.dir().path(), "SELECT idempotency_key, created_at FROM journal WHERE status = 'pending'");
   ASSERT_EQ(pending.size(), 1u);
   h.CheckAfterKill("batch.sent:1");
   h.Converge("batch.sent:1");
-  auto done = Query(
-      h.dir().path() + "/.aud/state.db",
+  auto done = aud::testing::StateQuery(
+      h.dir().path(),
       "SELECT status, created_at FROM journal WHERE idempotency_key = '" + pending[0][0] + "'");
   ASSERT_EQ(done.size(), 1u) << "the re-sent batch was journaled again";
   EXPECT_EQ(done[0][0], "done");

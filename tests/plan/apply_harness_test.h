@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "tests/support/run_aud.h"
+#include "tests/support/state_backend.h"
 
 namespace aud::applytest {
 
@@ -157,26 +158,28 @@ inline bool Exec(const std::string& path, const std::string& sql) {
 inline std::map<std::string, std::string> StateMembers(const TempDir& d,
                                                        const std::string& destination) {
   std::map<std::string, std::string> m;
-  if (!d.Exists(".aud/state.db")) return m;
-  for (auto& r : Query(d.path() + "/.aud/state.db",
-                       "SELECT m.key, m.payload_hash FROM members m JOIN publications p ON "
-                       "m.publication = p.id WHERE p.audience = 'gold' AND p.destination = '" +
-                           destination + "' AND m.status != 'exited'"))
+  if (!aud::testing::StateExists(d.path())) return m;
+  for (auto& r : aud::testing::StateQuery(
+           d.path(),
+           "SELECT m.key, m.payload_hash FROM members m JOIN publications p ON "
+           "m.publication = p.id WHERE p.audience = 'gold' AND p.destination = '" +
+               destination + "' AND m.status != 'exited'"))
     m[r[0]] = r[1];
   return m;
 }
 
 inline uint64_t Serial(const TempDir& d) {
-  auto rows = Query(d.path() + "/.aud/state.db", "SELECT serial FROM meta");
+  if (!aud::testing::StateExists(d.path())) return 0;
+  auto rows = aud::testing::StateQuery(d.path(), "SELECT serial FROM meta");
   return rows.empty() ? 0 : std::stoull(rows[0][0]);
 }
 
 // Keys of the batches an interrupted apply left in flight, per destination.
 inline std::map<std::string, std::set<std::string>> PendingKeys(const TempDir& d) {
   std::map<std::string, std::set<std::string>> out;
-  if (!d.Exists(".aud/state.db")) return out;
-  for (auto& r : Query(d.path() + "/.aud/state.db",
-                       "SELECT destination, payload FROM journal WHERE status = 'pending'")) {
+  if (!aud::testing::StateExists(d.path())) return out;
+  for (auto& r : aud::testing::StateQuery(
+           d.path(), "SELECT destination, payload FROM journal WHERE status = 'pending'")) {
     auto j = nlohmann::json::parse(r[1], nullptr, false);
     if (j.is_discarded()) continue;
     for (const auto& k : j["removes"]) out[r[0]].insert(k.get<std::string>());
@@ -412,11 +415,17 @@ class CrashHarness {
   int already_done_ = 0;
 };
 
+// Random kill rounds per test against a PostgreSQL state.
+inline constexpr int kPostgresKillRounds = 10;
+
 // Kills `aud apply --auto-approve` with SIGKILL at `rounds` seeded random
 // instants spread over the measured duration of an apply (some land after
 // it finished, which must leave a converged state too), checking after each
 // kill and after each converging apply.
 inline void RandomKills(uint32_t seed, int rounds) {
+  // Against PostgreSQL state a reduced count keeps the suite's time in bounds
+  // (tests/plan/README.md).
+  if (aud::testing::PostgresStateTests()) rounds = std::min(rounds, kPostgresKillRounds);
   CrashHarness h;
   double duration = h.Setup();
   if (::testing::Test::HasFailure()) return;

@@ -150,15 +150,25 @@ TEST(ApplyProtocol, DefinitionsChangedSincePlanWarnAndApplyAsReviewed) {
   EXPECT_EQ(next["files_out"].update.size(), 30u);
 }
 
-// A lock row as another `aud apply` on this host would leave it.
+// The PostgreSQL session holding the lock (postgres mode), ended with the sleeper.
+void* pg_holder = nullptr;
+
+// A lock row as another `aud apply` on this host would leave it (with
+// PostgreSQL state: a session holding the advisory lock and that row).
 void InsertLock(const TempDir& d, const std::string& id, pid_t pid) {
   char host[256] = {0};
   gethostname(host, sizeof host - 1);
-  ASSERT_TRUE(Exec(d.path() + "/.aud/state.db",
-                   "INSERT INTO lock (slot, id, operation, who, pid, pid_start, created_at) "
-                   "VALUES (1, '" +
-                       id + "', 'apply', 'someone@" + host + "', " + std::to_string(pid) +
-                       ", 0, 1790000000000)"));
+  if (aud::testing::PostgresStateTests()) {
+    pg_holder = aud::testing::HoldStateLock(d.path(), id, std::string("someone@") + host, pid);
+    ASSERT_NE(pg_holder, nullptr);
+    return;
+  }
+  ASSERT_TRUE(aud::testing::StateExec(
+      d.path(),
+      "INSERT INTO lock (slot, id, operation, who, pid, pid_start, created_at) "
+      "VALUES (1, '" +
+          id + "', 'apply', 'someone@" + host + "', " + std::to_string(pid) +
+          ", 0, 1790000000000)"));
 }
 
 pid_t StartSleeper() {
@@ -171,6 +181,8 @@ pid_t StartSleeper() {
 }
 
 void StopSleeper(pid_t pid) {
+  aud::testing::ReleaseStateLock(pg_holder);  // the holder's session ends with it
+  pg_holder = nullptr;
   kill(pid, SIGKILL);
   int status = 0;
   waitpid(pid, &status, 0);
@@ -199,7 +211,7 @@ TEST(ApplyProtocol, LockOfLiveProcessRefusedDeadOneReclaimed) {
   r = RunAud(d.path(), Apply());
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(FileMembers(d), Desired(kUsers, 0));
-  EXPECT_TRUE(Query(d.path() + "/.aud/state.db", "SELECT id FROM lock").empty());
+  EXPECT_TRUE(aud::testing::StateQuery(d.path(), "SELECT id FROM lock").empty());
 }
 
 TEST(ApplyProtocol, ForceUnlock) {
@@ -239,9 +251,11 @@ TEST(ApplyProtocol, RefusesWithoutApprovalWhenNotATerminal) {
 // `answer` to the prompt. Returns what the terminal showed.
 std::string ApplyOnTerminal(const TempDir& d, const std::string& answer) {
   // AUD_PROGRESS_AFTER_MS=0: progress shows at once, not after 1.5 s.
-  std::string cmd = "printf '" + answer + "\\n' | AUD_PROGRESS_AFTER_MS=0 script -qec \"'" +
-                    aud::testing::AudBinary() + "' -C '" + d.path() + "' apply --as-of " + kAsOf +
-                    "\" /dev/null 2>&1";
+  // (The state's DSN in postgres mode: our own test server, no quotes in it.)
+  const std::string dsn = aud::testing::StateDsnFor(d.path());
+  std::string cmd = "printf '" + answer + "\\n' | AUD_TEST_STATE_DSN='" + dsn +
+                    "' AUD_PROGRESS_AFTER_MS=0 script -qec \"'" + aud::testing::AudBinary() +
+                    "' -C '" + d.path() + "' apply --as-of " + kAsOf + "\" /dev/null 2>&1";
   std::string out;
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return out;
@@ -287,7 +301,7 @@ TEST(ApplyProtocol, NoChangesDoesNothingAndStateListShowsPublications) {
 
   r = RunAud(d.path(), {"state", "list"});
   EXPECT_EQ(r.exit_code, 0);
-  auto lineage = Query(d.path() + "/.aud/state.db", "SELECT lineage FROM meta");
+  auto lineage = aud::testing::StateQuery(d.path(), "SELECT lineage FROM meta");
   ASSERT_EQ(lineage.size(), 1u);
   EXPECT_NE(r.out.find("lineage: " + lineage[0][0]), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("serial:  " + std::to_string(serial)), std::string::npos) << r.out;
@@ -392,7 +406,8 @@ TEST(ApplyCanary, SecretNeverAppearsAnywhere) {
   for (const auto& f : files) {
     std::string text = Slurp(f);
     EXPECT_EQ(text.find(canary), std::string::npos) << "the canary is in " << f;
-    saw_state = saw_state || f.find("state.db") != std::string::npos;
+    saw_state =
+        saw_state || f.find("state.db") != std::string::npos || aud::testing::PostgresStateTests();
     saw_profiles = saw_profiles || f.find("profiles.db") != std::string::npos;
     saw_plan = saw_plan || f.find("saved.plan") != std::string::npos;
   }

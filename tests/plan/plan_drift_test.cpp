@@ -211,6 +211,8 @@ TEST_F(Drift, RefreshOnlyRepairsDriftAloneAndRefreshFalseSkipsIt) {
 }
 
 TEST_F(Drift, LostWalIsAnErrorUntilAdopted) {
+  if (aud::testing::PostgresStateTests())
+    GTEST_SKIP() << "the state file and its folder: SQLite only";
   Apply();
   fs::copy_file(dir_.path() + "/.aud/state.db", dir_.path() + "/old-state.db");
   dir_.Write("data/events/events.jsonl", Events(kUsers, 1));
@@ -231,6 +233,8 @@ TEST_F(Drift, LostWalIsAnErrorUntilAdopted) {
 }
 
 TEST_F(Drift, MissingOrForeignStateIsAnErrorUntilAdopted) {
+  if (aud::testing::PostgresStateTests())
+    GTEST_SKIP() << "the state file and its folder: SQLite only";
   Apply();
   dir_.Write("data/events/events.jsonl", Events(kUsers, 1));
   for (const char* f : {"state.db", "state.db-wal", "state.db-shm"})
@@ -261,6 +265,8 @@ TEST_F(Drift, MissingOrForeignStateIsAnErrorUntilAdopted) {
 }
 
 TEST_F(Drift, LostAudFolderIsNoticedThroughTheExportFolder) {
+  if (aud::testing::PostgresStateTests())
+    GTEST_SKIP() << "the state file and its folder: SQLite only";
   Apply();
   EXPECT_TRUE(dir_.Exists("exports/.aud-state.lineage"));
   dir_.Write("data/events/events.jsonl", Events(kUsers, 1));
@@ -291,7 +297,7 @@ TEST_F(Drift, TwoPublicationsOnOneFileAreRefusedBeforeAnyReadBack) {
   RunResult r = RunAud(dir_.path(), {"plan", "--as-of", kAsOf});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_NE(r.err.find("[shared-export-file]"), std::string::npos) << r.err;
-  EXPECT_FALSE(std::filesystem::exists(dir_.path() + "/.aud/state.db"));
+  EXPECT_FALSE(aud::testing::StateExists(dir_.path()));
 }
 
 }  // namespace

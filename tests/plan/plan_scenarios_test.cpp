@@ -468,16 +468,20 @@ publish buyers_aud to hook
   EXPECT_NE(dir_.Read("s.plan").find("\"connection_type\":\"http\""), std::string::npos);
 }
 
-TEST_F(PlanScenario, PostgresStateBackendIsAClearError) {
+TEST_F(PlanScenario, PostgresStateWithoutItsDsnIsAClearError) {
   dir_.Write("aud.toml", std::string(kToml) + R"(
 [state]
 backend = "postgres"
 dsn = { env = "PLAN_TEST_STATE_DSN" }
 )");
-  RunResult r = Aud({"plan", "--as-of", kAsOf});
+  RunResult r =
+      RunAud(dir_.path(), {"plan", "--as-of", kAsOf}, {{"PLAN_TEST_STATE_DSN", "\x01unset"}});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.out, "");
-  EXPECT_NE(r.err.find("state backend `postgres` is not supported"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("the environment variable `PLAN_TEST_STATE_DSN` (`[state] dsn` in "
+                       "aud.toml) is not set"),
+            std::string::npos)
+      << r.err;
   EXPECT_FALSE(dir_.Exists(".aud/state.db"));
 }
 

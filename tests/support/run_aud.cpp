@@ -14,6 +14,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "tests/support/state_backend.h"
+
 extern char** environ;
 
 namespace aud::testing {
@@ -38,6 +40,12 @@ TempDir::~TempDir() {
 void TempDir::Write(const std::string& rel, const std::string& contents) const {
   fs::path p = fs::path(path_) / rel;
   fs::create_directories(p.parent_path());
+  // The state backend under test (state_backend.h): a project's aud.toml
+  // without a [state] table gets the PostgreSQL one in postgres mode.
+  if (rel == "aud.toml" && PostgresStateTests() && contents.find("[state]") == std::string::npos) {
+    std::ofstream(p, std::ios::binary) << contents << StateToml();
+    return;
+  }
   std::ofstream(p, std::ios::binary) << contents;
 }
 
@@ -85,7 +93,10 @@ pid_t Start(const std::string& dir, const std::vector<std::string>& args,
             const std::map<std::string, std::string>& env, int in_fd, int out_fd, int err_fd) {
   std::vector<std::string> argv_s{AudBinary(), "-C", dir};
   argv_s.insert(argv_s.end(), args.begin(), args.end());
-  std::vector<std::string> env_s = ChildEnv(env);
+  std::map<std::string, std::string> with_state = env;
+  if (PostgresStateTests() && !with_state.count("AUD_TEST_STATE_DSN"))
+    with_state["AUD_TEST_STATE_DSN"] = StateDsnFor(dir);
+  std::vector<std::string> env_s = ChildEnv(with_state);
   std::vector<char*> argv, envp;
   for (auto& a : argv_s) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -116,6 +127,9 @@ RunResult FromStatus(int status) {
 RunResult RunAud(const std::string& dir, const std::vector<std::string>& args,
                  const std::map<std::string, std::string>& env, const std::string& stdin_text,
                  double timeout_s) {
+  // The state's PostgreSQL server (postgres mode) starts before any pipe is
+  // made, so it never holds the child's output open.
+  StateDsnFor(dir);
   int in[2], out[2], err[2];
   if (pipe(in) || pipe(out) || pipe(err)) throw std::runtime_error("pipe failed");
   pid_t pid = Start(dir, args, env, in[0], out[1], err[1]);
@@ -168,6 +182,7 @@ RunResult RunAud(const std::string& dir, const std::vector<std::string>& args,
 
 pid_t SpawnAud(const std::string& dir, const std::vector<std::string>& args,
                const std::map<std::string, std::string>& env) {
+  StateDsnFor(dir);
   int null_in = open("/dev/null", O_RDONLY);
   int null_out = open("/dev/null", O_WRONLY);
   pid_t pid = Start(dir, args, env, null_in, null_out, null_out);

@@ -158,6 +158,7 @@ TEST(ConfigParse, DefaultsAndMinimalFile) {
   EXPECT_EQ(p.cfg->sources[1].path, "b/*.jsonl.gz");
   EXPECT_EQ(p.cfg->sources[1].format, "segment");
   EXPECT_EQ(p.cfg->state_backend, "postgres");
+  EXPECT_EQ(p.cfg->state_schema, "aud");  // the default
   ASSERT_TRUE(p.cfg->state_dsn.has_value());
   EXPECT_EQ(p.cfg->state_dsn->env, "AUD_STATE_DSN");
   const Connection& ap = p.cfg->connections.at("ap");
@@ -475,6 +476,17 @@ TEST(ConfigDiagnostics, MissingKey) {
 }
 
 // --- config-invalid-value --------------------------------------------------------------
+
+TEST(ConfigDiagnostics, StateSchema) {
+  Parsed ok("[state]\nbackend = \"postgres\"\ndsn = { env = \"D\" }\nschema = \"team_a\"\n");
+  ASSERT_TRUE(ok.cfg.has_value()) << ok.diags.Render();
+  EXPECT_EQ(ok.cfg->state_schema, "team_a");
+  Parsed bad("[state]\nbackend = \"postgres\"\ndsn = { env = \"D\" }\nschema = \"Team-A\"\n");
+  const auto& d = Only(bad);
+  EXPECT_EQ(d.kind, base::DiagKind::ConfigInvalidValue);
+  EXPECT_NE(d.message.find("`schema` must be a lower-case PostgreSQL name"), std::string::npos)
+      << d.message;
+}
 
 TEST(ConfigDiagnostics, InvalidValue) {
   Parsed type("[connections.crm]\ntype = \"flie\"\n");

@@ -536,14 +536,41 @@ TEST_F(StateTest, NullOutParametersAreAllowed) {
   EXPECT_EQ(State::Open((fs::path(dir_) / "x" / "y.db").string(), nullptr), nullptr);
 }
 
-TEST(StateBackend, OnlySqliteSupported) {
+TEST(StateBackend, SqliteAndPostgresSupported) {
   std::string msg;
   EXPECT_TRUE(BackendSupported("sqlite", &msg));
   EXPECT_TRUE(BackendSupported("", &msg));
-  EXPECT_FALSE(BackendSupported("postgres", &msg));
-  EXPECT_NE(msg.find("state backend `postgres` is not supported"), std::string::npos) << msg;
+  EXPECT_TRUE(BackendSupported("postgres", &msg));
   EXPECT_FALSE(BackendSupported("mysql", &msg));
-  EXPECT_NE(msg.find("unknown state backend `mysql`"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("unknown state backend `mysql` (expected `sqlite` or `postgres`)"),
+            std::string::npos)
+      << msg;
+  EXPECT_TRUE(ValidSchemaName("aud"));
+  EXPECT_TRUE(ValidSchemaName("_team_2"));
+  EXPECT_FALSE(ValidSchemaName(""));
+  EXPECT_FALSE(ValidSchemaName("Aud"));
+  EXPECT_FALSE(ValidSchemaName("2aud"));
+  EXPECT_FALSE(ValidSchemaName("aud; DROP"));
+  EXPECT_FALSE(ValidSchemaName(std::string(64, 'a')));
+}
+
+TEST(StateBackend, PostgresWithoutDsnOrWithBadSchemaIsAnErrorNamingNoSecret) {
+  Location where;
+  where.backend = "postgres";
+  where.dsn_env = "X_DSN";
+  where.project = "p";
+  std::string error;
+  bool missing = true;
+  EXPECT_EQ(OpenLocation(where, &error, &missing), nullptr);
+  EXPECT_FALSE(missing);
+  EXPECT_NE(error.find("the `dsn` is empty (set $X_DSN)"), std::string::npos) << error;
+  where.dsn = "host=127.0.0.1 password=Secr3t-value oops";
+  EXPECT_EQ(OpenLocation(where, &error, &missing), nullptr);
+  EXPECT_NE(error.find("is not a PostgreSQL connection string"), std::string::npos) << error;
+  EXPECT_EQ(error.find("Secr3t-value"), std::string::npos) << error;
+  where.schema = "Bad-Schema";
+  EXPECT_EQ(OpenLocation(where, &error, &missing), nullptr);
+  EXPECT_NE(error.find("`[state] schema` must be"), std::string::npos) << error;
 }
 
 TEST(StateUuid, FreshAndWellFormed) {
