@@ -70,7 +70,11 @@ const std::vector<TypeSpec>& TypeSpecs() {
         {"rate_limit_per_sec", KeyKind::Number},
         {"timeout_s", KeyKind::Number},
         {"deadline_s", KeyKind::Number}}},
-      {"postgres", {{"dsn", KeyKind::Secret, true}, {"table", KeyKind::SqlTable, true}}},
+      {"postgres",
+       {{"dsn", KeyKind::Secret, true},
+        {"table", KeyKind::SqlTable, true},
+        {"batch_size", KeyKind::Count},
+        {"timeout_s", KeyKind::Number}}},
   };
   return specs;
 }

@@ -7,7 +7,8 @@
 // with the same idempotency key) leaves the destination as if sent once.
 //
 // Implementations: profile_store (SQLite `.aud/profiles.db`), file (CSV /
-// JSONL snapshot + delta), http (JSON webhook), autopilot (email tool).
+// JSONL snapshot + delta), http (JSON webhook), autopilot (email tool),
+// postgres (a PostgreSQL table).
 
 #include <cstdint>
 #include <functional>
@@ -180,5 +181,7 @@ std::unique_ptr<Connector> MakeHttp(const config::Connection& connection, const 
                                     std::string* error);
 std::unique_ptr<Connector> MakeAutopilot(const config::Connection& connection, const Context& ctx,
                                          std::string* error);
+std::unique_ptr<Connector> MakePostgres(const config::Connection& connection, const Context& ctx,
+                                        std::string* error);
 
 }  // namespace aud::connectors

@@ -377,7 +377,7 @@ bool MakePlan(const PlanInput& in, const PlanOptions& options, Plan* out,
         for (uint32_t a : work[k.first].ir->attributes) fields.push_back(prog.formulas[a].name);
       }
       connectors::ReadBack rb =
-          ReadDestination(project, in.project_dir, d.connection, k.first, fields);
+          ReadDestination(project, in.project_dir, d.connection, k.first, fields, k.second);
       if (!rb.error.empty())
         plan.warnings.push_back("publication " + k.first + " -> " + k.second +
                                 ": cannot read the destination back (" + rb.error +
