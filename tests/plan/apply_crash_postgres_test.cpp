@@ -96,15 +96,15 @@ class PgCrash {
     dir_.Write("data/events/events.jsonl", Events(kUsers, variant_));
     Converge("setup 0");
     std::string error;
-    EXPECT_TRUE(pg_.Exec(
-        "CREATE TABLE audit (txid bigint NOT NULL, tbl text NOT NULL);"
-        "CREATE FUNCTION audit_fn() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-        "INSERT INTO audit VALUES (txid_current(), TG_TABLE_NAME); RETURN NULL; END $$;"
-        "CREATE TRIGGER audit_members AFTER INSERT OR UPDATE OR DELETE ON gold_members "
-        "FOR EACH STATEMENT EXECUTE FUNCTION audit_fn();"
-        "CREATE TRIGGER audit_batches AFTER INSERT ON gold_members_batches "
-        "FOR EACH ROW EXECUTE FUNCTION audit_fn();",
-        &error))
+    EXPECT_TRUE(
+        pg_.Exec("CREATE TABLE audit (txid bigint NOT NULL, tbl text NOT NULL);"
+                 "CREATE FUNCTION audit_fn() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                 "INSERT INTO audit VALUES (txid_current(), TG_TABLE_NAME); RETURN NULL; END $$;"
+                 "CREATE TRIGGER audit_members AFTER INSERT OR UPDATE OR DELETE ON gold_members "
+                 "FOR EACH STATEMENT EXECUTE FUNCTION audit_fn();"
+                 "CREATE TRIGGER audit_batches AFTER INSERT ON gold_members_batches "
+                 "FOR EACH ROW EXECUTE FUNCTION audit_fn();",
+                 &error))
         << error;
     audited_ = true;
     double best = 1e9;
@@ -259,8 +259,7 @@ TEST(ApplyCrashPostgres, KilledAtRandomInstantsAppliesEveryBatchOnce) {
   std::printf(
       "apply took %.3f s; %d of %d runs killed; %d left a batch in flight; %d left a committed "
       "batch unconfirmed (re-sent, deduplicated); %zu batches committed\n",
-      duration, killed, rounds, h.interrupted_in_flight(), h.committed_unconfirmed(),
-      h.batches());
+      duration, killed, rounds, h.interrupted_in_flight(), h.committed_unconfirmed(), h.batches());
 }
 
 }  // namespace
