@@ -12,7 +12,10 @@ namespace aud::cli {
 // Options shared by every command.
 struct GlobalOptions {
   std::string dir = ".";  // -C DIR
-  bool color = false;     // diagnostics in colour (stderr is a terminal)
+  // --env NAME (else $AUD_ENV): the `[env.NAME]` of aud.toml, with its own
+  // state (`.aud/env/NAME/`); "" the default environment.
+  std::string env;
+  bool color = false;  // diagnostics in colour (stderr is a terminal)
 };
 
 // `aud check [--emit=ast]`: parse, resolve, type-check, governance.

@@ -52,7 +52,7 @@ std::set<std::string> DeclaredLabels(const ast::Decl& d) {
 }  // namespace
 
 int RunGraph(const GlobalOptions& g) {
-  auto project = check::Check(check::ReadSourceTree(g.dir));
+  auto project = check::Check(check::ReadSourceTree(g.dir), {.environment = g.env});
   std::cerr << project->diags.Render(g.color);
   if (!project->ok()) return 1;
   const check::Module& m = project->module;

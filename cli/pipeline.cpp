@@ -31,16 +31,20 @@ std::string ProjectPath(const GlobalOptions& g, const std::string& p) {
   return g.dir + "/" + p;
 }
 
-std::string StatePath(const GlobalOptions& g) { return g.dir + "/.aud/state.db"; }
+std::string StateDir(const GlobalOptions& g) {
+  return g.env.empty() ? g.dir + "/.aud" : g.dir + "/.aud/env/" + g.env;
+}
+
+std::string StatePath(const GlobalOptions& g) { return StateDir(g) + "/state.db"; }
 
 std::unique_ptr<state::State> OpenState(const GlobalOptions& g, const check::Project& project,
                                         std::string* error) {
   if (project.config && !state::BackendSupported(project.config->state_backend, error))
     return nullptr;
   std::error_code ec;
-  std::filesystem::create_directories(g.dir + "/.aud", ec);
+  std::filesystem::create_directories(StateDir(g), ec);
   if (ec) {
-    *error = "cannot create " + g.dir + "/.aud: " + ec.message();
+    *error = "cannot create " + StateDir(g) + ": " + ec.message();
     return nullptr;
   }
   // Lineage trust (runtime/state/README.md): checked against the markers the
@@ -83,7 +87,8 @@ std::unique_ptr<state::State> OpenState(const GlobalOptions& g, const check::Pro
 std::vector<std::pair<std::string, std::string>> LineageMarkerPaths(
     const GlobalOptions& g, const config::ProjectConfig* config) {
   std::vector<std::pair<std::string, std::string>> out;
-  out.emplace_back(state::LineageMarkerPath(StatePath(g)), ".aud/state.lineage");
+  out.emplace_back(state::LineageMarkerPath(StatePath(g)),
+                   g.env.empty() ? ".aud/state.lineage" : ".aud/env/" + g.env + "/state.lineage");
   if (!config) return out;
   std::set<std::string> seen;
   for (const auto& [name, c] : config->connections) {
@@ -119,7 +124,7 @@ bool RecordLineage(const GlobalOptions& g, const config::ProjectConfig* config, 
 bool CheckAndLower(const GlobalOptions& g, std::unique_ptr<check::Project>* project,
                    ir::Program* program) {
   check::SourceTree tree = check::ReadSourceTree(g.dir);
-  *project = check::Check(tree);
+  *project = check::Check(tree, {.environment = g.env});
   std::cerr << (*project)->diags.Render(g.color);
   if (!(*project)->ok()) {
     size_t n = (*project)->diags.error_count();
@@ -180,6 +185,7 @@ bool PreflightOk(const GlobalOptions& g, const check::Project& project, const pl
   if (!project.config) return true;
   connectors::Context ctx;
   ctx.project_dir = g.dir;
+  ctx.environment = g.env;
   ctx.getenv = [](const std::string& name, std::string* value) {
     const char* v = std::getenv(name.c_str());
     if (!v) return false;
@@ -280,6 +286,7 @@ bool PlanProject(const GlobalOptions& g, const PlanOptions& o, Planned* out) {
   in.profiles = &out->profiles;
   in.state = out->state.get();
   in.project_dir = g.dir;
+  in.environment = g.env;
   const ingest::Stats& st = out->ingest.stats;
   in.ingest.files = out->ingest.files.size();
   in.ingest.events = st.events;

@@ -81,8 +81,9 @@ void ReadFileSnapshot(const config::Connection& c, const Context& ctx, const std
 }
 
 void ReadProfileStore(const Context& ctx, const std::string& audience, ReadBack* out) {
-  const std::string path = ProfileStorePath(ctx.project_dir);
-  out->where = ".aud/profiles.db";
+  const std::string path = ProfileStorePath(ctx.project_dir, ctx.environment);
+  out->where =
+      ctx.environment.empty() ? ".aud/profiles.db" : ".aud/env/" + ctx.environment + "/profiles.db";
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return;  // nothing there
   sqlite3* db = nullptr;

@@ -21,7 +21,8 @@ const config::Connection* ConnectionOf(const check::Project& project,
 
 // Reads back `audience`'s rows at `destination`, reached through `connection`.
 connectors::ReadBack ReadDestination(const check::Project& project, const std::string& project_dir,
-                                     const std::string& connection, const std::string& audience,
+                                     const std::string& environment, const std::string& connection,
+                                     const std::string& audience,
                                      const std::vector<std::string>& field_names,
                                      const std::string& destination = "");
 
