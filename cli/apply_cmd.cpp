@@ -69,7 +69,7 @@ std::string FormatTime(int64_t ms) {
 connectors::Context MakeContext(const GlobalOptions& g) {
   connectors::Context ctx;
   ctx.project_dir = g.dir;
-  ctx.environment = g.env;
+  ctx.environment = EnvironmentName(g);
   ctx.getenv = [](const std::string& name, std::string* value) {
     const char* v = std::getenv(name.c_str());
     if (!v) return false;
@@ -144,20 +144,20 @@ int ApplySaved(const GlobalOptions& g, const ApplyOptions& o) {
     return 1;
   }
   // A plan is made against one environment's state and connections.
-  if (plan.environment != g.env) {
+  if (plan.environment != EnvironmentName(g)) {
     auto name = [](const std::string& e) { return e.empty() ? std::string("default") : e; };
     std::cerr << "error: `" << base::TerminalSafe(o.plan_file) << "` was made for environment `"
               << base::TerminalSafe(name(plan.environment)) << "`, not `"
-              << base::TerminalSafe(name(g.env)) << "`; apply it with "
+              << base::TerminalSafe(name(EnvironmentName(g))) << "`; apply it with "
               << (plan.environment.empty() ? std::string("no `--env` (and no AUD_ENV)")
                                            : "`--env " + base::TerminalSafe(plan.environment) + "`")
-              << ", or make a new plan for `" << base::TerminalSafe(name(g.env))
+              << ", or make a new plan for `" << base::TerminalSafe(name(EnvironmentName(g)))
               << "`; nothing was published\n";
     return 1;
   }
 
   std::unique_ptr<check::Project> project =
-      check::Check(check::ReadSourceTree(g.dir), {.environment = g.env});
+      check::Check(check::ReadSourceTree(g.dir), {.environment = EnvironmentName(g)});
   if (!project->config) {
     std::cerr << project->diags.Render(g.color);
     std::cerr << "error: cannot apply without a valid aud.toml\n";
@@ -338,7 +338,7 @@ int RunStateAdopt(const GlobalOptions& g) {
   // The project's file connections too, when aud.toml can be read (a broken
   // project still gets its state marker).
   std::unique_ptr<check::Project> project =
-      check::Check(check::ReadSourceTree(g.dir), {.environment = g.env});
+      check::Check(check::ReadSourceTree(g.dir), {.environment = EnvironmentName(g)});
   for (const auto& [path, shown] :
        LineageMarkerPaths(g, project->config ? &*project->config : nullptr)) {
     if (!std::filesystem::is_directory(std::filesystem::path(path).parent_path(), ec)) continue;

@@ -10,7 +10,7 @@ namespace aud::cli {
 
 int RunCheck(const GlobalOptions& g, const std::string& emit) {
   check::SourceTree tree = check::ReadSourceTree(g.dir);
-  auto project = check::Check(tree, {.environment = g.env});
+  auto project = check::Check(tree, {.environment = EnvironmentName(g)});
   std::cerr << project->diags.Render(g.color);
   if (!project->ok()) {
     size_t n = project->diags.error_count();

@@ -12,10 +12,10 @@ namespace aud::cli {
 // Options shared by every command.
 struct GlobalOptions {
   std::string dir = ".";  // -C DIR
-  // --env NAME (else $AUD_ENV): the `[env.NAME]` of aud.toml, with its own
-  // state (`.aud/env/NAME/`); "" the default environment.
-  std::string env;
-  bool color = false;  // diagnostics in colour (stderr is a terminal)
+  bool color = false;     // diagnostics in colour (stderr is a terminal)
+  // The environment whose state is used (`--env NAME` / AUD_ENV); a
+  // PostgreSQL state keys its rows by project name and environment.
+  std::string environment = "default";
 };
 
 // `aud check [--emit=ast]`: parse, resolve, type-check, governance.
@@ -93,6 +93,12 @@ int RunProfileShow(const GlobalOptions& g, const std::string& key);
 // the event cache key and the data fingerprint are made from it. `g.dir`
 // itself when it cannot be resolved.
 std::string CanonicalProjectDir(const GlobalOptions& g);
+
+// The environment as aud.toml, paths and plans name it: "" for `default`
+// (the base tables, `.aud/state.db`), else NAME (`[env.NAME]`, `.aud/env/NAME/`).
+inline std::string EnvironmentName(const GlobalOptions& g) {
+  return g.environment == "default" ? std::string() : g.environment;
+}
 
 // Parses an `--as-of` value (RFC 3339 date or date-time, with or without `@`).
 bool ParseAsOf(const std::string& text, int64_t* millis, std::string* why);

@@ -94,7 +94,7 @@ int RunEval(const GlobalOptions& g, const EvalOptions& o) {
     return Fail("unknown engine `" + o.engine + "` (jit or interp)");
 
   check::SourceTree tree = check::ReadSourceTree(g.dir);
-  auto project = check::Check(tree, {.environment = g.env});
+  auto project = check::Check(tree, {.environment = EnvironmentName(g)});
   std::cerr << project->diags.Render(g.color);
   if (!project->ok()) {
     size_t n = project->diags.error_count();

@@ -30,7 +30,7 @@ std::string WithArticle(const std::string& kind) {
 
 int RunExplain(const GlobalOptions& g, const std::string& name, const std::string& form) {
   check::SourceTree tree = check::ReadSourceTree(g.dir);
-  auto project = check::Check(tree, {.environment = g.env});
+  auto project = check::Check(tree, {.environment = EnvironmentName(g)});
   std::cerr << project->diags.Render(g.color);
   if (!project->ok()) {
     size_t n = project->diags.error_count();

@@ -52,7 +52,8 @@ std::set<std::string> DeclaredLabels(const ast::Decl& d) {
 }  // namespace
 
 int RunGraph(const GlobalOptions& g) {
-  auto project = check::Check(check::ReadSourceTree(g.dir), {.environment = g.env});
+  auto project =
+      check::Check(check::ReadSourceTree(g.dir), {.environment = EnvironmentName(g)});
   std::cerr << project->diags.Render(g.color);
   if (!project->ok()) return 1;
   const check::Module& m = project->module;

@@ -57,8 +57,8 @@ int main(int argc, char** argv) {
   aud::cli::Progress::Get();  // progress is timed from the start of the command
   app.add_option("-C", g.dir, "run in this project folder instead of the current one")
       ->type_name("DIR");
-  if (const char* e = std::getenv("AUD_ENV")) g.env = e;
-  app.add_option("--env", g.env,
+  if (const char* e = std::getenv("AUD_ENV"); e && *e) g.environment = e;
+  app.add_option("--env", g.environment,
                  "the environment (an `[env.NAME]` table of aud.toml) to use; default $AUD_ENV")
       ->type_name("NAME");
 
@@ -206,6 +206,7 @@ int main(int argc, char** argv) {
     app.exit(e);
     return 1;
   }
+  if (g.environment.empty()) g.environment = "default";
   if (*init || *fmt)
     ::umask(user_umask);
   else

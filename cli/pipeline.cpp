@@ -32,7 +32,7 @@ std::string ProjectPath(const GlobalOptions& g, const std::string& p) {
 }
 
 std::string StateDir(const GlobalOptions& g) {
-  return g.env.empty() ? g.dir + "/.aud" : g.dir + "/.aud/env/" + g.env;
+  return EnvironmentName(g).empty() ? g.dir + "/.aud" : g.dir + "/.aud/env/" + EnvironmentName(g);
 }
 
 std::string StatePath(const GlobalOptions& g) { return StateDir(g) + "/state.db"; }
@@ -88,7 +88,9 @@ std::vector<std::pair<std::string, std::string>> LineageMarkerPaths(
     const GlobalOptions& g, const config::ProjectConfig* config) {
   std::vector<std::pair<std::string, std::string>> out;
   out.emplace_back(state::LineageMarkerPath(StatePath(g)),
-                   g.env.empty() ? ".aud/state.lineage" : ".aud/env/" + g.env + "/state.lineage");
+                   EnvironmentName(g).empty()
+                       ? ".aud/state.lineage"
+                       : ".aud/env/" + EnvironmentName(g) + "/state.lineage");
   if (!config) return out;
   std::set<std::string> seen;
   for (const auto& [name, c] : config->connections) {
@@ -124,7 +126,7 @@ bool RecordLineage(const GlobalOptions& g, const config::ProjectConfig* config, 
 bool CheckAndLower(const GlobalOptions& g, std::unique_ptr<check::Project>* project,
                    ir::Program* program) {
   check::SourceTree tree = check::ReadSourceTree(g.dir);
-  *project = check::Check(tree, {.environment = g.env});
+  *project = check::Check(tree, {.environment = EnvironmentName(g)});
   std::cerr << (*project)->diags.Render(g.color);
   if (!(*project)->ok()) {
     size_t n = (*project)->diags.error_count();
@@ -185,7 +187,7 @@ bool PreflightOk(const GlobalOptions& g, const check::Project& project, const pl
   if (!project.config) return true;
   connectors::Context ctx;
   ctx.project_dir = g.dir;
-  ctx.environment = g.env;
+  ctx.environment = EnvironmentName(g);
   ctx.getenv = [](const std::string& name, std::string* value) {
     const char* v = std::getenv(name.c_str());
     if (!v) return false;
@@ -286,7 +288,7 @@ bool PlanProject(const GlobalOptions& g, const PlanOptions& o, Planned* out) {
   in.profiles = &out->profiles;
   in.state = out->state.get();
   in.project_dir = g.dir;
-  in.environment = g.env;
+  in.environment = EnvironmentName(g);
   const ingest::Stats& st = out->ingest.stats;
   in.ingest.files = out->ingest.files.size();
   in.ingest.events = st.events;

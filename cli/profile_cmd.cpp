@@ -70,7 +70,7 @@ void Print(const StoredProfile& p, std::ostream& out) {
 
 int RunProfileShow(const GlobalOptions& g, const std::string& key) {
   std::string error;
-  auto reader = connectors::ProfileStoreReader::Open(g.dir, &error, g.env);
+  auto reader = connectors::ProfileStoreReader::Open(g.dir, &error, EnvironmentName(g));
   if (!reader) {
     std::cerr << "error: " << E(error) << "\n";
     return 1;
