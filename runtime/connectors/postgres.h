@@ -6,6 +6,7 @@
 
 #include "compiler/config/config.h"
 #include "runtime/connectors/connector.h"
+#include "runtime/connectors/profile_store.h"
 #include "runtime/connectors/readback.h"
 
 namespace aud::connectors {
@@ -28,6 +29,17 @@ bool ReadPgTarget(const config::Connection& c, const Context& ctx, PgTarget* tar
 // (NormalizedJson). A missing table is readable and empty.
 ReadBack ReadBackPostgres(const config::Connection& c, const Context& ctx,
                           const std::string& audience, const std::string& destination);
+
+// The built-in profile store on PostgreSQL (`[connections.profile_store]
+// dsn`): its tables in the schema `aud_profiles` (`aud_profiles_NAME` for
+// the environment NAME); the connector, a reader (`aud profile show`) and
+// its read-back (memberships: profile -> attributes JSON).
+std::unique_ptr<Connector> MakePgProfileStore(const config::Connection& connection,
+                                              const Context& ctx, std::string* error);
+std::unique_ptr<ProfileStoreReader> OpenPgProfileStore(const config::Connection& connection,
+                                                       const Context& ctx, std::string* error);
+void ReadBackPgProfileStore(const config::Connection& connection, const Context& ctx,
+                            const std::string& audience, ReadBack* out);
 
 // A JSON text in a form equal for equal values (sorted keys, compact,
 // integral numbers as integers), so jsonb's rendering compares with ours.

@@ -14,6 +14,7 @@
 
 #include "runtime/connectors/connector.h"
 #include "runtime/connectors/file_format.h"
+#include "runtime/connectors/postgres.h"
 
 namespace aud::connectors {
 
@@ -552,12 +553,8 @@ std::unique_ptr<ProfileStoreReader> ProfileStoreReader::Open(const std::string& 
 
 std::unique_ptr<Connector> MakeProfileStore(const config::Connection* connection,
                                             const Context& ctx, std::string* error) {
-  if (connection && connection->values.count("dsn")) {
-    *error = "connection `" + connection->name +
-             "`: PostgreSQL for the profile store is not supported yet (remove `dsn` to use "
-             "the SQLite store .aud/profiles.db)";
-    return nullptr;
-  }
+  if (connection && connection->values.count("dsn"))
+    return MakePgProfileStore(*connection, ctx, error);
   const std::string path = ProfileStorePath(ctx.project_dir, ctx.environment);
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);

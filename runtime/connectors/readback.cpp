@@ -149,7 +149,11 @@ ReadBack ReadBackPublication(const config::Connection* connection, const Context
                              const std::string& destination) {
   ReadBack out;
   if (IsProfileStore(connection)) {
-    if (connection && connection->values.count("dsn")) return out;  // not supported
+    if (connection && connection->values.count("dsn")) {
+      ReadBackPgProfileStore(*connection, ctx, audience, &out);
+      if (!out.error.empty()) out.rows.clear();
+      return out;
+    }
     out.readable = true;
     ReadProfileStore(ctx, audience, &out);
   } else if (connection->type == "file") {
