@@ -49,7 +49,7 @@ struct TypeSpec {
 
 const std::vector<TypeSpec>& TypeSpecs() {
   static const std::vector<TypeSpec> specs = {
-      {"profile_store", {{"dsn", KeyKind::Secret}}},
+      {"profile_store", {{"dsn", KeyKind::Secret}, {"timeout_s", KeyKind::Number}}},
       {"file",
        {{"format", KeyKind::Format, true},
         {"dir", KeyKind::String, true},
