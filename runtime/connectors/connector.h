@@ -140,14 +140,14 @@ struct Limits {
 // Where a connector runs and how it reads secrets.
 struct Context {
   std::string project_dir = ".";
-  // The project's environment (`--env`, "" the default): the built-in
-  // profile store of `--env NAME` is `.aud/env/NAME/profiles.db`.
-  std::string environment;
   // Reads an environment variable; unset -> false. Tests substitute it.
   std::function<bool(const std::string& name, std::string* value)> getenv;
   // Overrides the deadline of one batch including retries, in seconds (tests);
   // 0: the connection's `deadline_s`, else its default (http_options.h).
   double batch_deadline_s = 0;
+  // The project's environment (`--env`, "" the default): the built-in
+  // profile store of `--env NAME` is `.aud/env/NAME/profiles.db`.
+  std::string environment;
 };
 
 class Connector {
