@@ -65,6 +65,7 @@ std::string FormatTime(int64_t ms) { return ms <= 0 ? "never" : base::FormatRfc3
 connectors::Context MakeContext(const GlobalOptions& g) {
   connectors::Context ctx;
   ctx.project_dir = g.dir;
+  ctx.environment = EnvironmentName(g);
   ctx.getenv = [](const std::string& name, std::string* value) {
     const char* v = std::getenv(name.c_str());
     if (!v) return false;
@@ -150,6 +151,18 @@ int ApplySaved(const GlobalOptions& g, const ApplyOptions& o) {
   if (!plan::Deserialize(text, &plan, &error)) {
     std::cerr << "error: `" << base::TerminalSafe(o.plan_file)
               << "` is not a plan aud can apply: " << base::TerminalSafe(error) << "\n";
+    return 1;
+  }
+  // A plan is made against one environment's state and connections.
+  if (plan.environment != EnvironmentName(g)) {
+    auto name = [](const std::string& e) { return e.empty() ? std::string("default") : e; };
+    std::cerr << "error: `" << base::TerminalSafe(o.plan_file) << "` was made for environment `"
+              << base::TerminalSafe(name(plan.environment)) << "`, not `"
+              << base::TerminalSafe(name(EnvironmentName(g))) << "`; apply it with "
+              << (plan.environment.empty() ? std::string("no `--env` (and no AUD_ENV)")
+                                           : "`--env " + base::TerminalSafe(plan.environment) + "`")
+              << ", or make a new plan for `" << base::TerminalSafe(name(EnvironmentName(g)))
+              << "`; nothing was published\n";
     return 1;
   }
 

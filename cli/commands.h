@@ -104,4 +104,10 @@ bool ParseLockTimeout(const std::string& text, int64_t* ms);
 // `aud profile show KEY`: one profile of the profile store.
 int RunProfileShow(const GlobalOptions& g, const std::string& key);
 
+// The environment as aud.toml, paths and plans name it: "" for `default`
+// (the base tables, `.aud/state.db`), else NAME (`[env.NAME]`, `.aud/env/NAME/`).
+inline std::string EnvironmentName(const GlobalOptions& g) {
+  return g.environment == "default" ? std::string() : g.environment;
+}
+
 }  // namespace aud::cli

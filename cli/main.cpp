@@ -57,6 +57,10 @@ int main(int argc, char** argv) {
   aud::cli::Progress::Get();  // progress is timed from the start of the command
   app.add_option("-C", g.dir, "run in this project folder instead of the current one")
       ->type_name("DIR");
+  if (const char* e = std::getenv("AUD_ENV"); e && *e) g.environment = e;
+  app.add_option("--env", g.environment,
+                 "the environment (an `[env.NAME]` table of aud.toml) to use; default $AUD_ENV")
+      ->type_name("NAME");
 
   std::string emit;
   auto* check = app.add_subcommand("check", "parse, resolve, type-check and enforce governance");
@@ -200,7 +204,7 @@ int main(int argc, char** argv) {
     commands.push_back(sub->get_name());
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
-    if (arg == "-C") {
+    if (arg == "-C" || arg == "--env") {
       ++i;
       continue;
     }
@@ -239,6 +243,7 @@ int main(int argc, char** argv) {
               << unlock_timeout << "`\n";
     return 1;
   }
+  if (g.environment.empty()) g.environment = "default";
   if (*init || *fmt)
     ::umask(user_umask);
   else

@@ -32,7 +32,11 @@ std::string ProjectPath(const GlobalOptions& g, const std::string& p) {
   return g.dir + "/" + p;
 }
 
-std::string StatePath(const GlobalOptions& g) { return g.dir + "/.aud/state.db"; }
+std::string StateDir(const GlobalOptions& g) {
+  return EnvironmentName(g).empty() ? g.dir + "/.aud" : g.dir + "/.aud/env/" + EnvironmentName(g);
+}
+
+std::string StatePath(const GlobalOptions& g) { return StateDir(g) + "/state.db"; }
 
 bool StateLocationOf(const GlobalOptions& g, const config::ProjectConfig* config, bool create,
                      state::Location* out, std::string* error) {
@@ -124,9 +128,9 @@ std::unique_ptr<state::State> OpenState(const GlobalOptions& g, const check::Pro
     return nullptr;
   const bool postgres = where.backend == "postgres";
   std::error_code ec;
-  std::filesystem::create_directories(g.dir + "/.aud", ec);
+  std::filesystem::create_directories(StateDir(g), ec);
   if (ec) {
-    *error = "cannot create " + g.dir + "/.aud: " + ec.message();
+    *error = "cannot create " + StateDir(g) + ": " + ec.message();
     return nullptr;
   }
   // Lineage trust (runtime/state/README.md): checked against the markers the
@@ -170,7 +174,10 @@ std::unique_ptr<state::State> OpenState(const GlobalOptions& g, const check::Pro
 std::vector<std::pair<std::string, std::string>> LineageMarkerPaths(
     const GlobalOptions& g, const config::ProjectConfig* config) {
   std::vector<std::pair<std::string, std::string>> out;
-  out.emplace_back(state::LineageMarkerPath(StatePath(g)), ".aud/state.lineage");
+  out.emplace_back(state::LineageMarkerPath(StatePath(g)),
+                   EnvironmentName(g).empty()
+                       ? ".aud/state.lineage"
+                       : ".aud/env/" + EnvironmentName(g) + "/state.lineage");
   if (!config) return out;
   std::set<std::string> seen;
   for (const auto& [name, c] : config->connections) {
@@ -206,6 +213,7 @@ bool RecordLineage(const GlobalOptions& g, const config::ProjectConfig* config, 
 driver::Options DriverOptions(const GlobalOptions& g) {
   driver::Options o;
   o.dir = g.dir;
+  o.env = EnvironmentName(g);
   return o;
 }
 
@@ -259,6 +267,7 @@ bool PreflightOk(const GlobalOptions& g, const check::Project& project, const pl
   if (!project.config) return true;
   connectors::Context ctx;
   ctx.project_dir = g.dir;
+  ctx.environment = EnvironmentName(g);
   ctx.getenv = [](const std::string& name, std::string* value) {
     const char* v = std::getenv(name.c_str());
     if (!v) return false;
@@ -379,6 +388,7 @@ bool PlanProject(const GlobalOptions& g, const PlanOptions& o, Planned* out) {
   in.profiles = &out->profiles;
   in.state = out->state.get();
   in.project_dir = g.dir;
+  in.environment = EnvironmentName(g);
   const ingest::Stats& st = out->ingest.stats;
   in.ingest.files = out->ingest.files.size();
   in.ingest.events = st.events;

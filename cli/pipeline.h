@@ -60,7 +60,11 @@ bool PlanProject(const GlobalOptions& g, const PlanOptions& o, Planned* out);
 // The pieces, for apply (which checks a saved plan against the current
 // project without planning again).
 
-// Path of the state database of a project: DIR/.aud/state.db.
+// The folder of the environment's state and profile store: DIR/.aud for
+// the default environment, DIR/.aud/env/NAME for `--env NAME`.
+std::string StateDir(const GlobalOptions& g);
+
+// Path of the state database: StateDir/state.db.
 std::string StatePath(const GlobalOptions& g);
 
 // Where the project's state is (`[state]` of aud.toml, the environment of

@@ -9,7 +9,9 @@
 
 #include "cli/commands.h"
 #include "compiler/base/escape.h"
+#include "compiler/check/check.h"
 #include "runtime/connectors/file_format.h"
+#include "runtime/connectors/postgres.h"
 #include "runtime/connectors/profile_store.h"
 
 namespace aud::cli {
@@ -70,7 +72,24 @@ void Print(const StoredProfile& p, std::ostream& out) {
 
 int RunProfileShow(const GlobalOptions& g, const std::string& key) {
   std::string error;
-  auto reader = connectors::ProfileStoreReader::Open(g.dir, &error);
+  // With `[connections.profile_store] dsn`, the store is in PostgreSQL.
+  auto project = check::Check(check::ReadSourceTree(g.dir),
+                              {.require_config = false, .environment = EnvironmentName(g)});
+  const config::Connection* pg = nullptr;
+  if (project->config) {
+    auto it = project->config->connections.find("profile_store");
+    if (it != project->config->connections.end() && it->second.values.count("dsn"))
+      pg = &it->second;
+  }
+  std::unique_ptr<connectors::ProfileStoreReader> reader;
+  if (pg) {
+    connectors::Context ctx;
+    ctx.project_dir = g.dir;
+    ctx.environment = EnvironmentName(g);
+    reader = connectors::OpenPgProfileStore(*pg, ctx, &error);
+  } else {
+    reader = connectors::ProfileStoreReader::Open(g.dir, &error, EnvironmentName(g));
+  }
   if (!reader) {
     std::cerr << "error: " << E(error) << "\n";
     return 1;

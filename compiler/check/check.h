@@ -133,6 +133,7 @@ std::string SuggestSymbol(const Module& module, const std::string& name,
 // Options of a check run.
 struct CheckOptions {
   bool require_config = true;  // a missing aud.toml is an error
+  std::string environment;     // `--env NAME`: whose `[env.NAME]` overrides apply ("" none)
 };
 
 // Loads and checks a project. Never throws; problems are in Project::diags

@@ -291,7 +291,7 @@ void LoadPass(Context& cx) {
   auto cfg = cx.tree.files.find("aud.toml");
   if (cfg != cx.tree.files.end()) {
     base::FileId id = cx.project.sources.Add("aud.toml", cfg->second);
-    cx.project.config = config::ParseConfig(id, cx.diags);
+    cx.project.config = config::ParseConfig(id, cx.diags, cx.options.environment);
     if (cx.project.config) loader.stdlib_enabled = cx.project.config->stdlib;
   } else if (cx.options.require_config && !cx.tree.unreadable.count("aud.toml")) {
     cx.Error(DiagKind::ConfigMissing, {},

@@ -181,8 +181,8 @@ std::string Upper(std::string_view s) {
 // Reads one aud.toml: converts TOML++ positions to byte ranges and reports.
 class Reader {
  public:
-  Reader(base::FileId id, base::Diagnostics& diags)
-      : id_(id), diags_(diags), file_(diags.sources().file(id)) {
+  Reader(base::FileId id, base::Diagnostics& diags, std::string environment)
+      : id_(id), diags_(diags), file_(diags.sources().file(id)), env_(std::move(environment)) {
     bom_ = file_.text.size() >= 3 && file_.text.compare(0, 3, "\xEF\xBB\xBF") == 0;
   }
 
@@ -212,6 +212,8 @@ class Reader {
     root = std::move(result).table();
 #endif
     ProjectConfig cfg;
+    cfg.environment = env_;
+    ReadEnvironments(root, cfg);
     ReadRoot(root, cfg);
     if (diags_.error_count() > errors_before) return std::nullopt;
     return cfg;
@@ -308,6 +310,144 @@ class Reader {
     return out;
   }
 
+  // The entries of `base` with those of the selected environment's `ov`
+  // (may be null) replacing keys of the same name; keys only `ov` has
+  // follow (only `[state]` allows them).
+  static std::vector<std::pair<const toml::key*, const toml::node*>> Merged(const toml::table& base,
+                                                                            const toml::table* ov) {
+    auto out = Entries(base);
+    if (!ov) return out;
+    for (auto [k, v] : Entries(*ov)) {
+      bool replaced = false;
+      for (auto& e : out) {
+        if (e.first->str() == k->str()) {
+          e = {k, v};
+          replaced = true;
+        }
+      }
+      if (!replaced) out.emplace_back(k, v);
+    }
+    return out;
+  }
+
+  const toml::table* Override(const std::string& group, const std::string& name) const {
+    auto g = overrides_.find(group);
+    if (g == overrides_.end()) return nullptr;
+    auto it = g->second.find(name);
+    return it == g->second.end() ? nullptr : it->second;
+  }
+
+  // --- environments ------------------------------------------------------------
+
+  // Checks every `[env.NAME]` table and keeps the selected one's overrides.
+  void ReadEnvironments(const toml::table& root, ProjectConfig& cfg) {
+    const toml::node* envs = root.get("env");
+    bool found = false;
+    if (envs) {
+      const toml::key* envs_key = nullptr;
+      for (auto&& [k, v] : root)
+        if (k.str() == "env") envs_key = &k;
+      const auto* et = AsTable(*envs_key, *envs, "a table of `[env.NAME]` tables");
+      for (auto [k, v] : et ? Entries(*et) : decltype(Entries(root)){}) {
+        std::string name(k->str());
+        std::string where = "`[env." + ShowKey(name) + "]`";
+        if (!IsBareKey(name) || name == "default") {
+          Invalid(Range(*k), "environment name `" + Shown(name) +
+                                 "` must be letters, digits, `_` or `-`, and not `default` (the "
+                                 "environment without `--env`)");
+          continue;
+        }
+        const auto* t = v->as_table();
+        if (!t) {
+          WrongType(*k, *v, "a table");
+          continue;
+        }
+        cfg.environments.push_back(name);
+        const bool selected = name == env_;
+        found = found || selected;
+        for (auto [gk, gv] : Entries(*t)) {
+          std::string group(gk->str());
+          if (group == "state") {
+            if (const auto* st = AsTable(*gk, *gv); st && selected) state_override_ = st;
+            continue;
+          }
+          if (group != "sources" && group != "connections") {
+            UnknownKey(*gk, where, {"sources", "connections", "state"},
+                       "an environment overrides keys of `[sources.*]`, `[connections.*]` and "
+                       "`[state]`");
+            continue;
+          }
+          const auto* gt = AsTable(*gk, *gv);
+          if (!gt) continue;
+          const toml::table* base_group = root.get(group) ? root.get(group)->as_table() : nullptr;
+          for (auto [nk, nv] : Entries(*gt)) {
+            std::string item(nk->str());
+            std::string owner = "`[" + group + "." + ShowKey(item) + "]`";
+            const auto* ot = nv->as_table();
+            if (!ot) {
+              diags_
+                  .Report(DiagKind::ConfigWrongType, Range(*nv),
+                          "`env." + name + "." + group + "." + ShowKey(item) +
+                              "` must be a table, not " + std::string(Article(nv->type())))
+                  .hide_source = true;
+              continue;
+            }
+            const toml::node* bn = base_group ? base_group->get(item) : nullptr;
+            const toml::table* bt = bn ? bn->as_table() : nullptr;
+            if (!bt) {
+              std::vector<std::string> names;
+              if (base_group)
+                for (auto&& [bk, _] : *base_group) names.emplace_back(bk.str());
+              auto& d =
+                  diags_.Report(DiagKind::ConfigUnknownKey, Range(*nk),
+                                "`[env." + ShowKey(name) + "." + group + "." + ShowKey(item) +
+                                    "]` overrides " + owner + ", which aud.toml does not declare");
+              std::string sug = base::Suggest(item, names);
+              d.notes.push_back({SourceRange{}, sug.empty()
+                                                    ? "an environment changes keys of tables "
+                                                      "the project declares; declare " +
+                                                          owner + " first"
+                                                    : "did you mean `" + sug + "`?"});
+              continue;
+            }
+            bool ok = true;
+            for (auto [ok_key, ok_value] : Entries(*ot)) {
+              (void)ok_value;
+              if (bt->contains(ok_key->str())) continue;
+              ok = false;
+              std::vector<std::string> keys;
+              for (auto&& [bk, _] : *bt) keys.emplace_back(bk.str());
+              auto& d = diags_.Report(DiagKind::ConfigUnknownKey, Range(*ok_key),
+                                      "`[env." + ShowKey(name) + "." + group + "." + ShowKey(item) +
+                                          "]` overrides `" + ShowKey(ok_key->str()) + "`, which " +
+                                          owner + " does not set");
+              d.hide_source = true;  // the value may be a credential
+              std::string sug = base::Suggest(ok_key->str(), keys);
+              d.notes.push_back({SourceRange{},
+                                 sug.empty() ? "an environment only changes keys the base "
+                                               "table sets; set `" +
+                                                   ShowKey(ok_key->str()) + "` in " + owner + " too"
+                                             : "did you mean `" + sug + "`?"});
+            }
+            if (ok && selected) overrides_[group][item] = ot;
+          }
+        }
+      }
+    }
+    if (env_.empty() || found) return;
+    std::string declared;
+    for (const auto& n : cfg.environments) declared += (declared.empty() ? "`" : ", `") + n + "`";
+    auto& d = diags_.Report(DiagKind::ConfigInvalidValue, SourceRange{},
+                            "unknown environment `" + Shown(env_) + "`: " +
+                                (declared.empty() ? std::string("aud.toml declares no environments")
+                                                  : "aud.toml declares " + declared));
+    std::string sug = base::Suggest(env_, cfg.environments);
+    d.notes.push_back({SourceRange{}, sug.empty() ? "add an `[env." + Shown(env_) +
+                                                        "]` table to aud.toml, or drop `--env` "
+                                                        "/ `AUD_ENV`"
+                                                  : "did you mean `" + sug + "`?"});
+  }
+
   // --- typed readers (report and return nullopt on error) ------------------------
 
   std::optional<std::string> String(const toml::key& k, const toml::node& v, bool non_empty) {
@@ -393,9 +533,12 @@ class Reader {
   // --- tables ------------------------------------------------------------------
 
   void ReadRoot(const toml::table& root, ProjectConfig& cfg) {
-    static const std::vector<std::string> kTop = {"project", "sources", "state", "connections"};
+    static const std::vector<std::string> kTop = {"project", "sources", "state", "connections",
+                                                  "env"};
+    bool has_state = false;
     for (auto [k, v] : Entries(root)) {
       std::string name(k->str());
+      if (name == "env") continue;  // ReadEnvironments
       if (name == "project") {
         if (const auto* t = AsTable(*k, *v)) ReadProject(*t, cfg);
       } else if (name == "sources") {
@@ -403,7 +546,8 @@ class Reader {
           ReadNamed(*t, "sources",
                     [&](const toml::key& nk, const toml::table& nt) { ReadSource(nk, nt, cfg); });
       } else if (name == "state") {
-        if (const auto* t = AsTable(*k, *v)) ReadState(*t, cfg);
+        has_state = true;
+        if (const auto* t = AsTable(*k, *v)) ReadState(*t, cfg, state_override_, Range(*t));
       } else if (name == "connections") {
         if (const auto* t = AsTable(*k, *v, "a table of `[connections.NAME]` tables"))
           ReadNamed(*t, "connections", [&](const toml::key& nk, const toml::table& nt) {
@@ -418,6 +562,12 @@ class Reader {
         std::string s = base::Suggest(name, kTop);
         if (!s.empty()) d.notes.push_back({SourceRange{}, "did you mean `" + s + "`?"});
       }
+    }
+    // An environment may give the state keys the project leaves at their
+    // defaults (no `[state]` table).
+    if (!has_state && state_override_) {
+      static const toml::table kEmpty;
+      ReadState(kEmpty, cfg, state_override_, Range(*state_override_));
     }
   }
 
@@ -469,7 +619,7 @@ class Reader {
     src.range = Range(t);
     std::string where = "`[sources." + ShowKey(src.name) + "]`";
     bool has_path = false;
-    for (auto [k, v] : Entries(t)) {
+    for (auto [k, v] : Merged(t, Override("sources", src.name))) {
       if (k->str() == "path") {
         has_path = true;
         if (auto s = String(*k, *v, true)) src.path = *s;
@@ -494,13 +644,14 @@ class Reader {
     return true;
   }
 
-  void ReadState(const toml::table& t, ProjectConfig& cfg) {
+  void ReadState(const toml::table& t, ProjectConfig& cfg, const toml::table* ov,
+                 SourceRange range) {
     static const std::vector<std::string> kKeys = {"backend", "dsn", "schema"};
     static const std::vector<std::string> kBackends = {"sqlite", "postgres"};
     const toml::node* dsn_node = nullptr;
     const toml::key* dsn_key = nullptr;
     bool backend_ok = true;
-    for (auto [k, v] : Entries(t)) {
+    for (auto [k, v] : Merged(t, ov)) {
       if (k->str() == "backend") {
         auto s = String(*k, *v, false);
         if (!s) {
@@ -518,7 +669,7 @@ class Reader {
       } else if (k->str() == "dsn") {
         dsn_key = k;
         dsn_node = v;
-        if (auto s = Secret(*k, *v, "aud_state", Range(t))) cfg.state_dsn = *s;
+        if (auto s = Secret(*k, *v, "aud_state", range)) cfg.state_dsn = *s;
       } else if (k->str() == "schema") {
         auto s = String(*k, *v, false);
         if (s && !SchemaName(*s)) {
@@ -535,7 +686,7 @@ class Reader {
     }
     if (!backend_ok) return;
     if (cfg.state_backend == "postgres" && !dsn_node) {
-      diags_.Report(DiagKind::ConfigMissingKey, Range(t),
+      diags_.Report(DiagKind::ConfigMissingKey, range,
                     "`[state]` with backend `postgres` needs `dsn`");
     } else if (cfg.state_backend == "sqlite" && dsn_node && cfg.state_dsn) {
       Invalid(Range(*dsn_key),
@@ -550,15 +701,19 @@ class Reader {
     c.range = Range(t);
     std::string where = "`[connections." + ShowKey(c.name) + "]`";
 
-    const toml::node* type_node = t.get("type");
+    const auto entries = Merged(t, Override("connections", c.name));
+    const toml::node* type_node = nullptr;
+    const toml::key* type_key = nullptr;
+    for (auto [k, v] : entries) {
+      if (k->str() != "type") continue;
+      type_key = k;
+      type_node = v;
+    }
     if (!type_node) {
       auto& d = diags_.Report(DiagKind::ConfigMissingKey, c.range, where + " needs `type`");
       d.notes.push_back({SourceRange{}, TypesListing()});
       return;
     }
-    const toml::key* type_key = nullptr;
-    for (auto&& [k, v] : t)
-      if (k.str() == "type") type_key = &k;
     auto type = String(*type_key, *type_node, false);
     if (!type) return;
     const ConnectorSpec* spec = FindConnector(*type);
@@ -589,7 +744,7 @@ class Reader {
       listing += ", `" + std::string(ks.key) + "`";
     }
 
-    for (auto [k, v] : Entries(t)) {
+    for (auto [k, v] : entries) {
       std::string key(k->str());
       if (key == "type") continue;
       const SettingSpec* ks = FindSetting(c.type, key);
@@ -709,13 +864,18 @@ class Reader {
   base::Diagnostics& diags_;
   const base::SourceFile& file_;
   bool bom_ = false;
+  std::string env_;  // the selected environment ("" the default)
+  // The selected environment's tables: group -> name -> table, and [state].
+  std::map<std::string, std::map<std::string, const toml::table*>> overrides_;
+  const toml::table* state_override_ = nullptr;
 };
 
 }  // namespace
 
-std::optional<ProjectConfig> ParseConfig(base::FileId id, base::Diagnostics& diags) {
+std::optional<ProjectConfig> ParseConfig(base::FileId id, base::Diagnostics& diags,
+                                         const std::string& environment) {
   size_t before = diags.all().size();
-  std::optional<ProjectConfig> cfg = Reader(id, diags).Run();
+  std::optional<ProjectConfig> cfg = Reader(id, diags, environment).Run();
   // Whatever reported it, a line of aud.toml that may hold a credential is
   // never printed: the diagnostic keeps its file:line:col only.
   for (size_t i = before; i < diags.all().size(); ++i) {

@@ -49,6 +49,11 @@ struct ProjectConfig {
   std::optional<SecretRef> state_dsn;
   std::string state_schema = "aud";  // postgres: the schema of the state tables
   std::map<std::string, Connection> connections;
+  // The environment these values are for (`--env NAME` / `AUD_ENV`; "" the
+  // default one: the base tables alone), and every `[env.NAME]` declared, in
+  // document order.
+  std::string environment;
+  std::vector<std::string> environments;
 };
 
 // Whether a line of aud.toml may be printed in a diagnostic: blank lines,
@@ -61,8 +66,14 @@ bool ShowableLine(std::string_view line);
 // The connector types aud knows.
 const std::vector<std::string>& ConnectionTypes();
 
-// Reads the file `id` of `diags.sources()`. Returns the config when it has no
-// errors; otherwise null, with every problem reported.
-std::optional<ProjectConfig> ParseConfig(base::FileId id, base::Diagnostics& diags);
+// Reads the file `id` of `diags.sources()` for `environment` ("" the
+// default): the keys of its `[env.NAME]` tables replace those of
+// `[sources.*]`, `[connections.*]` and `[state]`. Every `[env.*]` table is
+// checked (an override of a key the base table does not set is an error at
+// the override); an unknown `environment` is an error listing the declared
+// ones. Returns the config when it has no errors; otherwise null, with every
+// problem reported.
+std::optional<ProjectConfig> ParseConfig(base::FileId id, base::Diagnostics& diags,
+                                         const std::string& environment = "");
 
 }  // namespace aud::config

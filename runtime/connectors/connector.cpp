@@ -10,6 +10,7 @@ std::unique_ptr<Connector> Make(const config::Connection* connection, const Cont
   if (connection->type == "file") return MakeFile(*connection, ctx, error);
   if (connection->type == "http") return MakeHttp(*connection, ctx, error);
   if (connection->type == "autopilot") return MakeAutopilot(*connection, ctx, error);
+  if (connection->type == "postgres") return MakePostgres(*connection, ctx, error);
   *error = "connection `" + connection->name + "`: connector type `" + connection->type +
            "` is not supported yet";
   return nullptr;

@@ -7,7 +7,8 @@
 // with the same idempotency key) leaves the destination as if sent once.
 //
 // Implementations: profile_store (SQLite `.aud/profiles.db`), file (CSV /
-// JSONL snapshot + delta), http (JSON webhook), autopilot (email tool).
+// JSONL snapshot + delta), http (JSON webhook), autopilot (email tool),
+// postgres (a PostgreSQL table).
 
 #include <cstdint>
 #include <functional>
@@ -144,6 +145,9 @@ struct Context {
   // Overrides the deadline of one batch including retries, in seconds (tests);
   // 0: the connection's `deadline_s`, else its default (http_options.h).
   double batch_deadline_s = 0;
+  // The project's environment (`--env`, "" the default): the built-in
+  // profile store of `--env NAME` is `.aud/env/NAME/profiles.db`.
+  std::string environment;
 };
 
 class Connector {
@@ -180,5 +184,7 @@ std::unique_ptr<Connector> MakeHttp(const config::Connection& connection, const 
                                     std::string* error);
 std::unique_ptr<Connector> MakeAutopilot(const config::Connection& connection, const Context& ctx,
                                          std::string* error);
+std::unique_ptr<Connector> MakePostgres(const config::Connection& connection, const Context& ctx,
+                                        std::string* error);
 
 }  // namespace aud::connectors

@@ -14,6 +14,7 @@
 
 #include "runtime/connectors/connector.h"
 #include "runtime/connectors/file_format.h"
+#include "runtime/connectors/postgres.h"
 
 namespace aud::connectors {
 
@@ -530,13 +531,16 @@ class Reader final : public ProfileStoreReader {
 
 }  // namespace
 
-std::string ProfileStorePath(const std::string& project_dir) {
-  return (std::filesystem::path(project_dir) / ".aud" / "profiles.db").lexically_normal().string();
+std::string ProfileStorePath(const std::string& project_dir, const std::string& environment) {
+  std::filesystem::path dir = std::filesystem::path(project_dir) / ".aud";
+  if (!environment.empty()) dir = dir / "env" / environment;
+  return (dir / "profiles.db").lexically_normal().string();
 }
 
 std::unique_ptr<ProfileStoreReader> ProfileStoreReader::Open(const std::string& project_dir,
-                                                             std::string* error) {
-  const std::string path = ProfileStorePath(project_dir);
+                                                             std::string* error,
+                                                             const std::string& environment) {
+  const std::string path = ProfileStorePath(project_dir, environment);
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) {
     *error = "no profile store at " + path + " (nothing has been applied to `profile_store`)";
@@ -549,13 +553,9 @@ std::unique_ptr<ProfileStoreReader> ProfileStoreReader::Open(const std::string& 
 
 std::unique_ptr<Connector> MakeProfileStore(const config::Connection* connection,
                                             const Context& ctx, std::string* error) {
-  if (connection && connection->values.count("dsn")) {
-    *error = "connection `" + connection->name +
-             "`: PostgreSQL for the profile store is not supported yet (remove `dsn` to use "
-             "the SQLite store .aud/profiles.db)";
-    return nullptr;
-  }
-  const std::string path = ProfileStorePath(ctx.project_dir);
+  if (connection && connection->values.count("dsn"))
+    return MakePgProfileStore(*connection, ctx, error);
+  const std::string path = ProfileStorePath(ctx.project_dir, ctx.environment);
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
   if (ec) {

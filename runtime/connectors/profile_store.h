@@ -11,8 +11,9 @@
 
 namespace aud::connectors {
 
-// `<project_dir>/.aud/profiles.db`.
-std::string ProfileStorePath(const std::string& project_dir);
+// `<project_dir>/.aud/profiles.db`, or `<project_dir>/.aud/env/NAME/profiles.db`
+// for the environment NAME.
+std::string ProfileStorePath(const std::string& project_dir, const std::string& environment = "");
 
 // One identity of a stored profile.
 struct StoredIdentity {
@@ -61,7 +62,8 @@ class ProfileStoreReader {
   // Opens `<project_dir>/.aud/profiles.db` read-only. Null with `error` when
   // it does not exist or is not a profile store.
   static std::unique_ptr<ProfileStoreReader> Open(const std::string& project_dir,
-                                                  std::string* error);
+                                                  std::string* error,
+                                                  const std::string& environment = "");
   virtual ~ProfileStoreReader() = default;
 
   // Profile keys matching `text`: the profile whose key it is (first), then

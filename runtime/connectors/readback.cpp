@@ -13,6 +13,7 @@
 #include "runtime/connectors/file_io.h"
 #include "runtime/connectors/file_snapshot.h"
 #include "runtime/connectors/http_client.h"
+#include "runtime/connectors/postgres.h"
 #include "runtime/connectors/profile_store.h"
 
 namespace aud::connectors {
@@ -80,8 +81,9 @@ void ReadFileSnapshot(const config::Connection& c, const Context& ctx, const std
 }
 
 void ReadProfileStore(const Context& ctx, const std::string& audience, ReadBack* out) {
-  const std::string path = ProfileStorePath(ctx.project_dir);
-  out->where = ".aud/profiles.db";
+  const std::string path = ProfileStorePath(ctx.project_dir, ctx.environment);
+  out->where =
+      ctx.environment.empty() ? ".aud/profiles.db" : ".aud/env/" + ctx.environment + "/profiles.db";
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return;  // nothing there
   sqlite3* db = nullptr;
@@ -121,6 +123,15 @@ void ReadProfileStore(const Context& ctx, const std::string& audience, ReadBack*
 }  // namespace
 
 std::string DestinationIdentity(const config::Connection* connection) {
+  if (connection && connection->type == "postgres") {
+    // The table and the variable naming the database (never its value).
+    auto it = connection->values.find("dsn");
+    const auto* ref =
+        it == connection->values.end() ? nullptr : std::get_if<config::SecretRef>(&it->second);
+    const std::string* table = Text(*connection, "table");
+    return Sha256Hex(
+        std::string("postgres\n") + (ref ? ref->env : "") + "\n" + (table ? *table : ""), 32);
+  }
   if (!connection || connection->type != "file") return "";
   FileFormat format;
   std::string written, resolved;
@@ -134,15 +145,22 @@ std::string DestinationIdentity(const config::Connection* connection) {
 
 ReadBack ReadBackPublication(const config::Connection* connection, const Context& ctx,
                              const std::string& audience,
-                             const std::vector<std::string>& field_names) {
+                             const std::vector<std::string>& field_names,
+                             const std::string& destination) {
   ReadBack out;
   if (IsProfileStore(connection)) {
-    if (connection && connection->values.count("dsn")) return out;  // not supported
+    if (connection && connection->values.count("dsn")) {
+      ReadBackPgProfileStore(*connection, ctx, audience, &out);
+      if (!out.error.empty()) out.rows.clear();
+      return out;
+    }
     out.readable = true;
     ReadProfileStore(ctx, audience, &out);
   } else if (connection->type == "file") {
     out.readable = true;
     ReadFileSnapshot(*connection, ctx, audience, field_names, &out);
+  } else if (connection->type == "postgres") {
+    out = ReadBackPostgres(*connection, ctx, audience, destination);
   }
   if (!out.error.empty()) out.rows.clear();
   return out;
@@ -151,6 +169,7 @@ ReadBack ReadBackPublication(const config::Connection* connection, const Context
 std::string ExpectedContent(const config::Connection* connection, const Row& row,
                             const std::vector<std::string>& field_names) {
   if (IsProfileStore(connection)) return FieldsJson(row.fields);
+  if (connection->type == "postgres") return NormalizedJson(FieldsJson(row.fields));
   FileFormat format = FileFormat::Csv;
   if (const std::string* f = Text(*connection, "format"); f && *f == "jsonl")
     format = FileFormat::Jsonl;

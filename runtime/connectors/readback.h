@@ -27,11 +27,13 @@ struct ReadBack {
 };
 
 // Reads back `audience`'s rows at the destination of `connection` (null:
-// the built-in profile store). A missing file or folder is readable and
-// empty. Never writes or creates anything.
+// the built-in profile store). A missing file or folder (or table) is
+// readable and empty. `destination` selects the rows of a `postgres` table
+// (several destinations may share one). Never writes or creates anything.
 ReadBack ReadBackPublication(const config::Connection* connection, const Context& ctx,
                              const std::string& audience,
-                             const std::vector<std::string>& field_names);
+                             const std::vector<std::string>& field_names,
+                             const std::string& destination = "");
 
 // The identity of the place a connection writes to (hex; "" when it has no
 // place aud can name): a file connection's `dir` as written, normalized, and

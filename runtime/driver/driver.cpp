@@ -37,6 +37,7 @@ Compiled CompileTree(const check::SourceTree& tree, const Options& options, Unti
   Compiled c;
   check::CheckOptions co;
   co.require_config = options.require_config;
+  co.environment = options.env;
   c.project = check::Check(tree, co);
   if (!c.project->ok() || until == Until::Check) return c;
   c.lowered = Lower(*c.project, &c.program, &c.error);

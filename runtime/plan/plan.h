@@ -113,6 +113,9 @@ struct Plan {
   int format_version = kFormatVersion;
   std::string id;       // UUID of this plan
   std::string lineage;  // of the state it was made against
+  // The environment it was made for (`--env NAME`; "" the default one): a
+  // saved plan applies only in it.
+  std::string environment;
   uint64_t serial = 0;  // of the state it was made against
   int64_t as_of = 0;    // UTC ms
   int64_t created_at = 0;
@@ -160,6 +163,7 @@ struct PlanInput {
   // Creates the evaluator (jit or interpreter) for `options.only`.
   std::function<std::unique_ptr<eval::Evaluator>(const eval::Options&)> make_evaluator;
   std::string project_dir = ".";
+  std::string environment;  // `--env NAME` ("" the default): recorded in the plan
 };
 
 // Builds the plan. On failure returns false with one error per line in

@@ -82,6 +82,7 @@ bool MakePlan(const PlanInput& in, const PlanOptions& options, Plan* out,
     return false;
   }
   plan.lineage = st.lineage();
+  plan.environment = in.environment;
   plan.serial = st.serial();
   plan.as_of = options.as_of;
   plan.created_at = options.now;
@@ -129,8 +130,8 @@ bool MakePlan(const PlanInput& in, const PlanOptions& options, Plan* out,
       } else {
         for (uint32_t a : work[k.first].ir->attributes) fields.push_back(prog.formulas[a].name);
       }
-      connectors::ReadBack rb =
-          ReadDestination(project, in.project_dir, d.connection, k.first, fields);
+      connectors::ReadBack rb = ReadDestination(project, in.project_dir, in.environment,
+                                                d.connection, k.first, fields, k.second);
       if (!rb.error.empty())
         plan.warnings.push_back("publication " + k.first + " -> " + k.second +
                                 ": cannot read the destination back (" + rb.error +

@@ -15,13 +15,16 @@ const config::Connection* ConnectionOf(const check::Project& project,
 }
 
 connectors::ReadBack ReadDestination(const check::Project& project, const std::string& project_dir,
-                                     const std::string& connection, const std::string& audience,
-                                     const std::vector<std::string>& field_names) {
+                                     const std::string& environment, const std::string& connection,
+                                     const std::string& audience,
+                                     const std::vector<std::string>& field_names,
+                                     const std::string& destination) {
   const config::Connection* c = ConnectionOf(project, connection);
   if (!connection.empty() && !c) return {};  // an undeclared connection: not readable
   connectors::Context ctx;
   ctx.project_dir = project_dir;
-  return connectors::ReadBackPublication(c, ctx, audience, field_names);
+  ctx.environment = environment;
+  return connectors::ReadBackPublication(c, ctx, audience, field_names, destination);
 }
 
 bool KeysDrift(const connectors::ReadBack& rb,

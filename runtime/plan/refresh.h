@@ -19,10 +19,12 @@ namespace aud::plan {
 const config::Connection* ConnectionOf(const check::Project& project,
                                        const std::string& connection);
 
-// Reads back `audience`'s rows at the destination reached through `connection`.
+// Reads back `audience`'s rows at `destination`, reached through `connection`.
 connectors::ReadBack ReadDestination(const check::Project& project, const std::string& project_dir,
-                                     const std::string& connection, const std::string& audience,
-                                     const std::vector<std::string>& field_names);
+                                     const std::string& environment, const std::string& connection,
+                                     const std::string& audience,
+                                     const std::vector<std::string>& field_names,
+                                     const std::string& destination = "");
 
 // True when keys differ between the destination and the current members.
 bool KeysDrift(const connectors::ReadBack& rb, const std::map<std::string, state::Member>& current);

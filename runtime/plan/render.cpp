@@ -79,6 +79,7 @@ std::string RenderHuman(const Plan& plan, bool detail, bool color) {
     for (const auto& [prop, n] : in.type_mismatches) out << " " << E(prop) << " " << n;
     out << "\n";
   }
+  out << "environment: " << (plan.environment.empty() ? "default" : E(plan.environment)) << "\n";
   out << "state: lineage " << E(plan.lineage) << ", serial " << plan.serial << "\n";
   if (plan.refresh == "off")
     out << "refresh: off (destinations not read back; drift is not shown)\n";
@@ -177,6 +178,7 @@ std::string RenderJson(const Plan& plan, bool detail) {
   j["format_version"] = plan.format_version;
   j["id"] = plan.id;
   j["as_of"] = ir::FormatTime(plan.as_of);
+  j["environment"] = plan.environment.empty() ? "default" : plan.environment;
   j["lineage"] = plan.lineage;
   j["serial"] = plan.serial;
   Plan::Summary s = plan.summary();

@@ -155,6 +155,7 @@ std::string Serialize(const Plan& plan) {
   j["format_version"] = plan.format_version;
   j["id"] = plan.id;
   j["lineage"] = plan.lineage;
+  j["environment"] = plan.environment;
   j["serial"] = plan.serial;
   j["as_of"] = plan.as_of;
   j["created_at"] = plan.created_at;
@@ -259,6 +260,8 @@ bool Deserialize(const std::string& text, Plan* out, std::string* error) {
     p.format_version = version;
     p.id = j.at("id").get<std::string>();
     p.lineage = j.at("lineage").get<std::string>();
+    // Plans saved before environments existed were made for the default one.
+    if (j.contains("environment")) p.environment = j.at("environment").get<std::string>();
     p.serial = U64(j.at("serial"));
     p.as_of = I64(j.at("as_of"));
     p.created_at = I64(j.at("created_at"));

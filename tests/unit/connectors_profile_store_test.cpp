@@ -326,7 +326,9 @@ TEST_F(ProfileStoreTest, EmptyKeyIsRejected) {
   EXPECT_EQ(Reader()->CurrentMembers("vip", &error), (std::vector<std::string>{"u1"}));
 }
 
-TEST_F(ProfileStoreTest, PostgresIsRefusedWithoutTheDsn) {
+TEST_F(ProfileStoreTest, PostgresErrorsNameTheConnectionNeverTheDsn) {
+  // With a `dsn` the store is in PostgreSQL (tests/plan/profile_store_postgres_test.cpp
+  // runs it against a real server); here nothing listens on the port.
   config::Connection conn;
   conn.name = "profile_store";
   conn.type = "profile_store";
@@ -334,16 +336,22 @@ TEST_F(ProfileStoreTest, PostgresIsRefusedWithoutTheDsn) {
   Context ctx;
   ctx.project_dir = tmp_.path();
   ctx.getenv = [](const std::string&, std::string* v) {
-    *v = "postgres://user:canary-secret@host/db";
+    *v = "postgres://user:canary-secret@127.0.0.1:1/db";
     return true;
   };
   std::string error;
-  EXPECT_FALSE(MakeProfileStore(&conn, ctx, &error));
-  EXPECT_NE(error.find("connection `profile_store`: PostgreSQL for the profile store is not "
-                       "supported yet"),
+  auto store = MakeProfileStore(&conn, ctx, &error);
+  ASSERT_TRUE(store) << error;
+  Publication pub;
+  pub.audience = "vip";
+  pub.destination = "profile_store";
+  error = store->Begin(pub);
+  EXPECT_NE(error.find("connection `profile_store`: cannot reach the PostgreSQL server"),
             std::string::npos)
       << error;
+  EXPECT_NE(error.find("`PROFILE_DSN`"), std::string::npos) << error;
   EXPECT_EQ(error.find("canary"), std::string::npos);
+  EXPECT_EQ(error.find("127.0.0.1"), std::string::npos);
   EXPECT_FALSE(fs::exists(ProfileStorePath(tmp_.path())));
 }
 
