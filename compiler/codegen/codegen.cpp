@@ -9,6 +9,8 @@
 
 #include "compiler/codegen/codegen.h"
 
+#include "compiler/ir/builtin_ops.h"
+
 #include <functional>
 
 #include "llvm/IR/BasicBlock.h"
@@ -70,8 +72,9 @@ class Gen {
   llvm::StructType *strT, *valT, *colT, *ctxT, *thT;
 
   // Helpers.
-  llvm::FunctionCallee h_traits, h_import, h_str_eq, h_str_cmp, h_str_map, h_str_test, h_out_string,
-      h_scratch_clear;
+  llvm::FunctionCallee h_traits, h_import, h_str_eq, h_str_cmp, h_out_string, h_scratch_clear;
+  // Per builtin (stdlib::kBuiltins order): its helper (Impl::Helper rows only).
+  std::vector<llvm::FunctionCallee> h_builtins_;
 
   // Function-wide values.
   Value *ctx = nullptr, *th = nullptr;
@@ -567,40 +570,65 @@ class Gen {
       case Op::Exists: return BoolV(Eval(arg(0)).present);
       case Op::Lower:
       case Op::Upper:
-      case Op::Trim: {
-        V a = Eval(arg(0));
-        uint32_t op = n.op == Op::Lower ? 0 : n.op == Op::Upper ? 1 : 2;
-        V r = IfPresent(a.present, Type::String, [&] {
-          Value* out = Alloca(strT, "mapped");
-          B.CreateCall(h_str_map, {ctx, th, I32(op), StrPtr(a), out});
-          return StrFrom(out);
-        });
-        r.coded = false;
-        return r;
-      }
+      case Op::Trim:
       case Op::Contains:
       case Op::StartsWith:
-      case Op::EndsWith: {
-        V a = Eval(arg(0));
-        V c = Eval(arg(1));
-        uint32_t op = n.op == Op::Contains ? 0 : n.op == Op::StartsWith ? 1 : 2;
-        Value* r = AndThen(B.CreateAnd(a.present, c.present), [&]() -> Value* {
-          Value* x = B.CreateCall(h_str_test, {ctx, I32(op), StrPtr(a), StrPtr(c)});
-          return B.CreateICmpNE(x, llvm::ConstantInt::get(i8, 0));
-        });
-        return BoolV(r);
-      }
-      case Op::DaysSince: {
-        V a = Eval(arg(0));
-        V v;
-        v.present = a.present;
-        Value* diff = B.CreateSub(c_as_of, a.i);
-        v.f = B.CreateFDiv(B.CreateSIToFP(diff, dbl), llvm::ConstantFP::get(dbl, 86400000.0));
-        return v;
-      }
+      case Op::EndsWith:
+      case Op::DaysSince: return CallBuiltin(*ir::BuiltinOf(n.op), n);
     }
     Fail("unknown operation");
     return Zero(n.type);
+  }
+
+  // A scalar builtin with one implementation (stdlib/builtins.def, Impl::Helper):
+  // a call of its helper `aud_h_<name>` (runtime/jit/abi.h: the ABI types of
+  // its registry signature), made only when every argument is present;
+  // otherwise the row's missing rule.
+  V CallBuiltin(const stdlib::BuiltinInfo& info, const ir::Node& n) {
+    std::vector<V> a;
+    Value* all = I1(true);
+    for (uint32_t x : n.args) {
+      a.push_back(Eval(x));
+      all = B.CreateAnd(all, a.back().present);
+    }
+    const Type rt = ir::TypeOfVal(info.result);
+    auto call = [&]() -> V {
+      std::vector<Value*> args{ctx, th};
+      for (size_t k = 0; k < a.size(); ++k) {
+        switch (ir::TypeOfVal(info.params[k])) {
+          case Type::String: args.push_back(StrPtr(a[k])); break;
+          case Type::Float: args.push_back(a[k].f); break;
+          case Type::Bool: args.push_back(B.CreateTrunc(a[k].i, i8)); break;
+          case Type::Int:
+          case Type::Timestamp:
+          case Type::Duration: args.push_back(a[k].i); break;
+        }
+      }
+      llvm::FunctionCallee fn = h_builtins_[static_cast<size_t>(info.id)];
+      V v;
+      v.present = I1(true);
+      if (rt == Type::String) {
+        Value* out = Alloca(strT, "out");
+        args.push_back(out);
+        B.CreateCall(fn, args);
+        return StrFrom(out);
+      }
+      Value* r = B.CreateCall(fn, args);
+      switch (rt) {
+        case Type::Bool: v.i = B.CreateZExt(B.CreateICmpNE(r, llvm::ConstantInt::get(i8, 0)), i64); break;
+        case Type::Float: v.f = r; break;
+        case Type::Int:
+        case Type::Timestamp:
+        case Type::Duration:
+        case Type::String: v.i = r; break;
+      }
+      return v;
+    };
+    if (info.missing == stdlib::OnMissing::False)
+      return BoolV(AndThen(all, [&] { return Truth(call()); }));
+    V r = IfPresent(all, rt, call);
+    r.coded = false;  // a string result may be a new string (no dictionary code)
+    return r;
   }
 
   // A `where` on the current event (kNone: true).
@@ -1100,10 +1128,33 @@ std::unique_ptr<llvm::Module> Gen::Run() {
   h_import = decl("aud_h_import", i8, {ctxP, thP, i32, i32});
   h_str_eq = decl("aud_h_str_eq", i8, {ctxP, strP, strP});
   h_str_cmp = decl("aud_h_str_cmp", i32, {ctxP, strP, strP});
-  h_str_map = decl("aud_h_str_map", voidT, {ctxP, thP, i32, strP, strP});
-  h_str_test = decl("aud_h_str_test", i8, {ctxP, i32, strP, strP});
   h_out_string = decl("aud_h_out_string", voidT, {ctxP, i32, i32, strP});
   h_scratch_clear = decl("aud_h_scratch_clear", voidT, {thP});
+  // Builtin helpers: (ctx, th, arguments...) as their registry signature says;
+  // a string result is written through a trailing AudStr* (abi.h).
+  auto abi = [&](stdlib::Val v) -> llvm::Type* {
+    switch (ir::TypeOfVal(v)) {
+      case Type::String: return strP;
+      case Type::Float: return dbl;
+      case Type::Bool: return i8;
+      case Type::Int:
+      case Type::Timestamp:
+      case Type::Duration: return i64;
+    }
+    return i64;
+  };
+  h_builtins_.assign(stdlib::kBuiltinCount, {});
+  for (const stdlib::BuiltinInfo& info : stdlib::kBuiltins) {
+    if (info.impl != stdlib::Impl::Helper) continue;
+    std::vector<llvm::Type*> params{ctxP, thP};
+    for (int k = 0; k < stdlib::ParamCount(info); ++k) params.push_back(abi(info.params[k]));
+    llvm::Type* ret = abi(info.result);
+    if (ir::TypeOfVal(info.result) == Type::String) {
+      params.push_back(strP);
+      ret = voidT;
+    }
+    h_builtins_[static_cast<size_t>(info.id)] = decl(std::string(info.helper).c_str(), ret, params);
+  }
 
   F = llvm::Function::Create(llvm::FunctionType::get(voidT, {ctxP, thP, i32, i32}, false),
                              llvm::Function::ExternalLinkage, kEntryName, M.get());
@@ -1197,7 +1248,12 @@ std::unique_ptr<llvm::Module> Gen::Run() {
 
   bool need_traits = Reaches({Op::Trait});
   for (size_t i = 0; i < p_.imports.size(); ++i) need_traits = need_traits || b_.uses.imports[i];
-  const bool scratch = Reaches({Op::Lower, Op::Upper});
+  // Builtin helpers with a string result may make strings in thread scratch.
+  std::vector<Op> makes_strings;
+  for (const stdlib::BuiltinInfo& info : stdlib::kBuiltins)
+    if (info.impl == stdlib::Impl::Helper && info.result == stdlib::Val::String)
+      makes_strings.push_back(ir::OpOf(info.id));
+  const bool scratch = Reaches(makes_strings);
 
   // Profile loop.
   llvm::AllocaInst* pa = Alloca(i32, "p");
@@ -1406,8 +1462,11 @@ Binding SchemaBinding(const ir::Program& program, const ir::Uses& uses) {
 }
 
 std::vector<std::string> HelperNames() {
-  return {"aud_h_traits",  "aud_h_import",   "aud_h_str_eq",     "aud_h_str_cmp",
-          "aud_h_str_map", "aud_h_str_test", "aud_h_out_string", "aud_h_scratch_clear"};
+  std::vector<std::string> names{"aud_h_traits",  "aud_h_import",     "aud_h_str_eq",
+                                 "aud_h_str_cmp", "aud_h_out_string", "aud_h_scratch_clear"};
+  for (const stdlib::BuiltinInfo& info : stdlib::kBuiltins)
+    if (info.impl == stdlib::Impl::Helper) names.emplace_back(info.helper);
+  return names;
 }
 
 std::string PrintModule(const llvm::Module& module) {

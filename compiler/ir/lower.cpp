@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "compiler/ir/ir.h"
+#include "compiler/ir/builtin_ops.h"
 #include "stdlib/builtins.h"
 
 namespace aud::ir {
@@ -403,21 +404,15 @@ class Lowerer {
       }
       case stdlib::BuiltinForm::Scalar: break;
     }
+    // A scalar builtin: its registry row gives the op, the result type and
+    // which arguments widen (Number parameters take an int as a float).
     std::vector<uint32_t> args;
-    for (const auto& a : e.args) args.push_back(Expr(*a.value, event));
-    switch (b->id) {
-      case Builtin::Exists: return Make(Op::Exists, Type::Bool, std::move(args));
-      case Builtin::Lower: return Make(Op::Lower, Type::String, std::move(args));
-      case Builtin::Upper: return Make(Op::Upper, Type::String, std::move(args));
-      case Builtin::Trim: return Make(Op::Trim, Type::String, std::move(args));
-      case Builtin::Contains: return Make(Op::Contains, Type::Bool, std::move(args));
-      case Builtin::StartsWith: return Make(Op::StartsWith, Type::Bool, std::move(args));
-      case Builtin::EndsWith: return Make(Op::EndsWith, Type::Bool, std::move(args));
-      case Builtin::DaysSince: return Make(Op::DaysSince, Type::Float, std::move(args));
-      default: break;
+    for (size_t i = 0; i < e.args.size(); ++i) {
+      uint32_t a = Expr(*e.args[i].value, event);
+      if (i < b->params.size() && b->params[i] == stdlib::Val::Number) a = Widen(a);
+      args.push_back(a);
     }
-    Fail("unexpected function `" + e.name.text + "`");
-    return IntConst(0);
+    return Make(OpOf(b->id), TypeOfVal(b->result), std::move(args));
   }
 
   uint32_t AddFormula(FormulaKind k, std::string name, std::string owner, uint32_t root) {

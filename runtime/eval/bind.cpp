@@ -4,32 +4,22 @@
 
 #include <algorithm>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "compiler/base/file_read.h"
 #include "compiler/parse/parse.h"
+#include "runtime/builtins/builtins.h"
 #include "runtime/eval/bound.h"
 
 namespace aud::eval {
 
 namespace {
 
-bool IsSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
-}
-
-std::string_view TrimView(std::string_view s) {
-  size_t b = 0, e = s.size();
-  while (b < e && IsSpace(s[b])) ++b;
-  while (e > b && IsSpace(s[e - 1])) --e;
-  return s.substr(b, e - b);
-}
-
+// `s` with ASCII letters lowered (the `lower` builtin's implementation).
 std::string LowerAscii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
+  std::optional<std::string> lowered = builtins::Lower(s);
+  return lowered ? std::move(*lowered) : std::string(s);
 }
 
 // The CSV records' first fields (RFC 4180: quotes, doubled quotes, CRLF).
@@ -90,9 +80,9 @@ bool Fits(ir::Type t, store::ValueKind k) {
 }  // namespace
 
 std::string Normalize(std::string_view value, std::string_view normalizer) {
-  if (normalizer == "email") return LowerAscii(TrimView(value));
+  if (normalizer == "email") return LowerAscii(builtins::Trim(value));
   if (normalizer == "lower") return LowerAscii(value);
-  if (normalizer == "trim") return std::string(TrimView(value));
+  if (normalizer == "trim") return std::string(builtins::Trim(value));
   return std::string(value);
 }
 

@@ -5,8 +5,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <optional>
 #include <thread>
 
+#include "compiler/ir/builtin_ops.h"
+#include "runtime/builtins/builtins.h"
 #include "runtime/eval/bound.h"
 
 namespace aud::eval {
@@ -29,6 +32,13 @@ Value Bool(bool b) {
 }
 
 Value Missing() { return Value{}; }
+
+Value Float(double f) {
+  Value v;
+  v.present = true;
+  v.f = f;
+  return v;
+}
 
 bool InWindow(const ir::Window& w, int64_t ts, int64_t as_of) {
   if (ts > as_of) return false;
@@ -86,7 +96,7 @@ struct Worker {
 
   std::vector<Value> traits, slots, formulas, imports;
   std::vector<SlotState> states;
-  std::deque<std::string> scratch;            // strings made by lower/upper
+  std::deque<std::string> scratch;            // strings made by builtins (lower, upper)
   uint32_t event = 0;                         // the event in scope (inside `where`)
   std::vector<std::vector<uint8_t>> matched;  // per import: entries matched
 
@@ -263,54 +273,60 @@ struct Worker {
       }
       case Op::Exists: return Bool(Eval(n.args[0]).present);
       case Op::Lower:
-      case Op::Upper: {
-        Value a = Eval(n.args[0]);
-        if (!a.present) return Missing();
-        std::string out(a.s);
-        for (char& ch : out) {
-          if (n.op == Op::Lower && ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
-          if (n.op == Op::Upper && ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
-        }
-        if (out == a.s) return a;  // unchanged: keep its dictionary code
-        return Text(std::move(out));
-      }
-      case Op::Trim: {
-        Value a = Eval(n.args[0]);
-        if (!a.present) return Missing();
-        std::string_view s = a.s;
-        auto space = [](char ch) {
-          return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\v' || ch == '\f' || ch == '\r';
-        };
-        while (!s.empty() && space(s.front())) s.remove_prefix(1);
-        while (!s.empty() && space(s.back())) s.remove_suffix(1);
-        if (s.size() == a.s.size()) return a;
-        Value v;
-        v.present = true;
-        v.s = s;  // a view into a's storage, which outlives this evaluation
-        return v;
-      }
+      case Op::Upper:
+      case Op::Trim:
       case Op::Contains:
       case Op::StartsWith:
-      case Op::EndsWith: {
-        Value a = Eval(n.args[0]);
-        Value c = Eval(n.args[1]);
-        if (!a.present || !c.present) return Bool(false);
-        if (n.op == Op::Contains) return Bool(a.s.find(c.s) != std::string_view::npos);
-        if (n.op == Op::StartsWith) return Bool(a.s.substr(0, c.s.size()) == c.s);
-        return Bool(a.s.size() >= c.s.size() && a.s.substr(a.s.size() - c.s.size()) == c.s);
-      }
-      case Op::DaysSince: {
-        Value a = Eval(n.args[0]);
-        if (!a.present) return Missing();
-        Value v;
-        v.present = true;
-        int64_t diff =
-            static_cast<int64_t>(static_cast<uint64_t>(as_of) - static_cast<uint64_t>(a.i));
-        v.f = static_cast<double>(diff) / 86400000.0;
-        return v;
-      }
+      case Op::EndsWith:
+      case Op::DaysSince: return CallBuiltin(*ir::BuiltinOf(n.op), n);
     }
     return Missing();
+  }
+
+  // A scalar builtin with one implementation (stdlib/builtins.def, Impl::Helper):
+  // its arguments, the row's missing rule, then runtime/builtins.
+  Value CallBuiltin(const stdlib::BuiltinInfo& info, const ir::Node& n) {
+    Value a[2];
+    for (size_t k = 0; k < n.args.size() && k < 2; ++k) {
+      a[k] = Eval(n.args[k]);
+      if (!a[k].present) return info.missing == stdlib::OnMissing::False ? Bool(false) : Missing();
+    }
+    using stdlib::Builtin;
+    switch (info.id) {
+      case Builtin::Lower: return Mapped(a[0], builtins::Lower(a[0].s));
+      case Builtin::Upper: return Mapped(a[0], builtins::Upper(a[0].s));
+      case Builtin::Trim: {
+        std::string_view t = builtins::Trim(a[0].s);
+        if (t.size() == a[0].s.size()) return a[0];  // unchanged: keeps its dictionary code
+        Value v;
+        v.present = true;
+        v.s = t;  // a view into the argument's storage, which outlives this evaluation
+        return v;
+      }
+      case Builtin::Contains: return Bool(builtins::Contains(a[0].s, a[1].s));
+      case Builtin::StartsWith: return Bool(builtins::StartsWith(a[0].s, a[1].s));
+      case Builtin::EndsWith: return Bool(builtins::EndsWith(a[0].s, a[1].s));
+      case Builtin::DaysSince: return Float(builtins::DaysSince(as_of, a[0].i));
+      // Not helper rows: lowered to slots, or written out in Eval.
+      case Builtin::Count:
+      case Builtin::Did:
+      case Builtin::Sum:
+      case Builtin::Min:
+      case Builtin::Max:
+      case Builtin::Avg:
+      case Builtin::First:
+      case Builtin::Last:
+      case Builtin::Sequence:
+      case Builtin::Exists: break;
+    }
+    return Missing();
+  }
+
+  // A string builtin's result: the argument itself when unchanged (keeping
+  // its dictionary code), else the new string.
+  Value Mapped(const Value& in, std::optional<std::string> out) {
+    if (!out) return in;
+    return Text(std::move(*out));
   }
 
   // A `where` (kNone: none) on the current event.

@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -35,8 +36,10 @@
 #include "llvm/Support/SHA1.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
+#include "runtime/builtins/builtins.h"
 #include "runtime/eval/bound.h"
 #include "runtime/jit/abi.h"
+#include "runtime/jit/builtin_abi.h"
 
 namespace aud::jit {
 
@@ -232,8 +235,16 @@ std::string_view View(const AudCtx* ctx, const AudStr* s) {
   return {};
 }
 
-bool IsSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+// A string builtin's result: the argument itself when unchanged (keeping its
+// dictionary code), else `made`, kept in the thread's scratch.
+void StringResult(AudThread* th, const AudStr* in, std::optional<std::string> made, AudStr* out) {
+  *out = *in;
+  if (!made) return;
+  auto& scratch = Thread(th).scratch;
+  scratch.push_back(std::move(*made));
+  out->ptr = scratch.back().data();
+  out->len = scratch.back().size();
+  out->code = AUD_NO_CODE;
 }
 
 }  // namespace
@@ -286,39 +297,42 @@ int32_t aud_h_str_cmp(const AudCtx* ctx, const AudStr* a, const AudStr* b) {
   return c < 0 ? -1 : c > 0 ? 1 : 0;
 }
 
-void aud_h_str_map(const AudCtx* ctx, AudThread* th, uint32_t op, const AudStr* in, AudStr* out) {
-  std::string_view s = View(ctx, in);
-  *out = *in;
-  if (op == 2) {  // trim: a view into the input's storage
-    size_t b = 0, e = s.size();
-    while (b < e && aud::jit::IsSpace(s[b])) ++b;
-    while (e > b && aud::jit::IsSpace(s[e - 1])) --e;
-    if (e - b == s.size()) return;  // unchanged: keeps its dictionary code
-    out->ptr = s.data() + b;
-    out->len = e - b;
-    out->code = AUD_NO_CODE;
-    return;
-  }
-  std::string m(s);
-  for (char& ch : m) {
-    if (op == 0 && ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
-    if (op == 1 && ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
-  }
-  if (m == s) return;  // unchanged: keeps its dictionary code
-  auto& scratch = Thread(th).scratch;
-  scratch.push_back(std::move(m));
-  out->ptr = scratch.back().data();
-  out->len = scratch.back().size();
+// Builtin helpers (stdlib/builtins.def, Impl::Helper rows): the ABI glue
+// around the one implementation in runtime/builtins, with the signature
+// abi.h derives from the row (checked by BuiltinHelper below).
+
+void aud_h_lower(const AudCtx* ctx, AudThread* th, const AudStr* s, AudStr* out) {
+  aud::jit::StringResult(th, s, aud::builtins::Lower(View(ctx, s)), out);
+}
+
+void aud_h_upper(const AudCtx* ctx, AudThread* th, const AudStr* s, AudStr* out) {
+  aud::jit::StringResult(th, s, aud::builtins::Upper(View(ctx, s)), out);
+}
+
+void aud_h_trim(const AudCtx* ctx, AudThread* th, const AudStr* s, AudStr* out) {
+  std::string_view v = View(ctx, s);
+  std::string_view t = aud::builtins::Trim(v);
+  *out = *s;
+  if (t.size() == v.size()) return;  // unchanged: keeps its dictionary code
+  out->ptr = t.data();                // a view into the argument's storage
+  out->len = t.size();
   out->code = AUD_NO_CODE;
 }
 
-uint8_t aud_h_str_test(const AudCtx* ctx, uint32_t op, const AudStr* a, const AudStr* b) {
-  std::string_view x = View(ctx, a), y = View(ctx, b);
-  switch (op) {
-    case 0: return x.find(y) != std::string_view::npos;
-    case 1: return x.substr(0, y.size()) == y;
-    default: return x.size() >= y.size() && x.substr(x.size() - y.size()) == y;
-  }
+uint8_t aud_h_contains(const AudCtx* ctx, AudThread* th, const AudStr* s, const AudStr* t) {
+  return aud::builtins::Contains(View(ctx, s), View(ctx, t)) ? 1 : 0;
+}
+
+uint8_t aud_h_starts_with(const AudCtx* ctx, AudThread* th, const AudStr* s, const AudStr* t) {
+  return aud::builtins::StartsWith(View(ctx, s), View(ctx, t)) ? 1 : 0;
+}
+
+uint8_t aud_h_ends_with(const AudCtx* ctx, AudThread* th, const AudStr* s, const AudStr* t) {
+  return aud::builtins::EndsWith(View(ctx, s), View(ctx, t)) ? 1 : 0;
+}
+
+double aud_h_days_since(const AudCtx* ctx, AudThread* th, int64_t t) {
+  return aud::builtins::DaysSince(ctx->as_of, t);
 }
 
 void aud_h_out_string(const AudCtx* ctx, uint32_t formula, uint32_t profile, const AudStr* s) {
@@ -330,6 +344,34 @@ void aud_h_scratch_clear(AudThread* th) { Thread(th).scratch.clear(); }
 }  // extern "C"
 
 namespace aud::jit {
+
+// Each case names the helper of exactly the type its registry row implies: a
+// new builtin without a case here does not compile (-Werror=switch), nor does
+// a helper of the wrong type (HelperAddress).
+void* BuiltinHelper(stdlib::Builtin b) {
+  using stdlib::Builtin;
+  switch (b) {
+    case Builtin::Lower: return HelperAddress<Builtin::Lower>(&aud_h_lower);
+    case Builtin::Upper: return HelperAddress<Builtin::Upper>(&aud_h_upper);
+    case Builtin::Trim: return HelperAddress<Builtin::Trim>(&aud_h_trim);
+    case Builtin::Contains: return HelperAddress<Builtin::Contains>(&aud_h_contains);
+    case Builtin::StartsWith: return HelperAddress<Builtin::StartsWith>(&aud_h_starts_with);
+    case Builtin::EndsWith: return HelperAddress<Builtin::EndsWith>(&aud_h_ends_with);
+    case Builtin::DaysSince: return HelperAddress<Builtin::DaysSince>(&aud_h_days_since);
+    // Not helper rows: slots, or written out by codegen.
+    case Builtin::Count:
+    case Builtin::Did:
+    case Builtin::Sum:
+    case Builtin::Min:
+    case Builtin::Max:
+    case Builtin::Avg:
+    case Builtin::First:
+    case Builtin::Last:
+    case Builtin::Sequence:
+    case Builtin::Exists: break;
+  }
+  return nullptr;
+}
 
 namespace {
 
@@ -520,10 +562,11 @@ JitEvaluator::JitEvaluator(const ir::Program& program, const store::EventStore& 
   add("aud_h_import", reinterpret_cast<void*>(&aud_h_import));
   add("aud_h_str_eq", reinterpret_cast<void*>(&aud_h_str_eq));
   add("aud_h_str_cmp", reinterpret_cast<void*>(&aud_h_str_cmp));
-  add("aud_h_str_map", reinterpret_cast<void*>(&aud_h_str_map));
-  add("aud_h_str_test", reinterpret_cast<void*>(&aud_h_str_test));
   add("aud_h_out_string", reinterpret_cast<void*>(&aud_h_out_string));
   add("aud_h_scratch_clear", reinterpret_cast<void*>(&aud_h_scratch_clear));
+  for (const stdlib::BuiltinInfo& info : stdlib::kBuiltins)
+    if (info.impl == stdlib::Impl::Helper)
+      add(std::string(info.helper).c_str(), BuiltinHelper(info.id));
   llvm::Error err = m.dylib->define(llvm::orc::absoluteSymbols(std::move(syms)));
   if (!err) {
     auto gen = llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
