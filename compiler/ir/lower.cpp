@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "compiler/ir/ir.h"
+#include "compiler/ir/verify.h"
 #include "stdlib/builtins.h"
 
 namespace aud::ir {
@@ -118,10 +119,14 @@ class Lowerer {
     return Add(std::move(n));
   }
 
-  uint32_t Make(Op op, Type t, std::vector<uint32_t> args) {
+  // A node of `op`, typed and checked by its ops.def row (arity, operands).
+  uint32_t Make(Op op, std::vector<uint32_t> args) {
+    std::vector<Type> types;
+    for (uint32_t a : args) types.push_back(TypeOf(a));
     Node n;
     n.op = op;
-    n.type = t;
+    std::string why;
+    if (!OpResultType(op, types, &n.type, &why)) Fail(why);
     n.args = std::move(args);
     return Add(std::move(n));
   }
@@ -137,7 +142,7 @@ class Lowerer {
 
   uint32_t Widen(uint32_t node) {
     if (TypeOf(node) != Type::Int) return node;
-    return Make(Op::ToFloat, Type::Float, {node});
+    return Make(Op::ToFloat, {node});
   }
 
   // Makes operands of a comparison, `in` or arithmetic share one type.
@@ -213,8 +218,8 @@ class Lowerer {
       case ExprKind::Call: return Call(e, event);
       case ExprKind::Unary: {
         uint32_t x = Expr(*e.children[0], event);
-        if (e.unary_op == ast::UnaryOp::Not) return Make(Op::Not, Type::Bool, {x});
-        return Make(Op::Neg, TypeOf(x), {x});
+        if (e.unary_op == ast::UnaryOp::Not) return Make(Op::Not, {x});
+        return Make(Op::Neg, {x});
       }
       case ExprKind::Binary: return Binary(e, event);
     }
@@ -255,12 +260,12 @@ class Lowerer {
       while (l->kind == ExprKind::Paren) l = l->children[0].get();
       for (const auto& x : l->children) args.push_back(Expr(*x, event));
       Unify(args);
-      return Make(Op::In, Type::Bool, std::move(args));
+      return Make(Op::In, std::move(args));
     }
     std::vector<uint32_t> args{Expr(*e.children[0], event), Expr(*e.children[1], event)};
     switch (op) {
-      case BinaryOp::And: return Make(Op::And, Type::Bool, std::move(args));
-      case BinaryOp::Or: return Make(Op::Or, Type::Bool, std::move(args));
+      case BinaryOp::And: return Make(Op::And, std::move(args));
+      case BinaryOp::Or: return Make(Op::Or, std::move(args));
       case BinaryOp::Eq:
       case BinaryOp::Ne:
       case BinaryOp::Lt:
@@ -274,18 +279,17 @@ class Lowerer {
                : op == BinaryOp::Le ? Op::Le
                : op == BinaryOp::Gt ? Op::Gt
                                     : Op::Ge;
-        return Make(o, Type::Bool, std::move(args));
+        return Make(o, std::move(args));
       }
       case BinaryOp::Div:
         for (uint32_t& a : args) a = Widen(a);
-        return Make(Op::Div, Type::Float, std::move(args));
+        return Make(Op::Div, std::move(args));
       case BinaryOp::Add:
       case BinaryOp::Sub:
       case BinaryOp::Mul: {
         Unify(args);
         Op o = op == BinaryOp::Add ? Op::Add : op == BinaryOp::Sub ? Op::Sub : Op::Mul;
-        Type t = TypeOf(args[0]);
-        return Make(o, t, std::move(args));
+        return Make(o, std::move(args));
       }
       case BinaryOp::In: break;
     }
@@ -377,7 +381,7 @@ class Lowerer {
         uint32_t slot = InternSlot(std::move(s), mark);
         uint32_t n = Leaf(Op::Slot, p_.slots[slot].type, slot);
         // did(...) is count(...) >= 1, sharing the count's slot.
-        if (b->id == Builtin::Did) return Make(Op::Ge, Type::Bool, {n, IntConst(1)});
+        if (b->id == Builtin::Did) return Make(Op::Ge, {n, IntConst(1)});
         return n;
       }
       case stdlib::BuiltinForm::Sequence: {
@@ -406,14 +410,14 @@ class Lowerer {
     std::vector<uint32_t> args;
     for (const auto& a : e.args) args.push_back(Expr(*a.value, event));
     switch (b->id) {
-      case Builtin::Exists: return Make(Op::Exists, Type::Bool, std::move(args));
-      case Builtin::Lower: return Make(Op::Lower, Type::String, std::move(args));
-      case Builtin::Upper: return Make(Op::Upper, Type::String, std::move(args));
-      case Builtin::Trim: return Make(Op::Trim, Type::String, std::move(args));
-      case Builtin::Contains: return Make(Op::Contains, Type::Bool, std::move(args));
-      case Builtin::StartsWith: return Make(Op::StartsWith, Type::Bool, std::move(args));
-      case Builtin::EndsWith: return Make(Op::EndsWith, Type::Bool, std::move(args));
-      case Builtin::DaysSince: return Make(Op::DaysSince, Type::Float, std::move(args));
+      case Builtin::Exists: return Make(Op::Exists, std::move(args));
+      case Builtin::Lower: return Make(Op::Lower, std::move(args));
+      case Builtin::Upper: return Make(Op::Upper, std::move(args));
+      case Builtin::Trim: return Make(Op::Trim, std::move(args));
+      case Builtin::Contains: return Make(Op::Contains, std::move(args));
+      case Builtin::StartsWith: return Make(Op::StartsWith, std::move(args));
+      case Builtin::EndsWith: return Make(Op::EndsWith, std::move(args));
+      case Builtin::DaysSince: return Make(Op::DaysSince, std::move(args));
       default: break;
     }
     Fail("unexpected function `" + e.name.text + "`");
@@ -558,7 +562,14 @@ const Audience* Program::FindAudience(const std::string& name) const {
   return nullptr;
 }
 
-LowerResult Lower(const check::Module& module) { return Lowerer(module).Run(); }
+LowerResult Lower(const check::Module& module) {
+  LowerResult r = Lowerer(module).Run();
+  if (r.error.empty() && VerifyEnabled()) {
+    std::string why = Verify(r.program);
+    if (!why.empty()) r.error = "internal error: lowering made invalid IR: " + why;
+  }
+  return r;
+}
 
 Uses UsesOfFormulas(const Program& p, const std::vector<uint32_t>& roots) {
   Uses u;

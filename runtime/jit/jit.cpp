@@ -36,7 +36,7 @@
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
 #include "runtime/eval/bound.h"
-#include "runtime/jit/abi.h"
+#include "compiler/codegen/abi.h"
 
 namespace aud::jit {
 
