@@ -13,6 +13,8 @@
 
 #include <functional>
 
+#include "compiler/codegen/abi.h"
+#include "compiler/ir/verify.h"
 #include "llvm/IR/BasicBlock.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/DerivedTypes.h"
@@ -22,7 +24,6 @@
 #include "llvm/IR/Module.h"
 #include "llvm/IR/Verifier.h"
 #include "llvm/Support/raw_ostream.h"
-#include "runtime/jit/abi.h"
 
 namespace aud::codegen {
 
@@ -581,7 +582,7 @@ class Gen {
   }
 
   // A scalar builtin with one implementation (stdlib/builtins.def, Impl::Helper):
-  // a call of its helper `aud_h_<name>` (runtime/jit/abi.h: the ABI types of
+  // a call of its helper `aud_h_<name>` (compiler/codegen/abi.h: the ABI types of
   // its registry signature), made only when every argument is present;
   // otherwise the row's missing rule.
   V CallBuiltin(const stdlib::BuiltinInfo& info, const ir::Node& n) {
@@ -1039,57 +1040,15 @@ class Gen {
   }
 
   bool CheckProgram() {
-    auto node_ok = [&](int64_t n) {
-      return n == ir::kNone || (n >= 0 && static_cast<size_t>(n) < p_.nodes.size());
-    };
     if (b_.uses.formulas.size() != p_.formulas.size() || b_.uses.slots.size() != p_.slots.size() ||
         b_.uses.imports.size() != p_.imports.size() || b_.event_type.size() != p_.events.size() ||
         b_.props.size() != p_.props.size()) {
       Fail("binding does not match the program");
       return false;
     }
-    for (const ir::Node& n : p_.nodes) {
-      for (uint32_t a : n.args)
-        if (a >= p_.nodes.size()) return Fail("node argument out of range"), false;
-      if (n.op == Op::Prop && n.index >= p_.props.size()) return Fail("bad property"), false;
-      size_t need = 0;
-      switch (n.op) {
-        case Op::ToFloat:
-        case Op::Not:
-        case Op::Neg:
-        case Op::Exists:
-        case Op::Lower:
-        case Op::Upper:
-        case Op::Trim:
-        case Op::DaysSince: need = 1; break;
-        case Op::And:
-        case Op::Or:
-        case Op::Eq:
-        case Op::Ne:
-        case Op::Lt:
-        case Op::Le:
-        case Op::Gt:
-        case Op::Ge:
-        case Op::Add:
-        case Op::Sub:
-        case Op::Mul:
-        case Op::Div:
-        case Op::Contains:
-        case Op::StartsWith:
-        case Op::EndsWith: need = 2; break;
-        case Op::In: need = 1; break;
-        default: break;
-      }
-      if (n.args.size() < need) return Fail("node with too few arguments"), false;
-    }
-    for (const ir::Formula& f : p_.formulas)
-      if (!node_ok(f.root)) return Fail("bad formula root"), false;
-    for (const ir::Slot& s : p_.slots) {
-      if (!node_ok(s.where) || !node_ok(s.value)) return Fail("bad slot node"), false;
-      if (s.agg != ir::Agg::Sequence && s.event >= p_.events.size())
-        return Fail("bad slot event"), false;
-      for (const ir::Step& st : s.steps)
-        if (!node_ok(st.where) || st.event >= p_.events.size()) return Fail("bad step"), false;
+    if (std::string why = ir::Verify(p_); !why.empty()) {
+      Fail("invalid IR: " + why);
+      return false;
     }
     return true;
   }
@@ -1248,11 +1207,10 @@ std::unique_ptr<llvm::Module> Gen::Run() {
 
   bool need_traits = Reaches({Op::Trait});
   for (size_t i = 0; i < p_.imports.size(); ++i) need_traits = need_traits || b_.uses.imports[i];
-  // Builtin helpers with a string result may make strings in thread scratch.
+  // Ops that may make strings in thread scratch (ops.def, column Scratch).
   std::vector<Op> makes_strings;
-  for (const stdlib::BuiltinInfo& info : stdlib::kBuiltins)
-    if (info.impl == stdlib::Impl::Helper && info.result == stdlib::Val::String)
-      makes_strings.push_back(ir::OpOf(info.id));
+  for (const ir::OpInfo& info : ir::kOps)
+    if (info.scratch) makes_strings.push_back(info.op);
   const bool scratch = Reaches(makes_strings);
 
   // Profile loop.

@@ -1,6 +1,6 @@
 #pragma once
 // IR -> LLVM (docs/architecture.md §4): one LLVM module per program whose entry
-// point `aud_eval_range` (runtime/jit/abi.h) evaluates a range of profiles
+// point `aud_eval_range` (compiler/codegen/abi.h) evaluates a range of profiles
 // with the semantics written on ir::Op, ir::Slot, ir::Step and ir::Window,
 // identical to the reference interpreter (runtime/eval) bit for bit.
 //

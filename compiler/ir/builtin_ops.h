@@ -50,4 +50,37 @@ constexpr bool ScalarOpsDistinct() {
 }
 static_assert(ScalarOpsDistinct(), "stdlib/builtins.def: two scalar builtins share one ir::Op");
 
+// The ops.def type letter of a registry type after lowering.
+constexpr char OpLetter(stdlib::Val v) {
+  switch (v) {
+    case stdlib::Val::Bool: return 'b';
+    case stdlib::Val::Int: return 'i';
+    case stdlib::Val::Float:
+    case stdlib::Val::Number: return 'f';
+    case stdlib::Val::String: return 's';
+    case stdlib::Val::Timestamp: return 't';
+    case stdlib::Val::Any: return '*';
+    case stdlib::Val::None:
+    case stdlib::Val::Special: break;
+  }
+  return '?';
+}
+
+// Whether every scalar builtin's signature is its op's row in ops.def: same
+// arity, operand letters and result letter.
+constexpr bool SignaturesMatchOps() {
+  for (const stdlib::BuiltinInfo& b : stdlib::kBuiltins) {
+    if (b.form != stdlib::BuiltinForm::Scalar) continue;
+    const OpInfo& op = Info(OpOf(b.id));
+    if (op.arity != stdlib::ParamCount(b)) return false;
+    for (int k = 0; k < op.arity; ++k)
+      if (op.operands[k] != OpLetter(b.params[static_cast<size_t>(k)])) return false;
+    if (op.result[0] != OpLetter(b.result) || op.result[1] != '\0') return false;
+  }
+  return true;
+}
+static_assert(SignaturesMatchOps(),
+              "stdlib/builtins.def and compiler/ir/ops.def disagree on a scalar builtin's "
+              "arity, argument types or result type");
+
 }  // namespace aud::ir

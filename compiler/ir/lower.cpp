@@ -8,6 +8,7 @@
 
 #include "compiler/ir/ir.h"
 #include "compiler/ir/builtin_ops.h"
+#include "compiler/ir/verify.h"
 #include "stdlib/builtins.h"
 
 namespace aud::ir {
@@ -119,10 +120,14 @@ class Lowerer {
     return Add(std::move(n));
   }
 
-  uint32_t Make(Op op, Type t, std::vector<uint32_t> args) {
+  // A node of `op`, typed and checked by its ops.def row (arity, operands).
+  uint32_t Make(Op op, std::vector<uint32_t> args) {
+    std::vector<Type> types;
+    for (uint32_t a : args) types.push_back(TypeOf(a));
     Node n;
     n.op = op;
-    n.type = t;
+    std::string why;
+    if (!OpResultType(op, types, &n.type, &why)) Fail(why);
     n.args = std::move(args);
     return Add(std::move(n));
   }
@@ -138,7 +143,7 @@ class Lowerer {
 
   uint32_t Widen(uint32_t node) {
     if (TypeOf(node) != Type::Int) return node;
-    return Make(Op::ToFloat, Type::Float, {node});
+    return Make(Op::ToFloat, {node});
   }
 
   // Makes operands of a comparison, `in` or arithmetic share one type.
@@ -214,8 +219,8 @@ class Lowerer {
       case ExprKind::Call: return Call(e, event);
       case ExprKind::Unary: {
         uint32_t x = Expr(*e.children[0], event);
-        if (e.unary_op == ast::UnaryOp::Not) return Make(Op::Not, Type::Bool, {x});
-        return Make(Op::Neg, TypeOf(x), {x});
+        if (e.unary_op == ast::UnaryOp::Not) return Make(Op::Not, {x});
+        return Make(Op::Neg, {x});
       }
       case ExprKind::Binary: return Binary(e, event);
     }
@@ -256,12 +261,12 @@ class Lowerer {
       while (l->kind == ExprKind::Paren) l = l->children[0].get();
       for (const auto& x : l->children) args.push_back(Expr(*x, event));
       Unify(args);
-      return Make(Op::In, Type::Bool, std::move(args));
+      return Make(Op::In, std::move(args));
     }
     std::vector<uint32_t> args{Expr(*e.children[0], event), Expr(*e.children[1], event)};
     switch (op) {
-      case BinaryOp::And: return Make(Op::And, Type::Bool, std::move(args));
-      case BinaryOp::Or: return Make(Op::Or, Type::Bool, std::move(args));
+      case BinaryOp::And: return Make(Op::And, std::move(args));
+      case BinaryOp::Or: return Make(Op::Or, std::move(args));
       case BinaryOp::Eq:
       case BinaryOp::Ne:
       case BinaryOp::Lt:
@@ -275,18 +280,17 @@ class Lowerer {
                : op == BinaryOp::Le ? Op::Le
                : op == BinaryOp::Gt ? Op::Gt
                                     : Op::Ge;
-        return Make(o, Type::Bool, std::move(args));
+        return Make(o, std::move(args));
       }
       case BinaryOp::Div:
         for (uint32_t& a : args) a = Widen(a);
-        return Make(Op::Div, Type::Float, std::move(args));
+        return Make(Op::Div, std::move(args));
       case BinaryOp::Add:
       case BinaryOp::Sub:
       case BinaryOp::Mul: {
         Unify(args);
         Op o = op == BinaryOp::Add ? Op::Add : op == BinaryOp::Sub ? Op::Sub : Op::Mul;
-        Type t = TypeOf(args[0]);
-        return Make(o, t, std::move(args));
+        return Make(o, std::move(args));
       }
       case BinaryOp::In: break;
     }
@@ -378,7 +382,7 @@ class Lowerer {
         uint32_t slot = InternSlot(std::move(s), mark);
         uint32_t n = Leaf(Op::Slot, p_.slots[slot].type, slot);
         // did(...) is count(...) >= 1, sharing the count's slot.
-        if (b->id == Builtin::Did) return Make(Op::Ge, Type::Bool, {n, IntConst(1)});
+        if (b->id == Builtin::Did) return Make(Op::Ge, {n, IntConst(1)});
         return n;
       }
       case stdlib::BuiltinForm::Sequence: {
@@ -412,7 +416,7 @@ class Lowerer {
       if (i < b->params.size() && b->params[i] == stdlib::Val::Number) a = Widen(a);
       args.push_back(a);
     }
-    return Make(OpOf(b->id), TypeOfVal(b->result), std::move(args));
+    return Make(OpOf(b->id), std::move(args));
   }
 
   uint32_t AddFormula(FormulaKind k, std::string name, std::string owner, uint32_t root) {
@@ -553,7 +557,14 @@ const Audience* Program::FindAudience(const std::string& name) const {
   return nullptr;
 }
 
-LowerResult Lower(const check::Module& module) { return Lowerer(module).Run(); }
+LowerResult Lower(const check::Module& module) {
+  LowerResult r = Lowerer(module).Run();
+  if (r.error.empty() && VerifyEnabled()) {
+    std::string why = Verify(r.program);
+    if (!why.empty()) r.error = "internal error: lowering made invalid IR: " + why;
+  }
+  return r;
+}
 
 Uses UsesOfFormulas(const Program& p, const std::vector<uint32_t>& roots) {
   Uses u;

@@ -6,7 +6,7 @@
 
 #include <type_traits>
 
-#include "runtime/jit/abi.h"
+#include "compiler/codegen/abi.h"
 #include "stdlib/builtins.h"
 
 namespace aud::jit {

@@ -38,7 +38,7 @@
 #include "llvm/Target/TargetMachine.h"
 #include "runtime/builtins/builtins.h"
 #include "runtime/eval/bound.h"
-#include "runtime/jit/abi.h"
+#include "compiler/codegen/abi.h"
 #include "runtime/jit/builtin_abi.h"
 
 namespace aud::jit {
