@@ -575,7 +575,8 @@ class Gen {
       case Op::Contains:
       case Op::StartsWith:
       case Op::EndsWith:
-      case Op::DaysSince: return CallBuiltin(*ir::BuiltinOf(n.op), n);
+      case Op::DaysSince:
+      case Op::Round: return CallBuiltin(*ir::BuiltinOf(n.op), n);
     }
     Fail("unknown operation");
     return Zero(n.type);

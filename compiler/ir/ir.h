@@ -37,11 +37,15 @@ const char* TypeName(Type t);
 //     dictionary equals no stored string); `In` is true iff some present
 //     element equals the present left side;
 //   arithmetic (`Neg`, `Add`, `Sub`, `Mul`, `Div`, `DaysSince`, `Lower`,
-//     `Upper`, `Trim`, `ToFloat`) is ⊥ when an operand is ⊥; Int `+ - *`
-//     and `Neg` wrap around modulo 2^64 (two's complement); `Div` is Float
-//     and ⊥ when the divisor is 0 (or -0); `DaysSince(t)` is
+//     `Upper`, `Trim`, `ToFloat`, `Round`) is ⊥ when an operand is ⊥; Int
+//     `+ - *` and `Neg` wrap around modulo 2^64 (two's complement); `Div` is
+//     Float and ⊥ when the divisor is 0 (or -0); `DaysSince(t)` is
 //     double(as_of - t) / 86400000; `Lower`/`Upper` map ASCII letters only,
 //     `Trim` strips ASCII whitespace (space, \t, \n, \v, \f, \r);
+//     `Round(x, digits)` rounds the shortest round-trip decimal of x to
+//     `digits` places, halves away from zero (runtime/builtins: Round);
+//   the builtin ops (stdlib/builtins.def) are computed by the one
+//     implementation in runtime/builtins in both executors;
 //   `Exists(x)` is true iff x is not ⊥;
 //   leaves: `Const` a literal (`b`, `i` for Int, Timestamp and Duration in
 //     ms, `f`, `s`); `Prop` Program::props[index] of the event in scope;

@@ -2,6 +2,10 @@
 
 #include "runtime/builtins/builtins.h"
 
+#include <charconv>
+#include <cmath>
+#include <string>
+
 namespace aud::builtins {
 
 namespace {
@@ -47,6 +51,42 @@ double DaysSince(int64_t as_of, int64_t t) {
   const int64_t diff =
       static_cast<int64_t>(static_cast<uint64_t>(as_of) - static_cast<uint64_t>(t));
   return static_cast<double>(diff) / 86400000.0;
+}
+
+double Round(double x, int64_t digits) {
+  if (!std::isfinite(x) || x == 0) return x;
+  // |x| as shortest round-trip scientific text: "d.ddde±XX" (at most 17 digits).
+  char text[64];
+  auto printed = std::to_chars(text, text + sizeof text, std::fabs(x), std::chars_format::scientific);
+  if (printed.ec != std::errc()) return x;
+  std::string d;  // the significant digits D: |x| = 0.D * 10^point
+  const char* p = text;
+  for (; p < printed.ptr && *p != 'e'; ++p)
+    if (*p != '.') d += *p;
+  int exp10 = 0;
+  if (p < printed.ptr) std::from_chars(p + 1 + (p[1] == '+'), printed.ptr, exp10);
+  const int64_t point = int64_t{exp10} + 1;  // digits of D before the decimal point
+  // Keep the first `keep` digits of D; the first one dropped decides.
+  if (digits >= static_cast<int64_t>(d.size()) - point) return x;  // nothing to round off
+  const int64_t keep = point + digits;
+  if (keep < 0) return std::copysign(0.0, x);  // below half of the last kept place
+  std::string q = d.substr(0, static_cast<size_t>(keep));
+  if (d[static_cast<size_t>(keep)] >= '5') {  // half or more: away from zero
+    size_t i = q.size();
+    while (i > 0 && q[i - 1] == '9') q[--i] = '0';
+    if (i == 0)
+      q.insert(q.begin(), '1');
+    else
+      ++q[i - 1];
+  }
+  if (q.empty() || q.find_first_not_of('0') == std::string::npos) return std::copysign(0.0, x);
+  // q * 10^-digits, read back as the nearest double (|digits| < 400 here).
+  std::string decimal = q + "e" + std::to_string(-digits);
+  double r = 0;
+  auto read = std::from_chars(decimal.data(), decimal.data() + decimal.size(), r);
+  if (read.ec == std::errc::result_out_of_range)
+    r = static_cast<int64_t>(q.size()) - digits > 0 ? HUGE_VAL : 0.0;
+  return std::copysign(r, x);
 }
 
 }  // namespace aud::builtins

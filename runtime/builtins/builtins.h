@@ -33,4 +33,11 @@ bool EndsWith(std::string_view s, std::string_view t);
 // `days_since(t)`: double(as_of - t) / 86400000, the difference wrapping modulo 2^64.
 double DaysSince(int64_t as_of, int64_t t);
 
+// `round(x, digits)`: the decimal aud prints for `x` (its shortest round-trip
+// form) rounded to `digits` decimal places (negative: tens, hundreds, ...),
+// halves away from zero, as the nearest double. `x` unchanged when it has no
+// more than `digits` decimals, or is NaN or infinite; a zero result keeps the
+// sign of `x`; a result beyond the double range is infinite.
+double Round(double x, int64_t digits);
+
 }  // namespace aud::builtins

@@ -278,7 +278,8 @@ struct Worker {
       case Op::Contains:
       case Op::StartsWith:
       case Op::EndsWith:
-      case Op::DaysSince: return CallBuiltin(*ir::BuiltinOf(n.op), n);
+      case Op::DaysSince:
+      case Op::Round: return CallBuiltin(*ir::BuiltinOf(n.op), n);
     }
     return Missing();
   }
@@ -307,6 +308,7 @@ struct Worker {
       case Builtin::StartsWith: return Bool(builtins::StartsWith(a[0].s, a[1].s));
       case Builtin::EndsWith: return Bool(builtins::EndsWith(a[0].s, a[1].s));
       case Builtin::DaysSince: return Float(builtins::DaysSince(as_of, a[0].i));
+      case Builtin::Round: return Float(builtins::Round(a[0].f, a[1].i));
       // Not helper rows: lowered to slots, or written out in Eval.
       case Builtin::Count:
       case Builtin::Did:

@@ -335,6 +335,10 @@ double aud_h_days_since(const AudCtx* ctx, AudThread* th, int64_t t) {
   return aud::builtins::DaysSince(ctx->as_of, t);
 }
 
+double aud_h_round(const AudCtx* ctx, AudThread* th, double x, int64_t digits) {
+  return aud::builtins::Round(x, digits);
+}
+
 void aud_h_out_string(const AudCtx* ctx, uint32_t formula, uint32_t profile, const AudStr* s) {
   aud::jit::Run(ctx).r->values[formula].strings[profile] = std::string(View(ctx, s));
 }
@@ -358,6 +362,7 @@ void* BuiltinHelper(stdlib::Builtin b) {
     case Builtin::StartsWith: return HelperAddress<Builtin::StartsWith>(&aud_h_starts_with);
     case Builtin::EndsWith: return HelperAddress<Builtin::EndsWith>(&aud_h_ends_with);
     case Builtin::DaysSince: return HelperAddress<Builtin::DaysSince>(&aud_h_days_since);
+    case Builtin::Round: return HelperAddress<Builtin::Round>(&aud_h_round);
     // Not helper rows: slots, or written out by codegen.
     case Builtin::Count:
     case Builtin::Did:
