@@ -22,6 +22,7 @@
 #include <sstream>
 #include <thread>
 
+#include "compiler/codegen/abi.h"
 #include "compiler/codegen/codegen.h"
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
@@ -36,7 +37,6 @@
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
 #include "runtime/eval/bound.h"
-#include "compiler/codegen/abi.h"
 
 namespace aud::jit {
 
@@ -331,31 +331,11 @@ void aud_h_scratch_clear(AudThread* th) { Thread(th).scratch.clear(); }
 
 namespace aud::jit {
 
-namespace {
-
-bool IsFormulaRoot(const ir::Program& p, const std::vector<std::string>& only,
-                   std::vector<uint32_t>* roots) {
-  roots->clear();
-  if (only.empty()) {
-    for (size_t f = 0; f < p.formulas.size(); ++f) roots->push_back(static_cast<uint32_t>(f));
-    return true;
-  }
-  for (const std::string& n : only) {
-    int32_t f = p.FindFormula(n);
-    if (f == ir::kNone) return false;
-    roots->push_back(static_cast<uint32_t>(f));
-  }
-  return true;
-}
-
-}  // namespace
-
 struct JitEvaluator::Impl {
   eval::Bound b;
   std::string error;
   bool compile_failed = false;
   CompileStats stats;
-  ir::Uses uses;
   codegen::Binding binding;
   std::vector<double> fconsts;
   std::vector<AudColumn> columns;           // AUD_COLS_PER_PROP per property
@@ -367,8 +347,9 @@ struct JitEvaluator::Impl {
   Impl(const ir::Program& p, const store::EventStore& s) : b(p, s) {}
 };
 
-// The codegen binding of a bound program (what the store has).
-codegen::Binding MakeBinding(const eval::Bound& b, const ir::Uses& uses) {
+// The codegen binding of a bound program (what the store has), with the
+// binding's analysis (the interpreter's own, compiler/ir/analysis.h).
+codegen::Binding MakeBinding(const eval::Bound& b) {
   codegen::Binding cb;
   cb.event_type = b.event_type;
   cb.store_types = static_cast<uint32_t>(b.s.types.size());
@@ -384,14 +365,10 @@ codegen::Binding MakeBinding(const eval::Bound& b, const ir::Uses& uses) {
   for (size_t n = 0; n < b.p.nodes.size(); ++n)
     if (b.p.nodes[n].op == ir::Op::Const && b.p.nodes[n].type == ir::Type::String)
       cb.const_codes[n] = b.consts[n].code;
-  cb.uses = uses;
+  cb.uses = b.analysis.uses;
+  cb.passes = b.options.passes;
+  cb.analysis = &b.analysis;
   return cb;
-}
-
-ir::Uses UsesFor(const ir::Program& p, const std::vector<std::string>& only) {
-  std::vector<uint32_t> roots;
-  IsFormulaRoot(p, only, &roots);
-  return ir::UsesOfFormulas(p, roots);
 }
 
 JitEvaluator::JitEvaluator(const ir::Program& program, const store::EventStore& store,
@@ -404,7 +381,6 @@ JitEvaluator::JitEvaluator(const ir::Program& program, const store::EventStore& 
     m.error = m.b.error;
     return;
   }
-  m.uses = UsesFor(program, options.only);
 
   // Per-run constant data: Float literals and Timestamp properties parsed per row.
   m.fconsts.assign(program.nodes.size(), 0.0);
@@ -463,7 +439,7 @@ JitEvaluator::JitEvaluator(const ir::Program& program, const store::EventStore& 
   m.stats.tier = tier;
 
   auto t0 = std::chrono::steady_clock::now();
-  m.binding = MakeBinding(m.b, m.uses);
+  m.binding = MakeBinding(m.b);
   llvm::LLVMContext context;
   std::string cg_error;
   std::unique_ptr<llvm::Module> module = codegen::Generate(program, m.binding, context, &cg_error);
@@ -573,7 +549,7 @@ eval::Result JitEvaluator::Run(const store::Profiles& ps) const {
     r.error = m.error.empty() ? "the JIT has no code" : m.error;
     return r;
   }
-  const ir::Uses& uses = m.uses;
+  const ir::Uses& uses = b.analysis.uses;
   const uint32_t n = ps.count;
   r.profiles = n;
   r.evaluated = uses.formulas;
