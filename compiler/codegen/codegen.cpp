@@ -881,18 +881,12 @@ class Gen {
     return Zero(slot.type);
   }
 
-  // The earliest relevant event time (ir::Analysis::earliest) at this run's
-  // as_of, as i128; null when unbounded.
+  // The earliest relevant event time (ir::Analysis::earliest), computed by
+  // the runtime from the same analysis at this run's as_of (AudCtx::earliest,
+  // clamped to int64), as i128; null when unbounded.
   Value* EarliestRelevantTime() {
-    const ir::TimeBound& t = a_->earliest;
-    if (!t.bounded) return nullptr;
-    Value* lb = nullptr;
-    if (t.has_within) lb = B.CreateAdd(B.CreateSub(Wide(c_as_of), I128(t.max_within)), I128(1));
-    if (t.has_from) {
-      Value* from = I128(t.min_from);
-      lb = lb ? B.CreateSelect(B.CreateICmpSLT(from, lb), from, lb) : from;
-    }
-    return lb;
+    if (!a_->earliest.bounded) return nullptr;
+    return Wide(CtxField(13, i64));
   }
 
   bool CheckProgram() {
@@ -935,7 +929,7 @@ std::unique_ptr<llvm::Module> Gen::Run() {
   ctxT = llvm::StructType::create(
       C,
       {ptr(i64), ptr(i32), ptr(i16), ptr(i64), ptr(i32), i64, ptr(colT), ptr(dbl), ptr(ptr(i64)),
-       ptr(ptr(i64)), ptr(ptr(i64)), ptr(ptr(dbl)), i8p},
+       ptr(ptr(i64)), ptr(ptr(i64)), ptr(ptr(dbl)), i8p, i64},
       "AudCtx");
   thT = llvm::StructType::create(C, {ptr(valT), i8p}, "AudThread");
   llvm::Type* ctxP = ptr(ctxT);

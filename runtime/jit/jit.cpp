@@ -610,6 +610,12 @@ eval::Result JitEvaluator::Run(const store::Profiles& ps) const {
   ctx.ints = ints.data();
   ctx.floats = floats.data();
   ctx.host = &run;
+  {
+    const __int128 lb = ir::EarliestTime(b.analysis.earliest, ps.as_of);
+    ctx.earliest = lb < INT64_MIN   ? INT64_MIN
+                   : lb > INT64_MAX ? INT64_MAX
+                                    : static_cast<int64_t>(lb);
+  }
 
   unsigned threads = std::max(1u, b.options.threads);
   const uint32_t chunk = 64 * 16;  // whole bitset words per chunk
