@@ -280,4 +280,30 @@ std::vector<std::string> IdentityValues(const Bound& b, const store::Profiles& p
   return out;
 }
 
+void CountImports(const Bound& b,
+                  const std::vector<const std::vector<std::vector<uint8_t>>*>& matched, Result& r) {
+  r.imports.assign(b.p.imports.size(), ImportStats{});
+  for (size_t i = 0; i < b.p.imports.size(); ++i) {
+    if (!b.analysis.uses.imports[i]) continue;
+    ImportStats& st = r.imports[i];
+    st.entries = b.imports[i].entries.size();
+    for (size_t e = 0; e < st.entries; ++e) {
+      bool any = false;
+      for (const auto* m : matched) any = any || (*m)[i][e];
+      st.matched += any;
+    }
+    st.unmatched = st.entries - st.matched;
+  }
+}
+
+std::vector<std::vector<std::string>> AllIdentityValues(const Bound& b, const store::Profiles& ps,
+                                                        uint32_t profile) {
+  std::vector<Value> traits;
+  ResolveTraits(b, ps, profile, traits);
+  std::vector<std::vector<std::string>> out;
+  for (size_t i = 0; i < b.p.identities.size(); ++i)
+    out.push_back(IdentityValues(b, ps, profile, static_cast<uint32_t>(i), traits));
+  return out;
+}
+
 }  // namespace aud::eval

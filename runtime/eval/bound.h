@@ -69,4 +69,13 @@ void ResolveTraits(const Bound& b, const store::Profiles& ps, uint32_t profile,
 std::vector<std::string> IdentityValues(const Bound& b, const store::Profiles& ps, uint32_t profile,
                                         uint32_t identity, const std::vector<Value>& traits);
 
+// Fills r.imports for the imports the analysis uses: an entry is matched
+// when some thread's `matched[import][entry]` is set (the per-thread flags
+// of the interpreter's workers or the JIT's threads).
+void CountImports(const Bound& b,
+                  const std::vector<const std::vector<std::vector<uint8_t>>*>& matched, Result& r);
+// The identity values of one profile per program identity (Evaluator::Identities).
+std::vector<std::vector<std::string>> AllIdentityValues(const Bound& b, const store::Profiles& ps,
+                                                        uint32_t profile);
+
 }  // namespace aud::eval

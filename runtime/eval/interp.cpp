@@ -632,29 +632,15 @@ Result Interpreter::Run(const store::Profiles& ps) const {
   work(*workers[0]);
   for (auto& th : pool) th.join();
 
-  r.imports.resize(p.imports.size());
-  for (size_t i = 0; i < p.imports.size(); ++i) {
-    if (!uses.imports[i]) continue;
-    ImportStats& st = r.imports[i];
-    st.entries = b.imports[i].entries.size();
-    for (size_t e = 0; e < st.entries; ++e) {
-      bool any = false;
-      for (const auto& w : workers) any = any || w->matched[i][e];
-      st.matched += any;
-    }
-    st.unmatched = st.entries - st.matched;
-  }
+  std::vector<const std::vector<std::vector<uint8_t>>*> matched;
+  for (const auto& w : workers) matched.push_back(&w->matched);
+  CountImports(b, matched, r);
   return r;
 }
 
 std::vector<std::vector<std::string>> Interpreter::Identities(const store::Profiles& ps,
                                                               uint32_t profile) const {
-  std::vector<Value> traits;
-  ResolveTraits(*b_, ps, profile, traits);
-  std::vector<std::vector<std::string>> out;
-  for (size_t i = 0; i < b_->p.identities.size(); ++i)
-    out.push_back(IdentityValues(*b_, ps, profile, static_cast<uint32_t>(i), traits));
-  return out;
+  return AllIdentityValues(*b_, ps, profile);
 }
 
 Result Evaluate(const ir::Program& program, const store::EventStore& store,

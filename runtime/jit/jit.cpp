@@ -583,12 +583,7 @@ eval::Result JitEvaluator::Run(const store::Profiles& ps) const {
     }
   }
   if (n == 0) {
-    r.imports.resize(p.imports.size());
-    for (size_t i = 0; i < p.imports.size(); ++i)
-      if (uses.imports[i]) {
-        r.imports[i].entries = b.imports[i].entries.size();
-        r.imports[i].unmatched = r.imports[i].entries;
-      }
+    eval::CountImports(b, {}, r);  // nothing matched
     return r;
   }
 
@@ -647,29 +642,15 @@ eval::Result JitEvaluator::Run(const store::Profiles& ps) const {
   work(*states[0]);
   for (auto& t : pool) t.join();
 
-  r.imports.resize(p.imports.size());
-  for (size_t i = 0; i < p.imports.size(); ++i) {
-    if (!uses.imports[i]) continue;
-    eval::ImportStats& st = r.imports[i];
-    st.entries = b.imports[i].entries.size();
-    for (size_t e = 0; e < st.entries; ++e) {
-      bool any = false;
-      for (const auto& s : states) any = any || s->matched[i][e];
-      st.matched += any;
-    }
-    st.unmatched = st.entries - st.matched;
-  }
+  std::vector<const std::vector<std::vector<uint8_t>>*> matched;
+  for (const auto& st : states) matched.push_back(&st->matched);
+  eval::CountImports(b, matched, r);
   return r;
 }
 
 std::vector<std::vector<std::string>> JitEvaluator::Identities(const store::Profiles& ps,
                                                                uint32_t profile) const {
-  std::vector<eval::Value> traits;
-  eval::ResolveTraits(impl_->b, ps, profile, traits);
-  std::vector<std::vector<std::string>> out;
-  for (size_t i = 0; i < impl_->b.p.identities.size(); ++i)
-    out.push_back(eval::IdentityValues(impl_->b, ps, profile, static_cast<uint32_t>(i), traits));
-  return out;
+  return eval::AllIdentityValues(impl_->b, ps, profile);
 }
 
 }  // namespace aud::jit
