@@ -17,6 +17,7 @@
 #include "compiler/base/escape.h"
 #include "compiler/check/check.h"
 #include "compiler/ir/ir.h"
+#include "compiler/ir/passes.h"
 #include "compiler/parse/literals.h"
 #include "runtime/eval/eval.h"
 #include "runtime/ingest/ingest.h"
@@ -92,6 +93,9 @@ int RunEval(const GlobalOptions& g, const EvalOptions& o) {
   }
   if (o.engine != "jit" && o.engine != "interp")
     return Fail("unknown engine `" + o.engine + "` (jit or interp)");
+  ir::PassOptions passes;
+  passes.disabled = o.disabled_passes;
+  if (std::string why = ir::CheckPassOptions(passes); !why.empty()) return Fail(why);
 
   check::SourceTree tree = check::ReadSourceTree(g.dir);
   auto project = check::Check(tree);
@@ -134,6 +138,7 @@ int RunEval(const GlobalOptions& g, const EvalOptions& o) {
   eo.profiles_done = evaluated.get();
   eo.project_dir = g.dir;
   eo.only = {o.name};
+  eo.passes = passes;
   jit::JitOptions jo;
   jo.cache_dir = g.dir + "/.aud/cache/jit";
   if (const char* tier = std::getenv("AUD_JIT_TIER"); tier && *tier)  // fast | full (else auto)

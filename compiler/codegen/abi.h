@@ -68,13 +68,17 @@ typedef struct AudCtx {
   const int64_t* ts;             /* EventStore::ts */
   const uint32_t* row;           /* EventStore::row */
   int64_t as_of;
-  const AudColumn* props; /* AUD_COLS_PER_PROP per ir::Program property */
-  const double* fconsts;  /* per ir::Program node: Float constants (loaded, never folded) */
+  const AudColumn* props;   /* AUD_COLS_PER_PROP per ir::Program property */
+  const double* fconsts;    /* per ir::Program node: Float constants (loaded, never folded) */
   uint64_t* const* members; /* per formula: membership bitset words (conditions) */
   uint64_t* const* valid;   /* per formula: valid bitset words (attributes) */
   int64_t* const* ints;     /* per formula: Int, Bool, Timestamp attribute values */
   double* const* floats;    /* per formula: Float attribute values */
   void* host;               /* the runtime's run state (helpers only) */
+  /* The earliest relevant event time at as_of (ir::EarliestTime of the
+   * analysis, clamped to int64): events before it are not read. Only used
+   * when the analysis has a bound. */
+  int64_t earliest;
 } AudCtx;
 
 /* Per-thread state. */

@@ -520,28 +520,6 @@ class Lowerer {
   std::set<std::string> in_progress_;
 };
 
-void Visit(const Program& p, uint32_t node, Uses& u, std::vector<uint32_t>& pending) {
-  const Node& n = p.nodes[node];
-  switch (n.op) {
-    case Op::Trait: u.traits[n.index] = true; break;
-    case Op::Import: u.imports[n.index] = true; break;
-    case Op::Formula:
-      if (!u.formulas[n.index]) pending.push_back(n.index);
-      break;
-    case Op::Slot:
-      if (!u.slots[n.index]) {
-        u.slots[n.index] = true;
-        const Slot& s = p.slots[n.index];
-        if (s.where != kNone) Visit(p, static_cast<uint32_t>(s.where), u, pending);
-        for (const Step& st : s.steps)
-          if (st.where != kNone) Visit(p, static_cast<uint32_t>(st.where), u, pending);
-      }
-      break;
-    default: break;
-  }
-  for (uint32_t a : n.args) Visit(p, a, u, pending);
-}
-
 }  // namespace
 
 int32_t Program::FindFormula(const std::string& name) const {
@@ -564,44 +542,6 @@ LowerResult Lower(const check::Module& module) {
     if (!why.empty()) r.error = "internal error: lowering made invalid IR: " + why;
   }
   return r;
-}
-
-Uses UsesOfFormulas(const Program& p, const std::vector<uint32_t>& roots) {
-  Uses u;
-  u.formulas.assign(p.formulas.size(), false);
-  u.slots.assign(p.slots.size(), false);
-  u.traits.assign(p.traits.size(), false);
-  u.imports.assign(p.imports.size(), false);
-  std::vector<uint32_t> pending(roots.begin(), roots.end());
-  // A root audience also computes its attributes and identities (an
-  // audience read by another one contributes its membership only).
-  for (uint32_t f : roots) {
-    if (p.formulas[f].kind != FormulaKind::Audience) continue;
-    if (const Audience* a = p.FindAudience(p.formulas[f].name)) {
-      for (uint32_t attr : a->attributes) pending.push_back(attr);
-      for (uint32_t id : a->identities)
-        if (p.identities[id].trait != kNone) u.traits[p.identities[id].trait] = true;
-    }
-  }
-  while (!pending.empty()) {
-    uint32_t f = pending.back();
-    pending.pop_back();
-    if (u.formulas[f]) continue;
-    u.formulas[f] = true;
-    Visit(p, p.formulas[f].root, u, pending);
-  }
-  for (size_t i = 0; i < p.imports.size(); ++i) {
-    if (!u.imports[i]) continue;
-    const Identity& id = p.identities[p.imports[i].identity];
-    if (id.trait != kNone) u.traits[id.trait] = true;
-  }
-  return u;
-}
-
-Uses UsesOf(const Program& p, const std::string& name) {
-  int32_t f = p.FindFormula(name);
-  if (f == kNone) return UsesOfFormulas(p, {});
-  return UsesOfFormulas(p, {static_cast<uint32_t>(f)});
 }
 
 }  // namespace aud::ir

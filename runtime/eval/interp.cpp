@@ -392,7 +392,7 @@ struct Worker {
   }
 
   // One event of a sequence (docs/reference/language.md §6), in O(steps).
-  void Sequence(const ir::Slot& slot, const SequencePlan& plan, SlotState& st, uint16_t type,
+  void Sequence(const ir::Slot& slot, const ir::SequencePlan& plan, SlotState& st, uint16_t type,
                 int64_t ts) {
     if (st.satisfied) return;  // the result cannot change
     const size_t m = plan.positive.size();
@@ -437,7 +437,7 @@ struct Worker {
     }
   }
 
-  Value Finish(const ir::Slot& slot, const SlotState& st, const SequencePlan& plan) const {
+  Value Finish(const ir::Slot& slot, const SlotState& st, const ir::SequencePlan& plan) const {
     Value v;
     switch (slot.agg) {
       case ir::Agg::Count:
@@ -472,8 +472,40 @@ struct Worker {
     return Missing();
   }
 
+  // Whether the trait guard (ir::Analysis::trait_guard) rules the profile
+  // out: for every used formula some trait-only conjunct is false.
+  bool Guarded() {
+    const auto& guard = b.analysis.trait_guard;
+    if (guard.empty()) return false;
+    bool skip = true;
+    for (const auto& conjuncts : guard) {
+      bool all_true = true;
+      for (uint32_t c : conjuncts) all_true = all_true && Truth(Eval(c));
+      skip = skip && !all_true;
+    }
+    scratch.clear();
+    return skip;
+  }
+
+  // The first event of profile p at or after the earliest relevant time
+  // (ir::Analysis::earliest); events are time-ordered per profile.
+  uint64_t FirstEvent(uint32_t p) const {
+    uint64_t lo = ps.event_offsets[p], hi = ps.event_offsets[p + 1];
+    if (!b.analysis.earliest.bounded) return lo;
+    const Wide lb = ir::EarliestTime(b.analysis.earliest, as_of);
+    while (lo < hi) {
+      uint64_t mid = lo + (hi - lo) / 2;
+      if (Wide(b.s.ts[ps.events[mid]]) < lb)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    return lo;
+  }
+
   void Profile(uint32_t p, Result& out) {
-    ResolveTraits(b, ps, p, traits);
+    if (b.analysis.reads_traits) ResolveTraits(b, ps, p, traits);
+    if (Guarded()) return;  // a member of nothing: its events need not be read
     const ir::Program& prog = b.p;
     for (size_t i = 0; i < prog.slots.size(); ++i) {
       if (!uses.slots[i]) continue;
@@ -486,9 +518,9 @@ struct Worker {
       st.open = kNever;
       st.satisfied = false;
       if (prog.slots[i].agg == ir::Agg::Sequence)
-        st.done.assign(b.sequences[i].positive.size(), kNever);  // keeps its capacity
+        st.done.assign(b.analysis.sequences[i].positive.size(), kNever);  // keeps its capacity
     }
-    for (uint64_t k = ps.event_offsets[p]; k < ps.event_offsets[p + 1]; ++k) {
+    for (uint64_t k = FirstEvent(p); k < ps.event_offsets[p + 1]; ++k) {
       event = ps.events[k];
       const uint16_t type = b.s.type[event];
       const int64_t ts = b.s.ts[event];
@@ -496,14 +528,14 @@ struct Worker {
       for (uint32_t si : consumers[type]) {
         const ir::Slot& slot = prog.slots[si];
         if (slot.agg == ir::Agg::Sequence) {
-          Sequence(slot, b.sequences[si], states[si], type, ts);
+          Sequence(slot, b.analysis.sequences[si], states[si], type, ts);
         } else {
           Aggregate(slot, states[si], ts);
         }
       }
     }
     for (size_t i = 0; i < prog.slots.size(); ++i)
-      if (uses.slots[i]) slots[i] = Finish(prog.slots[i], states[i], b.sequences[i]);
+      if (uses.slots[i]) slots[i] = Finish(prog.slots[i], states[i], b.analysis.sequences[i]);
     for (size_t i = 0; i < prog.imports.size(); ++i) {
       if (!uses.imports[i]) continue;
       bool member = false;
@@ -569,30 +601,10 @@ Result Interpreter::Run(const store::Profiles& ps) const {
     r.error = b.error;
     return r;
   }
-  std::vector<uint32_t> roots;
-  if (b.options.only.empty()) {
-    for (size_t f = 0; f < p.formulas.size(); ++f) roots.push_back(static_cast<uint32_t>(f));
-  } else {
-    for (const std::string& n : b.options.only)
-      roots.push_back(static_cast<uint32_t>(p.FindFormula(n)));  // checked by Bind
-  }
-  ir::Uses uses = ir::UsesOfFormulas(p, roots);
-
+  const ir::Uses& uses = b.analysis.uses;
   // Which slots see events of each store type.
-  std::vector<std::vector<uint32_t>> consumers(b.s.types.size());
-  for (size_t i = 0; i < p.slots.size(); ++i) {
-    if (!uses.slots[i]) continue;
-    std::vector<bool> types(b.s.types.size(), false);
-    const ir::Slot& s = p.slots[i];
-    if (s.agg == ir::Agg::Sequence) {
-      for (const ir::Step& st : s.steps)
-        if (b.event_type[st.event] >= 0) types[static_cast<size_t>(b.event_type[st.event])] = true;
-    } else if (b.event_type[s.event] >= 0) {
-      types[static_cast<size_t>(b.event_type[s.event])] = true;
-    }
-    for (size_t t = 0; t < types.size(); ++t)
-      if (types[t]) consumers[t].push_back(static_cast<uint32_t>(i));
-  }
+  const std::vector<std::vector<uint32_t>> consumers =
+      ir::SlotConsumers(b.analysis, b.event_type, static_cast<uint32_t>(b.s.types.size()));
 
   const uint32_t n = ps.count;
   r.profiles = n;
@@ -638,29 +650,15 @@ Result Interpreter::Run(const store::Profiles& ps) const {
   work(*workers[0]);
   for (auto& th : pool) th.join();
 
-  r.imports.resize(p.imports.size());
-  for (size_t i = 0; i < p.imports.size(); ++i) {
-    if (!uses.imports[i]) continue;
-    ImportStats& st = r.imports[i];
-    st.entries = b.imports[i].entries.size();
-    for (size_t e = 0; e < st.entries; ++e) {
-      bool any = false;
-      for (const auto& w : workers) any = any || w->matched[i][e];
-      st.matched += any;
-    }
-    st.unmatched = st.entries - st.matched;
-  }
+  std::vector<const std::vector<std::vector<uint8_t>>*> matched;
+  for (const auto& w : workers) matched.push_back(&w->matched);
+  CountImports(b, matched, r);
   return r;
 }
 
 std::vector<std::vector<std::string>> Interpreter::Identities(const store::Profiles& ps,
                                                               uint32_t profile) const {
-  std::vector<Value> traits;
-  ResolveTraits(*b_, ps, profile, traits);
-  std::vector<std::vector<std::string>> out;
-  for (size_t i = 0; i < b_->p.identities.size(); ++i)
-    out.push_back(IdentityValues(*b_, ps, profile, static_cast<uint32_t>(i), traits));
-  return out;
+  return AllIdentityValues(*b_, ps, profile);
 }
 
 Result Evaluate(const ir::Program& program, const store::EventStore& store,

@@ -23,6 +23,7 @@
 #include <sstream>
 #include <thread>
 
+#include "compiler/codegen/abi.h"
 #include "compiler/codegen/codegen.h"
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
@@ -38,7 +39,6 @@
 #include "llvm/Target/TargetMachine.h"
 #include "runtime/builtins/builtins.h"
 #include "runtime/eval/bound.h"
-#include "compiler/codegen/abi.h"
 #include "runtime/jit/builtin_abi.h"
 
 namespace aud::jit {
@@ -378,31 +378,11 @@ void* BuiltinHelper(stdlib::Builtin b) {
   return nullptr;
 }
 
-namespace {
-
-bool IsFormulaRoot(const ir::Program& p, const std::vector<std::string>& only,
-                   std::vector<uint32_t>* roots) {
-  roots->clear();
-  if (only.empty()) {
-    for (size_t f = 0; f < p.formulas.size(); ++f) roots->push_back(static_cast<uint32_t>(f));
-    return true;
-  }
-  for (const std::string& n : only) {
-    int32_t f = p.FindFormula(n);
-    if (f == ir::kNone) return false;
-    roots->push_back(static_cast<uint32_t>(f));
-  }
-  return true;
-}
-
-}  // namespace
-
 struct JitEvaluator::Impl {
   eval::Bound b;
   std::string error;
   bool compile_failed = false;
   CompileStats stats;
-  ir::Uses uses;
   codegen::Binding binding;
   std::vector<double> fconsts;
   std::vector<AudColumn> columns;           // AUD_COLS_PER_PROP per property
@@ -414,8 +394,9 @@ struct JitEvaluator::Impl {
   Impl(const ir::Program& p, const store::EventStore& s) : b(p, s) {}
 };
 
-// The codegen binding of a bound program (what the store has).
-codegen::Binding MakeBinding(const eval::Bound& b, const ir::Uses& uses) {
+// The codegen binding of a bound program (what the store has), with the
+// binding's analysis (the interpreter's own, compiler/ir/analysis.h).
+codegen::Binding MakeBinding(const eval::Bound& b) {
   codegen::Binding cb;
   cb.event_type = b.event_type;
   cb.store_types = static_cast<uint32_t>(b.s.types.size());
@@ -431,14 +412,10 @@ codegen::Binding MakeBinding(const eval::Bound& b, const ir::Uses& uses) {
   for (size_t n = 0; n < b.p.nodes.size(); ++n)
     if (b.p.nodes[n].op == ir::Op::Const && b.p.nodes[n].type == ir::Type::String)
       cb.const_codes[n] = b.consts[n].code;
-  cb.uses = uses;
+  cb.uses = b.analysis.uses;
+  cb.passes = b.options.passes;
+  cb.analysis = &b.analysis;
   return cb;
-}
-
-ir::Uses UsesFor(const ir::Program& p, const std::vector<std::string>& only) {
-  std::vector<uint32_t> roots;
-  IsFormulaRoot(p, only, &roots);
-  return ir::UsesOfFormulas(p, roots);
 }
 
 JitEvaluator::JitEvaluator(const ir::Program& program, const store::EventStore& store,
@@ -451,7 +428,6 @@ JitEvaluator::JitEvaluator(const ir::Program& program, const store::EventStore& 
     m.error = m.b.error;
     return;
   }
-  m.uses = UsesFor(program, options.only);
 
   // Per-run constant data: Float literals and Timestamp properties parsed per row.
   m.fconsts.assign(program.nodes.size(), 0.0);
@@ -510,7 +486,7 @@ JitEvaluator::JitEvaluator(const ir::Program& program, const store::EventStore& 
   m.stats.tier = tier;
 
   auto t0 = std::chrono::steady_clock::now();
-  m.binding = MakeBinding(m.b, m.uses);
+  m.binding = MakeBinding(m.b);
   llvm::LLVMContext context;
   std::string cg_error;
   std::unique_ptr<llvm::Module> module = codegen::Generate(program, m.binding, context, &cg_error);
@@ -621,7 +597,7 @@ eval::Result JitEvaluator::Run(const store::Profiles& ps) const {
     r.error = m.error.empty() ? "the JIT has no code" : m.error;
     return r;
   }
-  const ir::Uses& uses = m.uses;
+  const ir::Uses& uses = b.analysis.uses;
   const uint32_t n = ps.count;
   r.profiles = n;
   r.evaluated = uses.formulas;
@@ -655,12 +631,7 @@ eval::Result JitEvaluator::Run(const store::Profiles& ps) const {
     }
   }
   if (n == 0) {
-    r.imports.resize(p.imports.size());
-    for (size_t i = 0; i < p.imports.size(); ++i)
-      if (uses.imports[i]) {
-        r.imports[i].entries = b.imports[i].entries.size();
-        r.imports[i].unmatched = r.imports[i].entries;
-      }
+    eval::CountImports(b, {}, r);  // nothing matched
     return r;
   }
 
@@ -682,6 +653,12 @@ eval::Result JitEvaluator::Run(const store::Profiles& ps) const {
   ctx.ints = ints.data();
   ctx.floats = floats.data();
   ctx.host = &run;
+  {
+    const __int128 lb = ir::EarliestTime(b.analysis.earliest, ps.as_of);
+    ctx.earliest = lb < INT64_MIN   ? INT64_MIN
+                   : lb > INT64_MAX ? INT64_MAX
+                                    : static_cast<int64_t>(lb);
+  }
 
   unsigned threads = std::max(1u, b.options.threads);
   const uint32_t chunk = 64 * 16;  // whole bitset words per chunk
@@ -713,29 +690,15 @@ eval::Result JitEvaluator::Run(const store::Profiles& ps) const {
   work(*states[0]);
   for (auto& t : pool) t.join();
 
-  r.imports.resize(p.imports.size());
-  for (size_t i = 0; i < p.imports.size(); ++i) {
-    if (!uses.imports[i]) continue;
-    eval::ImportStats& st = r.imports[i];
-    st.entries = b.imports[i].entries.size();
-    for (size_t e = 0; e < st.entries; ++e) {
-      bool any = false;
-      for (const auto& s : states) any = any || s->matched[i][e];
-      st.matched += any;
-    }
-    st.unmatched = st.entries - st.matched;
-  }
+  std::vector<const std::vector<std::vector<uint8_t>>*> matched;
+  for (const auto& st : states) matched.push_back(&st->matched);
+  eval::CountImports(b, matched, r);
   return r;
 }
 
 std::vector<std::vector<std::string>> JitEvaluator::Identities(const store::Profiles& ps,
                                                                uint32_t profile) const {
-  std::vector<eval::Value> traits;
-  eval::ResolveTraits(impl_->b, ps, profile, traits);
-  std::vector<std::vector<std::string>> out;
-  for (size_t i = 0; i < impl_->b.p.identities.size(); ++i)
-    out.push_back(eval::IdentityValues(impl_->b, ps, profile, static_cast<uint32_t>(i), traits));
-  return out;
+  return eval::AllIdentityValues(impl_->b, ps, profile);
 }
 
 }  // namespace aud::jit
