@@ -29,13 +29,13 @@ enum class BuiltinForm : uint8_t {
 
 // An argument or result type of a builtin's signature.
 enum class Val : uint8_t {
-  None,       // no such argument
-  Special,    // typed by the checker's own rules (aggregates, sequences)
-  Any,        // any type
+  None,     // no such argument
+  Special,  // typed by the checker's own rules (aggregates, sequences)
+  Any,      // any type
   Bool,
   Int,
   Float,
-  Number,     // int or float; lowering widens an int to float
+  Number,  // int or float; lowering widens an int to float
   String,
   Timestamp,
 };
@@ -71,9 +71,8 @@ struct BuiltinInfo {
 
 inline constexpr std::array kBuiltins = {
 #define AUD_BUILTIN(id, name, form, min, max, op, result, p0, p1, missing, impl, helper) \
-  BuiltinInfo{name,        Builtin::id,        BuiltinForm::form, min,                   \
-              max,         Val::result,        {Val::p0, Val::p1}, OnMissing::missing,   \
-              Impl::impl,  helper},
+  BuiltinInfo{name,        Builtin::id,        BuiltinForm::form,  min,        max,      \
+              Val::result, {Val::p0, Val::p1}, OnMissing::missing, Impl::impl, helper},
 #include "stdlib/builtins.def"
 #undef AUD_BUILTIN
 };

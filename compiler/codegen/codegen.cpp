@@ -9,12 +9,11 @@
 
 #include "compiler/codegen/codegen.h"
 
-#include "compiler/ir/builtin_ops.h"
-
 #include <functional>
 
 #include "compiler/codegen/abi.h"
 #include "compiler/ir/analysis.h"
+#include "compiler/ir/builtin_ops.h"
 #include "compiler/ir/verify.h"
 #include "llvm/IR/BasicBlock.h"
 #include "llvm/IR/Constants.h"
@@ -585,11 +584,12 @@ class Gen {
   // otherwise the row's missing rule.
   V CallBuiltin(const stdlib::BuiltinInfo& info, const ir::Node& n) {
     std::vector<V> a;
-    Value* all = I1(true);
+    Value* all = nullptr;  // every argument present
     for (uint32_t x : n.args) {
       a.push_back(Eval(x));
-      all = B.CreateAnd(all, a.back().present);
+      all = all ? B.CreateAnd(all, a.back().present) : a.back().present;
     }
+    if (!all) all = I1(true);  // no arguments
     const Type rt = ir::TypeOfVal(info.result);
     auto call = [&]() -> V {
       std::vector<Value*> args{ctx, th};
@@ -614,7 +614,9 @@ class Gen {
       }
       Value* r = B.CreateCall(fn, args);
       switch (rt) {
-        case Type::Bool: v.i = B.CreateZExt(B.CreateICmpNE(r, llvm::ConstantInt::get(i8, 0)), i64); break;
+        case Type::Bool:
+          v.i = B.CreateZExt(B.CreateICmpNE(r, llvm::ConstantInt::get(i8, 0)), i64);
+          break;
         case Type::Float: v.f = r; break;
         case Type::Int:
         case Type::Timestamp:

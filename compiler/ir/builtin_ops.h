@@ -12,7 +12,8 @@ namespace aud::ir {
 constexpr Op OpOf(stdlib::Builtin b) {
   switch (b) {
 #define AUD_BUILTIN(id, name, form, min, max, op, ...) \
-  case stdlib::Builtin::id: return Op::op;
+  case stdlib::Builtin::id:                            \
+    return Op::op;
 #include "stdlib/builtins.def"
 #undef AUD_BUILTIN
   }

@@ -6,8 +6,8 @@
 #include <set>
 #include <unordered_map>
 
-#include "compiler/ir/ir.h"
 #include "compiler/ir/builtin_ops.h"
+#include "compiler/ir/ir.h"
 #include "compiler/ir/verify.h"
 #include "stdlib/builtins.h"
 

@@ -39,7 +39,9 @@ std::string_view Trim(std::string_view s) {
   return s.substr(b, e - b);
 }
 
-bool Contains(std::string_view s, std::string_view t) { return s.find(t) != std::string_view::npos; }
+bool Contains(std::string_view s, std::string_view t) {
+  return s.find(t) != std::string_view::npos;
+}
 
 bool StartsWith(std::string_view s, std::string_view t) { return s.substr(0, t.size()) == t; }
 
@@ -57,7 +59,8 @@ double Round(double x, int64_t digits) {
   if (!std::isfinite(x) || x == 0) return x;
   // |x| as shortest round-trip scientific text: "d.ddde±XX" (at most 17 digits).
   char text[64];
-  auto printed = std::to_chars(text, text + sizeof text, std::fabs(x), std::chars_format::scientific);
+  auto printed =
+      std::to_chars(text, text + sizeof text, std::fabs(x), std::chars_format::scientific);
   if (printed.ec != std::errc()) return x;
   std::string d;  // the significant digits D: |x| = 0.D * 10^point
   const char* p = text;

@@ -33,16 +33,22 @@ template <stdlib::Builtin B, int N = stdlib::ParamCount(stdlib::Info(B))>
 struct Helper;
 template <stdlib::Builtin B>
 struct Helper<B, 0> {
-  using type = typename WithResult<B, std::conditional_t<stdlib::Info(B).result == stdlib::Val::String, AudStr*, AbiType<stdlib::Info(B).result>>>::type;
+  using type =
+      typename WithResult<B, std::conditional_t<stdlib::Info(B).result == stdlib::Val::String,
+                                                AudStr*, AbiType<stdlib::Info(B).result>>>::type;
 };
 template <stdlib::Builtin B>
 struct Helper<B, 1> {
-  using type = typename WithResult<B, std::conditional_t<stdlib::Info(B).result == stdlib::Val::String, AudStr*, AbiType<stdlib::Info(B).result>>,
+  using type = typename WithResult<B,
+                                   std::conditional_t<stdlib::Info(B).result == stdlib::Val::String,
+                                                      AudStr*, AbiType<stdlib::Info(B).result>>,
                                    AbiType<stdlib::Info(B).params[0]>>::type;
 };
 template <stdlib::Builtin B>
 struct Helper<B, 2> {
-  using type = typename WithResult<B, std::conditional_t<stdlib::Info(B).result == stdlib::Val::String, AudStr*, AbiType<stdlib::Info(B).result>>,
+  using type = typename WithResult<B,
+                                   std::conditional_t<stdlib::Info(B).result == stdlib::Val::String,
+                                                      AudStr*, AbiType<stdlib::Info(B).result>>,
                                    AbiType<stdlib::Info(B).params[0]>,
                                    AbiType<stdlib::Info(B).params[1]>>::type;
 };

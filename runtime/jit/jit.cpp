@@ -314,7 +314,7 @@ void aud_h_trim(const AudCtx* ctx, AudThread* th, const AudStr* s, AudStr* out) 
   std::string_view t = aud::builtins::Trim(v);
   *out = *s;
   if (t.size() == v.size()) return;  // unchanged: keeps its dictionary code
-  out->ptr = t.data();                // a view into the argument's storage
+  out->ptr = t.data();               // a view into the argument's storage
   out->len = t.size();
   out->code = AUD_NO_CODE;
 }

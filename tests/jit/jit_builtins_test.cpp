@@ -89,12 +89,26 @@ evaltest::Files RegistryProject(uint64_t seed, size_t* attributes) {
       "trait t_time: timestamp\nidentity user_id: declared from userId\n"
       "audience all_builtins {\n  members true\n  attributes {\n" +
       attrs + "  }\n}\n";
-  const std::vector<std::string> strings = {"",      " ",        "abc",   "ABC",       " Mixed Case\t",
-                                            "ab",    "b",        "\n\r",  "\xC3\x84x", "a@GMAIL.com ",
-                                            "ABCab", "ab ab ab", "zzzzz", "A",         "@gmail.com"};
-  const std::vector<double> floats = {0,     -0.0,   2.5,     -2.5,   1.005,    0.125,    1e300,
-                                      5e-324, 0.1,  123456.789, 99.995, -1234.5678, 1e-7, 7e22,
-                                      0.30000000000000004, 1.7976931348623157e308};
+  const std::vector<std::string> strings = {
+      "",      " ",        "abc",   "ABC",       " Mixed Case\t",
+      "ab",    "b",        "\n\r",  "\xC3\x84x", "a@GMAIL.com ",
+      "ABCab", "ab ab ab", "zzzzz", "A",         "@gmail.com"};
+  const std::vector<double> floats = {0,
+                                      -0.0,
+                                      2.5,
+                                      -2.5,
+                                      1.005,
+                                      0.125,
+                                      1e300,
+                                      5e-324,
+                                      0.1,
+                                      123456.789,
+                                      99.995,
+                                      -1234.5678,
+                                      1e-7,
+                                      7e22,
+                                      0.30000000000000004,
+                                      1.7976931348623157e308};
   std::mt19937_64 rng(seed);
   auto pick = [&](size_t n) { return static_cast<size_t>(rng() % n); };
   std::string events;
@@ -108,11 +122,11 @@ evaltest::Files RegistryProject(uint64_t seed, size_t* attributes) {
     add("t_int", std::to_string(pick(3) ? static_cast<int64_t>(pick(30)) - 10
                                         : static_cast<int64_t>(rng())));
     add("t_float", FloatText(pick(2) ? floats[pick(floats.size())]
-                                     : std::ldexp(static_cast<double>(rng() >> 11), -40) -
-                                           4096.0));
+                                     : std::ldexp(static_cast<double>(rng() >> 11), -40) - 4096.0));
     std::string s = strings[pick(strings.size())];
     std::string quoted;
-    for (char c : s) quoted += c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t" : std::string(1, c);
+    for (char c : s)
+      quoted += c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t" : std::string(1, c);
     add("t_string", "\"" + quoted + "\"");
     add("t_time", "\"2026-0" + std::to_string(1 + pick(3)) + "-1" + std::to_string(pick(10)) +
                       "T0" + std::to_string(pick(10)) + ":00:00Z\"");

@@ -87,8 +87,9 @@ TEST(CodegenModule, EveryConstructVerifies) {
   ASSERT_NE(f, nullptr);
   EXPECT_FALSE(f->isDeclaration());
   // Builtin helpers are the registry's symbols (stdlib/builtins.def).
-  for (const char* h : {"aud_h_traits", "aud_h_lower", "aud_h_upper", "aud_h_trim", "aud_h_contains",
-                        "aud_h_starts_with", "aud_h_ends_with", "aud_h_out_string"})
+  for (const char* h :
+       {"aud_h_traits", "aud_h_lower", "aud_h_upper", "aud_h_trim", "aud_h_contains",
+        "aud_h_starts_with", "aud_h_ends_with", "aud_h_out_string"})
     EXPECT_NE(m->getFunction(h), nullptr) << h;
   EXPECT_EQ(m->getFunction("aud_h_import"), nullptr);  // no imports: not declared
 }

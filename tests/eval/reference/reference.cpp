@@ -334,8 +334,8 @@ double RoundHalfAway(double x, int64_t digits) {
   for (size_t i = 0; i < e; ++i)
     if (text[i] != '.') n += text[i];
   const int64_t scale = static_cast<int64_t>(n.size()) - 1 - std::stoll(text.substr(e + 1));
-  if (digits >= scale) return x;                       // no more decimals than asked for
-  const int64_t drop = scale - digits;                 // trailing digits of n to drop
+  if (digits >= scale) return x;        // no more decimals than asked for
+  const int64_t drop = scale - digits;  // trailing digits of n to drop
   if (drop > static_cast<int64_t>(n.size())) return std::copysign(0.0, x);
   std::string kept = n.substr(0, n.size() - static_cast<size_t>(drop));
   bool up = n[n.size() - static_cast<size_t>(drop)] >= '5';  // half or more of the last kept place
