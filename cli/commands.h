@@ -45,11 +45,23 @@ struct EvalOptions {
   std::string format = "table";  // table | jsonl
   std::string engine = "jit";    // jit (falls back to interp when the JIT cannot run) | interp
   bool strict = false;           // --strict: any bad input line is an error
+
+  // --disable-pass NAME, repeatable (compiler/ir/passes.h).
+  std::vector<std::string> disabled_passes;
 };
 // `aud eval NAME [--as-of T] [--format table|jsonl] [--engine interp|jit]`.
 int RunEval(const GlobalOptions& g, const EvalOptions& o);
-// `aud explain NAME --ir|--llvm`: the compiled form of NAME (`form` is "ir" or "llvm").
-int RunExplain(const GlobalOptions& g, const std::string& name, const std::string& form);
+// Options of `aud explain`.
+struct ExplainOptions {
+  std::string name;         // the segment, audience or consent
+  std::string form = "ir";  // ir | llvm
+  bool passes = false;      // --passes: the IR passes, which ran, the facts each added
+
+  // --disable-pass NAME, repeatable (compiler/ir/passes.h).
+  std::vector<std::string> disabled_passes;
+};
+// `aud explain NAME --ir [--passes]|--llvm [--disable-pass NAME]`: the compiled form of NAME.
+int RunExplain(const GlobalOptions& g, const ExplainOptions& o);
 // Options of `aud plan` (and the planning half of `aud apply`).
 struct PlanOptions {
   std::string as_of;                    // empty: now
@@ -68,6 +80,9 @@ struct PlanOptions {
   int64_t lock_timeout_ms = 0;          // --lock-timeout DURATION: wait for the state lock
   std::string lock_timeout_text;        // as given
   std::string lock_operation = "plan";  // recorded in the lock while planning
+
+  // --disable-pass NAME, repeatable (compiler/ir/passes.h).
+  std::vector<std::string> disabled_passes;
 };
 // `aud plan`: evaluate, diff against state, show the plan.
 int RunPlan(const GlobalOptions& g, const PlanOptions& o);

@@ -19,6 +19,7 @@
 #include "compiler/check/check.h"
 #include "compiler/ir/ir.h"
 #include "runtime/driver/driver.h"
+#include "compiler/ir/passes.h"
 #include "runtime/eval/eval.h"
 #include "runtime/ingest/ingest.h"
 #include "runtime/jit/jit.h"
@@ -88,6 +89,9 @@ int RunEval(const GlobalOptions& g, const EvalOptions& o) {
   }
   if (!driver::KnownEngine(o.engine))
     return Fail("unknown engine `" + o.engine + "` (jit or interp)");
+  ir::PassOptions passes;
+  passes.disabled = o.disabled_passes;
+  if (std::string why = ir::CheckPassOptions(passes); !why.empty()) return Fail(why);
 
   driver::Options dopt = DriverOptions(g);
   dopt.engine = o.engine;
@@ -131,6 +135,7 @@ int RunEval(const GlobalOptions& g, const EvalOptions& o) {
   eo.profiles_done = evaluated.get();
   eo.project_dir = g.dir;
   eo.only = {o.name};
+  eo.passes = passes;
   std::string notice;
   std::unique_ptr<eval::Evaluator> evaluator = driver::Bind(dopt, prog, in.store, eo, &notice);
   if (!notice.empty()) Progress::Get().Print(notice + "\n");

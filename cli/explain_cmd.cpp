@@ -1,6 +1,7 @@
 // `aud explain NAME --ir|--llvm`: the compiled form of a segment, audience
 // or consent (the slots and formulas it uses, or the LLVM IR the JIT
-// compiles for it). No data is read.
+// compiles for it); `--passes` adds the IR passes and their facts,
+// `--disable-pass NAME` skips a pass. No data is read.
 
 #include <iostream>
 
@@ -9,6 +10,7 @@
 #include "compiler/check/check.h"
 #include "compiler/codegen/codegen.h"
 #include "compiler/ir/ir.h"
+#include "compiler/ir/passes.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "runtime/driver/driver.h"
@@ -30,7 +32,15 @@ std::string WithArticle(const std::string& kind) {
 
 }  // namespace
 
-int RunExplain(const GlobalOptions& g, const std::string& name, const std::string& form) {
+int RunExplain(const GlobalOptions& g, const ExplainOptions& o) {
+  const std::string& name = o.name;
+  const std::string& form = o.form;
+  ir::PassOptions passes;
+  passes.disabled = o.disabled_passes;
+  if (std::string why = ir::CheckPassOptions(passes); !why.empty()) {
+    std::cerr << "error: " << why << "\n";
+    return 1;
+  }
   const auto project = driver::Compile(DriverOptions(g), driver::Until::Check).project;
   if (!ReportDiagnostics(g, *project)) return 1;
   const check::Symbol* sym = project->module.Find(name);
@@ -58,18 +68,19 @@ int RunExplain(const GlobalOptions& g, const std::string& name, const std::strin
     std::cerr << "error: " << lower_error << "\n";
     return 1;
   }
+  const ir::Program& prog = lowered;
+  const ir::Uses uses = ir::UsesOf(prog, name);
   if (form == "ir") {
-    std::cout << ir::PrintFor(lowered, name);
+    std::cout << ir::PrintFor(prog, name);
+    if (o.passes) std::cout << ir::PrintPasses(prog, ir::Analyze(prog, uses, passes));
     return 0;
   }
   // The module of the program restricted to NAME, bound to no store: each
   // event its own type, string literals with placeholder codes.
-  const ir::Program& prog = lowered;
-  std::vector<uint32_t> roots{static_cast<uint32_t>(prog.FindFormula(name))};
   llvm::LLVMContext context;
   std::string error;
-  auto module = codegen::Generate(
-      prog, codegen::SchemaBinding(prog, ir::UsesOfFormulas(prog, roots)), context, &error);
+  auto module =
+      codegen::Generate(prog, codegen::SchemaBinding(prog, uses, passes), context, &error);
   if (!module) {
     std::cerr << "error: " << error << "\n";
     return 1;

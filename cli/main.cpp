@@ -92,15 +92,26 @@ int main(int argc, char** argv) {
   eval->add_option("--engine", eval_opts.engine, "jit (default) or interp")
       ->check(CLI::IsMember({"interp", "jit"}));
   eval->add_flag("--strict", eval_opts.strict, "any bad input line is an error");
+  eval->add_option("--disable-pass", eval_opts.disabled_passes,
+                   "skip this IR pass (repeatable; results do not change)")
+      ->type_name("NAME");
 
-  std::string explain_name;
+  aud::cli::ExplainOptions explain_opts;
   bool explain_ir = false;
   auto* explain =
       app.add_subcommand("explain", "show the compiled form of a segment, audience or consent");
-  explain->add_option("name", explain_name, "the segment, audience or consent")->required();
+  explain->add_option("name", explain_opts.name, "the segment, audience or consent")->required();
   explain->add_flag("--ir", explain_ir, "the IR: slots and formulas (the default)");
   bool explain_llvm = false;
   explain->add_flag("--llvm", explain_llvm, "the LLVM IR the JIT compiles")->excludes("--ir");
+  explain
+      ->add_flag("--passes", explain_opts.passes,
+                 "with --ir: the IR passes in order, which ran and the facts each added")
+      ->excludes("--llvm");
+  explain
+      ->add_option("--disable-pass", explain_opts.disabled_passes,
+                   "skip this IR pass (repeatable; results do not change)")
+      ->type_name("NAME");
 
   auto add_plan_options = [](CLI::App* cmd, aud::cli::PlanOptions& o) {
     cmd->add_option("--as-of", o.as_of, "the evaluation instant (default: now)")->type_name("T");
@@ -122,6 +133,9 @@ int main(int argc, char** argv) {
     cmd->add_option("--lock-timeout", o.lock_timeout_text,
                     "wait this long for the state lock (default 0: refuse at once)")
         ->type_name("DURATION");
+    cmd->add_option("--disable-pass", o.disabled_passes,
+                    "skip this IR pass (repeatable; results do not change)")
+        ->type_name("NAME");
   };
   aud::cli::PlanOptions plan_opts;
   auto* plan = app.add_subcommand(
@@ -254,7 +268,10 @@ int main(int argc, char** argv) {
   if (*init) return aud::cli::RunInit(g, init_dir);
   if (*gen) return aud::cli::RunGenEvents(g, gen_opts);
   if (*eval) return aud::cli::RunEval(g, eval_opts);
-  if (*explain) return aud::cli::RunExplain(g, explain_name, explain_llvm ? "llvm" : "ir");
+  if (*explain) {
+    explain_opts.form = explain_llvm ? "llvm" : "ir";
+    return aud::cli::RunExplain(g, explain_opts);
+  }
   if (*plan) return aud::cli::RunPlan(g, plan_opts);
   if (*apply) return aud::cli::RunApply(g, apply_opts);
   if (*show) return aud::cli::RunShow(g, show_file, show_json);

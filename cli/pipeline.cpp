@@ -14,6 +14,7 @@
 
 #include "cli/progress.h"
 #include "compiler/base/escape.h"
+#include "compiler/ir/passes.h"
 #include "runtime/apply/apply.h"
 #include "runtime/jit/jit.h"
 #include "runtime/state/backend.h"
@@ -337,6 +338,12 @@ bool PlanProject(const GlobalOptions& g, const PlanOptions& o, Planned* out) {
     std::cerr << "error: unknown --engine `" << o.engine << "` (jit or interp)\n";
     return false;
   }
+  ir::PassOptions passes;
+  passes.disabled = o.disabled_passes;
+  if (std::string why = ir::CheckPassOptions(passes); !why.empty()) {
+    std::cerr << "error: " << why << "\n";
+    return false;
+  }
   if (o.refresh_only && !o.refresh) {
     std::cerr << "error: --refresh-only needs the refresh: drop --refresh=false\n";
     return false;
@@ -407,12 +414,13 @@ bool PlanProject(const GlobalOptions& g, const PlanOptions& o, Planned* out) {
   // The evaluation's progress counter outlives the evaluator (which MakePlan owns).
   const uint32_t profiles = out->profiles.count;
   auto counter = std::make_shared<std::shared_ptr<std::atomic<uint64_t>>>();
-  in.make_evaluator = [dopt, program, store, profiles, counter](const eval::Options& eo) {
+  in.make_evaluator = [dopt, program, store, profiles, counter, passes](const eval::Options& eo) {
     std::string notice;
     Progress::Get().Set("compiling");
     *counter = EvalProgressCounter();
     eval::Options with_progress = eo;
     with_progress.profiles_done = counter->get();
+    with_progress.passes = passes;
     auto ev = driver::Bind(dopt, *program, *store, with_progress, &notice);
     if (!notice.empty()) Progress::Get().Print(notice + "\n");
     ShowEvalProgress(*counter, profiles, "planning: comparing members with the state");

@@ -1,32 +1,22 @@
 #pragma once
-// The builtin function registry (docs/reference/language.md §4), read by both the checker
-// (signatures) and codegen (implementations). Header-only: a constant table.
+// The builtin function registry (docs/reference/language.md §4.1): the rows of
+// stdlib/builtins.def as a constant table. Read by the checker (arity and
+// argument/result types), lowering (the IR op, via compiler/ir/builtin_ops.h),
+// the interpreter and codegen (the helper symbol the JIT calls). Header-only
+// data: no runtime dependency. Adding a builtin: docs/adding-a-feature.md.
 
 #include <array>
-#include <optional>
+#include <cstddef>
+#include <cstdint>
 #include <string_view>
 
 namespace aud::stdlib {
 
 // Every builtin function.
 enum class Builtin : uint8_t {
-  Count,
-  Did,
-  Sum,
-  Min,
-  Max,
-  Avg,
-  First,
-  Last,
-  Sequence,
-  Exists,
-  Lower,
-  Upper,
-  Trim,
-  Contains,
-  StartsWith,
-  EndsWith,
-  DaysSince,
+#define AUD_BUILTIN(id, ...) id,
+#include "stdlib/builtins.def"
+#undef AUD_BUILTIN
 };
 
 // How a builtin's arguments are shaped.
@@ -37,6 +27,34 @@ enum class BuiltinForm : uint8_t {
   Scalar,             // plain function over values
 };
 
+// An argument or result type of a builtin's signature.
+enum class Val : uint8_t {
+  None,     // no such argument
+  Special,  // typed by the checker's own rules (aggregates, sequences)
+  Any,      // any type
+  Bool,
+  Int,
+  Float,
+  Number,  // int or float; lowering widens an int to float
+  String,
+  Timestamp,
+};
+
+// What a missing (⊥) argument gives.
+enum class OnMissing : uint8_t {
+  Special,    // aggregates and sequences (docs/reference/language.md §4.1, §6)
+  Presence,   // the builtin tests presence itself (`exists`)
+  Propagate,  // ⊥ in any argument gives ⊥
+  False,      // ⊥ in any argument gives false (a test, never ⊥)
+};
+
+// Who implements a builtin.
+enum class Impl : uint8_t {
+  Slot,    // lowered to an aggregate or sequence slot (runtime/eval, codegen)
+  Inline,  // written out by each executor (a presence test)
+  Helper,  // one plain function in runtime/builtins; the JIT calls `helper`
+};
+
 // One registry entry.
 struct BuiltinInfo {
   std::string_view name;
@@ -44,33 +62,71 @@ struct BuiltinInfo {
   BuiltinForm form;
   int min_args;
   int max_args;  // -1: unbounded
+  Val result;
+  std::array<Val, 2> params;
+  OnMissing missing;
+  Impl impl;
+  std::string_view helper;  // the JIT helper symbol (Impl::Helper), else empty
 };
 
-inline constexpr std::array<BuiltinInfo, 17> kBuiltins = {{
-    {"count", Builtin::Count, BuiltinForm::EventAggregate, 1, 1},
-    {"did", Builtin::Did, BuiltinForm::EventAggregate, 1, 1},
-    {"sum", Builtin::Sum, BuiltinForm::PropertyAggregate, 1, 1},
-    {"min", Builtin::Min, BuiltinForm::PropertyAggregate, 1, 1},
-    {"max", Builtin::Max, BuiltinForm::PropertyAggregate, 1, 1},
-    {"avg", Builtin::Avg, BuiltinForm::PropertyAggregate, 1, 1},
-    {"first", Builtin::First, BuiltinForm::PropertyAggregate, 1, 1},
-    {"last", Builtin::Last, BuiltinForm::PropertyAggregate, 1, 1},
-    {"sequence", Builtin::Sequence, BuiltinForm::Sequence, 2, -1},
-    {"exists", Builtin::Exists, BuiltinForm::Scalar, 1, 1},
-    {"lower", Builtin::Lower, BuiltinForm::Scalar, 1, 1},
-    {"upper", Builtin::Upper, BuiltinForm::Scalar, 1, 1},
-    {"trim", Builtin::Trim, BuiltinForm::Scalar, 1, 1},
-    {"contains", Builtin::Contains, BuiltinForm::Scalar, 2, 2},
-    {"starts_with", Builtin::StartsWith, BuiltinForm::Scalar, 2, 2},
-    {"ends_with", Builtin::EndsWith, BuiltinForm::Scalar, 2, 2},
-    {"days_since", Builtin::DaysSince, BuiltinForm::Scalar, 1, 1},
-}};
+inline constexpr std::array kBuiltins = {
+#define AUD_BUILTIN(id, name, form, min, max, op, result, p0, p1, missing, impl, helper) \
+  BuiltinInfo{name,        Builtin::id,        BuiltinForm::form,  min,        max,      \
+              Val::result, {Val::p0, Val::p1}, OnMissing::missing, Impl::impl, helper},
+#include "stdlib/builtins.def"
+#undef AUD_BUILTIN
+};
+
+// The number of builtins.
+inline constexpr size_t kBuiltinCount = kBuiltins.size();
+
+// The registry row of `b`.
+constexpr const BuiltinInfo& Info(Builtin b) { return kBuiltins[static_cast<size_t>(b)]; }
 
 // The builtin named `name`, if any.
-inline const BuiltinInfo* FindBuiltin(std::string_view name) {
+constexpr const BuiltinInfo* FindBuiltin(std::string_view name) {
   for (const BuiltinInfo& b : kBuiltins)
     if (b.name == name) return &b;
   return nullptr;
 }
+
+// The number of declared parameters of a scalar builtin (its non-None params).
+constexpr int ParamCount(const BuiltinInfo& b) {
+  int n = 0;
+  for (Val v : b.params)
+    if (v != Val::None) ++n;
+  return n;
+}
+
+// Whether the registry is consistent: rows in enumerator order, unique
+// names, scalar rows typed (arity = declared params), helper rows with the
+// symbol `aud_h_<name>` and only helper rows with a symbol.
+constexpr bool RegistryConsistent() {
+  for (size_t i = 0; i < kBuiltins.size(); ++i) {
+    const BuiltinInfo& b = kBuiltins[i];
+    if (static_cast<size_t>(b.id) != i || b.name.empty()) return false;
+    for (size_t j = 0; j < i; ++j)
+      if (kBuiltins[j].name == b.name) return false;
+    const bool scalar = b.form == BuiltinForm::Scalar;
+    if (scalar != (b.impl != Impl::Slot)) return false;
+    if (scalar) {
+      if (b.result == Val::None || b.result == Val::Special || b.result == Val::Any) return false;
+      if (b.min_args != b.max_args || b.min_args != ParamCount(b)) return false;
+      if (b.missing == OnMissing::Special) return false;
+      for (Val v : b.params)
+        if (v == Val::Special) return false;
+    }
+    constexpr std::string_view kPrefix = "aud_h_";
+    const bool named = b.helper.size() == kPrefix.size() + b.name.size() &&
+                       b.helper.substr(0, kPrefix.size()) == kPrefix &&
+                       b.helper.substr(kPrefix.size()) == b.name;
+    if ((b.impl == Impl::Helper) != !b.helper.empty()) return false;
+    if (b.impl == Impl::Helper && !named) return false;
+  }
+  return true;
+}
+static_assert(RegistryConsistent(),
+              "stdlib/builtins.def: a row is inconsistent (see RegistryConsistent: order, "
+              "unique name, scalar signature, helper symbol `aud_h_<name>` on Helper rows only)");
 
 }  // namespace aud::stdlib

@@ -48,6 +48,44 @@ std::vector<std::string> BuiltinNames() {
   return v;
 }
 
+// The checked type of a registry type (Unknown: none, special or any).
+Type CheckedType(stdlib::Val v) {
+  switch (v) {
+    case stdlib::Val::Bool: return Type::Bool;
+    case stdlib::Val::Int: return Type::Int;
+    case stdlib::Val::Float:
+    case stdlib::Val::Number: return Type::Float;
+    case stdlib::Val::String: return Type::String;
+    case stdlib::Val::Timestamp: return Type::Timestamp;
+    case stdlib::Val::None:
+    case stdlib::Val::Special:
+    case stdlib::Val::Any: break;
+  }
+  return Type::Unknown;
+}
+
+// Whether a builtin parameter of registry type `p` takes an argument of type `t`.
+bool Accepts(stdlib::Val p, Type t) {
+  switch (p) {
+    case stdlib::Val::Any: return true;
+    case stdlib::Val::Number: return IsNumeric(t);
+    case stdlib::Val::None:
+    case stdlib::Val::Special: return false;
+    case stdlib::Val::Bool:
+    case stdlib::Val::Int:
+    case stdlib::Val::Float:
+    case stdlib::Val::String:
+    case stdlib::Val::Timestamp: return t == CheckedType(p);
+  }
+  return false;
+}
+
+// A parameter's type as diagnostics name it: `string`, `int` or `float`.
+std::string ParamQ(stdlib::Val p) {
+  if (p == stdlib::Val::Number) return TypeQ(Type::Int) + " or " + TypeQ(Type::Float);
+  return TypeQ(CheckedType(p));
+}
+
 }  // namespace
 
 std::vector<std::string> ValueNames(const Module& m) {
@@ -405,26 +443,13 @@ Type ExprChecker::CheckCall(Expr& e, Scope scope) {
                 "a window is only allowed in an aggregate or a sequence step");
     ts.push_back(Check(*a.value, scope));
   }
-  auto expect = [&](size_t i, Type want) {
-    if (ts[i] != Type::Unknown && ts[i] != want)
-      cx_.Error(DiagKind::TypeMismatch, e.args[i].value->range,
-                Q(fn) + " takes " + TypeQ(want) + ", found " + TypeQ(ts[i]));
-  };
-  using stdlib::Builtin;
-  switch (b->id) {
-    case Builtin::Exists: return Type::Bool;
-    case Builtin::Lower:
-    case Builtin::Upper:
-    case Builtin::Trim: expect(0, Type::String); return Type::String;
-    case Builtin::Contains:
-    case Builtin::StartsWith:
-    case Builtin::EndsWith:
-      expect(0, Type::String);
-      expect(1, Type::String);
-      return Type::Bool;
-    case Builtin::DaysSince: expect(0, Type::Timestamp); return Type::Float;
-    default: return Type::Unknown;
+  // The registry row types the arguments and the result.
+  for (size_t i = 0; i < ts.size() && i < b->params.size(); ++i) {
+    if (ts[i] == Type::Unknown || Accepts(b->params[i], ts[i])) continue;
+    cx_.Error(DiagKind::TypeMismatch, e.args[i].value->range,
+              Q(fn) + " takes " + ParamQ(b->params[i]) + ", found " + TypeQ(ts[i]));
   }
+  return CheckedType(b->result);
 }
 
 const ast::EventDecl* ExprChecker::ResolveEvent(Expr& e) {

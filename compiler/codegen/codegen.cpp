@@ -11,6 +11,10 @@
 
 #include <functional>
 
+#include "compiler/codegen/abi.h"
+#include "compiler/ir/analysis.h"
+#include "compiler/ir/builtin_ops.h"
+#include "compiler/ir/verify.h"
 #include "llvm/IR/BasicBlock.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/DerivedTypes.h"
@@ -20,7 +24,6 @@
 #include "llvm/IR/Module.h"
 #include "llvm/IR/Verifier.h"
 #include "llvm/Support/raw_ostream.h"
-#include "runtime/jit/abi.h"
 
 namespace aud::codegen {
 
@@ -70,8 +73,9 @@ class Gen {
   llvm::StructType *strT, *valT, *colT, *ctxT, *thT;
 
   // Helpers.
-  llvm::FunctionCallee h_traits, h_import, h_str_eq, h_str_cmp, h_str_map, h_str_test, h_out_string,
-      h_scratch_clear;
+  llvm::FunctionCallee h_traits, h_import, h_str_eq, h_str_cmp, h_out_string, h_scratch_clear;
+  // Per builtin (stdlib::kBuiltins order): its helper (Impl::Helper rows only).
+  std::vector<llvm::FunctionCallee> h_builtins_;
 
   // Function-wide values.
   Value *ctx = nullptr, *th = nullptr;
@@ -102,13 +106,9 @@ class Gen {
     bool best_coded = false;
   };
   std::vector<State> states_;
-  // Sequence plans (as eval::SequencePlan).
-  struct Plan {
-    std::vector<uint32_t> positive;
-    std::vector<int32_t> not_after;
-    int32_t last_not = ir::kNone;
-  };
-  std::vector<Plan> plans_;
+  // The shared analyses (compiler/ir/analysis.h): the binding's, or own_.
+  const ir::Analysis* a_ = nullptr;
+  ir::Analysis own_;
 
   void Fail(const std::string& why) {
     if (!failed_) *error_ = why;
@@ -567,40 +567,69 @@ class Gen {
       case Op::Exists: return BoolV(Eval(arg(0)).present);
       case Op::Lower:
       case Op::Upper:
-      case Op::Trim: {
-        V a = Eval(arg(0));
-        uint32_t op = n.op == Op::Lower ? 0 : n.op == Op::Upper ? 1 : 2;
-        V r = IfPresent(a.present, Type::String, [&] {
-          Value* out = Alloca(strT, "mapped");
-          B.CreateCall(h_str_map, {ctx, th, I32(op), StrPtr(a), out});
-          return StrFrom(out);
-        });
-        r.coded = false;
-        return r;
-      }
+      case Op::Trim:
       case Op::Contains:
       case Op::StartsWith:
-      case Op::EndsWith: {
-        V a = Eval(arg(0));
-        V c = Eval(arg(1));
-        uint32_t op = n.op == Op::Contains ? 0 : n.op == Op::StartsWith ? 1 : 2;
-        Value* r = AndThen(B.CreateAnd(a.present, c.present), [&]() -> Value* {
-          Value* x = B.CreateCall(h_str_test, {ctx, I32(op), StrPtr(a), StrPtr(c)});
-          return B.CreateICmpNE(x, llvm::ConstantInt::get(i8, 0));
-        });
-        return BoolV(r);
-      }
-      case Op::DaysSince: {
-        V a = Eval(arg(0));
-        V v;
-        v.present = a.present;
-        Value* diff = B.CreateSub(c_as_of, a.i);
-        v.f = B.CreateFDiv(B.CreateSIToFP(diff, dbl), llvm::ConstantFP::get(dbl, 86400000.0));
-        return v;
-      }
+      case Op::EndsWith:
+      case Op::DaysSince:
+      case Op::Round: return CallBuiltin(*ir::BuiltinOf(n.op), n);
     }
     Fail("unknown operation");
     return Zero(n.type);
+  }
+
+  // A scalar builtin with one implementation (stdlib/builtins.def, Impl::Helper):
+  // a call of its helper `aud_h_<name>` (compiler/codegen/abi.h: the ABI types of
+  // its registry signature), made only when every argument is present;
+  // otherwise the row's missing rule.
+  V CallBuiltin(const stdlib::BuiltinInfo& info, const ir::Node& n) {
+    std::vector<V> a;
+    Value* all = nullptr;  // every argument present
+    for (uint32_t x : n.args) {
+      a.push_back(Eval(x));
+      all = all ? B.CreateAnd(all, a.back().present) : a.back().present;
+    }
+    if (!all) all = I1(true);  // no arguments
+    const Type rt = ir::TypeOfVal(info.result);
+    auto call = [&]() -> V {
+      std::vector<Value*> args{ctx, th};
+      for (size_t k = 0; k < a.size(); ++k) {
+        switch (ir::TypeOfVal(info.params[k])) {
+          case Type::String: args.push_back(StrPtr(a[k])); break;
+          case Type::Float: args.push_back(a[k].f); break;
+          case Type::Bool: args.push_back(B.CreateTrunc(a[k].i, i8)); break;
+          case Type::Int:
+          case Type::Timestamp:
+          case Type::Duration: args.push_back(a[k].i); break;
+        }
+      }
+      llvm::FunctionCallee fn = h_builtins_[static_cast<size_t>(info.id)];
+      V v;
+      v.present = I1(true);
+      if (rt == Type::String) {
+        Value* out = Alloca(strT, "out");
+        args.push_back(out);
+        B.CreateCall(fn, args);
+        return StrFrom(out);
+      }
+      Value* r = B.CreateCall(fn, args);
+      switch (rt) {
+        case Type::Bool:
+          v.i = B.CreateZExt(B.CreateICmpNE(r, llvm::ConstantInt::get(i8, 0)), i64);
+          break;
+        case Type::Float: v.f = r; break;
+        case Type::Int:
+        case Type::Timestamp:
+        case Type::Duration:
+        case Type::String: v.i = r; break;
+      }
+      return v;
+    };
+    if (info.missing == stdlib::OnMissing::False)
+      return BoolV(AndThen(all, [&] { return Truth(call()); }));
+    V r = IfPresent(all, rt, call);
+    r.coded = false;  // a string result may be a new string (no dictionary code)
+    return r;
   }
 
   // A `where` on the current event (kNone: true).
@@ -632,7 +661,7 @@ class Gen {
     const ir::Slot& s = p_.slots[si];
     State& st = states_[si];
     if (s.agg == ir::Agg::Sequence) {
-      size_t m = plans_[si].positive.size();
+      size_t m = a_->sequences[si].positive.size();
       st.done = Alloca(llvm::ArrayType::get(i64, std::max<size_t>(m, 1)), "done");
       st.open = Alloca(i64, "open");
       st.satisfied = Alloca(i1, "satisfied");
@@ -655,7 +684,7 @@ class Gen {
     const ir::Slot& s = p_.slots[si];
     State& st = states_[si];
     if (s.agg == ir::Agg::Sequence) {
-      size_t m = plans_[si].positive.size();
+      size_t m = a_->sequences[si].positive.size();
       auto* at = llvm::ArrayType::get(i64, std::max<size_t>(m, 1));
       for (size_t k = 0; k < m; ++k)
         B.CreateStore(I64(kNever), B.CreateConstGEP2_32(at, st.done, 0, static_cast<unsigned>(k)));
@@ -754,7 +783,7 @@ class Gen {
   // One event of a sequence (docs/reference/language.md §6), as eval's Worker::Sequence.
   void Sequence(size_t si, uint32_t type) {
     const ir::Slot& slot = p_.slots[si];
-    const Plan& plan = plans_[si];
+    const ir::SequencePlan& plan = a_->sequences[si];
     State& st = states_[si];
     const size_t m = plan.positive.size();
     auto* at = llvm::ArrayType::get(i64, std::max<size_t>(m, 1));
@@ -867,7 +896,7 @@ class Gen {
         return out;
       }
       case ir::Agg::Sequence: {
-        const Plan& plan = plans_[si];
+        const ir::SequencePlan& plan = a_->sequences[si];
         Value* holds = Load(i1, st.satisfied);
         if (plan.last_not != ir::kNone) {
           const ir::Step& nt = slot.steps[static_cast<size_t>(plan.last_not)];
@@ -883,185 +912,30 @@ class Gen {
     return Zero(slot.type);
   }
 
-  // --- analysis -------------------------------------------------------------
-  // Whether any node reachable from the used slots and formulas has op in `ops`.
-  bool Reaches(const std::vector<Op>& ops) const {
-    std::vector<bool> seen(p_.nodes.size(), false);
-    std::vector<uint32_t> stack;
-    auto push = [&](int64_t n) {
-      if (n >= 0 && static_cast<size_t>(n) < p_.nodes.size())
-        stack.push_back(static_cast<uint32_t>(n));
-    };
-    for (size_t f = 0; f < p_.formulas.size(); ++f)
-      if (b_.uses.formulas[f]) push(p_.formulas[f].root);
-    for (size_t s = 0; s < p_.slots.size(); ++s) {
-      if (!b_.uses.slots[s]) continue;
-      push(p_.slots[s].where);
-      push(p_.slots[s].value);
-      for (const ir::Step& st : p_.slots[s].steps) push(st.where);
-    }
-    while (!stack.empty()) {
-      uint32_t n = stack.back();
-      stack.pop_back();
-      if (seen[n]) continue;
-      seen[n] = true;
-      for (Op op : ops)
-        if (p_.nodes[n].op == op) return true;
-      for (uint32_t a : p_.nodes[n].args) push(a);
-    }
-    return false;
-  }
-
-  // A node that reads only traits and constants (no event, slot, formula or
-  // import, and nothing that depends on as_of): it can be decided before the
-  // event pass.
-  bool TraitOnly(uint32_t node) const {
-    const ir::Node& n = p_.nodes[node];
-    switch (n.op) {
-      case Op::Const:
-      case Op::Trait:
-      case Op::ToFloat:
-      case Op::Not:
-      case Op::And:
-      case Op::Or:
-      case Op::Eq:
-      case Op::Ne:
-      case Op::Lt:
-      case Op::Le:
-      case Op::Gt:
-      case Op::Ge:
-      case Op::In:
-      case Op::Exists:
-      case Op::Lower:
-      case Op::Upper:
-      case Op::Trim:
-      case Op::Contains:
-      case Op::StartsWith:
-      case Op::EndsWith: break;
-      default: return false;
-    }
-    for (uint32_t a : n.args)
-      if (!TraitOnly(a)) return false;
-    return true;
-  }
-
-  // The top-level conjuncts of a condition (`a and (b and c)` -> a, b, c).
-  void Conjuncts(uint32_t node, std::vector<uint32_t>& out) const {
-    const ir::Node& n = p_.nodes[node];
-    if (n.op == Op::And && n.args.size() == 2) {
-      Conjuncts(n.args[0], out);
-      Conjuncts(n.args[1], out);
-      return;
-    }
-    out.push_back(node);
-  }
-
-  // The trait-only guard of the event pass: per used formula, its trait-only
-  // top-level conjuncts. When every used formula is a condition with at least
-  // one such conjunct, and no attribute or import is used, a profile on which
-  // some conjunct of every formula is false is a member of nothing whatever
-  // its events: the pass (and the slots) can be skipped with identical
-  // output. Empty when no guard applies. (Q1 of bench/run: `country == "SE"`
-  // rules out most profiles before their events are read.)
-  std::vector<std::vector<uint32_t>> TraitGuard() const {
-    std::vector<std::vector<uint32_t>> guard;
-    for (size_t i = 0; i < p_.imports.size(); ++i)
-      if (b_.uses.imports[i]) return {};
-    for (size_t f = 0; f < p_.formulas.size(); ++f) {
-      if (!b_.uses.formulas[f]) continue;
-      const ir::Formula& fm = p_.formulas[f];
-      if (fm.kind == ir::FormulaKind::Attribute) return {};
-      std::vector<uint32_t> all, mine;
-      Conjuncts(fm.root, all);
-      for (uint32_t c : all)
-        if (TraitOnly(c)) mine.push_back(c);
-      if (mine.empty()) return {};
-      guard.push_back(std::move(mine));
-    }
-    return guard;
-  }
-
-  // The earliest event time any used slot can match, when every used slot
-  // has a lower bound: `within D` (ts > as_of - D) or `between A and B`
-  // (ts >= A); for a sequence, its first step's window (every later step and
-  // `not` step only matters after a first-step match). Null: some slot reads
-  // all of history. Events are time-ordered per profile, so the event pass
-  // starts at a binary search for this time instead of the first event.
+  // The earliest relevant event time (ir::Analysis::earliest), computed by
+  // the runtime from the same analysis at this run's as_of (AudCtx::earliest,
+  // clamped to int64), as i128; null when unbounded.
   Value* EarliestRelevantTime() {
-    Value* lb = nullptr;
-    for (size_t i = 0; i < p_.slots.size(); ++i) {
-      if (!b_.uses.slots[i]) continue;
-      const ir::Slot& s = p_.slots[i];
-      const ir::Window* w = &s.window;
-      if (s.agg == ir::Agg::Sequence) {
-        if (s.steps.empty() || s.steps[0].kind != ir::Step::Positive) return nullptr;
-        w = &s.steps[0].window;
-      }
-      Value* b = nullptr;
-      switch (w->kind) {
-        case ir::Window::All: return nullptr;
-        case ir::Window::Within:
-          b = B.CreateAdd(B.CreateSub(Wide(c_as_of), I128(w->within)), I128(1));
-          break;
-        case ir::Window::Between: b = I128(w->from); break;
-      }
-      lb = lb ? B.CreateSelect(B.CreateICmpSLT(b, lb), b, lb) : b;
-    }
-    return lb;
+    if (!a_->earliest.bounded) return nullptr;
+    return Wide(CtxField(13, i64));
   }
 
   bool CheckProgram() {
-    auto node_ok = [&](int64_t n) {
-      return n == ir::kNone || (n >= 0 && static_cast<size_t>(n) < p_.nodes.size());
-    };
     if (b_.uses.formulas.size() != p_.formulas.size() || b_.uses.slots.size() != p_.slots.size() ||
         b_.uses.imports.size() != p_.imports.size() || b_.event_type.size() != p_.events.size() ||
         b_.props.size() != p_.props.size()) {
       Fail("binding does not match the program");
       return false;
     }
-    for (const ir::Node& n : p_.nodes) {
-      for (uint32_t a : n.args)
-        if (a >= p_.nodes.size()) return Fail("node argument out of range"), false;
-      if (n.op == Op::Prop && n.index >= p_.props.size()) return Fail("bad property"), false;
-      size_t need = 0;
-      switch (n.op) {
-        case Op::ToFloat:
-        case Op::Not:
-        case Op::Neg:
-        case Op::Exists:
-        case Op::Lower:
-        case Op::Upper:
-        case Op::Trim:
-        case Op::DaysSince: need = 1; break;
-        case Op::And:
-        case Op::Or:
-        case Op::Eq:
-        case Op::Ne:
-        case Op::Lt:
-        case Op::Le:
-        case Op::Gt:
-        case Op::Ge:
-        case Op::Add:
-        case Op::Sub:
-        case Op::Mul:
-        case Op::Div:
-        case Op::Contains:
-        case Op::StartsWith:
-        case Op::EndsWith: need = 2; break;
-        case Op::In: need = 1; break;
-        default: break;
-      }
-      if (n.args.size() < need) return Fail("node with too few arguments"), false;
+    if (std::string why = ir::Verify(p_); !why.empty()) {
+      Fail("invalid IR: " + why);
+      return false;
     }
-    for (const ir::Formula& f : p_.formulas)
-      if (!node_ok(f.root)) return Fail("bad formula root"), false;
-    for (const ir::Slot& s : p_.slots) {
-      if (!node_ok(s.where) || !node_ok(s.value)) return Fail("bad slot node"), false;
-      if (s.agg != ir::Agg::Sequence && s.event >= p_.events.size())
-        return Fail("bad slot event"), false;
-      for (const ir::Step& st : s.steps)
-        if (!node_ok(st.where) || st.event >= p_.events.size()) return Fail("bad step"), false;
+    if (!b_.analysis) own_ = ir::Analyze(p_, b_.uses, b_.passes);
+    a_ = b_.analysis ? b_.analysis : &own_;
+    if (std::string why = ir::VerifyAnalysis(p_, *a_); !why.empty() || !a_->error.empty()) {
+      Fail(why.empty() ? a_->error : "analysis does not match the program: " + why);
+      return false;
     }
     return true;
   }
@@ -1086,7 +960,7 @@ std::unique_ptr<llvm::Module> Gen::Run() {
   ctxT = llvm::StructType::create(
       C,
       {ptr(i64), ptr(i32), ptr(i16), ptr(i64), ptr(i32), i64, ptr(colT), ptr(dbl), ptr(ptr(i64)),
-       ptr(ptr(i64)), ptr(ptr(i64)), ptr(ptr(dbl)), i8p},
+       ptr(ptr(i64)), ptr(ptr(i64)), ptr(ptr(dbl)), i8p, i64},
       "AudCtx");
   thT = llvm::StructType::create(C, {ptr(valT), i8p}, "AudThread");
   llvm::Type* ctxP = ptr(ctxT);
@@ -1100,10 +974,33 @@ std::unique_ptr<llvm::Module> Gen::Run() {
   h_import = decl("aud_h_import", i8, {ctxP, thP, i32, i32});
   h_str_eq = decl("aud_h_str_eq", i8, {ctxP, strP, strP});
   h_str_cmp = decl("aud_h_str_cmp", i32, {ctxP, strP, strP});
-  h_str_map = decl("aud_h_str_map", voidT, {ctxP, thP, i32, strP, strP});
-  h_str_test = decl("aud_h_str_test", i8, {ctxP, i32, strP, strP});
   h_out_string = decl("aud_h_out_string", voidT, {ctxP, i32, i32, strP});
   h_scratch_clear = decl("aud_h_scratch_clear", voidT, {thP});
+  // Builtin helpers: (ctx, th, arguments...) as their registry signature says;
+  // a string result is written through a trailing AudStr* (abi.h).
+  auto abi = [&](stdlib::Val v) -> llvm::Type* {
+    switch (ir::TypeOfVal(v)) {
+      case Type::String: return strP;
+      case Type::Float: return dbl;
+      case Type::Bool: return i8;
+      case Type::Int:
+      case Type::Timestamp:
+      case Type::Duration: return i64;
+    }
+    return i64;
+  };
+  h_builtins_.assign(stdlib::kBuiltinCount, {});
+  for (const stdlib::BuiltinInfo& info : stdlib::kBuiltins) {
+    if (info.impl != stdlib::Impl::Helper) continue;
+    std::vector<llvm::Type*> params{ctxP, thP};
+    for (int k = 0; k < stdlib::ParamCount(info); ++k) params.push_back(abi(info.params[k]));
+    llvm::Type* ret = abi(info.result);
+    if (ir::TypeOfVal(info.result) == Type::String) {
+      params.push_back(strP);
+      ret = voidT;
+    }
+    h_builtins_[static_cast<size_t>(info.id)] = decl(std::string(info.helper).c_str(), ret, params);
+  }
 
   F = llvm::Function::Create(llvm::FunctionType::get(voidT, {ctxP, thP, i32, i32}, false),
                              llvm::Function::ExternalLinkage, kEntryName, M.get());
@@ -1149,25 +1046,6 @@ std::unique_ptr<llvm::Module> Gen::Run() {
     }
   }
 
-  // Sequence plans.
-  plans_.assign(p_.slots.size(), Plan{});
-  for (size_t i = 0; i < p_.slots.size(); ++i) {
-    const ir::Slot& slot = p_.slots[i];
-    if (slot.agg != ir::Agg::Sequence) continue;
-    Plan& plan = plans_[i];
-    for (size_t k = 0; k < slot.steps.size(); ++k) {
-      switch (slot.steps[k].kind) {
-        case ir::Step::Positive:
-          plan.positive.push_back(static_cast<uint32_t>(k));
-          plan.not_after.push_back(ir::kNone);
-          break;
-        case ir::Step::MiddleNot:
-          if (!plan.not_after.empty()) plan.not_after.back() = static_cast<int32_t>(k);
-          break;
-        case ir::Step::LastNot: plan.last_not = static_cast<int32_t>(k); break;
-      }
-    }
-  }
   states_.assign(p_.slots.size(), State{});
   for (size_t i = 0; i < p_.slots.size(); ++i) {
     if (!b_.uses.slots[i]) continue;
@@ -1176,28 +1054,11 @@ std::unique_ptr<llvm::Module> Gen::Run() {
     states_[i].best_coded = s.value != ir::kNone && p_.nodes[s.value].op == Op::Prop;
   }
 
-  // Which store types each used slot consumes (as the interpreter's `consumers`).
-  std::vector<std::vector<uint32_t>> consumers(b_.store_types);
-  for (size_t i = 0; i < p_.slots.size(); ++i) {
-    if (!b_.uses.slots[i]) continue;
-    std::vector<bool> types(b_.store_types, false);
-    const ir::Slot& s = p_.slots[i];
-    auto mark = [&](uint32_t ev) {
-      int32_t t = b_.event_type[ev];
-      if (t >= 0 && static_cast<uint32_t>(t) < b_.store_types) types[static_cast<size_t>(t)] = true;
-    };
-    if (s.agg == ir::Agg::Sequence) {
-      for (const ir::Step& st : s.steps) mark(st.event);
-    } else {
-      mark(s.event);
-    }
-    for (size_t t = 0; t < types.size(); ++t)
-      if (types[t]) consumers[t].push_back(static_cast<uint32_t>(i));
-  }
-
-  bool need_traits = Reaches({Op::Trait});
-  for (size_t i = 0; i < p_.imports.size(); ++i) need_traits = need_traits || b_.uses.imports[i];
-  const bool scratch = Reaches({Op::Lower, Op::Upper});
+  // Which slots read each store type (shared with the interpreter).
+  const std::vector<std::vector<uint32_t>> consumers =
+      ir::SlotConsumers(*a_, b_.event_type, b_.store_types);
+  const bool need_traits = a_->reads_traits;
+  const bool scratch = a_->makes_scratch;
 
   // Profile loop.
   llvm::AllocaInst* pa = Alloca(i32, "p");
@@ -1212,7 +1073,7 @@ std::unique_ptr<llvm::Module> Gen::Run() {
   B.CreateCondBr(B.CreateICmpULT(prof, end), pbody, exit);
   B.SetInsertPoint(pbody);
   if (need_traits) B.CreateCall(h_traits, {ctx, th, prof});
-  if (const auto guard = TraitGuard(); !guard.empty()) {
+  if (const auto& guard = a_->trait_guard; !guard.empty()) {
     // skip = for every used formula, some trait-only conjunct is false.
     Value* skip = I1(true);
     for (const auto& conjuncts : guard) {
@@ -1383,7 +1244,8 @@ std::unique_ptr<llvm::Module> Generate(const ir::Program& program, const Binding
   return g.Run();
 }
 
-Binding SchemaBinding(const ir::Program& program, const ir::Uses& uses) {
+Binding SchemaBinding(const ir::Program& program, const ir::Uses& uses,
+                      const ir::PassOptions& passes) {
   Binding b;
   b.store_types = static_cast<uint32_t>(program.events.size());
   for (size_t e = 0; e < program.events.size(); ++e)
@@ -1402,12 +1264,16 @@ Binding SchemaBinding(const ir::Program& program, const ir::Uses& uses) {
     if (program.nodes[n].op == Op::Const && program.nodes[n].type == Type::String)
       b.const_codes[n] = next++;
   b.uses = uses;
+  b.passes = passes;
   return b;
 }
 
 std::vector<std::string> HelperNames() {
-  return {"aud_h_traits",  "aud_h_import",   "aud_h_str_eq",     "aud_h_str_cmp",
-          "aud_h_str_map", "aud_h_str_test", "aud_h_out_string", "aud_h_scratch_clear"};
+  std::vector<std::string> names{"aud_h_traits",  "aud_h_import",     "aud_h_str_eq",
+                                 "aud_h_str_cmp", "aud_h_out_string", "aud_h_scratch_clear"};
+  for (const stdlib::BuiltinInfo& info : stdlib::kBuiltins)
+    if (info.impl == stdlib::Impl::Helper) names.emplace_back(info.helper);
+  return names;
 }
 
 std::string PrintModule(const llvm::Module& module) {

@@ -1,6 +1,6 @@
 #pragma once
 // IR -> LLVM (docs/architecture.md §4): one LLVM module per program whose entry
-// point `aud_eval_range` (runtime/jit/abi.h) evaluates a range of profiles
+// point `aud_eval_range` (compiler/codegen/abi.h) evaluates a range of profiles
 // with the semantics written on ir::Op, ir::Slot, ir::Step and ir::Window,
 // identical to the reference interpreter (runtime/eval) bit for bit.
 //
@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "compiler/ir/ir.h"
+#include "compiler/ir/passes.h"
 
 namespace llvm {
 class LLVMContext;
@@ -39,13 +40,18 @@ struct Binding {
   std::vector<PropColumns> props;     // per program property
   std::vector<uint32_t> const_codes;  // per node: a String Const's code, or UINT32_MAX
   ir::Uses uses;                      // what to evaluate (slots, formulas, imports)
+  ir::PassOptions passes;             // passes to skip when `analysis` is null
+  // The analysis of `uses` (compiler/ir/analysis.h) an executor already
+  // made, e.g. the interpreter's binding; null: Generate makes it.
+  const ir::Analysis* analysis = nullptr;
 };
 
 // A binding without a store, for `aud explain NAME --llvm`: every program
 // event its own store type, every column a property's type accepts present,
 // and string literals given placeholder codes 0, 1, 2, … (a store binds the
 // dictionary's codes).
-Binding SchemaBinding(const ir::Program& program, const ir::Uses& uses);
+Binding SchemaBinding(const ir::Program& program, const ir::Uses& uses,
+                      const ir::PassOptions& passes = {});
 
 // Generates the module for `program` restricted to `binding.uses`. Null with
 // `error` set when the program is inconsistent (never for a lowered program).

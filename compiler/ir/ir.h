@@ -37,29 +37,64 @@ const char* TypeName(Type t);
 //     dictionary equals no stored string); `In` is true iff some present
 //     element equals the present left side;
 //   arithmetic (`Neg`, `Add`, `Sub`, `Mul`, `Div`, `DaysSince`, `Lower`,
-//     `Upper`, `Trim`, `ToFloat`) is ⊥ when an operand is ⊥; Int `+ - *`
-//     and `Neg` wrap around modulo 2^64 (two's complement); `Div` is Float
-//     and ⊥ when the divisor is 0 (or -0); `DaysSince(t)` is
+//     `Upper`, `Trim`, `ToFloat`, `Round`) is ⊥ when an operand is ⊥; Int
+//     `+ - *` and `Neg` wrap around modulo 2^64 (two's complement); `Div` is
+//     Float and ⊥ when the divisor is 0 (or -0); `DaysSince(t)` is
 //     double(as_of - t) / 86400000; `Lower`/`Upper` map ASCII letters only,
 //     `Trim` strips ASCII whitespace (space, \t, \n, \v, \f, \r);
-//   `Exists(x)` is true iff x is not ⊥.
-// clang-format off
+//     `Round(x, digits)` rounds the shortest round-trip decimal of x to
+//     `digits` places, halves away from zero (runtime/builtins: Round);
+//   the builtin ops (stdlib/builtins.def) are computed by the one
+//     implementation in runtime/builtins in both executors;
+//   `Exists(x)` is true iff x is not ⊥;
+//   leaves: `Const` a literal (`b`, `i` for Int, Timestamp and Duration in
+//     ms, `f`, `s`); `Prop` Program::props[index] of the event in scope;
+//     `EventTime` the `timestamp` of the event in scope (never ⊥); `Trait`,
+//     `Slot`, `Formula`, `Import` the value at `index` of Program::traits,
+//     slots, formulas (an earlier one) and imports (membership);
+//   `In` is args[0] in [args[1], ...]; `ToFloat` is Int -> Float.
+// The operations are the rows of compiler/ir/ops.def, in its order.
 enum class Op : uint8_t {
-  Const,      // a literal: `b`, `i` (Int, Timestamp and Duration in ms), `f`, `s`
-  Prop,       // a property of the event in scope: Program::props[index]
-  EventTime,  // the `timestamp` of the event in scope (never ⊥)
-  Trait,      // a trait's current value: Program::traits[index]
-  Slot,       // an aggregate's value: Program::slots[index]
-  Formula,    // an earlier formula's value: Program::formulas[index]
-  Import,     // membership in an imported list: Program::imports[index]
-  ToFloat,    // Int -> Float
-  Not, And, Or,
-  Eq, Ne, Lt, Le, Gt, Ge,
-  In,         // args[0] in [args[1], ...]
-  Neg, Add, Sub, Mul, Div,
-  Exists, Lower, Upper, Trim, Contains, StartsWith, EndsWith, DaysSince,
+#define AUD_OP(Name, Arity, Operands, Result, Print, Text, Reads, Scratch) Name,
+#include "compiler/ir/ops.def"
+#undef AUD_OP
 };
-// clang-format on
+
+// How the printer shows an operation (ops.def, column Print).
+enum class OpPrint : uint8_t { Leaf, Infix, Prefix, Paren, Call, In };
+// What a node of an operation reads besides its arguments (ops.def, column Reads).
+enum class OpReads : uint8_t { None, Const, Trait, AsOf, Event, Slot, Formula, Import };
+
+// One row of ops.def.
+struct OpInfo {
+  Op op;
+  const char* name;      // the enumerator, e.g. "StartsWith"
+  int arity;             // -1: variadic (at least one argument)
+  const char* operands;  // per argument position: b i f s t d n N * =
+  const char* result;    // b i f s t d, 0 (argument 0's type) or . (a leaf's table)
+  OpPrint print;
+  const char* text;  // the printed operator or function name
+  OpReads reads;
+  bool scratch;  // an executor may make a new string for it
+};
+
+// The operation table, indexed by Op.
+inline constexpr OpInfo kOps[] = {
+#define AUD_OP(Name, Arity, Operands, Result, Print, Text, Reads, Scratch) \
+  {Op::Name, #Name, Arity, Operands, Result, OpPrint::Print, Text, OpReads::Reads, Scratch != 0},
+#include "compiler/ir/ops.def"
+#undef AUD_OP
+};
+inline constexpr size_t kOpCount = sizeof kOps / sizeof kOps[0];
+
+// The table row of `op`.
+constexpr const OpInfo& Info(Op op) { return kOps[static_cast<size_t>(op)]; }
+// Whether a node of `op` may be decided before the event pass given its
+// arguments are: it reads nothing, a literal, a trait or the instant.
+constexpr bool ReadsOnlyTraits(Op op) {
+  OpReads r = Info(op).reads;
+  return r == OpReads::None || r == OpReads::Const || r == OpReads::Trait || r == OpReads::AsOf;
+}
 
 // One expression node; `args` are indices into Program::nodes.
 struct Node {

@@ -6,7 +6,9 @@
 #include <set>
 #include <unordered_map>
 
+#include "compiler/ir/builtin_ops.h"
 #include "compiler/ir/ir.h"
+#include "compiler/ir/verify.h"
 #include "stdlib/builtins.h"
 
 namespace aud::ir {
@@ -118,10 +120,14 @@ class Lowerer {
     return Add(std::move(n));
   }
 
-  uint32_t Make(Op op, Type t, std::vector<uint32_t> args) {
+  // A node of `op`, typed and checked by its ops.def row (arity, operands).
+  uint32_t Make(Op op, std::vector<uint32_t> args) {
+    std::vector<Type> types;
+    for (uint32_t a : args) types.push_back(TypeOf(a));
     Node n;
     n.op = op;
-    n.type = t;
+    std::string why;
+    if (!OpResultType(op, types, &n.type, &why)) Fail(why);
     n.args = std::move(args);
     return Add(std::move(n));
   }
@@ -137,7 +143,7 @@ class Lowerer {
 
   uint32_t Widen(uint32_t node) {
     if (TypeOf(node) != Type::Int) return node;
-    return Make(Op::ToFloat, Type::Float, {node});
+    return Make(Op::ToFloat, {node});
   }
 
   // Makes operands of a comparison, `in` or arithmetic share one type.
@@ -213,8 +219,8 @@ class Lowerer {
       case ExprKind::Call: return Call(e, event);
       case ExprKind::Unary: {
         uint32_t x = Expr(*e.children[0], event);
-        if (e.unary_op == ast::UnaryOp::Not) return Make(Op::Not, Type::Bool, {x});
-        return Make(Op::Neg, TypeOf(x), {x});
+        if (e.unary_op == ast::UnaryOp::Not) return Make(Op::Not, {x});
+        return Make(Op::Neg, {x});
       }
       case ExprKind::Binary: return Binary(e, event);
     }
@@ -255,12 +261,12 @@ class Lowerer {
       while (l->kind == ExprKind::Paren) l = l->children[0].get();
       for (const auto& x : l->children) args.push_back(Expr(*x, event));
       Unify(args);
-      return Make(Op::In, Type::Bool, std::move(args));
+      return Make(Op::In, std::move(args));
     }
     std::vector<uint32_t> args{Expr(*e.children[0], event), Expr(*e.children[1], event)};
     switch (op) {
-      case BinaryOp::And: return Make(Op::And, Type::Bool, std::move(args));
-      case BinaryOp::Or: return Make(Op::Or, Type::Bool, std::move(args));
+      case BinaryOp::And: return Make(Op::And, std::move(args));
+      case BinaryOp::Or: return Make(Op::Or, std::move(args));
       case BinaryOp::Eq:
       case BinaryOp::Ne:
       case BinaryOp::Lt:
@@ -274,18 +280,17 @@ class Lowerer {
                : op == BinaryOp::Le ? Op::Le
                : op == BinaryOp::Gt ? Op::Gt
                                     : Op::Ge;
-        return Make(o, Type::Bool, std::move(args));
+        return Make(o, std::move(args));
       }
       case BinaryOp::Div:
         for (uint32_t& a : args) a = Widen(a);
-        return Make(Op::Div, Type::Float, std::move(args));
+        return Make(Op::Div, std::move(args));
       case BinaryOp::Add:
       case BinaryOp::Sub:
       case BinaryOp::Mul: {
         Unify(args);
         Op o = op == BinaryOp::Add ? Op::Add : op == BinaryOp::Sub ? Op::Sub : Op::Mul;
-        Type t = TypeOf(args[0]);
-        return Make(o, t, std::move(args));
+        return Make(o, std::move(args));
       }
       case BinaryOp::In: break;
     }
@@ -377,7 +382,7 @@ class Lowerer {
         uint32_t slot = InternSlot(std::move(s), mark);
         uint32_t n = Leaf(Op::Slot, p_.slots[slot].type, slot);
         // did(...) is count(...) >= 1, sharing the count's slot.
-        if (b->id == Builtin::Did) return Make(Op::Ge, Type::Bool, {n, IntConst(1)});
+        if (b->id == Builtin::Did) return Make(Op::Ge, {n, IntConst(1)});
         return n;
       }
       case stdlib::BuiltinForm::Sequence: {
@@ -403,21 +408,15 @@ class Lowerer {
       }
       case stdlib::BuiltinForm::Scalar: break;
     }
+    // A scalar builtin: its registry row gives the op, the result type and
+    // which arguments widen (Number parameters take an int as a float).
     std::vector<uint32_t> args;
-    for (const auto& a : e.args) args.push_back(Expr(*a.value, event));
-    switch (b->id) {
-      case Builtin::Exists: return Make(Op::Exists, Type::Bool, std::move(args));
-      case Builtin::Lower: return Make(Op::Lower, Type::String, std::move(args));
-      case Builtin::Upper: return Make(Op::Upper, Type::String, std::move(args));
-      case Builtin::Trim: return Make(Op::Trim, Type::String, std::move(args));
-      case Builtin::Contains: return Make(Op::Contains, Type::Bool, std::move(args));
-      case Builtin::StartsWith: return Make(Op::StartsWith, Type::Bool, std::move(args));
-      case Builtin::EndsWith: return Make(Op::EndsWith, Type::Bool, std::move(args));
-      case Builtin::DaysSince: return Make(Op::DaysSince, Type::Float, std::move(args));
-      default: break;
+    for (size_t i = 0; i < e.args.size(); ++i) {
+      uint32_t a = Expr(*e.args[i].value, event);
+      if (i < b->params.size() && b->params[i] == stdlib::Val::Number) a = Widen(a);
+      args.push_back(a);
     }
-    Fail("unexpected function `" + e.name.text + "`");
-    return IntConst(0);
+    return Make(OpOf(b->id), std::move(args));
   }
 
   uint32_t AddFormula(FormulaKind k, std::string name, std::string owner, uint32_t root) {
@@ -521,28 +520,6 @@ class Lowerer {
   std::set<std::string> in_progress_;
 };
 
-void Visit(const Program& p, uint32_t node, Uses& u, std::vector<uint32_t>& pending) {
-  const Node& n = p.nodes[node];
-  switch (n.op) {
-    case Op::Trait: u.traits[n.index] = true; break;
-    case Op::Import: u.imports[n.index] = true; break;
-    case Op::Formula:
-      if (!u.formulas[n.index]) pending.push_back(n.index);
-      break;
-    case Op::Slot:
-      if (!u.slots[n.index]) {
-        u.slots[n.index] = true;
-        const Slot& s = p.slots[n.index];
-        if (s.where != kNone) Visit(p, static_cast<uint32_t>(s.where), u, pending);
-        for (const Step& st : s.steps)
-          if (st.where != kNone) Visit(p, static_cast<uint32_t>(st.where), u, pending);
-      }
-      break;
-    default: break;
-  }
-  for (uint32_t a : n.args) Visit(p, a, u, pending);
-}
-
 }  // namespace
 
 int32_t Program::FindFormula(const std::string& name) const {
@@ -558,44 +535,13 @@ const Audience* Program::FindAudience(const std::string& name) const {
   return nullptr;
 }
 
-LowerResult Lower(const check::Module& module) { return Lowerer(module).Run(); }
-
-Uses UsesOfFormulas(const Program& p, const std::vector<uint32_t>& roots) {
-  Uses u;
-  u.formulas.assign(p.formulas.size(), false);
-  u.slots.assign(p.slots.size(), false);
-  u.traits.assign(p.traits.size(), false);
-  u.imports.assign(p.imports.size(), false);
-  std::vector<uint32_t> pending(roots.begin(), roots.end());
-  // A root audience also computes its attributes and identities (an
-  // audience read by another one contributes its membership only).
-  for (uint32_t f : roots) {
-    if (p.formulas[f].kind != FormulaKind::Audience) continue;
-    if (const Audience* a = p.FindAudience(p.formulas[f].name)) {
-      for (uint32_t attr : a->attributes) pending.push_back(attr);
-      for (uint32_t id : a->identities)
-        if (p.identities[id].trait != kNone) u.traits[p.identities[id].trait] = true;
-    }
+LowerResult Lower(const check::Module& module) {
+  LowerResult r = Lowerer(module).Run();
+  if (r.error.empty() && VerifyEnabled()) {
+    std::string why = Verify(r.program);
+    if (!why.empty()) r.error = "internal error: lowering made invalid IR: " + why;
   }
-  while (!pending.empty()) {
-    uint32_t f = pending.back();
-    pending.pop_back();
-    if (u.formulas[f]) continue;
-    u.formulas[f] = true;
-    Visit(p, p.formulas[f].root, u, pending);
-  }
-  for (size_t i = 0; i < p.imports.size(); ++i) {
-    if (!u.imports[i]) continue;
-    const Identity& id = p.identities[p.imports[i].identity];
-    if (id.trait != kNone) u.traits[id.trait] = true;
-  }
-  return u;
-}
-
-Uses UsesOf(const Program& p, const std::string& name) {
-  int32_t f = p.FindFormula(name);
-  if (f == kNone) return UsesOfFormulas(p, {});
-  return UsesOfFormulas(p, {static_cast<uint32_t>(f)});
+  return r;
 }
 
 }  // namespace aud::ir

@@ -59,33 +59,6 @@ std::string WindowText(const ir::Window& w) {
   return "";
 }
 
-const char* OpText(Op op) {
-  switch (op) {
-    case Op::And: return "and";
-    case Op::Or: return "or";
-    case Op::Eq: return "==";
-    case Op::Ne: return "!=";
-    case Op::Lt: return "<";
-    case Op::Le: return "<=";
-    case Op::Gt: return ">";
-    case Op::Ge: return ">=";
-    case Op::Add: return "+";
-    case Op::Sub: return "-";
-    case Op::Mul: return "*";
-    case Op::Div: return "/";
-    case Op::Exists: return "exists";
-    case Op::Lower: return "lower";
-    case Op::Upper: return "upper";
-    case Op::Trim: return "trim";
-    case Op::Contains: return "contains";
-    case Op::StartsWith: return "starts_with";
-    case Op::EndsWith: return "ends_with";
-    case Op::DaysSince: return "days_since";
-    case Op::ToFloat: return "float";
-    default: return "?";
-  }
-}
-
 std::string Quote(const std::string& s) { return ast::QuoteString(s); }
 
 void Print(const Program& p, uint32_t node, std::string& out) {
@@ -130,53 +103,55 @@ void Print(const Program& p, uint32_t node, std::string& out) {
       out += "imported(" + Quote(im.path) + " key " + p.identities[im.identity].name + ")";
       return;
     }
-    case Op::Not:
-      out += "not ";
-      Print(p, n.args[0], out);
+    default: break;
+  }
+  // Every other operation prints as its ops.def row says.
+  const OpInfo& info = Info(n.op);
+  auto arg = [&](size_t k) {
+    if (k < n.args.size()) Print(p, n.args[k], out);
+  };
+  switch (info.print) {
+    case OpPrint::Leaf: out += info.text; return;
+    case OpPrint::Prefix:
+      out += info.text;
+      out += ' ';
+      arg(0);
       return;
-    case Op::Neg:
-      out += "(-";
-      Print(p, n.args[0], out);
-      out += ")";
+    case OpPrint::Paren:
+      out += '(';
+      out += info.text;
+      arg(0);
+      out += ')';
       return;
-    case Op::In:
-      out += "(";
-      Print(p, n.args[0], out);
-      out += " in [";
+    case OpPrint::Infix:
+      out += '(';
+      arg(0);
+      out += ' ';
+      out += info.text;
+      out += ' ';
+      arg(1);
+      out += ')';
+      return;
+    case OpPrint::In:
+      out += '(';
+      arg(0);
+      out += ' ';
+      out += info.text;
+      out += " [";
       for (size_t i = 1; i < n.args.size(); ++i) {
         if (i > 1) out += ", ";
         Print(p, n.args[i], out);
       }
       out += "])";
       return;
-    case Op::And:
-    case Op::Or:
-    case Op::Eq:
-    case Op::Ne:
-    case Op::Lt:
-    case Op::Le:
-    case Op::Gt:
-    case Op::Ge:
-    case Op::Add:
-    case Op::Sub:
-    case Op::Mul:
-    case Op::Div:
-      out += "(";
-      Print(p, n.args[0], out);
-      out += " ";
-      out += OpText(n.op);
-      out += " ";
-      Print(p, n.args[1], out);
-      out += ")";
-      return;
-    default:
-      out += OpText(n.op);
-      out += "(";
+    case OpPrint::Call:
+      out += info.text;
+      out += '(';
       for (size_t i = 0; i < n.args.size(); ++i) {
         if (i) out += ", ";
         Print(p, n.args[i], out);
       }
-      out += ")";
+      out += ')';
       return;
   }
 }

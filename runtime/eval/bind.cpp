@@ -4,32 +4,22 @@
 
 #include <algorithm>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "compiler/base/civil_time.h"
 #include "compiler/base/file_read.h"
+#include "runtime/builtins/builtins.h"
 #include "runtime/eval/bound.h"
 
 namespace aud::eval {
 
 namespace {
 
-bool IsSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
-}
-
-std::string_view TrimView(std::string_view s) {
-  size_t b = 0, e = s.size();
-  while (b < e && IsSpace(s[b])) ++b;
-  while (e > b && IsSpace(s[e - 1])) --e;
-  return s.substr(b, e - b);
-}
-
+// `s` with ASCII letters lowered (the `lower` builtin's implementation).
 std::string LowerAscii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
+  std::optional<std::string> lowered = builtins::Lower(s);
+  return lowered ? std::move(*lowered) : std::string(s);
 }
 
 // The CSV records' first fields (RFC 4180: quotes, doubled quotes, CRLF).
@@ -90,9 +80,9 @@ bool Fits(ir::Type t, store::ValueKind k) {
 }  // namespace
 
 std::string Normalize(std::string_view value, std::string_view normalizer) {
-  if (normalizer == "email") return LowerAscii(TrimView(value));
+  if (normalizer == "email") return LowerAscii(builtins::Trim(value));
   if (normalizer == "lower") return LowerAscii(value);
-  if (normalizer == "trim") return std::string(TrimView(value));
+  if (normalizer == "trim") return std::string(builtins::Trim(value));
   return std::string(value);
 }
 
@@ -192,43 +182,28 @@ void Bind(Bound& b) {
     if (code != UINT32_MAX) b.trait_by_name[code] = static_cast<uint32_t>(t);
   }
 
-  b.sequences.assign(p.slots.size(), SequencePlan{});
-  for (size_t i = 0; i < p.slots.size(); ++i) {
-    const ir::Slot& slot = p.slots[i];
-    if (slot.agg != ir::Agg::Sequence) continue;
-    SequencePlan& plan = b.sequences[i];
-    for (size_t k = 0; k < slot.steps.size(); ++k) {
-      switch (slot.steps[k].kind) {
-        case ir::Step::Positive:
-          plan.positive.push_back(static_cast<uint32_t>(k));
-          plan.not_after.push_back(ir::kNone);
-          break;
-        case ir::Step::MiddleNot:
-          if (!plan.not_after.empty()) plan.not_after.back() = static_cast<int32_t>(k);
-          break;
-        case ir::Step::LastNot: plan.last_not = static_cast<int32_t>(k); break;
-      }
-    }
+  // The analysis of what this evaluation uses (uses, sequence plans, slots
+  // per event and the passes' facts), shared with the JIT.
+  if (std::string why = ir::CheckPassOptions(b.options.passes); !why.empty()) {
+    b.error = why;
+    return;
+  }
+  std::vector<uint32_t> roots;
+  std::string unknown;
+  if (!ir::RootsOf(p, b.options.only, &roots, &unknown)) {
+    b.error = "unknown segment, audience or consent `" + unknown + "`";
+    return;
+  }
+  b.analysis = ir::Analyze(p, ir::UsesOfFormulas(p, roots), b.options.passes);
+  if (!b.analysis.error.empty()) {
+    b.error = b.analysis.error;
+    return;
   }
 
   // Imported lists: only those the evaluation needs.
-  std::vector<bool> needed(p.imports.size(), b.options.only.empty());
-  if (!b.options.only.empty()) {
-    std::vector<uint32_t> roots;
-    for (const std::string& n : b.options.only) {
-      int32_t f = p.FindFormula(n);
-      if (f == ir::kNone) {
-        b.error = "unknown segment, audience or consent `" + n + "`";
-        return;
-      }
-      roots.push_back(static_cast<uint32_t>(f));
-    }
-    ir::Uses u = ir::UsesOfFormulas(p, roots);
-    for (size_t i = 0; i < p.imports.size(); ++i) needed[i] = u.imports[i];
-  }
   b.imports.assign(p.imports.size(), BoundImport{});
   for (size_t i = 0; i < p.imports.size(); ++i) {
-    if (!needed[i]) continue;
+    if (!b.analysis.uses.imports[i]) continue;
     std::string path = p.imports[i].path;
     if (!path.empty() && path[0] != '/') path = b.options.project_dir + "/" + path;
     const ir::Identity& id = p.identities[p.imports[i].identity];
@@ -292,6 +267,32 @@ std::vector<std::string> IdentityValues(const Bound& b, const store::Profiles& p
   }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+void CountImports(const Bound& b,
+                  const std::vector<const std::vector<std::vector<uint8_t>>*>& matched, Result& r) {
+  r.imports.assign(b.p.imports.size(), ImportStats{});
+  for (size_t i = 0; i < b.p.imports.size(); ++i) {
+    if (!b.analysis.uses.imports[i]) continue;
+    ImportStats& st = r.imports[i];
+    st.entries = b.imports[i].entries.size();
+    for (size_t e = 0; e < st.entries; ++e) {
+      bool any = false;
+      for (const auto* m : matched) any = any || (*m)[i][e];
+      st.matched += any;
+    }
+    st.unmatched = st.entries - st.matched;
+  }
+}
+
+std::vector<std::vector<std::string>> AllIdentityValues(const Bound& b, const store::Profiles& ps,
+                                                        uint32_t profile) {
+  std::vector<Value> traits;
+  ResolveTraits(b, ps, profile, traits);
+  std::vector<std::vector<std::string>> out;
+  for (size_t i = 0; i < b.p.identities.size(); ++i)
+    out.push_back(IdentityValues(b, ps, profile, static_cast<uint32_t>(i), traits));
   return out;
 }
 

@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "compiler/ir/analysis.h"
 #include "runtime/eval/eval.h"
 
 namespace aud::eval {
@@ -34,13 +35,6 @@ struct BoundProp {
   std::unordered_map<uint32_t, int64_t> times;  // Timestamp: codes that parse
 };
 
-// The positive steps of a sequence and the `not` steps around them.
-struct SequencePlan {
-  std::vector<uint32_t> positive;  // step indices
-  std::vector<int32_t> not_after;  // per positive k: the middle `not` before positive k+1
-  int32_t last_not = ir::kNone;    // the last `not` step
-};
-
 // An imported list, read and normalized.
 struct BoundImport {
   std::vector<std::string> entries;  // sorted, distinct
@@ -57,7 +51,7 @@ struct Bound {
   std::deque<store::Column> dense;  // dense copies of the sparse store columns props read
   std::vector<Value> consts;        // per node: Const values
   std::unordered_map<uint32_t, uint32_t> trait_by_name;  // dictionary code -> program trait
-  std::vector<SequencePlan> sequences;                   // per slot (Sequence only)
+  ir::Analysis analysis;  // of the formulas options.only asks for (compiler/ir/passes.h)
   std::vector<BoundImport> imports;
 
   Bound(const ir::Program& program, const store::EventStore& store) : p(program), s(store) {}
@@ -74,5 +68,14 @@ void ResolveTraits(const Bound& b, const store::Profiles& ps, uint32_t profile,
 // The identity values of one identity of a profile (normalized, distinct, sorted).
 std::vector<std::string> IdentityValues(const Bound& b, const store::Profiles& ps, uint32_t profile,
                                         uint32_t identity, const std::vector<Value>& traits);
+
+// Fills r.imports for the imports the analysis uses: an entry is matched
+// when some thread's `matched[import][entry]` is set (the per-thread flags
+// of the interpreter's workers or the JIT's threads).
+void CountImports(const Bound& b,
+                  const std::vector<const std::vector<std::vector<uint8_t>>*>& matched, Result& r);
+// The identity values of one profile per program identity (Evaluator::Identities).
+std::vector<std::vector<std::string>> AllIdentityValues(const Bound& b, const store::Profiles& ps,
+                                                        uint32_t profile);
 
 }  // namespace aud::eval

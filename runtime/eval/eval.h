@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "compiler/ir/ir.h"
+#include "compiler/ir/passes.h"
 #include "runtime/store/profiles.h"
 #include "runtime/store/store.h"
 
@@ -51,6 +52,8 @@ struct Options {
   // Segments, audiences or consents to evaluate, with everything they read
   // (an audience: with its attributes); empty: every formula.
   std::vector<std::string> only;
+  // IR passes to skip (`--disable-pass`); results never depend on them.
+  ir::PassOptions passes;
   // When set, profiles evaluated so far are added here as chunks finish
   // (read by another thread for a progress line).
   std::atomic<uint64_t>* profiles_done = nullptr;

@@ -5,8 +5,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <optional>
 #include <thread>
 
+#include "compiler/ir/builtin_ops.h"
+#include "runtime/builtins/builtins.h"
 #include "runtime/eval/bound.h"
 
 namespace aud::eval {
@@ -29,6 +32,13 @@ Value Bool(bool b) {
 }
 
 Value Missing() { return Value{}; }
+
+Value Float(double f) {
+  Value v;
+  v.present = true;
+  v.f = f;
+  return v;
+}
 
 bool InWindow(const ir::Window& w, int64_t ts, int64_t as_of) {
   if (ts > as_of) return false;
@@ -86,7 +96,7 @@ struct Worker {
 
   std::vector<Value> traits, slots, formulas, imports;
   std::vector<SlotState> states;
-  std::deque<std::string> scratch;            // strings made by lower/upper
+  std::deque<std::string> scratch;            // strings made by builtins (lower, upper)
   uint32_t event = 0;                         // the event in scope (inside `where`)
   std::vector<std::vector<uint8_t>> matched;  // per import: entries matched
 
@@ -263,54 +273,62 @@ struct Worker {
       }
       case Op::Exists: return Bool(Eval(n.args[0]).present);
       case Op::Lower:
-      case Op::Upper: {
-        Value a = Eval(n.args[0]);
-        if (!a.present) return Missing();
-        std::string out(a.s);
-        for (char& ch : out) {
-          if (n.op == Op::Lower && ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
-          if (n.op == Op::Upper && ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
-        }
-        if (out == a.s) return a;  // unchanged: keep its dictionary code
-        return Text(std::move(out));
-      }
-      case Op::Trim: {
-        Value a = Eval(n.args[0]);
-        if (!a.present) return Missing();
-        std::string_view s = a.s;
-        auto space = [](char ch) {
-          return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\v' || ch == '\f' || ch == '\r';
-        };
-        while (!s.empty() && space(s.front())) s.remove_prefix(1);
-        while (!s.empty() && space(s.back())) s.remove_suffix(1);
-        if (s.size() == a.s.size()) return a;
-        Value v;
-        v.present = true;
-        v.s = s;  // a view into a's storage, which outlives this evaluation
-        return v;
-      }
+      case Op::Upper:
+      case Op::Trim:
       case Op::Contains:
       case Op::StartsWith:
-      case Op::EndsWith: {
-        Value a = Eval(n.args[0]);
-        Value c = Eval(n.args[1]);
-        if (!a.present || !c.present) return Bool(false);
-        if (n.op == Op::Contains) return Bool(a.s.find(c.s) != std::string_view::npos);
-        if (n.op == Op::StartsWith) return Bool(a.s.substr(0, c.s.size()) == c.s);
-        return Bool(a.s.size() >= c.s.size() && a.s.substr(a.s.size() - c.s.size()) == c.s);
-      }
-      case Op::DaysSince: {
-        Value a = Eval(n.args[0]);
-        if (!a.present) return Missing();
-        Value v;
-        v.present = true;
-        int64_t diff =
-            static_cast<int64_t>(static_cast<uint64_t>(as_of) - static_cast<uint64_t>(a.i));
-        v.f = static_cast<double>(diff) / 86400000.0;
-        return v;
-      }
+      case Op::EndsWith:
+      case Op::DaysSince:
+      case Op::Round: return CallBuiltin(*ir::BuiltinOf(n.op), n);
     }
     return Missing();
+  }
+
+  // A scalar builtin with one implementation (stdlib/builtins.def, Impl::Helper):
+  // its arguments, the row's missing rule, then runtime/builtins.
+  Value CallBuiltin(const stdlib::BuiltinInfo& info, const ir::Node& n) {
+    Value a[2];
+    for (size_t k = 0; k < n.args.size() && k < 2; ++k) {
+      a[k] = Eval(n.args[k]);
+      if (!a[k].present) return info.missing == stdlib::OnMissing::False ? Bool(false) : Missing();
+    }
+    using stdlib::Builtin;
+    switch (info.id) {
+      case Builtin::Lower: return Mapped(a[0], builtins::Lower(a[0].s));
+      case Builtin::Upper: return Mapped(a[0], builtins::Upper(a[0].s));
+      case Builtin::Trim: {
+        std::string_view t = builtins::Trim(a[0].s);
+        if (t.size() == a[0].s.size()) return a[0];  // unchanged: keeps its dictionary code
+        Value v;
+        v.present = true;
+        v.s = t;  // a view into the argument's storage, which outlives this evaluation
+        return v;
+      }
+      case Builtin::Contains: return Bool(builtins::Contains(a[0].s, a[1].s));
+      case Builtin::StartsWith: return Bool(builtins::StartsWith(a[0].s, a[1].s));
+      case Builtin::EndsWith: return Bool(builtins::EndsWith(a[0].s, a[1].s));
+      case Builtin::DaysSince: return Float(builtins::DaysSince(as_of, a[0].i));
+      case Builtin::Round: return Float(builtins::Round(a[0].f, a[1].i));
+      // Not helper rows: lowered to slots, or written out in Eval.
+      case Builtin::Count:
+      case Builtin::Did:
+      case Builtin::Sum:
+      case Builtin::Min:
+      case Builtin::Max:
+      case Builtin::Avg:
+      case Builtin::First:
+      case Builtin::Last:
+      case Builtin::Sequence:
+      case Builtin::Exists: break;
+    }
+    return Missing();
+  }
+
+  // A string builtin's result: the argument itself when unchanged (keeping
+  // its dictionary code), else the new string.
+  Value Mapped(const Value& in, std::optional<std::string> out) {
+    if (!out) return in;
+    return Text(std::move(*out));
   }
 
   // A `where` (kNone: none) on the current event.
@@ -374,7 +392,7 @@ struct Worker {
   }
 
   // One event of a sequence (docs/reference/language.md §6), in O(steps).
-  void Sequence(const ir::Slot& slot, const SequencePlan& plan, SlotState& st, uint16_t type,
+  void Sequence(const ir::Slot& slot, const ir::SequencePlan& plan, SlotState& st, uint16_t type,
                 int64_t ts) {
     if (st.satisfied) return;  // the result cannot change
     const size_t m = plan.positive.size();
@@ -419,7 +437,7 @@ struct Worker {
     }
   }
 
-  Value Finish(const ir::Slot& slot, const SlotState& st, const SequencePlan& plan) const {
+  Value Finish(const ir::Slot& slot, const SlotState& st, const ir::SequencePlan& plan) const {
     Value v;
     switch (slot.agg) {
       case ir::Agg::Count:
@@ -454,8 +472,40 @@ struct Worker {
     return Missing();
   }
 
+  // Whether the trait guard (ir::Analysis::trait_guard) rules the profile
+  // out: for every used formula some trait-only conjunct is false.
+  bool Guarded() {
+    const auto& guard = b.analysis.trait_guard;
+    if (guard.empty()) return false;
+    bool skip = true;
+    for (const auto& conjuncts : guard) {
+      bool all_true = true;
+      for (uint32_t c : conjuncts) all_true = all_true && Truth(Eval(c));
+      skip = skip && !all_true;
+    }
+    scratch.clear();
+    return skip;
+  }
+
+  // The first event of profile p at or after the earliest relevant time
+  // (ir::Analysis::earliest); events are time-ordered per profile.
+  uint64_t FirstEvent(uint32_t p) const {
+    uint64_t lo = ps.event_offsets[p], hi = ps.event_offsets[p + 1];
+    if (!b.analysis.earliest.bounded) return lo;
+    const Wide lb = ir::EarliestTime(b.analysis.earliest, as_of);
+    while (lo < hi) {
+      uint64_t mid = lo + (hi - lo) / 2;
+      if (Wide(b.s.ts[ps.events[mid]]) < lb)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    return lo;
+  }
+
   void Profile(uint32_t p, Result& out) {
-    ResolveTraits(b, ps, p, traits);
+    if (b.analysis.reads_traits) ResolveTraits(b, ps, p, traits);
+    if (Guarded()) return;  // a member of nothing: its events need not be read
     const ir::Program& prog = b.p;
     for (size_t i = 0; i < prog.slots.size(); ++i) {
       if (!uses.slots[i]) continue;
@@ -468,9 +518,9 @@ struct Worker {
       st.open = kNever;
       st.satisfied = false;
       if (prog.slots[i].agg == ir::Agg::Sequence)
-        st.done.assign(b.sequences[i].positive.size(), kNever);  // keeps its capacity
+        st.done.assign(b.analysis.sequences[i].positive.size(), kNever);  // keeps its capacity
     }
-    for (uint64_t k = ps.event_offsets[p]; k < ps.event_offsets[p + 1]; ++k) {
+    for (uint64_t k = FirstEvent(p); k < ps.event_offsets[p + 1]; ++k) {
       event = ps.events[k];
       const uint16_t type = b.s.type[event];
       const int64_t ts = b.s.ts[event];
@@ -478,14 +528,14 @@ struct Worker {
       for (uint32_t si : consumers[type]) {
         const ir::Slot& slot = prog.slots[si];
         if (slot.agg == ir::Agg::Sequence) {
-          Sequence(slot, b.sequences[si], states[si], type, ts);
+          Sequence(slot, b.analysis.sequences[si], states[si], type, ts);
         } else {
           Aggregate(slot, states[si], ts);
         }
       }
     }
     for (size_t i = 0; i < prog.slots.size(); ++i)
-      if (uses.slots[i]) slots[i] = Finish(prog.slots[i], states[i], b.sequences[i]);
+      if (uses.slots[i]) slots[i] = Finish(prog.slots[i], states[i], b.analysis.sequences[i]);
     for (size_t i = 0; i < prog.imports.size(); ++i) {
       if (!uses.imports[i]) continue;
       bool member = false;
@@ -551,30 +601,10 @@ Result Interpreter::Run(const store::Profiles& ps) const {
     r.error = b.error;
     return r;
   }
-  std::vector<uint32_t> roots;
-  if (b.options.only.empty()) {
-    for (size_t f = 0; f < p.formulas.size(); ++f) roots.push_back(static_cast<uint32_t>(f));
-  } else {
-    for (const std::string& n : b.options.only)
-      roots.push_back(static_cast<uint32_t>(p.FindFormula(n)));  // checked by Bind
-  }
-  ir::Uses uses = ir::UsesOfFormulas(p, roots);
-
+  const ir::Uses& uses = b.analysis.uses;
   // Which slots see events of each store type.
-  std::vector<std::vector<uint32_t>> consumers(b.s.types.size());
-  for (size_t i = 0; i < p.slots.size(); ++i) {
-    if (!uses.slots[i]) continue;
-    std::vector<bool> types(b.s.types.size(), false);
-    const ir::Slot& s = p.slots[i];
-    if (s.agg == ir::Agg::Sequence) {
-      for (const ir::Step& st : s.steps)
-        if (b.event_type[st.event] >= 0) types[static_cast<size_t>(b.event_type[st.event])] = true;
-    } else if (b.event_type[s.event] >= 0) {
-      types[static_cast<size_t>(b.event_type[s.event])] = true;
-    }
-    for (size_t t = 0; t < types.size(); ++t)
-      if (types[t]) consumers[t].push_back(static_cast<uint32_t>(i));
-  }
+  const std::vector<std::vector<uint32_t>> consumers =
+      ir::SlotConsumers(b.analysis, b.event_type, static_cast<uint32_t>(b.s.types.size()));
 
   const uint32_t n = ps.count;
   r.profiles = n;
@@ -620,29 +650,15 @@ Result Interpreter::Run(const store::Profiles& ps) const {
   work(*workers[0]);
   for (auto& th : pool) th.join();
 
-  r.imports.resize(p.imports.size());
-  for (size_t i = 0; i < p.imports.size(); ++i) {
-    if (!uses.imports[i]) continue;
-    ImportStats& st = r.imports[i];
-    st.entries = b.imports[i].entries.size();
-    for (size_t e = 0; e < st.entries; ++e) {
-      bool any = false;
-      for (const auto& w : workers) any = any || w->matched[i][e];
-      st.matched += any;
-    }
-    st.unmatched = st.entries - st.matched;
-  }
+  std::vector<const std::vector<std::vector<uint8_t>>*> matched;
+  for (const auto& w : workers) matched.push_back(&w->matched);
+  CountImports(b, matched, r);
   return r;
 }
 
 std::vector<std::vector<std::string>> Interpreter::Identities(const store::Profiles& ps,
                                                               uint32_t profile) const {
-  std::vector<Value> traits;
-  ResolveTraits(*b_, ps, profile, traits);
-  std::vector<std::vector<std::string>> out;
-  for (size_t i = 0; i < b_->p.identities.size(); ++i)
-    out.push_back(IdentityValues(*b_, ps, profile, static_cast<uint32_t>(i), traits));
-  return out;
+  return AllIdentityValues(*b_, ps, profile);
 }
 
 Result Evaluate(const ir::Program& program, const store::EventStore& store,

@@ -19,9 +19,11 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <thread>
 
+#include "compiler/codegen/abi.h"
 #include "compiler/codegen/codegen.h"
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
@@ -35,8 +37,9 @@
 #include "llvm/Support/SHA1.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
+#include "runtime/builtins/builtins.h"
 #include "runtime/eval/bound.h"
-#include "runtime/jit/abi.h"
+#include "runtime/jit/builtin_abi.h"
 
 namespace aud::jit {
 
@@ -232,8 +235,16 @@ std::string_view View(const AudCtx* ctx, const AudStr* s) {
   return {};
 }
 
-bool IsSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+// A string builtin's result: the argument itself when unchanged (keeping its
+// dictionary code), else `made`, kept in the thread's scratch.
+void StringResult(AudThread* th, const AudStr* in, std::optional<std::string> made, AudStr* out) {
+  *out = *in;
+  if (!made) return;
+  auto& scratch = Thread(th).scratch;
+  scratch.push_back(std::move(*made));
+  out->ptr = scratch.back().data();
+  out->len = scratch.back().size();
+  out->code = AUD_NO_CODE;
 }
 
 }  // namespace
@@ -286,39 +297,46 @@ int32_t aud_h_str_cmp(const AudCtx* ctx, const AudStr* a, const AudStr* b) {
   return c < 0 ? -1 : c > 0 ? 1 : 0;
 }
 
-void aud_h_str_map(const AudCtx* ctx, AudThread* th, uint32_t op, const AudStr* in, AudStr* out) {
-  std::string_view s = View(ctx, in);
-  *out = *in;
-  if (op == 2) {  // trim: a view into the input's storage
-    size_t b = 0, e = s.size();
-    while (b < e && aud::jit::IsSpace(s[b])) ++b;
-    while (e > b && aud::jit::IsSpace(s[e - 1])) --e;
-    if (e - b == s.size()) return;  // unchanged: keeps its dictionary code
-    out->ptr = s.data() + b;
-    out->len = e - b;
-    out->code = AUD_NO_CODE;
-    return;
-  }
-  std::string m(s);
-  for (char& ch : m) {
-    if (op == 0 && ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
-    if (op == 1 && ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
-  }
-  if (m == s) return;  // unchanged: keeps its dictionary code
-  auto& scratch = Thread(th).scratch;
-  scratch.push_back(std::move(m));
-  out->ptr = scratch.back().data();
-  out->len = scratch.back().size();
+// Builtin helpers (stdlib/builtins.def, Impl::Helper rows): the ABI glue
+// around the one implementation in runtime/builtins, with the signature
+// abi.h derives from the row (checked by BuiltinHelper below).
+
+void aud_h_lower(const AudCtx* ctx, AudThread* th, const AudStr* s, AudStr* out) {
+  aud::jit::StringResult(th, s, aud::builtins::Lower(View(ctx, s)), out);
+}
+
+void aud_h_upper(const AudCtx* ctx, AudThread* th, const AudStr* s, AudStr* out) {
+  aud::jit::StringResult(th, s, aud::builtins::Upper(View(ctx, s)), out);
+}
+
+void aud_h_trim(const AudCtx* ctx, AudThread* th, const AudStr* s, AudStr* out) {
+  std::string_view v = View(ctx, s);
+  std::string_view t = aud::builtins::Trim(v);
+  *out = *s;
+  if (t.size() == v.size()) return;  // unchanged: keeps its dictionary code
+  out->ptr = t.data();               // a view into the argument's storage
+  out->len = t.size();
   out->code = AUD_NO_CODE;
 }
 
-uint8_t aud_h_str_test(const AudCtx* ctx, uint32_t op, const AudStr* a, const AudStr* b) {
-  std::string_view x = View(ctx, a), y = View(ctx, b);
-  switch (op) {
-    case 0: return x.find(y) != std::string_view::npos;
-    case 1: return x.substr(0, y.size()) == y;
-    default: return x.size() >= y.size() && x.substr(x.size() - y.size()) == y;
-  }
+uint8_t aud_h_contains(const AudCtx* ctx, AudThread* th, const AudStr* s, const AudStr* t) {
+  return aud::builtins::Contains(View(ctx, s), View(ctx, t)) ? 1 : 0;
+}
+
+uint8_t aud_h_starts_with(const AudCtx* ctx, AudThread* th, const AudStr* s, const AudStr* t) {
+  return aud::builtins::StartsWith(View(ctx, s), View(ctx, t)) ? 1 : 0;
+}
+
+uint8_t aud_h_ends_with(const AudCtx* ctx, AudThread* th, const AudStr* s, const AudStr* t) {
+  return aud::builtins::EndsWith(View(ctx, s), View(ctx, t)) ? 1 : 0;
+}
+
+double aud_h_days_since(const AudCtx* ctx, AudThread* th, int64_t t) {
+  return aud::builtins::DaysSince(ctx->as_of, t);
+}
+
+double aud_h_round(const AudCtx* ctx, AudThread* th, double x, int64_t digits) {
+  return aud::builtins::Round(x, digits);
 }
 
 void aud_h_out_string(const AudCtx* ctx, uint32_t formula, uint32_t profile, const AudStr* s) {
@@ -331,31 +349,40 @@ void aud_h_scratch_clear(AudThread* th) { Thread(th).scratch.clear(); }
 
 namespace aud::jit {
 
-namespace {
-
-bool IsFormulaRoot(const ir::Program& p, const std::vector<std::string>& only,
-                   std::vector<uint32_t>* roots) {
-  roots->clear();
-  if (only.empty()) {
-    for (size_t f = 0; f < p.formulas.size(); ++f) roots->push_back(static_cast<uint32_t>(f));
-    return true;
+// Each case names the helper of exactly the type its registry row implies: a
+// new builtin without a case here does not compile (-Werror=switch), nor does
+// a helper of the wrong type (HelperAddress).
+void* BuiltinHelper(stdlib::Builtin b) {
+  using stdlib::Builtin;
+  switch (b) {
+    case Builtin::Lower: return HelperAddress<Builtin::Lower>(&aud_h_lower);
+    case Builtin::Upper: return HelperAddress<Builtin::Upper>(&aud_h_upper);
+    case Builtin::Trim: return HelperAddress<Builtin::Trim>(&aud_h_trim);
+    case Builtin::Contains: return HelperAddress<Builtin::Contains>(&aud_h_contains);
+    case Builtin::StartsWith: return HelperAddress<Builtin::StartsWith>(&aud_h_starts_with);
+    case Builtin::EndsWith: return HelperAddress<Builtin::EndsWith>(&aud_h_ends_with);
+    case Builtin::DaysSince: return HelperAddress<Builtin::DaysSince>(&aud_h_days_since);
+    case Builtin::Round: return HelperAddress<Builtin::Round>(&aud_h_round);
+    // Not helper rows: slots, or written out by codegen.
+    case Builtin::Count:
+    case Builtin::Did:
+    case Builtin::Sum:
+    case Builtin::Min:
+    case Builtin::Max:
+    case Builtin::Avg:
+    case Builtin::First:
+    case Builtin::Last:
+    case Builtin::Sequence:
+    case Builtin::Exists: break;
   }
-  for (const std::string& n : only) {
-    int32_t f = p.FindFormula(n);
-    if (f == ir::kNone) return false;
-    roots->push_back(static_cast<uint32_t>(f));
-  }
-  return true;
+  return nullptr;
 }
-
-}  // namespace
 
 struct JitEvaluator::Impl {
   eval::Bound b;
   std::string error;
   bool compile_failed = false;
   CompileStats stats;
-  ir::Uses uses;
   codegen::Binding binding;
   std::vector<double> fconsts;
   std::vector<AudColumn> columns;           // AUD_COLS_PER_PROP per property
@@ -367,8 +394,9 @@ struct JitEvaluator::Impl {
   Impl(const ir::Program& p, const store::EventStore& s) : b(p, s) {}
 };
 
-// The codegen binding of a bound program (what the store has).
-codegen::Binding MakeBinding(const eval::Bound& b, const ir::Uses& uses) {
+// The codegen binding of a bound program (what the store has), with the
+// binding's analysis (the interpreter's own, compiler/ir/analysis.h).
+codegen::Binding MakeBinding(const eval::Bound& b) {
   codegen::Binding cb;
   cb.event_type = b.event_type;
   cb.store_types = static_cast<uint32_t>(b.s.types.size());
@@ -384,14 +412,10 @@ codegen::Binding MakeBinding(const eval::Bound& b, const ir::Uses& uses) {
   for (size_t n = 0; n < b.p.nodes.size(); ++n)
     if (b.p.nodes[n].op == ir::Op::Const && b.p.nodes[n].type == ir::Type::String)
       cb.const_codes[n] = b.consts[n].code;
-  cb.uses = uses;
+  cb.uses = b.analysis.uses;
+  cb.passes = b.options.passes;
+  cb.analysis = &b.analysis;
   return cb;
-}
-
-ir::Uses UsesFor(const ir::Program& p, const std::vector<std::string>& only) {
-  std::vector<uint32_t> roots;
-  IsFormulaRoot(p, only, &roots);
-  return ir::UsesOfFormulas(p, roots);
 }
 
 JitEvaluator::JitEvaluator(const ir::Program& program, const store::EventStore& store,
@@ -404,7 +428,6 @@ JitEvaluator::JitEvaluator(const ir::Program& program, const store::EventStore& 
     m.error = m.b.error;
     return;
   }
-  m.uses = UsesFor(program, options.only);
 
   // Per-run constant data: Float literals and Timestamp properties parsed per row.
   m.fconsts.assign(program.nodes.size(), 0.0);
@@ -463,7 +486,7 @@ JitEvaluator::JitEvaluator(const ir::Program& program, const store::EventStore& 
   m.stats.tier = tier;
 
   auto t0 = std::chrono::steady_clock::now();
-  m.binding = MakeBinding(m.b, m.uses);
+  m.binding = MakeBinding(m.b);
   llvm::LLVMContext context;
   std::string cg_error;
   std::unique_ptr<llvm::Module> module = codegen::Generate(program, m.binding, context, &cg_error);
@@ -520,10 +543,11 @@ JitEvaluator::JitEvaluator(const ir::Program& program, const store::EventStore& 
   add("aud_h_import", reinterpret_cast<void*>(&aud_h_import));
   add("aud_h_str_eq", reinterpret_cast<void*>(&aud_h_str_eq));
   add("aud_h_str_cmp", reinterpret_cast<void*>(&aud_h_str_cmp));
-  add("aud_h_str_map", reinterpret_cast<void*>(&aud_h_str_map));
-  add("aud_h_str_test", reinterpret_cast<void*>(&aud_h_str_test));
   add("aud_h_out_string", reinterpret_cast<void*>(&aud_h_out_string));
   add("aud_h_scratch_clear", reinterpret_cast<void*>(&aud_h_scratch_clear));
+  for (const stdlib::BuiltinInfo& info : stdlib::kBuiltins)
+    if (info.impl == stdlib::Impl::Helper)
+      add(std::string(info.helper).c_str(), BuiltinHelper(info.id));
   llvm::Error err = m.dylib->define(llvm::orc::absoluteSymbols(std::move(syms)));
   if (!err) {
     auto gen = llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
@@ -573,7 +597,7 @@ eval::Result JitEvaluator::Run(const store::Profiles& ps) const {
     r.error = m.error.empty() ? "the JIT has no code" : m.error;
     return r;
   }
-  const ir::Uses& uses = m.uses;
+  const ir::Uses& uses = b.analysis.uses;
   const uint32_t n = ps.count;
   r.profiles = n;
   r.evaluated = uses.formulas;
@@ -607,12 +631,7 @@ eval::Result JitEvaluator::Run(const store::Profiles& ps) const {
     }
   }
   if (n == 0) {
-    r.imports.resize(p.imports.size());
-    for (size_t i = 0; i < p.imports.size(); ++i)
-      if (uses.imports[i]) {
-        r.imports[i].entries = b.imports[i].entries.size();
-        r.imports[i].unmatched = r.imports[i].entries;
-      }
+    eval::CountImports(b, {}, r);  // nothing matched
     return r;
   }
 
@@ -634,6 +653,12 @@ eval::Result JitEvaluator::Run(const store::Profiles& ps) const {
   ctx.ints = ints.data();
   ctx.floats = floats.data();
   ctx.host = &run;
+  {
+    const __int128 lb = ir::EarliestTime(b.analysis.earliest, ps.as_of);
+    ctx.earliest = lb < INT64_MIN   ? INT64_MIN
+                   : lb > INT64_MAX ? INT64_MAX
+                                    : static_cast<int64_t>(lb);
+  }
 
   unsigned threads = std::max(1u, b.options.threads);
   const uint32_t chunk = 64 * 16;  // whole bitset words per chunk
@@ -665,29 +690,15 @@ eval::Result JitEvaluator::Run(const store::Profiles& ps) const {
   work(*states[0]);
   for (auto& t : pool) t.join();
 
-  r.imports.resize(p.imports.size());
-  for (size_t i = 0; i < p.imports.size(); ++i) {
-    if (!uses.imports[i]) continue;
-    eval::ImportStats& st = r.imports[i];
-    st.entries = b.imports[i].entries.size();
-    for (size_t e = 0; e < st.entries; ++e) {
-      bool any = false;
-      for (const auto& s : states) any = any || s->matched[i][e];
-      st.matched += any;
-    }
-    st.unmatched = st.entries - st.matched;
-  }
+  std::vector<const std::vector<std::vector<uint8_t>>*> matched;
+  for (const auto& st : states) matched.push_back(&st->matched);
+  eval::CountImports(b, matched, r);
   return r;
 }
 
 std::vector<std::vector<std::string>> JitEvaluator::Identities(const store::Profiles& ps,
                                                                uint32_t profile) const {
-  std::vector<eval::Value> traits;
-  eval::ResolveTraits(impl_->b, ps, profile, traits);
-  std::vector<std::vector<std::string>> out;
-  for (size_t i = 0; i < impl_->b.p.identities.size(); ++i)
-    out.push_back(eval::IdentityValues(impl_->b, ps, profile, static_cast<uint32_t>(i), traits));
-  return out;
+  return eval::AllIdentityValues(impl_->b, ps, profile);
 }
 
 }  // namespace aud::jit

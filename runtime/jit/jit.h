@@ -12,6 +12,7 @@
 #include "compiler/ir/ir.h"
 #include "runtime/eval/eval.h"
 #include "runtime/store/store.h"
+#include "stdlib/builtins.h"
 
 namespace aud::jit {
 
@@ -64,5 +65,9 @@ std::unique_ptr<eval::Evaluator> MakeEvaluator(const std::string& engine,
                                                const store::EventStore& store,
                                                const eval::Options& options,
                                                const JitOptions& jit_options, std::string* notice);
+
+// The address of builtin `b`'s helper (stdlib/builtins.def, Impl::Helper
+// rows), registered with the JIT as its `helper` symbol; null for other rows.
+void* BuiltinHelper(stdlib::Builtin b);
 
 }  // namespace aud::jit

@@ -203,6 +203,7 @@ std::string KindName(Fault::Kind k) {
     case Fault::Reset: return "Reset";
     case Fault::ReplyLost: return "ReplyLost";
     case Fault::Status: return "Status";
+    case Fault::Hang: return "Hang";
   }
   return "?";
 }

@@ -131,4 +131,41 @@ std::string Differential(const Loaded& loaded, const store::Profiles& profiles,
   return diff;
 }
 
+std::string PassesDifferential(const Loaded& loaded, const store::Profiles& profiles,
+                               const std::vector<std::string>& only) {
+  eval::Options eo;
+  eo.project_dir = loaded.dir;
+  eo.only = only;
+  eo.threads = 2;
+  eval::Interpreter base(loaded.program, loaded.ingested.store, eo);
+  eval::Result want = base.Run(profiles);
+  // Each pass alone, then all of them.
+  std::vector<std::vector<std::string>> configs;
+  std::vector<std::string> all;
+  for (const ir::PassInfo& p : ir::Passes()) {
+    configs.push_back({p.name});
+    all.push_back(p.name);
+  }
+  configs.push_back(all);
+  for (const auto& disabled : configs) {
+    std::string label;
+    for (const std::string& d : disabled) label += " " + d;
+    eval::Options off = eo;
+    off.passes.disabled = disabled;
+    eval::Interpreter interp(loaded.program, loaded.ingested.store, off);
+    jit::JitOptions jo;
+    jo.tier = jit::Tier::Fast;
+    jit::JitEvaluator jit(loaded.program, loaded.ingested.store, off, jo);
+    if (interp.error() != base.error())
+      return "interpreter without" + label + ": error `" + interp.error() + "`";
+    if (base.error().empty() && !jit.error().empty())
+      return "JIT without" + label + " failed: " + jit.error();
+    std::string diff = CompareResults(loaded.program, want, interp.Run(profiles));
+    if (!diff.empty()) return "interpreter without" + label + ": " + diff;
+    diff = CompareResults(loaded.program, want, jit.Run(profiles));
+    if (!diff.empty()) return "JIT without" + label + ": " + diff;
+  }
+  return "";
+}
+
 }  // namespace aud::jittest

@@ -9,6 +9,7 @@
 
 #include "compiler/check/check.h"
 #include "compiler/ir/ir.h"
+#include "compiler/ir/passes.h"
 #include "runtime/eval/eval.h"
 #include "runtime/ingest/ingest.h"
 #include "runtime/jit/jit.h"
@@ -47,5 +48,12 @@ std::string CompareIdentities(const eval::Evaluator& a, const eval::Evaluator& b
 std::string Differential(const Loaded& loaded, const store::Profiles& profiles,
                          const std::vector<std::string>& only, jit::Tier tier,
                          jit::CompileStats* stats = nullptr);
+
+// Runs the interpreter with every IR pass enabled, then the interpreter and
+// the JIT (Fast tier) with each pass of compiler/ir/passes.h disabled in
+// turn and with all disabled, and returns "" or the first result that
+// differs from the first run's (disabling a pass never changes results).
+std::string PassesDifferential(const Loaded& loaded, const store::Profiles& profiles,
+                               const std::vector<std::string>& only);
 
 }  // namespace aud::jittest

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "compiler/ir/verify.h"
 #include "tests/jit/diff.h"
 
 namespace aud::jittest {
@@ -41,6 +42,27 @@ TEST_P(JitCase, MatchesInterpreter) {
         EXPECT_EQ(Differential(loaded, ps, {}, tier), "")
             << c.path << ": every formula at " << e.as_of << " (" << t << " tier)";
     }
+    all_done = true;
+  }
+}
+
+// Disabling any IR pass (compiler/ir/passes.h) gives the same results, in
+// both executors, for each `# EVAL` name and for every formula.
+TEST_P(JitCase, SameResultsWithEachPassDisabled) {
+  evaltest::Case c = evaltest::ReadCase(GetParam());
+  ASSERT_EQ(c.error, "") << c.path;
+  Loaded loaded;
+  std::string error;
+  ASSERT_TRUE(Load(c.files, &loaded, &error)) << c.path << ": " << error;
+  EXPECT_EQ(ir::Verify(loaded.program), "") << c.path;
+  bool all_done = false;
+  for (const evaltest::EvalSpec& e : c.evals) {
+    int64_t as_of = 0;
+    ASSERT_TRUE(ParseAsOf(e.as_of, &as_of)) << e.as_of;
+    store::Profiles ps = store::BuildProfiles(loaded.ingested.store, as_of);
+    EXPECT_EQ(PassesDifferential(loaded, ps, {e.name}), "")
+        << c.path << ":" << e.line << ": " << e.name;
+    if (!all_done) EXPECT_EQ(PassesDifferential(loaded, ps, {}), "") << c.path << ": every formula";
     all_done = true;
   }
 }

@@ -91,7 +91,7 @@ TEST_F(JitCli, ExplainLlvm) {
   Out r = RunAud(dir_, "explain " + spec_.name + " --llvm");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("define void @aud_eval_range("), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("@aud_h_str_map"), std::string::npos);  // lower/upper/trim
+  EXPECT_NE(r.out.find("@aud_h_lower"), std::string::npos);  // the `lower` builtin's helper
   Out ir = RunAud(dir_, "explain " + spec_.name + " --ir");
   EXPECT_EQ(ir.code, 0) << ir.err;
   Out bad = RunAud(dir_, "explain no_such_name --llvm");

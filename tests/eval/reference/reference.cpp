@@ -8,6 +8,9 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -312,6 +315,43 @@ struct UnionFind {
   }
   void Union(size_t a, size_t b) { parent[Find(a)] = Find(b); }
 };
+
+// §4.1 `round(x, digits)`, written from the text and independently of
+// runtime/builtins: the shortest `%.*e` that reads back as x is the decimal
+// aud prints for x; its digits are rounded half away from zero at `digits`
+// places and the result read back with strtod.
+double RoundHalfAway(double x, int64_t digits) {
+  if (std::isnan(x) || std::isinf(x) || x == 0) return x;
+  const double ax = std::fabs(x);
+  char buf[64];
+  for (int prec = 0; prec <= 17; ++prec) {
+    std::snprintf(buf, sizeof buf, "%.*e", prec, ax);
+    if (std::strtod(buf, nullptr) == ax) break;
+  }
+  std::string text = buf;
+  size_t e = text.find('e');
+  std::string n;  // the significant digits; |x| = n * 10^-scale
+  for (size_t i = 0; i < e; ++i)
+    if (text[i] != '.') n += text[i];
+  const int64_t scale = static_cast<int64_t>(n.size()) - 1 - std::stoll(text.substr(e + 1));
+  if (digits >= scale) return x;        // no more decimals than asked for
+  const int64_t drop = scale - digits;  // trailing digits of n to drop
+  if (drop > static_cast<int64_t>(n.size())) return std::copysign(0.0, x);
+  std::string kept = n.substr(0, n.size() - static_cast<size_t>(drop));
+  bool up = n[n.size() - static_cast<size_t>(drop)] >= '5';  // half or more of the last kept place
+  // kept + up, as decimal text.
+  std::string sum;
+  int carry = up ? 1 : 0;
+  for (size_t i = kept.size(); i-- > 0;) {
+    int v = (kept[i] - '0') + carry;
+    carry = v / 10;
+    sum.insert(sum.begin(), static_cast<char>('0' + v % 10));
+  }
+  if (carry) sum.insert(sum.begin(), '1');
+  if (sum.find_first_not_of('0') == std::string::npos) return std::copysign(0.0, x);
+  std::string decimal = sum + "e" + std::to_string(-digits);
+  return std::copysign(std::strtod(decimal.c_str(), nullptr), x);
+}
 
 std::string Normalize(std::string v, const std::optional<ast::Name>& how) {
   if (!how) return v;
@@ -830,6 +870,11 @@ struct Reference::Impl {
         Val t = Eval(*e.args[0].value, c);
         if (t.missing()) return {};
         return Val::F(static_cast<double>(as_of - t.i) / 86400000.0);
+      }
+      case B::Round: {
+        Val x = Eval(*e.args[0].value, c), d = Eval(*e.args[1].value, c);
+        if (x.missing() || d.missing()) return {};
+        return Val::F(RoundHalfAway(x.num(), d.i));
       }
     }
     return {};

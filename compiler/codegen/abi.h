@@ -68,13 +68,17 @@ typedef struct AudCtx {
   const int64_t* ts;             /* EventStore::ts */
   const uint32_t* row;           /* EventStore::row */
   int64_t as_of;
-  const AudColumn* props; /* AUD_COLS_PER_PROP per ir::Program property */
-  const double* fconsts;  /* per ir::Program node: Float constants (loaded, never folded) */
+  const AudColumn* props;   /* AUD_COLS_PER_PROP per ir::Program property */
+  const double* fconsts;    /* per ir::Program node: Float constants (loaded, never folded) */
   uint64_t* const* members; /* per formula: membership bitset words (conditions) */
   uint64_t* const* valid;   /* per formula: valid bitset words (attributes) */
   int64_t* const* ints;     /* per formula: Int, Bool, Timestamp attribute values */
   double* const* floats;    /* per formula: Float attribute values */
   void* host;               /* the runtime's run state (helpers only) */
+  /* The earliest relevant event time at as_of (ir::EarliestTime of the
+   * analysis, clamped to int64): events before it are not read. Only used
+   * when the analysis has a bound. */
+  int64_t earliest;
 } AudCtx;
 
 /* Per-thread state. */
@@ -93,14 +97,24 @@ uint8_t aud_h_import(const AudCtx* ctx, AudThread* th, uint32_t profile, uint32_
 /* Byte equality and byte order (-1, 0, 1) of two strings. */
 uint8_t aud_h_str_eq(const AudCtx* ctx, const AudStr* a, const AudStr* b);
 int32_t aud_h_str_cmp(const AudCtx* ctx, const AudStr* a, const AudStr* b);
-/* op 0: lower, 1: upper, 2: trim. Unchanged input is returned as is (code kept). */
-void aud_h_str_map(const AudCtx* ctx, AudThread* th, uint32_t op, const AudStr* in, AudStr* out);
-/* op 0: contains, 1: starts_with, 2: ends_with. */
-uint8_t aud_h_str_test(const AudCtx* ctx, uint32_t op, const AudStr* a, const AudStr* b);
 /* Writes a string attribute value. */
 void aud_h_out_string(const AudCtx* ctx, uint32_t formula, uint32_t profile, const AudStr* s);
-/* Drops the strings made by aud_h_str_map on this thread. */
+/* Drops the strings made by builtin helpers on this thread. */
 void aud_h_scratch_clear(AudThread* th);
+
+/* Builtin helpers: one per stdlib/builtins.def row with Impl::Helper, named
+ * by its `helper` column (`aud_h_<name>`, e.g. aud_h_lower), calling the one
+ * implementation in runtime/builtins. The signature follows from the row:
+ *     R aud_h_<name>(const AudCtx* ctx, AudThread* th, A0 a0, A1 a1);
+ * one argument per parameter, a String as `const AudStr*`, a Float or Number
+ * (widened int) as `double`, an Int or Timestamp as `int64_t`, a Bool as
+ * `uint8_t`; the result R likewise, except that a String result is written
+ * through a trailing `AudStr* out` (R void): the argument itself when
+ * unchanged (its code kept), else bytes in the thread's scratch or a view into
+ * the argument. Generated code calls a helper only when every argument is
+ * present (the row's missing rule is applied around the call). codegen builds
+ * the declarations from the registry and runtime/jit/builtin_abi.h checks the
+ * definitions against it at compile time. */
 
 #ifdef __cplusplus
 }
