@@ -6,7 +6,7 @@ JOBS       ?= $(shell nproc)
 AUD        := $(BUILD)/cli/aud
 FUZZ_RUNS  ?= 200000
 
-.PHONY: all bootstrap configure build test demo fuzz fuzz-build bench clean format
+.PHONY: all bootstrap configure build test demo fuzz fuzz-build bench clean format lint
 
 all: build
 
@@ -75,8 +75,15 @@ demo: bootstrap build
 bench: build
 	$(BUILD)/bench/bench_check
 
+# C++ lint (docs/formatting.md, "C++ sources"): clang-format-14 on every
+# tracked source, clang-tidy-14 with .clang-tidy on every unit of the build's
+# compile_commands.json (so after the build; the parser headers are generated).
+lint: build
+	bash scripts/lint.sh --build $(BUILD) --jobs $(JOBS)
+
+# clang-format-14 -i on the files `make lint` checks.
 format:
-	clang-format -i $$(git ls-files '*.h' '*.cpp')
+	bash scripts/lint.sh --fix-format
 
 clean:
 	rm -rf $(BUILD) $(FUZZ_BUILD)

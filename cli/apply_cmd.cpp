@@ -44,7 +44,7 @@ class Redactor {
       if (v && std::string(v).size() >= 4) values_.push_back(v);
     };
     for (const auto& [_, conn] : cfg.connections)
-      for (const auto& [__, value] : conn.values)
+      for (const auto& [setting, value] : conn.values)
         if (const auto* s = std::get_if<config::SecretRef>(&value)) add(*s);
     if (cfg.state_dsn) add(*cfg.state_dsn);
   }

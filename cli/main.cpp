@@ -39,7 +39,7 @@ void MakePrivate(const std::filesystem::path& dir) {
 }  // namespace
 #include "compiler/base/diagnostics.h"
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   // Personal data is private on disk whatever the user's umask: everything
   // aud creates (.aud/ with the state, profile store, cache, JIT objects and
   // quarantine; plan files; file-destination exports; SQLite's -wal/-shm
@@ -283,5 +283,12 @@ int main(int argc, char** argv) {
     return aud::cli::RunAccess(g, access_opts);
   }
   if (*profile_show) return aud::cli::RunProfileShow(g, profile_key);
+  return 1;
+} catch (const std::exception&) {
+  // Out of memory, or a library error no command turned into a diagnostic: a
+  // message and exit 1, not an abort. Its text is not printed (it could quote
+  // a setting's value).
+  std::cerr << "error: internal error: an unexpected exception stopped aud (please report it "
+               "with the command that caused it)\n";
   return 1;
 }

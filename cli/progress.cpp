@@ -197,7 +197,7 @@ std::shared_ptr<std::atomic<uint64_t>> EvalProgressCounter() {
   return std::make_shared<std::atomic<uint64_t>>(0);
 }
 
-void ShowEvalProgress(std::shared_ptr<std::atomic<uint64_t>> done, uint64_t profiles,
+void ShowEvalProgress(const std::shared_ptr<std::atomic<uint64_t>>& done, uint64_t profiles,
                       std::string then) {
   if (!done) return;
   Progress::Get().Phase([done, profiles, then = std::move(then)] {

@@ -80,7 +80,7 @@ std::shared_ptr<std::atomic<uint64_t>> EvalProgressCounter();
 // Starts the phase "evaluating": `done` (EvalProgressCounter) of `profiles`
 // profiles; once every profile is evaluated the line shows `then` (e.g.
 // "planning"). Nothing when `done` is null.
-void ShowEvalProgress(std::shared_ptr<std::atomic<uint64_t>> done, uint64_t profiles,
+void ShowEvalProgress(const std::shared_ptr<std::atomic<uint64_t>>& done, uint64_t profiles,
                       std::string then);
 
 }  // namespace aud::cli

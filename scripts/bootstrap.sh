@@ -18,6 +18,8 @@ PACKAGES=(
   clang-14 libclang-rt-14-dev
   # `aud graph | dot -Tsvg` in the README (the README test runs it)
   graphviz
+  # `make lint` and `make format` (scripts/lint.sh; python3 reads the compile database)
+  clang-format-14 clang-tidy-14 python3
 )
 
 missing=()

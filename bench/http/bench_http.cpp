@@ -208,6 +208,7 @@ void ModelAutopilot() {
 
 }  // namespace
 
+// NOLINTNEXTLINE(bugprone-exception-escape): a benchmark tool; an exception may abort it
 int main(int argc, char** argv) {
   int rows = argc > 1 ? std::atoi(argv[1]) : 20000;
   if (rows <= 0) rows = 20000;

@@ -288,7 +288,9 @@ class Gen {
       }
       case Type::Float: {
         if (pc.floats && pc.ints) {
-          auto [pf, xf] = LoadCol(n.index, AUD_COL_FLOATS, dbl);
+          // Not a structured binding: clang 14 (clang-tidy) cannot capture one.
+          auto [pf, loaded] = LoadCol(n.index, AUD_COL_FLOATS, dbl);
+          Value* xf = loaded;
           return Choose(
               pf, Type::Float,
               [&] {
@@ -967,7 +969,7 @@ std::unique_ptr<llvm::Module> Gen::Run() {
   llvm::Type* thP = ptr(thT);
   llvm::Type* strP = ptr(strT);
 
-  auto decl = [&](const char* name, llvm::Type* ret, std::vector<llvm::Type*> args) {
+  auto decl = [&](const char* name, llvm::Type* ret, const std::vector<llvm::Type*>& args) {
     return M->getOrInsertFunction(name, llvm::FunctionType::get(ret, args, false));
   };
   h_traits = decl("aud_h_traits", voidT, {ctxP, thP, i32});

@@ -239,7 +239,7 @@ Printed Print(const Expr& e) {
     case ExprKind::Binary: {
       int level = BinaryLevel(e.binary_op);
       Printed lhs, rhs;
-      if (e.children.size() > 0 && e.children[0]) lhs = Print(*e.children[0]);
+      if (!e.children.empty() && e.children[0]) lhs = Print(*e.children[0]);
       if (e.children.size() > 1 && e.children[1]) rhs = Print(*e.children[1]);
       // Left operand: left-associative, except comparisons (which do not chain).
       bool lhs_parens =

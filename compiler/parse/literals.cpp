@@ -207,9 +207,9 @@ bool DecodeDuration(std::string_view token, int64_t* amount, char* unit, int64_t
   int64_t per = 0;
   switch (u) {
     case 's': per = 1000; break;
-    case 'm': per = 60 * 1000; break;
-    case 'h': per = 3600 * 1000; break;
-    case 'd': per = 86400 * 1000; break;
+    case 'm': per = 60LL * 1000; break;
+    case 'h': per = 3600LL * 1000; break;
+    case 'd': per = 86400LL * 1000; break;
     case 'w': per = 7LL * 86400 * 1000; break;
     default: return false;
   }

@@ -292,7 +292,7 @@ class MessageStrategy : public antlr4::DefaultErrorStrategy {
     std::string note;
     std::string msg = Message(found, expected, &note);
     log_->pending_note = std::move(note);
-    p->notifyErrorListeners(found, msg, e);
+    p->notifyErrorListeners(found, msg, std::move(e));
   }
 
   static std::string Found(antlr4::Token* t) {

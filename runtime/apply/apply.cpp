@@ -298,6 +298,7 @@ class Applier {
     }
 
     for (size_t bi = 0; bi < ranges.size(); ++bi) {
+      // NOLINTNEXTLINE(bugprone-use-after-move): `first` is moved once, when bi == 0
       Batch b = bi == 0 ? std::move(first) : MakeBatch(ops, ranges[bi], uint32_t(bi));
       b.last = bi + 1 == ranges.size();
       b.drop = b.last && p.action == plan::Action::Delete;

@@ -93,7 +93,7 @@ class Evaluator {
 class Interpreter final : public Evaluator {
  public:
   Interpreter(const ir::Program& program, const store::EventStore& store, const Options& options);
-  ~Interpreter();
+  ~Interpreter() override;
   Interpreter(const Interpreter&) = delete;
   Interpreter& operator=(const Interpreter&) = delete;
 

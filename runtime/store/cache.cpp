@@ -530,7 +530,7 @@ bool Offsets(const std::vector<T>& off, uint32_t nc, size_t total) {
 }  // namespace
 
 uint64_t Fingerprint(const std::vector<std::string>& files, uint64_t salt) {
-  constexpr size_t kEdge = 64 * 1024;
+  constexpr size_t kEdge = size_t{64} * 1024;
   uint64_t h = HashCombine(0x6175642d66707631ULL, salt);  // "aud-fpv1"
   std::vector<char> buf(kEdge);
   for (const std::string& f : files) {

@@ -43,7 +43,7 @@ Dictionary& Dictionary::operator=(const Dictionary& o) {
 }
 
 std::string_view Dictionary::Store(std::string_view s) {
-  constexpr size_t kBlock = 256 * 1024;
+  constexpr size_t kBlock = size_t{256} * 1024;
   if (s.empty()) return std::string_view();
   if (s.size() > kBlock / 4) {
     // Long strings get a block of their own.

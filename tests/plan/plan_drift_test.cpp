@@ -21,7 +21,7 @@ class Drift : public ::testing::Test {
   Drift() : dir_("aud-drift") {}
   void SetUp() override { WriteProject(dir_, kUsers, 0); }
 
-  RunResult Aud(std::vector<std::string> args) {
+  RunResult Aud(const std::vector<std::string>& args) {
     RunResult r = RunAud(dir_.path(), args);
     return r;
   }

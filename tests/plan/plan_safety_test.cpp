@@ -106,7 +106,8 @@ class PlanSafety : public ::testing::Test {
     dir_.Write("main.aud", Main());
     dir_.Write("data/events.jsonl", Events(200, 200));
   }
-  RunResult Aud(std::vector<std::string> args, const std::map<std::string, std::string>& env = {}) {
+  RunResult Aud(const std::vector<std::string>& args,
+                const std::map<std::string, std::string>& env = {}) {
     return RunAud(dir_.path(), args, env);
   }
   void Apply(std::vector<std::string> extra = {}) {

@@ -96,7 +96,7 @@ class PlanScenario : public ::testing::Test {
     dir_.Write("main.aud", Project());
     dir_.Write("data/base.jsonl", BaseEvents());
   }
-  RunResult Aud(std::vector<std::string> args) { return RunAud(dir_.path(), args); }
+  RunResult Aud(const std::vector<std::string>& args) { return RunAud(dir_.path(), args); }
   // `aud plan --json --detail` at `as_of` (plus `extra`); asserts exit code 0.
   json PlanJson(std::vector<std::string> extra = {}, const std::string& as_of = kAsOf) {
     std::vector<std::string> args{"plan", "--json", "--detail", "--as-of", as_of};

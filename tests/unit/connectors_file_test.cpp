@@ -93,7 +93,8 @@ Value Bool(bool b) {
   return v;
 }
 
-Row MakeRow(std::string key, bool visitor, std::vector<Field> fields, Row::Op op = Row::Enter) {
+Row MakeRow(const std::string& key, bool visitor, std::vector<Field> fields,
+            Row::Op op = Row::Enter) {
   Row r;
   r.op = op;
   r.key = key;

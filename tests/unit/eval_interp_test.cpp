@@ -641,6 +641,8 @@ audience a {
     EXPECT_EQ(a.strings, b.strings);
     ASSERT_EQ(a.floats.size(), b.floats.size());
     for (size_t i = 0; i < a.floats.size(); ++i)
+      // Bit for bit on purpose (NaN payloads, -0.0):
+      // NOLINTNEXTLINE(bugprone-suspicious-memory-comparison)
       EXPECT_EQ(std::memcmp(&a.floats[i], &b.floats[i], sizeof(double)), 0);
   }
   uint64_t members = one->result.members[one->program.FindFormula("a")].Count();

@@ -52,8 +52,8 @@ class StateTest : public ::testing::Test {
   std::string dir_, path_;
 };
 
-Confirmed Batch(std::vector<std::string> upserts, std::vector<std::string> removes, int64_t now,
-                const std::string& hash = "h1") {
+Confirmed Batch(const std::vector<std::string>& upserts, std::vector<std::string> removes,
+                int64_t now, const std::string& hash = "h1") {
   Confirmed c;
   c.audience = "buyers";
   c.destination = "crm";

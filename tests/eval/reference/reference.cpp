@@ -109,13 +109,13 @@ bool ParseDateTime(std::string_view s, int64_t* millis) {
     if (!Digits(s, pos + 1, 2, &oh) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
         !Digits(s, pos + 4, 2, &om) || oh > 23 || om > 59)
       return false;
-    offset_min = (oh * 60 + om) * (s[pos] == '-' ? -1 : 1);
+    offset_min = (int64_t{oh} * 60 + om) * (s[pos] == '-' ? -1 : 1);
     pos += 6;
   } else {
     return false;
   }
   if (pos != s.size()) return false;
-  *millis = ((days * 24 + hh) * 60 + mm) * 60000 + ss * 1000 + ms - offset_min * 60000;
+  *millis = ((days * 24 + hh) * 60 + mm) * 60000 + int64_t{ss} * 1000 + ms - offset_min * 60000;
   return true;
 }
 
@@ -281,6 +281,7 @@ std::string ValJson(const Val& v) {
 enum class Ns { User, Anon };
 
 // One accepted input line at or before as_of.
+// NOLINTNEXTLINE(bugprone-exception-escape): json's destructor may throw in theory; a test tool
 struct Line {
   json j;
   std::string type;  // track identify page screen alias group
