@@ -130,8 +130,9 @@ std::string EventsFile() {
   for (int k = 0; k < kEvents; ++k) {
     out += "event " + Ev(k) + " \"Custom Event " + std::to_string(k) + "\"";
     if (k % 5 == 0) out += " [C5]";
-    out += " {\n  amount: float\n  qty: int\n  category: string\n  channel: string\n"
-           "  premium: bool\n  shipped_at: timestamp\n";
+    out +=
+        " {\n  amount: float\n  qty: int\n  category: string\n  channel: string\n"
+        "  premium: bool\n  shipped_at: timestamp\n";
     if (k % 7 == 0) out += "  coupon: string [C9]\n";
     out += "}\n";
   }
@@ -161,26 +162,22 @@ std::string SegmentBody(int i, Rng& r) {
              std::to_string(r.Below(1000)) + ".0";
     case 3:
       return "sequence(" + a + ", " + b + " where qty >= 2 within 1h, not " + c + " within 1d)";
-    case 4:
-      return earlier() + " and not " + earlier() + " or (age >= 18 and tier == \"gold\")";
+    case 4: return earlier() + " and not " + earlier() + " or (age >= 18 and tier == \"gold\")";
     case 5:
       return "avg(" + a + ".amount within 90d) > 10.0 or max(" + b + ".qty within " + d +
              "d) >= " + n;
-    case 6:
-      return "days_since(last(" + a + ".timestamp)) < " + d + " and exists(email)";
-    case 7:
-      return "count(order_completed within " + d + "d) >= " + n + " or " + earlier();
-    case 8:
-      return "sequence(product_added within 7d, not order_completed within 1d) and email_ok";
+    case 6: return "days_since(last(" + a + ".timestamp)) < " + d + " and exists(email)";
+    case 7: return "count(order_completed within " + d + "d) >= " + n + " or " + earlier();
+    case 8: return "sequence(product_added within 7d, not order_completed within 1d) and email_ok";
     case 9:
-      return "count(" + a + " where amount * qty > 100 and starts_with(lower(category), \"cat\") "
+      return "count(" + a +
+             " where amount * qty > 100 and starts_with(lower(category), \"cat\") "
              "and channel == profile.tier within 14d) >= 1";
     case 10:
       return "first(" + a + ".category) == " + cat + " or contains(upper(last_name), \"SON\")";
     case 11:
       return "first(" + a + ".shipped_at) < @2026-02-01T00:00:00Z and ltv_score * 2 + 1 > 10";
-    default:
-      return earlier() + " or " + earlier() + " or (" + earlier() + " and adult)";
+    default: return earlier() + " or " + earlier() + " or (" + earlier() + " and adult)";
   }
 }
 
@@ -333,12 +330,18 @@ int main(int argc, char** argv) {
     std::string a = argv[i];
     if (i + 1 >= argc) return Usage();
     const char* v = argv[++i];
-    if (a == "--runs") o.runs = std::max(1, std::atoi(v));
-    else if (a == "--segments") o.segments = std::max(1, std::atoi(v));
-    else if (a == "--audiences") o.audiences = std::max(1, std::atoi(v));
-    else if (a == "--goal-ms") o.goal_ms = std::atof(v);
-    else if (a == "--dump") o.dump_dir = v;
-    else return Usage();
+    if (a == "--runs")
+      o.runs = std::max(1, std::atoi(v));
+    else if (a == "--segments")
+      o.segments = std::max(1, std::atoi(v));
+    else if (a == "--audiences")
+      o.audiences = std::max(1, std::atoi(v));
+    else if (a == "--goal-ms")
+      o.goal_ms = std::atof(v);
+    else if (a == "--dump")
+      o.dump_dir = v;
+    else
+      return Usage();
   }
 
   aud::check::SourceTree tree = Generate(o);
@@ -354,8 +357,8 @@ int main(int argc, char** argv) {
     }
     std::printf("wrote the generated project to %s\n", o.dump_dir.c_str());
   }
-  std::printf("project: %d segments, %d audiences, %zu files, %zu bytes, %zu lines\n",
-              o.segments, o.audiences, tree.files.size(), bytes, lines);
+  std::printf("project: %d segments, %d audiences, %zu files, %zu bytes, %zu lines\n", o.segments,
+              o.audiences, tree.files.size(), bytes, lines);
 
   // A first run checks validity (and warms caches); it is not timed.
   {
@@ -402,7 +405,8 @@ int main(int argc, char** argv) {
               parsed_files, parse_median, median > 0 ? 100 * parse_median / median : 0.0);
   std::printf("  everything else (load, config, resolve, types, graph, governance): %.1f ms\n",
               std::max(0.0, median - parse_median));
-  std::printf("RESULT bench=check segments=%d audiences=%d median_ms=%.1f goal_ms=%.0f ratio=%.3f\n",
-              o.segments, o.audiences, median, o.goal_ms, median / o.goal_ms);
+  std::printf(
+      "RESULT bench=check segments=%d audiences=%d median_ms=%.1f goal_ms=%.0f ratio=%.3f\n",
+      o.segments, o.audiences, median, o.goal_ms, median / o.goal_ms);
   return 0;
 }

@@ -48,7 +48,8 @@ int RunFmt(const GlobalOptions& g, bool check_only, const std::vector<std::strin
     for (const auto& [rel, _] : check::ReadSourceTree(g.dir).files)
       if (rel != "aud.toml") paths.push_back(fs::path(g.dir) / rel);
   } else {
-    for (const auto& f : files) paths.push_back(fs::path(f).is_absolute() ? fs::path(f) : fs::path(g.dir) / f);
+    for (const auto& f : files)
+      paths.push_back(fs::path(f).is_absolute() ? fs::path(f) : fs::path(g.dir) / f);
   }
   int rc = 0;
   for (const fs::path& p : paths) {

@@ -28,7 +28,7 @@ struct LineCol {
 
 // One loaded file: its display path and contents.
 struct SourceFile {
-  std::string path;     // as shown in diagnostics (relative to the project when possible)
+  std::string path;  // as shown in diagnostics (relative to the project when possible)
   std::string text;
   std::vector<uint32_t> line_starts;  // byte offset of each line start
 };

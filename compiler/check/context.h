@@ -41,11 +41,11 @@ struct Context {
 inline std::string Q(const std::string& s) { return "`" + s + "`"; }
 
 // The passes, in order.
-void LoadPass(Context& cx);         // load.cpp: aud.toml, files, imports, std modules
-void DeclarePass(Context& cx);      // declare.cpp: symbol tables, duplicates, reserved names
-void ResolvePass(Context& cx);      // resolve.cpp + decls.cpp: names, types, items
-void GraphPass(Context& cx);        // graph.cpp: dependency edges and cycles
-void GovernancePass(Context& cx);   // governance.cpp: labels and policies
+void LoadPass(Context& cx);        // load.cpp: aud.toml, files, imports, std modules
+void DeclarePass(Context& cx);     // declare.cpp: symbol tables, duplicates, reserved names
+void ResolvePass(Context& cx);     // resolve.cpp + decls.cpp: names, types, items
+void GraphPass(Context& cx);       // graph.cpp: dependency edges and cycles
+void GovernancePass(Context& cx);  // governance.cpp: labels and policies
 
 // decls.cpp: per-declaration checks called by ResolvePass.
 void CheckDeclarations(Context& cx);

@@ -50,8 +50,8 @@ void Duplicate(Context& cx, const ast::Name& name, const std::string& what, Sour
 void DeclarePass(Context& cx) {
   std::map<std::string, SourceRange> track_names;  // Segment event name -> first event
   for (const auto& file : cx.project.files) {
-    bool from_std = std::find(cx.std_files.begin(), cx.std_files.end(), file.get()) !=
-                    cx.std_files.end();
+    bool from_std =
+        std::find(cx.std_files.begin(), cx.std_files.end(), file.get()) != cx.std_files.end();
     for (const ast::Decl& decl : file->decls) {
       if (const auto* id = std::get_if<ast::IdentityDecl>(&decl.node)) {
         auto [it, inserted] = cx.module.identities.emplace(id->name.text, id);
@@ -83,7 +83,7 @@ void DeclarePass(Context& cx) {
                  "`profile_store` is the built-in profile store destination; choose another name");
       }
       if (const auto* ev = std::get_if<ast::EventDecl>(&decl.node)) {
-        std::string key = ev->source == ast::EventDecl::Track ? "track " + ev->track_name.value
+        std::string key = ev->source == ast::EventDecl::Track  ? "track " + ev->track_name.value
                           : ev->source == ast::EventDecl::Page ? "page"
                                                                : "screen";
         auto [it, inserted] = track_names.emplace(key, ev->source_range);

@@ -105,7 +105,8 @@ void CheckFormatter(std::string_view x) {
 
   std::string comments_x = Comments(*px.file);
   std::string comments_fx = Comments(*pfx.file);
-  if (comments_x != comments_fx) Fail("fmt(x) lost or changed comments", x, comments_x, comments_fx);
+  if (comments_x != comments_fx)
+    Fail("fmt(x) lost or changed comments", x, comments_x, comments_fx);
 
   std::string ffx = aud::fmt::FormatFile(*pfx.file, *pfx.sm);
   if (ffx != fx) Fail("fmt(fmt(x)) != fmt(x)", x, fx, ffx);

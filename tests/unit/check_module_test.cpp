@@ -75,9 +75,9 @@ TEST(CheckModule, AnnotatesTypesAndReferences) {
   for (const auto& item : vip->items)
     for (const auto& a : item.attributes) types[a.name.text] = a.expr->type;
   EXPECT_EQ(types["ltv"], ast::Type::Float);
-  EXPECT_EQ(types["items"], ast::Type::Int);       // sum of an int property is an int
+  EXPECT_EQ(types["items"], ast::Type::Int);  // sum of an int property is an int
   EXPECT_EQ(types["last_at"], ast::Type::Timestamp);
-  EXPECT_EQ(types["share"], ast::Type::Float);     // `/` is always a float
+  EXPECT_EQ(types["share"], ast::Type::Float);  // `/` is always a float
   const auto* big = p->module.Get<ast::SegmentDecl>("big");
   EXPECT_EQ(big->expr->type, ast::Type::Bool);
   // count(...) >= 3: the call resolved its event and the where's property.

@@ -121,8 +121,9 @@ TEST(ConfigEnv, OverridingAKeyTheBaseDoesNotSetIsAnErrorAtItsPosition) {
 }
 
 TEST(ConfigEnv, OverridingAnUndeclaredTableOrUnknownGroupIsAnError) {
-  Parsed p(std::string(kBase) + "\n[env.qa.connections.crm_filez]\ndir = \"x\"\n"
-                                "\n[env.qa.destinations]\nx = 1\n",
+  Parsed p(std::string(kBase) +
+               "\n[env.qa.connections.crm_filez]\ndir = \"x\"\n"
+               "\n[env.qa.destinations]\nx = 1\n",
            "");
   EXPECT_FALSE(p.cfg);
   ASSERT_EQ(p.diags.all().size(), 2u) << p.diags.Render();
@@ -145,8 +146,9 @@ TEST(ConfigEnv, SelectedOverridesAreValidatedLikeTheBase) {
 }
 
 TEST(ConfigEnv, StateKeysMayBeGivenWithoutABaseStateTable) {
-  Parsed p(std::string(kBase) + "\n[env.shared.state]\nbackend = \"postgres\"\n"
-                                "dsn = { env = \"STATE_DSN\" }\n",
+  Parsed p(std::string(kBase) +
+               "\n[env.shared.state]\nbackend = \"postgres\"\n"
+               "dsn = { env = \"STATE_DSN\" }\n",
            "shared");
   ASSERT_TRUE(p.cfg) << p.diags.Render();
   EXPECT_EQ(p.cfg->state_backend, "postgres");

@@ -94,7 +94,8 @@ std::map<std::string, std::string> ProjectFiles(const GoldenFile& g) {
   for (const Part& p : g.parts) files[p.path] = p.text;
   // A test of a project without aud.toml says so with `# AUD-TEST: no-config`.
   bool no_config = false;
-  for (const Part& p : g.parts) no_config = no_config || p.text.find("# AUD-TEST: no-config") != std::string::npos;
+  for (const Part& p : g.parts)
+    no_config = no_config || p.text.find("# AUD-TEST: no-config") != std::string::npos;
   if (!files.count("aud.toml") && !no_config) files["aud.toml"] = std::string(kDefaultConfig);
   return files;
 }
