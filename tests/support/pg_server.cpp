@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <libpq-fe.h>
 #include <netinet/in.h>
 #include <pwd.h>
@@ -137,10 +138,38 @@ std::unique_ptr<PgServer> PgServer::Start(std::string* error) {
     s->port_ = FreePort();
     if (s->port_ == 0) continue;
     std::string why;
-    if (s->Restart(&why)) return s;
+    if (s->Restart(&why)) {
+      s->StartWatchdog();
+      return s;
+    }
     *error = why;
   }
   return nullptr;
+}
+
+void PgServer::StartWatchdog() {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return;
+  // Everything the child needs is prepared before fork (no allocation after
+  // it in a possibly multi-threaded process).
+  const std::string stop = (RunningAsRoot() ? "runuser -u postgres -- " : "") + bin_ +
+                           "/pg_ctl -D " + dir_ + "/data -m immediate -w -t 30 stop";
+  const std::string script =
+      "read _ignored; " + stop + " >/dev/null 2>&1; rm -rf " + dir_ + " >/dev/null 2>&1";
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setsid();         // out of the test's process group: a group kill must not take it
+    ::dup2(fds[0], 0);  // dup2 clears FD_CLOEXEC on the copy
+    ::execl("/bin/sh", "sh", "-c", script.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(fds[0]);
+  if (pid < 0) {
+    ::close(fds[1]);
+    return;
+  }
+  watchdog_fd_ = fds[1];  // close-on-exec: never inherited by the aud processes tests run
+  watchdog_pid_ = pid;
 }
 
 PgServer::~PgServer() {
@@ -148,6 +177,11 @@ PgServer::~PgServer() {
   if (!dir_.empty()) {
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
+  }
+  if (watchdog_fd_ >= 0) {
+    ::close(watchdog_fd_);  // EOF: the watchdog finds nothing left to stop and exits
+    int status = 0;
+    ::waitpid(watchdog_pid_, &status, 0);
   }
 }
 

@@ -5,7 +5,9 @@
 // that directory, with password (SCRAM) authentication over TCP. PostgreSQL
 // refuses to run as root, so when the tests run as root (CI does) the
 // cluster is created and started as the `postgres` user (`runuser`). The
-// server is stopped and its directory removed when the object goes away.
+// server is stopped and its directory removed when the object goes away, and
+// by a watchdog process when the test process dies without running its
+// destructors (a crash, SIGKILL, a ctest timeout): no server outlives a test.
 // The shell twin for script tests is tests/support/pg_server.sh.
 
 #include <memory>
@@ -70,6 +72,12 @@ class PgServer {
   std::string admin_password_;
   int port_ = 0;
   bool running_ = false;
+  // The watchdog (StartWatchdog): a detached shell that stops the server and
+  // removes its directory when this process ends, even by SIGKILL or a
+  // ctest timeout; `watchdog_fd_` is the write end of its stdin pipe.
+  void StartWatchdog();
+  int watchdog_fd_ = -1;
+  int watchdog_pid_ = -1;
 };
 
 }  // namespace aud::testing

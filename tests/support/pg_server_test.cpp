@@ -5,7 +5,10 @@
 #include "tests/support/pg_server.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <csignal>
 #include <filesystem>
 
 namespace aud::testing {
@@ -37,6 +40,35 @@ TEST(PgServer, StartsQueriesAndStops) {
     EXPECT_EQ(pg->Query("SELECT count(*) FROM t", &error, "team")[0][0], "2");
   }
   EXPECT_FALSE(std::filesystem::exists(dir));
+}
+
+// A test process killed without running destructors (SIGKILL, a ctest
+// timeout) must not leave its server running: the watchdog stops it.
+TEST(PgServer, AKilledTestLeavesNoServerBehind) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::close(fds[0]);
+    std::string error;
+    auto pg = PgServer::Start(&error);
+    std::string line = pg ? pg->dir() + "\n" : "\n";
+    if (::write(fds[1], line.data(), line.size()) < 0) ::_exit(2);
+    ::pause();  // killed here, destructors never run
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  std::string dir;
+  char c;
+  while (::read(fds[0], &c, 1) == 1 && c != '\n') dir += c;
+  ::close(fds[0]);
+  ASSERT_FALSE(dir.empty()) << "the child could not start a server";
+  ASSERT_TRUE(std::filesystem::exists(dir + "/data/postmaster.pid"));
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+  for (int i = 0; i < 300 && std::filesystem::exists(dir); ++i) ::usleep(100 * 1000);
+  EXPECT_FALSE(std::filesystem::exists(dir)) << "the watchdog did not clean up " << dir;
 }
 
 TEST(PgServer, WrongPasswordIsRefused) {
