@@ -101,6 +101,8 @@ int RunEval(const GlobalOptions& g, const EvalOptions& o) {
   driver::Compiled compiled = driver::Compile(dopt, driver::Until::Check);
   const auto& project = compiled.project;
   if (!ReportDiagnostics(g, *project)) return 1;
+  if (std::string why; !MayView(g, project->config ? &*project->config : nullptr, &why))
+    return Fail(why);
   const check::Symbol* sym = project->module.Find(o.name);
   if (!sym)
     return Fail(

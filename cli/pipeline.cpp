@@ -120,6 +120,30 @@ std::vector<std::string> MissingCapabilities(state::State& st, const plan::Plan&
   return out;
 }
 
+bool MayView(const GlobalOptions& g, const config::ProjectConfig* config, std::string* error) {
+  if (!config || config->state_backend != "postgres") return true;
+  state::Location where;
+  if (!StateLocationOf(g, config, false, &where, error)) return false;
+  bool missing = false;
+  auto st = state::OpenLocation(where, error, &missing);
+  if (missing) {
+    error->clear();
+    return true;
+  }
+  if (!st) {
+    *error = "cannot open the " + state::ShownLocation(where) +
+             " to check the `view` capability: " + *error;
+    return false;
+  }
+  std::string why;
+  if (!st->HasAccessControl() || st->Can("view", "", &why)) return true;
+  *error = why.empty() ? "role `" + st->Role() + "` lacks the `view` capability on the " +
+                             st->Shown() + "; the administrator (`" + st->Administrator() +
+                             "`) can run `aud access grant " + st->Role() + " view`"
+                       : "checking permissions: " + why;
+  return false;
+}
+
 std::unique_ptr<state::State> OpenState(const GlobalOptions& g, const check::Project& project,
                                         std::string* error) {
   if (project.config && !state::BackendSupported(project.config->state_backend, error))

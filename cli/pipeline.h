@@ -85,6 +85,12 @@ std::unique_ptr<HeldLock> LockState(state::State& st, const std::string& operati
 // to get it. Empty when allowed (always for an SQLite state).
 std::vector<std::string> MissingCapabilities(state::State& st, const plan::Plan& plan);
 
+// The `view` capability for commands that read members and profiles (`eval`,
+// `profile show`): true with SQLite state (no permissions), with a PostgreSQL
+// state nothing was applied to yet, or when the DSN's role may view; else
+// false with the message to print (naming the role and the grant that fixes it).
+bool MayView(const GlobalOptions& g, const config::ProjectConfig* config, std::string* error);
+
 // Opens the state of the project (creating `.aud/` when needed). A
 // `[state] backend` other than "sqlite" is an error, and so is a state the
 // lineage marker distrusts (missing, replaced, older). Null with `error`.

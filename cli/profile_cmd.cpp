@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/pipeline.h"
 #include "compiler/base/escape.h"
 #include "compiler/check/check.h"
 #include "runtime/connectors/file_format.h"
@@ -80,6 +81,10 @@ int RunProfileShow(const GlobalOptions& g, const std::string& key) {
     auto it = project->config->connections.find("profile_store");
     if (it != project->config->connections.end() && it->second.values.count("dsn"))
       pg = &it->second;
+  }
+  if (!MayView(g, project->config ? &*project->config : nullptr, &error)) {
+    std::cerr << "error: " << error << "\n";
+    return 1;
   }
   std::unique_ptr<connectors::ProfileStoreReader> reader;
   if (pg) {

@@ -81,7 +81,7 @@ struct OpInfo {
 // The operation table, indexed by Op.
 inline constexpr OpInfo kOps[] = {
 #define AUD_OP(Name, Arity, Operands, Result, Print, Text, Reads, Scratch) \
-  {Op::Name, #Name, Arity, Operands, Result, OpPrint::Print, Text, OpReads::Reads, Scratch != 0},
+  {Op::Name, #Name, Arity, Operands, Result, OpPrint::Print, Text, OpReads::Reads, (Scratch) != 0},
 #include "compiler/ir/ops.def"
 #undef AUD_OP
 };

@@ -63,7 +63,8 @@ std::vector<std::string> ParseLabelsOf(const std::string& text) {
 
 class PgProfileStore final : public Connector {
  public:
-  PgProfileStore(const std::string& name, PgTarget target, Secret dsn, std::string environment)
+  PgProfileStore(const std::string& name, const PgTarget& target, Secret dsn,
+                 const std::string& environment)
       : name_(name),
         schema_(SchemaOf(environment)),
         session_("connection `" + name + "`", target.dsn_var, std::move(dsn), target.timeout_s) {}

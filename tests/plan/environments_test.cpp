@@ -46,7 +46,8 @@ class Environments : public ::testing::Test {
     d_.Write("data/events/events.jsonl", Events(kUsers, 0));
     d_.Write("data/staging/events.jsonl", Events(kUsers, 1));
   }
-  RunResult Aud(std::vector<std::string> args, const std::map<std::string, std::string>& env = {}) {
+  RunResult Aud(const std::vector<std::string>& args,
+                const std::map<std::string, std::string>& env = {}) {
     return RunAud(d_.path(), args, env);
   }
   // key -> points of a CSV snapshot.

@@ -35,7 +35,7 @@ TEST(ProfileStorePostgres, StoreShowDriftAndEnvironments) {
                           "dsn = { env = \"AUD_TEST_STORE_DSN\" }\n\n"
                           "[env.staging.connections.files]\ndir = \"exports/staging\"\n");
   std::vector<RunResult> runs;
-  auto aud = [&](std::vector<std::string> args) {
+  auto aud = [&](const std::vector<std::string>& args) {
     runs.push_back(RunAud(d.path(), args, env));
     return runs.back();
   };

@@ -165,8 +165,18 @@ TEST_F(PgState, ViewOnlyRoleIsRefusedThenPublishesToItsConnectionOnly) {
   r = RunAud(analyst.path(), {"plan", "--as-of", kAsOf}, Env(analyst_dsn));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("lacks the `view` capability"), std::string::npos) << r.err;
+  // Nor read members or profiles.
+  r = RunAud(analyst.path(), {"eval", "gold", "--as-of", kAsOf}, Env(analyst_dsn));
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.err.find("lacks the `view` capability"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
+  r = RunAud(analyst.path(), {"profile", "show", "u00001"}, Env(analyst_dsn));
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.err.find("lacks the `view` capability"), std::string::npos) << r.err;
   r = RunAud(admin.path(), {"access", "grant", "analyst", "view"}, Env(dsn_));
   ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = RunAud(analyst.path(), {"eval", "gold", "--as-of", kAsOf}, Env(analyst_dsn));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
   // Only the administrator grants.
   r = RunAud(analyst.path(), {"access", "grant", "analyst", "publish"}, Env(analyst_dsn));
   EXPECT_EQ(r.exit_code, 1);

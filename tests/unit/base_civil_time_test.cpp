@@ -63,7 +63,7 @@ TEST(CivilTime, LeapYears) {
 TEST(CivilTime, ParsesDatesTimesFractionsAndOffsets) {
   EXPECT_EQ(Ms("1970-01-01"), 0);
   EXPECT_EQ(Ms("1970-01-01T00:00:00Z"), 0);
-  EXPECT_EQ(Ms("2026-03-01T12:00:00.250Z"), Ms("2026-03-01") + 12 * 3600000 + 250);
+  EXPECT_EQ(Ms("2026-03-01T12:00:00.250Z"), Ms("2026-03-01") + int64_t{12} * 3600000 + 250);
   // Fractions: one to many digits, truncated (not rounded) to milliseconds.
   EXPECT_EQ(Ms("1970-01-01T00:00:00.5Z"), 500);
   EXPECT_EQ(Ms("1970-01-01T00:00:00.12Z"), 120);
