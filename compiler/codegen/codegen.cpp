@@ -81,6 +81,7 @@ class Gen {
   Value *ctx = nullptr, *th = nullptr;
   Value *c_offsets, *c_events, *c_type, *c_ts, *c_row, *c_as_of, *c_props, *c_fconsts;
   Value *c_members, *c_valid, *c_ints, *c_floats;
+  Value* c_earliest = nullptr;  // i64 (AudCtx::earliest), loaded once at entry
   Value* c_traits = nullptr;  // AudValue*
   // Per profile / per event.
   Value* prof = nullptr;  // i32
@@ -919,7 +920,7 @@ class Gen {
   // clamped to int64), as i128; null when unbounded.
   Value* EarliestRelevantTime() {
     if (!a_->earliest.bounded) return nullptr;
-    return Wide(CtxField(13, i64));
+    return Wide(c_earliest);
   }
 
   bool CheckProgram() {
@@ -1030,6 +1031,7 @@ std::unique_ptr<llvm::Module> Gen::Run() {
   c_valid = CtxField(9, ptr(ptr(i64)));
   c_ints = CtxField(10, ptr(ptr(i64)));
   c_floats = CtxField(11, ptr(ptr(dbl)));
+  c_earliest = CtxField(13, i64);
   c_traits = Load(ptr(valT), B.CreateStructGEP(thT, th, 0));
   cols_.assign(p_.props.size() * AUD_COLS_PER_PROP, ColRegs{});
   for (size_t i = 0; i < p_.props.size(); ++i) {
