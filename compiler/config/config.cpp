@@ -660,8 +660,7 @@ class Reader {
       } else if (key == "format") {
         if (auto s = String(*k, *v, false)) {
           if (!warehouse && *s != "segment") {
-            Invalid(Range(*v), "`format` of a `files` source must be `segment`, not `" + Shown(*s) +
-                                   "`" +
+            Invalid(Range(*v), "`format` of a source must be `segment`, not `" + Shown(*s) + "`" +
                                    (*s == "segment-warehouse"
                                         ? " (`segment-warehouse` needs `type = \"postgres\"`)"
                                         : ""));

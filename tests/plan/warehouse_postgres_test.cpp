@@ -339,5 +339,49 @@ TEST_F(Warehouse, MissingTableWrongTypeAndLostServerAreClearErrors) {
   ASSERT_TRUE(pg_->Restart(&error)) << error;
 }
 
+// No file order in a warehouse: ties in `timestamp` are broken by
+// `received_at`, then by `id` (latest-wins traits and `last` see that order).
+TEST_F(Warehouse, TiesInTimestampAreBrokenByReceivedAtThenId) {
+  wh_.Write("main.aud", R"(import "std/ecommerce"
+
+trait country: string
+
+identity user_id: declared from userId
+
+segment in_us "country US" = country == "US"
+
+audience us_aud "US" {
+  members in_us
+  identities user_id
+  attributes { last_revenue = last(order_completed.revenue) }
+  refresh every 1d
+}
+)");
+  Sql("CREATE SCHEMA web;"
+      "CREATE TABLE web.identifies (id text, user_id text, anonymous_id text, "
+      "timestamp timestamptz, received_at timestamptz, country text);"
+      "CREATE TABLE web.order_completed (id text, user_id text, anonymous_id text, "
+      "timestamp timestamptz, received_at timestamptz, revenue double precision);"
+      // u1: received later wins over the smaller id.
+      "INSERT INTO web.identifies VALUES "
+      "('z-first', 'u1', NULL, '2026-10-01T00:00:00Z', '2026-10-01T00:00:01Z', 'SE'),"
+      "('a-second', 'u1', NULL, '2026-10-01T00:00:00Z', '2026-10-01T00:00:02Z', 'US'),"
+      // u2, u3: the same received_at: the larger id is the later call.
+      "('a', 'u2', NULL, '2026-10-01T00:00:00Z', '2026-10-01T00:00:01Z', 'SE'),"
+      "('b', 'u2', NULL, '2026-10-01T00:00:00Z', '2026-10-01T00:00:01Z', 'US'),"
+      "('a3', 'u3', NULL, '2026-10-01T00:00:00Z', '2026-10-01T00:00:01Z', 'US'),"
+      "('b3', 'u3', NULL, '2026-10-01T00:00:00Z', '2026-10-01T00:00:01Z', 'SE');"
+      "INSERT INTO web.order_completed VALUES "
+      "('o-z', 'u1', NULL, '2026-10-02T00:00:00Z', '2026-10-02T00:00:01Z', 10),"
+      "('o-a', 'u1', NULL, '2026-10-02T00:00:00Z', '2026-10-02T00:00:02Z', 20),"
+      "('o-1', 'u2', NULL, '2026-10-02T00:00:00Z', '2026-10-02T00:00:01Z', 30),"
+      "('o-2', 'u2', NULL, '2026-10-02T00:00:00Z', '2026-10-02T00:00:01Z', 40);");
+  EXPECT_EQ(Eval(wh_, "us_aud"),
+            "{\"profile\":\"u1\",\"identities\":{\"user_id\":[\"u1\"]},\"attributes\":"
+            "{\"last_revenue\":20}}\n"
+            "{\"profile\":\"u2\",\"identities\":{\"user_id\":[\"u2\"]},\"attributes\":"
+            "{\"last_revenue\":40}}\n");
+}
+
 }  // namespace
 }  // namespace aud::testing
