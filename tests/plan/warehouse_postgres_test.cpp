@@ -383,5 +383,43 @@ audience us_aud "US" {
             "{\"last_revenue\":40}}\n");
 }
 
+// The connection lost in the middle of the read (the server ends the
+// session while the cursor is being fetched): an error naming the source,
+// never the DSN; nothing planned; the cache left as it was, so the next run
+// reads the rows the failed one did not keep.
+TEST_F(Warehouse, ConnectionLostDuringTheReadIsAnErrorNamingTheSource) {
+  const std::vector<std::string> lines = Generate(100, 1500);
+  const uint64_t loaded = Load(Join(lines, 0, lines.size()), kLoadBase);
+  json first = Plan(wh_);
+  ASSERT_EQ(first["warehouse"]["rows_read"].get<uint64_t>(), loaded);
+  const std::string manifest = wh_.Read(".aud/cache/warehouse/web/manifest");
+  ASSERT_FALSE(manifest.empty());
+
+  // `order_completed` becomes a view whose `revenue` ends the session on a
+  // row added after the first read.
+  Sql("ALTER TABLE web.order_completed RENAME TO order_completed_raw;"
+      "CREATE FUNCTION web.end_session(x double precision) RETURNS double precision AS $$ "
+      "BEGIN IF x > 1000000 THEN PERFORM pg_terminate_backend(pg_backend_pid()); END IF; "
+      "RETURN x; END $$ LANGUAGE plpgsql;"
+      "CREATE VIEW web.order_completed AS SELECT id, user_id, anonymous_id, timestamp, "
+      "received_at, web.end_session(revenue) AS revenue FROM web.order_completed_raw;"
+      "INSERT INTO web.order_completed_raw (id, user_id, timestamp, received_at, revenue) "
+      "VALUES ('big', 'u1', '2026-10-30T10:00:00Z', '2027-01-01T00:00:00Z', 2e6),"
+      "('after', 'u1', '2026-10-30T10:00:00Z', '2027-01-01T00:00:01Z', 5);");
+  RunResult lost = RunAud(wh_.path(), {"plan", "--as-of", kAsOf, "--json"}, env_);
+  EXPECT_EQ(lost.exit_code, 1);
+  EXPECT_NE(lost.err.find("source `web`: lost the connection to PostgreSQL"), std::string::npos)
+      << lost.err;
+  EXPECT_EQ(lost.out, "");
+  EXPECT_EQ(lost.err.find(pg_->admin_password()), std::string::npos);
+  EXPECT_EQ(wh_.Read(".aud/cache/warehouse/web/manifest"), manifest);
+
+  // Fixed in the warehouse: the next run reads the two new rows.
+  Sql("UPDATE web.order_completed_raw SET revenue = 7 WHERE id = 'big'");
+  json fixed = Plan(wh_);
+  EXPECT_EQ(fixed["warehouse"]["rows_read"].get<uint64_t>(), 2u) << fixed["warehouse"].dump();
+  EXPECT_EQ(fixed["warehouse"]["accepted"].get<uint64_t>(), 2u);
+}
+
 }  // namespace
 }  // namespace aud::testing
