@@ -326,7 +326,10 @@ std::string EncodeManifest(const Manifest& m) {
   for (const auto& s : m.segments) o += "segment\t" + Esc(s) + "\n";
   for (const auto& [t, mk] : m.marks) {
     o += "mark\t" + Esc(t) + "\t" + Esc(mk.text) + "\t" + std::to_string(mk.us);
-    for (const auto& id : mk.ids) o += "\t" + Esc(id);
+    for (const auto& id : mk.ids) {
+      o += '\t';
+      o += Esc(id);
+    }
     o += "\n";
   }
   for (const auto& [r, n] : m.quarantined)
@@ -411,13 +414,15 @@ std::string FingerprintOf(const Source& src, const std::vector<Spec>& specs) {
 // Reads one source: cached rows from its segments, new rows from the database.
 class SourceRun {
  public:
-  SourceRun(const Request& req, const Source& src, uint32_t index, Counters* counters)
-      : req_(req), src_(src), index_(index), c_(*counters), specs_(SpecsOf(req)) {
+  // `seen`: the ids kept so far in every source (deduplication is across
+  // sources, as across files).
+  SourceRun(const Request& req, const Source& src, uint32_t index, Counters* counters,
+            std::unordered_set<std::string>* seen)
+      : src_(src), index_(index), c_(*counters), seen_(*seen), specs_(SpecsOf(req)) {
     who_ = "source `" + src.name + "`";
     dir_ = req.cache_dir + "/" + src.name;
-    for (const Spec& s : specs_) {
-      num_fields_.push_back(s.fields.size());
-    }
+    for (const Spec& s : specs_) num_fields_.push_back(s.fields.size());
+    declared_specs_ = req.events.size();
   }
 
   // Appends the source's rows (cached and new) to `rows`; false with `error`.
@@ -454,7 +459,10 @@ class SourceRun {
     for (uint32_t k = 0; k < specs_.size(); ++k) {
       const Spec& s = specs_[k];
       if (!columns_.count(s.table)) {
-        missing.push_back(src_.schema + "." + s.table);
+        // Segment creates `identifies`, `aliases`, ... with the first call
+        // of the kind: only a declared event's table is worth a warning.
+        const bool declared = k < declared_specs_;
+        (declared ? missing : c_.missing_tables).push_back(src_.schema + "." + s.table);
         continue;
       }
       if (!ReadTable(pg, k, rows, error)) return false;
@@ -728,25 +736,20 @@ class SourceRun {
     rows->push_back(std::move(row));
   }
 
- public:
-  // Ids seen in every source (deduplication is across sources, as across files).
-  static std::unordered_set<std::string> seen_;
-
  private:
-  const Request& req_;
   const Source& src_;
   uint32_t index_;
   Counters& c_;
+  std::unordered_set<std::string>& seen_;
   std::vector<Spec> specs_;
   std::vector<size_t> num_fields_;
+  size_t declared_specs_ = 0;  // specs_[0, this): the declared events' tables
   std::vector<std::string> declared_tracks_;
   std::string who_, dir_;
   std::map<std::string, std::map<std::string, std::string>> columns_;  // table -> column -> type
   Manifest manifest_;
   std::map<std::string, Mark> marks_;
 };
-
-std::unordered_set<std::string> SourceRun::seen_;
 
 }  // namespace
 
@@ -810,17 +813,15 @@ ingest::Result Ingest(const Request& request, Counters* counters) {
   Counters& c = counters ? *counters : local;
   c = Counters{};
   ingest::Result result;
-  SourceRun::seen_.clear();
   std::vector<Row> rows;
   std::vector<std::unique_ptr<SourceRun>> runs;
-  for (uint32_t i = 0; i < request.sources.size(); ++i) {
-    runs.push_back(std::make_unique<SourceRun>(request, request.sources[i], i, &c));
-    if (!runs.back()->Run(&rows, &result.warnings, &result.error)) {
-      SourceRun::seen_.clear();
-      return result;
+  {
+    std::unordered_set<std::string> seen;
+    for (uint32_t i = 0; i < request.sources.size(); ++i) {
+      runs.push_back(std::make_unique<SourceRun>(request, request.sources[i], i, &c, &seen));
+      if (!runs.back()->Run(&rows, &result.warnings, &result.error)) return result;
     }
   }
-  SourceRun::seen_.clear();
   // No file order in a warehouse: time, then received_at, then the message id.
   std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
     if (a.ts != b.ts) return a.ts < b.ts;

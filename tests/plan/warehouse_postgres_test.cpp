@@ -381,6 +381,14 @@ audience us_aud "US" {
             "{\"last_revenue\":20}}\n"
             "{\"profile\":\"u2\",\"identities\":{\"user_id\":[\"u2\"]},\"attributes\":"
             "{\"last_revenue\":40}}\n");
+
+  // Applied to the profile store like any plan.
+  wh_.Write("main.aud", wh_.Read("main.aud") + "\npublish us_aud to profile_store\n");
+  RunResult applied = RunAud(wh_.path(), {"apply", "--as-of", kAsOf, "--auto-approve"}, env_);
+  EXPECT_EQ(applied.exit_code, 0) << applied.err;
+  EXPECT_EQ(applied.err.find(pg_->admin_password()), std::string::npos);
+  json after = Plan(wh_);
+  EXPECT_FALSE(after["changes"].get<bool>()) << after.dump();
 }
 
 // The connection lost in the middle of the read (the server ends the
