@@ -378,6 +378,18 @@ std::vector<Spec> SpecsOf(const Request& req) {
     s.fields = e.fields;
     specs.push_back(std::move(s));
   }
+  // Undeclared `page` / `screen` calls: ids and time only (they link ids
+  // and count, as undeclared calls do from JSON lines).
+  for (const char* kind : {"page", "screen"}) {
+    bool declared = false;
+    for (const EventTable& e : req.events) declared = declared || e.key == kind;
+    if (declared) continue;
+    Spec s;
+    s.table = std::string(kind) + "s";
+    s.key = kind;
+    s.call = s.key == "page" ? Call::Page : Call::Screen;
+    specs.push_back(std::move(s));
+  }
   Spec tracks;
   tracks.table = "tracks";
   tracks.undeclared_tracks = true;

@@ -27,8 +27,10 @@ using json = nlohmann::json;
 constexpr const char* kAsOf = "2026-11-01";
 constexpr int64_t kLoadBase = 1'790'000'000'000;  // received_at of the first load, ms
 
+// Declared track events with properties, a page event with declared
+// `context.*` paths (read from `context_*` columns), traits, identities,
+// undeclared `screen` calls (still linking ids), aliases and duplicates.
 const char kMain[] = R"(import "std/ecommerce"
-import "std/segment"
 
 trait email: string
 trait country: string
@@ -36,8 +38,12 @@ trait country: string
 identity user_id: declared from userId
 identity email: declared from trait email normalize email
 
+event visit page { name: string  url: string  context.locale: string  context.library.name: string }
+
 segment buyers "an order in 90 days" = count(order_completed within 90d) >= 1
-segment page_fans "3+ pages in 30 days" = count(page_viewed within 30d) >= 3
+segment page_fans "3+ pages in 30 days" = count(visit within 30d) >= 3
+segment web_swedes "a Swedish web visit" =
+    did(visit where `context.locale` == "sv-SE" and `context.library.name` == "analytics.js")
 
 audience buyers_aud "Buyers" {
   members buyers
@@ -51,9 +57,12 @@ audience buyers_aud "Buyers" {
 }
 
 audience fans "Page fans" {
-  members page_fans and country in ["SE", "NO", "DK", "FI", "US", "DE", "GB"]
+  members (page_fans and country in ["SE", "NO", "DK", "FI", "US", "DE", "GB"]) or web_swedes
   identities user_id
-  attributes { pages = count(page_viewed within 30d) }
+  attributes {
+    pages = count(visit within 30d)
+    non_us_pages = count(visit where `context.locale` != "en-US" within 90d)
+  }
   refresh every 1d
 }
 
@@ -219,6 +228,7 @@ TEST_F(Warehouse, SamePlanAsJsonLinesAndARefreshReadsOnlyNewRows) {
   EXPECT_EQ(w1["duplicates"], a["ingest"]["duplicates"]);
   ExpectBalanced(w1);
   EXPECT_FALSE(Eval(files_, "buyers_aud").empty());
+  EXPECT_NE(Eval(files_, "fans").find("\"non_us_pages\":"), std::string::npos);
   for (const char* aud : {"buyers_aud", "fans"})
     EXPECT_EQ(Eval(files_, aud), Eval(wh_, aud)) << aud;
 
