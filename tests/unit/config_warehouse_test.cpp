@@ -17,9 +17,9 @@ struct Parsed {
   base::FileId id = 0;
   std::optional<ProjectConfig> cfg;
 
-  explicit Parsed(std::string text) {
+  explicit Parsed(std::string text, const std::string& environment = "") {
     id = sm.Add("aud.toml", std::move(text));
-    cfg = ParseConfig(id, diags);
+    cfg = ParseConfig(id, diags, environment);
   }
   std::string Where(const base::Diagnostic& d) const {
     if (!d.range.valid()) return "-";
@@ -116,6 +116,27 @@ TEST(ConfigWarehouse, ADsnInTheFileIsRefusedWithoutEchoingIt) {
   EXPECT_EQ(rendered.find("hunter2secret"), std::string::npos) << rendered;
   ASSERT_FALSE(d.notes.empty());
   EXPECT_NE(d.notes[0].message.find("SOURCE_WEB_DSN"), std::string::npos) << d.notes[0].message;
+}
+
+TEST(ConfigWarehouse, AnEnvironmentOverridesSchemaAndDsn) {
+  const char toml[] = R"([sources.web]
+type = "postgres"
+dsn = { env = "PROD_WAREHOUSE_DSN" }
+schema = "web"
+
+[env.staging.sources.web]
+dsn = { env = "STAGING_WAREHOUSE_DSN" }
+schema = "web_staging"
+)";
+  Parsed base(toml);
+  ASSERT_TRUE(base.cfg.has_value()) << base.diags.Render();
+  EXPECT_EQ(base.cfg->sources[0].schema, "web");
+  EXPECT_EQ(base.cfg->sources[0].dsn->env, "PROD_WAREHOUSE_DSN");
+  Parsed staging(toml, "staging");
+  ASSERT_TRUE(staging.cfg.has_value()) << staging.diags.Render();
+  EXPECT_EQ(staging.cfg->sources[0].schema, "web_staging");
+  EXPECT_EQ(staging.cfg->sources[0].dsn->env, "STAGING_WAREHOUSE_DSN");
+  EXPECT_TRUE(staging.cfg->sources[0].warehouse());
 }
 
 }  // namespace
