@@ -439,8 +439,6 @@ class SourceRun {
 
   // Appends the source's rows (cached and new) to `rows`; false with `error`.
   bool Run(std::vector<Row>* rows, std::vector<std::string>* warnings, std::string* error) {
-    const std::string fp = FingerprintOf(src_, specs_);
-    LoadCache(fp, rows);
     connectors::PgSession pg(who_, src_.dsn_var, src_.dsn, 0);
     if (!pg.Connect(error)) return false;
     // Which tables and columns exist, with their types.
@@ -465,6 +463,19 @@ class SourceRun {
     for (const Spec& s : specs_)
       if (!s.undeclared_tracks && s.call == Call::Track && columns_.count(s.table))
         declared_tracks_.push_back(s.table);
+    // Which declared tables exist decides what `tracks` gives: part of the
+    // fingerprint, so a table appearing or going away means a full read.
+    std::string fp = FingerprintOf(src_, specs_);
+    {
+      std::string present;
+      for (const auto& t : declared_tracks_) present += t + "\n";
+      char buf[17];
+      std::snprintf(buf, sizeof buf, "%016llx",
+                    static_cast<unsigned long long>(store::Hash64(present)));
+      fp += "-";
+      fp += buf;
+    }
+    LoadCache(fp, rows);
 
     const size_t first_new = rows->size();
     std::vector<std::string> missing;
