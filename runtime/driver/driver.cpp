@@ -122,7 +122,9 @@ std::string ColumnOf(const std::string& name) {
 bool WarehouseRequest(const Options& options, const check::Project& project,
                       warehouse::Request* out, std::string* error) {
   *out = warehouse::Request{};
-  out->cache_dir = options.dir + "/.aud/cache/warehouse";
+  // One cache per environment (each may read another database).
+  out->cache_dir = options.dir + "/.aud/cache/warehouse" +
+                   (options.env.empty() ? std::string() : "/env/" + options.env);
   out->strict = options.strict;
   if (!project.config) return true;
   for (const auto& src : project.config->sources) {

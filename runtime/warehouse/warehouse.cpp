@@ -465,9 +465,17 @@ class SourceRun {
         declared_tracks_.push_back(s.table);
     // Which declared tables exist decides what `tracks` gives: part of the
     // fingerprint, so a table appearing or going away means a full read.
+    // The database itself too (not the DSN: its name, address and port),
+    // so rows cached from another database are never reused.
+    connectors::PgRows db;
+    if (!pg.Exec("SELECT current_database(), coalesce(host(inet_server_addr()), ''), "
+                 "coalesce(inet_server_port()::text, '')",
+                 {}, &db, error))
+      return false;
     std::string fp = FingerprintOf(src_, specs_);
     {
-      std::string present;
+      std::string present = src_.dsn_var + "\n";
+      for (const auto& v : db.at(0)) present += v + "\n";
       for (const auto& t : declared_tracks_) present += t + "\n";
       char buf[17];
       std::snprintf(buf, sizeof buf, "%016llx",

@@ -444,5 +444,24 @@ TEST_F(Warehouse, ConnectionLostDuringTheReadIsAnErrorNamingTheSource) {
   EXPECT_EQ(fixed["warehouse"]["accepted"].get<uint64_t>(), 2u);
 }
 
+// Rows cached from one database are never reused for another one behind
+// the same variable (a DSN changed, or `--env` pointing elsewhere).
+TEST_F(Warehouse, AnotherDatabaseBehindTheVariableMeansAFullRead) {
+  const std::vector<std::string> lines = Generate(50, 600);
+  const uint64_t loaded = Load(Join(lines, 0, lines.size()), kLoadBase);
+  ASSERT_TRUE(Plan(wh_)["warehouse"]["full_reload"].get<bool>());
+  ASSERT_FALSE(Plan(wh_)["warehouse"]["full_reload"].get<bool>());
+  std::string error;
+  ASSERT_TRUE(pg_->CreateDatabase("wh2", &error)) << error;
+  WarehouseLoad load = WarehouseSql(Join(lines, 0, lines.size() / 2), "web", kLoadBase);
+  ASSERT_TRUE(pg_->Exec(load.sql, &error, "wh2")) << error;
+  env_["WH_TEST_DSN"] = pg_->Dsn("aud_admin", "", "wh2");
+  json other = Plan(wh_);
+  EXPECT_TRUE(other["warehouse"]["full_reload"].get<bool>()) << other["warehouse"].dump();
+  EXPECT_EQ(other["warehouse"]["rows_cached"].get<uint64_t>(), 0u);
+  EXPECT_EQ(other["warehouse"]["rows_read"].get<uint64_t>(), load.messages);
+  EXPECT_LT(load.messages, loaded);
+}
+
 }  // namespace
 }  // namespace aud::testing
