@@ -453,14 +453,14 @@ TEST_F(Warehouse, AnotherDatabaseBehindTheVariableMeansAFullRead) {
   ASSERT_FALSE(Plan(wh_)["warehouse"]["full_reload"].get<bool>());
   std::string error;
   ASSERT_TRUE(pg_->CreateDatabase("wh2", &error)) << error;
-  WarehouseLoad load = WarehouseSql(Join(lines, 0, lines.size() / 2), "web", kLoadBase);
+  // The same rows (same tables, same watermarks): only the database differs.
+  WarehouseLoad load = WarehouseSql(Join(lines, 0, lines.size()), "web", kLoadBase);
   ASSERT_TRUE(pg_->Exec(load.sql, &error, "wh2")) << error;
   env_["WH_TEST_DSN"] = pg_->Dsn("aud_admin", "", "wh2");
   json other = Plan(wh_);
   EXPECT_TRUE(other["warehouse"]["full_reload"].get<bool>()) << other["warehouse"].dump();
   EXPECT_EQ(other["warehouse"]["rows_cached"].get<uint64_t>(), 0u);
-  EXPECT_EQ(other["warehouse"]["rows_read"].get<uint64_t>(), load.messages);
-  EXPECT_LT(load.messages, loaded);
+  EXPECT_EQ(other["warehouse"]["rows_read"].get<uint64_t>(), loaded);
 }
 
 }  // namespace
