@@ -125,6 +125,8 @@ int RunEval(const GlobalOptions& g, const EvalOptions& o) {
   Progress::Get().Done();
   if (!in.error.empty()) return Fail(in.error);
   for (const auto& w : in.warnings) std::cerr << "warning: " << w << "\n";
+  if (data.warehouse_used)
+    std::cerr << base::TerminalSafe(WarehouseSummary(data.warehouse)) << "\n";
   if (!cache.save_error.empty())
     std::cerr << "warning: the event cache was not written: "
               << base::TerminalSafe(cache.save_error) << "\n";
@@ -248,7 +250,9 @@ int RunEval(const GlobalOptions& g, const EvalOptions& o) {
   const ingest::Stats& st = in.stats;
   out << "\ningest: " << st.events << " events, " << st.identifies << " identifies, " << st.aliases
       << " aliases" << (st.groups ? ", " + std::to_string(st.groups) + " groups" : "") << " from "
-      << in.files.size() << (in.files.size() == 1 ? " file" : " files")
+      << (data.warehouse_used
+              ? std::string("the warehouse")
+              : std::to_string(in.files.size()) + (in.files.size() == 1 ? " file" : " files"))
       << (cache.hit ? " (cached)" : "") << "; " << profiles.count << " profiles at as_of\n";
   if (st.duplicates) out << "  duplicates dropped: " << st.duplicates << "\n";
   if (st.Bad()) {
@@ -259,7 +263,8 @@ int RunEval(const GlobalOptions& g, const EvalOptions& o) {
       out << (first ? "" : ", ") << reason << " " << n;
       first = false;
     }
-    out << "), quarantined in .aud/quarantine/\n";
+    out << (data.warehouse_used ? "), counted (rows stay in the warehouse)\n"
+                                : "), quarantined in .aud/quarantine/\n");
   }
   const auto mismatches = TypeMismatches(prog, in.store, as_of);
   if (!mismatches.empty()) {

@@ -275,6 +275,7 @@ std::vector<std::string> EmptySourceErrors(const GlobalOptions& g, const check::
   if (!project.config) return errors;
   ingest::Options io = ProjectIngestOptions(g, project, false);
   for (const auto& src : project.config->sources) {
+    if (src.warehouse()) continue;  // (tables, not files: their errors come from the read)
     io.globs = {src.path};
     // A source that resolves to something unreadable is reported by ingest itself.
     if (std::string unreadable;
@@ -304,14 +305,32 @@ bool PreflightOk(const GlobalOptions& g, const check::Project& project, const pl
   return errors.empty();
 }
 
+std::string WarehouseSummary(const warehouse::Counters& c) {
+  std::string s = "warehouse: " + std::to_string(c.rows_read) + " rows read (" +
+                  std::to_string(c.accepted) + " accepted, " + std::to_string(c.quarantined) +
+                  " quarantined, " + std::to_string(c.duplicates) + " duplicates), " +
+                  std::to_string(c.rows_cached) + " rows from the cache" +
+                  (c.full_reload ? " (full read)" : "");
+  if (!c.quarantined_by_reason.empty()) {
+    s += "; quarantined:";
+    for (const auto& [r, n] : c.quarantined_by_reason) s += " " + r + " " + std::to_string(n);
+  }
+  return s;
+}
+
 bool IngestProject(const GlobalOptions& g, const check::Project& project, ingest::Result* out,
-                   bool* cached, std::string* error, bool strict) {
+                   bool* cached, std::string* error, bool strict, warehouse::Counters* warehouse,
+                   bool* warehouse_used) {
   driver::Options o = DriverOptions(g);
   o.strict = strict;
   driver::Data data;
   std::string ingest_error;
   driver::Ingest(o, project, StartIngestProgress(), &data, &ingest_error);  // (error in `out`)
   *out = std::move(data.ingest);
+  if (warehouse) *warehouse = data.warehouse;
+  if (warehouse_used) *warehouse_used = data.warehouse_used;
+  if (data.warehouse_used && out->error.empty())
+    std::cerr << base::TerminalSafe(WarehouseSummary(data.warehouse)) << "\n";
   const ingest::CacheStatus& cache = data.cache;
   Progress::Get().Done();
   if (out->error.empty())  // (an error names the same problems)
@@ -382,7 +401,8 @@ bool PlanProject(const GlobalOptions& g, const PlanOptions& o, Planned* out) {
     return false;
   }
   bool cached = false;
-  if (!IngestProject(g, project, &out->ingest, &cached, &error, o.strict)) {
+  if (!IngestProject(g, project, &out->ingest, &cached, &error, o.strict, &out->warehouse,
+                     &out->warehouse_used)) {
     std::cerr << "error: " << base::TerminalSafe(error) << "\n";
     return false;
   }

@@ -42,6 +42,10 @@ struct Planned {
   std::unique_ptr<check::Project> project;
   ir::Program program;
   ingest::Result ingest;
+  // What the warehouse sources read in this run (`warehouse_used` false
+  // for JSON-lines sources).
+  bool warehouse_used = false;
+  warehouse::Counters warehouse;
   store::Profiles profiles;
   std::unique_ptr<state::State> state;
   // The lock the plan was made under (`plan`/`apply` hold it while they
@@ -122,8 +126,14 @@ bool CheckAndLower(const GlobalOptions& g, std::unique_ptr<check::Project>* proj
 
 // Ingests the project's sources through the cache (warnings to stderr).
 // False with `error` on failure (with `strict`, also any bad input line).
+// With `warehouse`, a warehouse source's counters go there (and
+// `*warehouse_used` says whether there was one).
 bool IngestProject(const GlobalOptions& g, const check::Project& project, ingest::Result* out,
-                   bool* cached, std::string* error, bool strict = false);
+                   bool* cached, std::string* error, bool strict = false,
+                   warehouse::Counters* warehouse = nullptr, bool* warehouse_used = nullptr);
+
+// One line for people: what the warehouse sources read in this run.
+std::string WarehouseSummary(const warehouse::Counters& c);
 
 // The ingest options of a project: its `[sources.*]`, the quarantine folder.
 ingest::Options ProjectIngestOptions(const GlobalOptions& g, const check::Project& project,

@@ -186,7 +186,14 @@ int RunPlan(const GlobalOptions& g, const PlanOptions& o) {
     }
   }
   if (o.json) {
-    std::cout << plan::RenderJson(p, o.detail);
+    std::string json = plan::RenderJson(p, o.detail);
+    if (planned.warehouse_used) {
+      // What the warehouse sources read, as a top-level `warehouse` object.
+      size_t end = json.rfind('}');
+      if (end != std::string::npos)
+        json.insert(end, ",\"warehouse\":" + warehouse::CountersJson(planned.warehouse));
+    }
+    std::cout << json;
   } else {
     std::cout << plan::RenderHuman(p, o.detail, false);
     if (!o.out.empty())

@@ -612,28 +612,108 @@ class Reader {
   }
 
   void ReadSource(const toml::key& name, const toml::table& t, ProjectConfig& cfg) {
-    static const std::vector<std::string> kKeys = {"path", "format"};
+    static const std::vector<std::string> kKeys = {"type", "path", "format", "dsn", "schema"};
+    static const std::vector<std::string> kTypes = {"files", "postgres"};
     Source src;
     src.name = name.str();
-    src.format = "segment";
     src.range = Range(t);
     std::string where = "`[sources." + ShowKey(src.name) + "]`";
-    bool has_path = false;
-    for (auto [k, v] : Merged(t, Override("sources", src.name))) {
-      if (k->str() == "path") {
+    const auto entries = Merged(t, Override("sources", src.name));
+    // The type first: it decides which keys apply.
+    bool type_ok = true;
+    for (auto [k, v] : entries) {
+      if (k->str() != "type") continue;
+      auto s = String(*k, *v, false);
+      if (!s) {
+        type_ok = false;
+      } else if (*s != "files" && *s != "postgres") {
+        type_ok = false;
+        auto& d = diags_.Report(DiagKind::ConfigInvalidValue, Range(*v),
+                                "`type` of a source must be `files` (Segment JSON lines) or "
+                                "`postgres` (Segment's warehouse layout), not `" +
+                                    Shown(*s) + "`");
+        std::string sug = base::Suggest(*s, kTypes);
+        if (!sug.empty()) d.notes.push_back({SourceRange{}, "did you mean `" + sug + "`?"});
+      } else {
+        src.type = *s;
+      }
+    }
+    const bool warehouse = src.warehouse();
+    src.format = warehouse ? "segment-warehouse" : "segment";
+    bool has_path = false, has_dsn = false, has_schema = false;
+    // A key of the other kind of source: an error at the key.
+    auto not_for = [&](const toml::key& k, const std::string& why) {
+      Invalid(Range(k), "`" + ShowKey(k.str()) + "` " + why);
+    };
+    for (auto [k, v] : entries) {
+      const std::string_view key = k->str();
+      if (key == "type") continue;
+      if (key == "path") {
         has_path = true;
-        if (auto s = String(*k, *v, true)) src.path = *s;
-      } else if (k->str() == "format") {
+        if (warehouse) {
+          not_for(*k,
+                  "does not apply to a `postgres` source (it reads the tables of `schema`); "
+                  "remove it");
+        } else if (auto s = String(*k, *v, true)) {
+          src.path = *s;
+        }
+      } else if (key == "format") {
         if (auto s = String(*k, *v, false)) {
-          if (*s != "segment") {
-            Invalid(Range(*v), "`format` of a source must be `segment`, not `" + Shown(*s) + "`");
+          if (!warehouse && *s != "segment") {
+            Invalid(Range(*v), "`format` of a source must be `segment`, not `" + Shown(*s) + "`" +
+                                   (*s == "segment-warehouse"
+                                        ? " (`segment-warehouse` needs `type = \"postgres\"`)"
+                                        : ""));
+          } else if (warehouse && *s != "segment-warehouse") {
+            Invalid(Range(*v),
+                    "`format` of a `postgres` source must be `segment-warehouse`, not `" +
+                        Shown(*s) + "`");
           }
+        }
+      } else if (key == "dsn") {
+        has_dsn = true;
+        if (!warehouse) {
+          // (never echo the line: it may hold a credential)
+          auto& d = diags_.Report(DiagKind::ConfigInvalidValue, SecretRange(*k, src.range),
+                                  "`dsn` on line " + std::to_string(k->source().begin.line) +
+                                      " only applies to a source with `type = \"postgres\"`");
+          d.notes.push_back({SourceRange{}, "add `type = \"postgres\"` or remove `dsn`"});
+        } else if (auto s = Secret(*k, *v, "source_" + src.name, src.range)) {
+          src.dsn = *s;
+        }
+      } else if (key == "schema") {
+        has_schema = true;
+        auto s = String(*k, *v, false);
+        if (!warehouse) {
+          not_for(*k, "only applies to a source with `type = \"postgres\"`");
+        } else if (s && !SchemaName(*s)) {
+          Invalid(Range(*v),
+                  "`schema` must be a lower-case PostgreSQL name (letters, digits, "
+                  "`_`, at most 63), not `" +
+                      Shown(*s) + "`");
+        } else if (s) {
+          src.schema = *s;
         }
       } else {
         UnknownKey(*k, where, kKeys);
       }
     }
-    if (!has_path) diags_.Report(DiagKind::ConfigMissingKey, src.range, where + " needs `path`");
+    if (type_ok && warehouse) {
+      if (!has_dsn)
+        diags_
+            .Report(DiagKind::ConfigMissingKey, src.range,
+                    where + " with `type = \"postgres\"` needs `dsn`")
+            .notes.push_back({SourceRange{}, "write `dsn = { env = \"" +
+                                                 Upper("source_" + src.name + "_dsn") +
+                                                 "\" }` and set that variable"});
+      if (!has_schema)
+        diags_.Report(DiagKind::ConfigMissingKey, src.range,
+                      where +
+                          " with `type = \"postgres\"` needs `schema` (the schema Segment "
+                          "loads the source into)");
+    } else if (type_ok && !has_path) {
+      diags_.Report(DiagKind::ConfigMissingKey, src.range, where + " needs `path`");
+    }
     cfg.sources.push_back(std::move(src));
   }
 

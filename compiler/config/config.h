@@ -32,12 +32,19 @@ struct Connection {
   base::SourceRange range;              // the table header
 };
 
-// One `[sources.NAME]` table.
+// One `[sources.NAME]` table: Segment-spec JSON-lines files (`type =
+// "files"`, the default), or a PostgreSQL schema in Segment's warehouse
+// layout (`type = "postgres"`, docs/sources/segment-warehouse.md).
 struct Source {
   std::string name;
-  std::string path;    // glob relative to the project root
-  std::string format;  // "segment"
+  std::string type = "files";    // files | postgres
+  std::string path;              // files: glob relative to the project root
+  std::string format;            // files: "segment"; postgres: "segment-warehouse"
+  std::optional<SecretRef> dsn;  // postgres: the variable holding the DSN
+  std::string schema;            // postgres: the schema holding the layout's tables
   base::SourceRange range;
+  // True for a warehouse source (read by runtime/warehouse, not by ingest).
+  bool warehouse() const { return type == "postgres"; }
 };
 
 // The whole project file.

@@ -4,6 +4,7 @@
 
 #include <climits>
 #include <cstdlib>
+#include <map>
 #include <set>
 #include <string>
 #include <variant>
@@ -69,6 +70,7 @@ ingest::Options IngestOptions(const Options& options, const check::Project& proj
   io.strict = options.strict;
   if (project.config) {
     for (const auto& src : project.config->sources) {
+      if (src.warehouse()) continue;  // (runtime/warehouse reads those)
       io.globs.push_back(src.path);
       io.names.push_back(src.name);
     }
@@ -90,8 +92,125 @@ std::string EventCachePath(const Options& options) {
   return options.dir + "/.aud/cache/events.store";
 }
 
+namespace {
+
+warehouse::Kind KindOf(const std::string& type) {
+  if (type == "int") return warehouse::Kind::Int;
+  if (type == "float") return warehouse::Kind::Float;
+  if (type == "bool") return warehouse::Kind::Bool;
+  if (type == "timestamp") return warehouse::Kind::Timestamp;
+  return warehouse::Kind::String;
+}
+
+// `context.campaign.source` -> `context_campaign_source` (each part in snake_case).
+std::string ColumnOf(const std::string& name) {
+  std::string out;
+  size_t b = 0;
+  while (true) {
+    size_t e = name.find('.', b);
+    std::string part = warehouse::SnakeCase(name.substr(b, e == std::string::npos ? e : e - b));
+    if (!out.empty()) out += '_';
+    out += part;
+    if (e == std::string::npos) break;
+    b = e + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+bool WarehouseRequest(const Options& options, const check::Project& project,
+                      warehouse::Request* out, std::string* error) {
+  *out = warehouse::Request{};
+  // One cache per environment (each may read another database).
+  out->cache_dir = options.dir + "/.aud/cache/warehouse" +
+                   (options.env.empty() ? std::string() : "/env/" + options.env);
+  out->strict = options.strict;
+  if (!project.config) return true;
+  for (const auto& src : project.config->sources) {
+    if (!src.warehouse()) continue;
+    warehouse::Source ws;
+    ws.name = src.name;
+    ws.schema = src.schema;
+    ws.dsn_var = src.dsn ? src.dsn->env : "";
+    const char* v = ws.dsn_var.empty() ? nullptr : std::getenv(ws.dsn_var.c_str());
+    if (!v || !*v) {
+      *error = "source `" + src.name + "`: the environment variable `" + ws.dsn_var +
+               "` (its `dsn`) is not set; export the PostgreSQL connection string in it";
+      return false;
+    }
+    ws.dsn = connectors::Secret(v);
+    out->sources.push_back(std::move(ws));
+  }
+  // Declared events, one table each (the page and screen events share
+  // `pages` / `screens`: the union of their properties); declared
+  // `context.*` paths are read for every declared event table.
+  std::map<std::string, warehouse::EventTable> tables;
+  std::map<std::string, warehouse::Kind> context;
+  for (const auto& [name, sym] : project.module.symbols) {
+    if (sym.kind == check::SymbolKind::Trait) {
+      if (const auto* t = std::get_if<ast::TraitDecl>(&sym.decl->node))
+        out->traits.push_back({t->name.text, ColumnOf(t->name.text), KindOf(t->type.text)});
+      continue;
+    }
+    if (sym.kind != check::SymbolKind::Event) continue;
+    const auto* ev = std::get_if<ast::EventDecl>(&sym.decl->node);
+    if (!ev) continue;
+    std::string key = ev->source == ast::EventDecl::Track  ? "track:" + ev->track_name.value
+                      : ev->source == ast::EventDecl::Page ? "page"
+                                                           : "screen";
+    std::string table = ev->source == ast::EventDecl::Track
+                            ? warehouse::SnakeCase(ev->track_name.value)
+                        : ev->source == ast::EventDecl::Page ? "pages"
+                                                             : "screens";
+    warehouse::EventTable& t = tables[table];
+    t.key = key;
+    t.table = table;
+    for (const ast::PropDecl& p : ev->props) {
+      if (p.name.text.rfind("context.", 0) == 0) {
+        context[p.name.text] = KindOf(p.type.text);
+        continue;
+      }
+      bool seen = false;
+      for (const auto& f : t.fields) seen = seen || f.name == p.name.text;
+      if (!seen) t.fields.push_back({p.name.text, ColumnOf(p.name.text), KindOf(p.type.text)});
+    }
+  }
+  for (auto& [table, t] : tables) {
+    for (const auto& [path, kind] : context) t.fields.push_back({path, ColumnOf(path), kind});
+    out->events.push_back(std::move(t));
+  }
+  return true;
+}
+
 bool Ingest(const Options& options, const check::Project& project, IngestProgress progress,
             Data* out, std::string* error) {
+  if (project.config) {
+    bool files = false, tables = false;
+    for (const auto& src : project.config->sources) (src.warehouse() ? tables : files) = true;
+    if (tables && files) {
+      *error =
+          "a project reads either JSON-lines files or warehouse tables: `[sources.*]` with "
+          "`type = \"postgres\"` cannot be mixed with file sources yet; load the files into the "
+          "warehouse, or keep them in another project";
+      out->ingest.error = *error;
+      return false;
+    }
+    if (tables) {
+      warehouse::Request req;
+      if (!WarehouseRequest(options, project, &req, error)) {
+        out->ingest.error = *error;
+        return false;
+      }
+      out->warehouse_used = true;
+      out->ingest = warehouse::Ingest(req, &out->warehouse);
+      if (!out->ingest.error.empty()) {
+        *error = out->ingest.error;
+        return false;
+      }
+      return true;
+    }
+  }
   ingest::Options io = IngestOptions(options, project);
   io.progress = std::move(progress);
   out->ingest = ingest::IngestCached(io, EventCachePath(options), &out->cache);

@@ -22,6 +22,7 @@
 #include "runtime/eval/eval.h"
 #include "runtime/ingest/ingest.h"
 #include "runtime/store/profiles.h"
+#include "runtime/warehouse/warehouse.h"
 
 namespace aud::driver {
 
@@ -78,6 +79,14 @@ std::string CanonicalDir(const std::string& dir);
 // quarantine folder `.aud/quarantine`.
 ingest::Options IngestOptions(const Options& options, const check::Project& project);
 
+// The warehouse request of a project whose sources are `type = "postgres"`:
+// its declared events (one table each: snake_case of the Segment event
+// name, `pages`, `screens`) with their properties and `context.*` paths,
+// its declared traits, the DSNs read from their variables. False with
+// `error` when a DSN's variable is not set.
+bool WarehouseRequest(const Options& options, const check::Project& project,
+                      warehouse::Request* out, std::string* error);
+
 // The path of the event cache of a project: DIR/.aud/cache/events.store.
 std::string EventCachePath(const Options& options);
 
@@ -85,6 +94,10 @@ std::string EventCachePath(const Options& options);
 struct Data {
   ingest::Result ingest;
   ingest::CacheStatus cache;
+  // Warehouse sources (`type = "postgres"`): what this run read from the
+  // database (`warehouse_used` false for JSON-lines sources).
+  bool warehouse_used = false;
+  warehouse::Counters warehouse;
   store::Profiles profiles;
 };
 

@@ -225,7 +225,9 @@ Fingerprints CurrentFingerprints(const check::Project& project, const ir::Progra
     const config::ProjectConfig& c = *project.config;
     cfg += "project " + c.name + (c.stdlib ? " stdlib" : "") + '\n';
     for (const auto& s : c.sources)
-      cfg += "source " + s.name + ' ' + s.path + ' ' + s.format + '\n';
+      cfg += "source " + s.name + ' ' + s.path + ' ' + s.format +
+             (s.warehouse() ? " postgres " + s.schema + (s.dsn ? " env:" + s.dsn->env : "") : "") +
+             '\n';
     cfg += "state " + c.state_backend + (c.state_dsn ? " env:" + c.state_dsn->env : "") + '\n';
     for (const auto& [name, conn] : c.connections) {
       cfg += "connection " + name + ' ' + conn.type + '\n';
