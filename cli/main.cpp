@@ -104,6 +104,14 @@ int main(int argc, char** argv) try {
   explain->add_flag("--ir", explain_ir, "the IR: slots and formulas (the default)");
   bool explain_llvm = false;
   explain->add_flag("--llvm", explain_llvm, "the LLVM IR the JIT compiles")->excludes("--ir");
+  bool explain_sql = false;
+  explain->add_flag("--sql", explain_sql, "the SQL the `postgres` engine runs (docs/sql-engine.md)")
+      ->excludes("--ir")
+      ->excludes("--llvm");
+  explain->add_option("--dialect", explain_opts.dialect, "with --sql: postgres (default) or duckdb")
+      ->check(CLI::IsMember({"postgres", "duckdb"}));
+  explain->add_option("--as-of", explain_opts.as_of, "with --sql: the instant (default: now)")
+      ->type_name("T");
   explain
       ->add_flag("--passes", explain_opts.passes,
                  "with --ir: the IR passes in order, which ran and the facts each added")
@@ -269,7 +277,7 @@ int main(int argc, char** argv) try {
   if (*gen) return aud::cli::RunGenEvents(g, gen_opts);
   if (*eval) return aud::cli::RunEval(g, eval_opts);
   if (*explain) {
-    explain_opts.form = explain_llvm ? "llvm" : "ir";
+    explain_opts.form = explain_llvm ? "llvm" : explain_sql ? "sql" : "ir";
     return aud::cli::RunExplain(g, explain_opts);
   }
   if (*plan) return aud::cli::RunPlan(g, plan_opts);
