@@ -1,6 +1,7 @@
 // `aud explain NAME --ir|--llvm|--sql`: the compiled form of a segment, audience
 // or consent (the slots and formulas it uses, the LLVM IR the JIT
-// compiles for it, or the SQL of the `postgres` engine in a dialect); `--passes` adds the IR passes and their facts,
+// compiles for it, or the SQL of the `postgres` engine in a dialect); `--passes` adds the IR passes
+// and their facts,
 // `--disable-pass NAME` skips a pass. No data is read.
 
 #include <chrono>

@@ -155,7 +155,6 @@ std::map<uint32_t, std::vector<std::vector<std::string>>> ParseIdentities(const 
   return ids_;
 }
 
-
 Prepared Prepare(const ir::Program& p, const eval::Options& o) {
   Prepared out;
   std::vector<uint32_t> roots;

@@ -49,6 +49,8 @@ std::string CompareIds(const eval::Evaluator& jit, const store::Profiles& ps,
 
 }  // namespace
 
+testing::PgServer* TheServer() { return Server().get(); }
+
 std::string ServerDsn(std::string* error) {
   auto& s = Server();
   if (!s) {
@@ -81,8 +83,10 @@ std::string PgDifferential(const jittest::Loaded& loaded, const store::Profiles&
 
 std::string DuckDbModules() {
   std::string dir;
-  if (const char* env = std::getenv("AUD_DUCKDB_NODE_MODULES"); env && *env) dir = env;
-  else dir = std::string(AUD_SOURCE_DIR) + "/bench/duckdb/node_modules";
+  if (const char* env = std::getenv("AUD_DUCKDB_NODE_MODULES"); env && *env)
+    dir = env;
+  else
+    dir = std::string(AUD_SOURCE_DIR) + "/bench/duckdb/node_modules";
   struct stat st;
   if (::stat((dir + "/@duckdb/node-api/package.json").c_str(), &st) != 0) return "";
   return dir;
@@ -111,8 +115,8 @@ std::string DuckDbDifferential(const jittest::Loaded& loaded, const store::Profi
   };
   split(d.CreateTables());
   split(d.Prelude());
-  for (const auto& t : sql_engine::BuildTables(loaded.program, loaded.ingested.store, profiles,
-                                               prep.imports))
+  for (const auto& t :
+       sql_engine::BuildTables(loaded.program, loaded.ingested.store, profiles, prep.imports))
     for (const std::string& s : sql_engine::InsertStatements(t)) job["setup"].push_back(s);
   job["queries"] = {q.members, q.identities};
   if (!q.imports.empty()) job["queries"].push_back(q.imports);

@@ -7,12 +7,16 @@
 
 #include "runtime/store/profiles.h"
 #include "tests/jit/diff.h"
+#include "tests/support/pg_server.h"
 
 namespace aud::sqltest {
 
 // The DSN of the test program's server (started on first use, stopped at
 // exit); "" with `error` when PostgreSQL cannot start.
 std::string ServerDsn(std::string* error);
+
+// The test program's server (ServerDsn starts it); null before.
+testing::PgServer* TheServer();
 
 // "" when the `postgres` engine at `dsn` gives the JIT's results (members,
 // attributes bit for bit, imports, identities) for `only` (empty: every formula).

@@ -35,9 +35,11 @@ TEST_P(PgCase, MatchesJit) {
     int64_t as_of = 0;
     ASSERT_TRUE(jittest::ParseAsOf(e.as_of, &as_of)) << e.as_of;
     store::Profiles ps = store::BuildProfiles(loaded.ingested.store, as_of);
-    EXPECT_EQ(PgDifferential(loaded, ps, {e.name}, dsn), "") << c.path << ":" << e.line << ": " << e.name;
+    EXPECT_EQ(PgDifferential(loaded, ps, {e.name}, dsn), "")
+        << c.path << ":" << e.line << ": " << e.name;
     if (!all_done)
-      EXPECT_EQ(PgDifferential(loaded, ps, {}, dsn), "") << c.path << ": every formula at " << e.as_of;
+      EXPECT_EQ(PgDifferential(loaded, ps, {}, dsn), "")
+          << c.path << ": every formula at " << e.as_of;
     all_done = true;
   }
 }

@@ -51,8 +51,7 @@ TEST_P(PgProperty, MatchesJit) {
       ASSERT_EQ(PgDifferential(loaded, ps, {name}, dsn), "") << where << ": " << name;
     }
   }
-  const double s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("sql-property: %llu pairs in %.1f s\n", static_cast<unsigned long long>(n), s);
 }
 
