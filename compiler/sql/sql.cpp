@@ -576,9 +576,12 @@ std::string Explain(const ir::Program& program, const std::string& name, const D
   const ir::Uses uses = ir::UsesOf(program, name);
   Query q = Generate(program, uses, dialect, as_of);
   std::string out = "-- aud explain " + name + " --sql --dialect " + dialect.Name() + " (as_of " +
-                    ir::FormatTime(as_of) + ")\n-- the tables (docs/sql-engine.md)\n" +
-                    dialect.CreateTables() + "-- helpers, once per session\n" + dialect.Prelude() +
-                    "-- members: one row per profile; columns";
+                    ir::FormatTime(as_of) +
+                    ")\n-- over the tables aud_profiles, aud_events, aud_traits, aud_ids, "
+                    "aud_imports (docs/sql-engine.md)\n";
+  if (q.members.find("aud_round(") != std::string::npos)
+    out += "-- helpers, once per session\n" + dialect.Prelude();
+  out += "-- members: one row per profile, ordered by pid; columns";
   for (uint32_t f : q.formulas) {
     const ir::Formula& fm = program.formulas[f];
     out += " f" + std::to_string(f) + "=" +
