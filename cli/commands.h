@@ -53,14 +53,17 @@ struct EvalOptions {
 int RunEval(const GlobalOptions& g, const EvalOptions& o);
 // Options of `aud explain`.
 struct ExplainOptions {
-  std::string name;         // the segment, audience or consent
-  std::string form = "ir";  // ir | llvm
-  bool passes = false;      // --passes: the IR passes, which ran, the facts each added
+  std::string name;                  // the segment, audience or consent
+  std::string form = "ir";           // ir | llvm | sql
+  bool passes = false;               // --passes: the IR passes, which ran, the facts each added
+  std::string dialect = "postgres";  // --dialect (with --sql): postgres | duckdb
+  std::string as_of;                 // --as-of (with --sql): the instant written into the query
 
   // --disable-pass NAME, repeatable (compiler/ir/passes.h).
   std::vector<std::string> disabled_passes;
 };
-// `aud explain NAME --ir [--passes]|--llvm [--disable-pass NAME]`: the compiled form of NAME.
+// `aud explain NAME --ir [--passes]|--llvm|--sql [--dialect D] [--disable-pass NAME]`: the compiled
+// form of NAME.
 int RunExplain(const GlobalOptions& g, const ExplainOptions& o);
 // Options of `aud plan` (and the planning half of `aud apply`).
 struct PlanOptions {

@@ -88,7 +88,7 @@ int RunEval(const GlobalOptions& g, const EvalOptions& o) {
       return Fail("invalid --as-of `" + o.as_of + "`: " + why);
   }
   if (!driver::KnownEngine(o.engine))
-    return Fail("unknown engine `" + o.engine + "` (jit or interp)");
+    return Fail("unknown engine `" + o.engine + "` (jit, interp or postgres)");
   ir::PassOptions passes;
   passes.disabled = o.disabled_passes;
   if (std::string why = ir::CheckPassOptions(passes); !why.empty()) return Fail(why);
@@ -113,6 +113,9 @@ int RunEval(const GlobalOptions& g, const EvalOptions& o) {
     return Fail("`" + o.name + "` is " + WithArticle(check::SymbolKindName(sym->kind)) +
                 ", not a segment or audience");
 
+  if (std::string why = driver::ResolveEngine(project->config ? &*project->config : nullptr, &dopt);
+      !why.empty())
+    return Fail(why);
   std::string lower_error;
   if (!driver::Lower(*project, &compiled.program, &lower_error)) return Fail(lower_error);
   const ir::Program& prog = compiled.program;

@@ -1,8 +1,10 @@
-// `aud explain NAME --ir|--llvm`: the compiled form of a segment, audience
-// or consent (the slots and formulas it uses, or the LLVM IR the JIT
-// compiles for it); `--passes` adds the IR passes and their facts,
+// `aud explain NAME --ir|--llvm|--sql`: the compiled form of a segment, audience
+// or consent (the slots and formulas it uses, the LLVM IR the JIT
+// compiles for it, or the SQL of the `postgres` engine in a dialect); `--passes` adds the IR passes
+// and their facts,
 // `--disable-pass NAME` skips a pass. No data is read.
 
+#include <chrono>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -11,6 +13,7 @@
 #include "compiler/codegen/codegen.h"
 #include "compiler/ir/ir.h"
 #include "compiler/ir/passes.h"
+#include "compiler/sql/sql.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "runtime/driver/driver.h"
@@ -58,7 +61,11 @@ int RunExplain(const GlobalOptions& g, const ExplainOptions& o) {
               << "\n";
     return 1;
   }
-  if (form != "ir" && form != "llvm") {
+  if (form != "sql" && (o.dialect != "postgres" || !o.as_of.empty())) {
+    std::cerr << "error: `--dialect` and `--as-of` go with `--sql`\n";
+    return 1;
+  }
+  if (form != "ir" && form != "llvm" && form != "sql") {
     std::cerr << "error: `--" << form << "` is not available yet\n";
     return 1;
   }
@@ -70,6 +77,26 @@ int RunExplain(const GlobalOptions& g, const ExplainOptions& o) {
   }
   const ir::Program& prog = lowered;
   const ir::Uses uses = ir::UsesOf(prog, name);
+  if (form == "sql") {
+    int64_t as_of = 0;
+    std::string why;
+    if (o.as_of.empty()) {
+      as_of = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::system_clock::now().time_since_epoch())
+                  .count();
+    } else if (!driver::ParseAsOf(o.as_of, &as_of, &why)) {
+      std::cerr << "error: invalid `--as-of` `" << o.as_of << "`: " << why << "\n";
+      return 1;
+    }
+    const sql::Dialect* dialect = sql::FindDialect(o.dialect);
+    if (!dialect) {
+      std::cerr << "error: unknown `--dialect` `" << o.dialect << "` (" << sql::DialectNames()
+                << ")\n";
+      return 1;
+    }
+    std::cout << sql::Explain(prog, name, *dialect, as_of);
+    return 0;
+  }
   if (form == "ir") {
     std::cout << ir::PrintFor(prog, name);
     if (o.passes) std::cout << ir::PrintPasses(prog, ir::Analyze(prog, uses, passes));

@@ -89,8 +89,8 @@ int main(int argc, char** argv) try {
       ->type_name("T");
   eval->add_option("--format", eval_opts.format, "table (default) or jsonl")
       ->check(CLI::IsMember({"table", "jsonl"}));
-  eval->add_option("--engine", eval_opts.engine, "jit (default) or interp")
-      ->check(CLI::IsMember({"interp", "jit"}));
+  eval->add_option("--engine", eval_opts.engine, "jit (default), interp or postgres")
+      ->check(CLI::IsMember({"interp", "jit", "postgres"}));
   eval->add_flag("--strict", eval_opts.strict, "any bad input line is an error");
   eval->add_option("--disable-pass", eval_opts.disabled_passes,
                    "skip this IR pass (repeatable; results do not change)")
@@ -104,6 +104,14 @@ int main(int argc, char** argv) try {
   explain->add_flag("--ir", explain_ir, "the IR: slots and formulas (the default)");
   bool explain_llvm = false;
   explain->add_flag("--llvm", explain_llvm, "the LLVM IR the JIT compiles")->excludes("--ir");
+  bool explain_sql = false;
+  explain->add_flag("--sql", explain_sql, "the SQL the `postgres` engine runs (docs/sql-engine.md)")
+      ->excludes("--ir")
+      ->excludes("--llvm");
+  explain->add_option("--dialect", explain_opts.dialect, "with --sql: postgres (default) or duckdb")
+      ->check(CLI::IsMember({"postgres", "duckdb"}));
+  explain->add_option("--as-of", explain_opts.as_of, "with --sql: the instant (default: now)")
+      ->type_name("T");
   explain
       ->add_flag("--passes", explain_opts.passes,
                  "with --ir: the IR passes in order, which ran and the facts each added")
@@ -120,8 +128,8 @@ int main(int argc, char** argv) try {
     cmd->add_option("--exclude", o.excludes, "leave out this audience or destination (repeatable)")
         ->type_name("NAME");
     cmd->add_flag("--due", o.due, "only audiences whose `refresh every` interval has elapsed");
-    cmd->add_option("--engine", o.engine, "jit (default) or interp")
-        ->check(CLI::IsMember({"interp", "jit"}));
+    cmd->add_option("--engine", o.engine, "jit (default), interp or postgres")
+        ->check(CLI::IsMember({"interp", "jit", "postgres"}));
     cmd->add_option("--refresh", o.refresh,
                     "read readable destinations back and repair drift (default true)")
         ->type_name("BOOL");
@@ -269,7 +277,7 @@ int main(int argc, char** argv) try {
   if (*gen) return aud::cli::RunGenEvents(g, gen_opts);
   if (*eval) return aud::cli::RunEval(g, eval_opts);
   if (*explain) {
-    explain_opts.form = explain_llvm ? "llvm" : "ir";
+    explain_opts.form = explain_llvm ? "llvm" : explain_sql ? "sql" : "ir";
     return aud::cli::RunExplain(g, explain_opts);
   }
   if (*plan) return aud::cli::RunPlan(g, plan_opts);

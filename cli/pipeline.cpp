@@ -377,8 +377,8 @@ bool PlanProject(const GlobalOptions& g, const PlanOptions& o, Planned* out) {
       return false;
     }
   }
-  if (o.engine != "jit" && o.engine != "interp") {
-    std::cerr << "error: unknown --engine `" << o.engine << "` (jit or interp)\n";
+  if (!driver::KnownEngine(o.engine)) {
+    std::cerr << "error: unknown --engine `" << o.engine << "` (jit, interp or postgres)\n";
     return false;
   }
   ir::PassOptions passes;
@@ -453,6 +453,11 @@ bool PlanProject(const GlobalOptions& g, const PlanOptions& o, Planned* out) {
   in.data_fingerprint = DataFingerprint(g, project, out->ingest);
   driver::Options dopt = DriverOptions(g);
   dopt.engine = o.engine;
+  if (std::string why = driver::ResolveEngine(project.config ? &*project.config : nullptr, &dopt);
+      !why.empty()) {
+    std::cerr << "error: " << why << "\n";
+    return false;
+  }
   const ir::Program* program = &out->program;
   const store::EventStore* store = &out->ingest.store;
   // The evaluation's progress counter outlives the evaluator (which MakePlan owns).

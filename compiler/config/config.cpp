@@ -533,8 +533,8 @@ class Reader {
   // --- tables ------------------------------------------------------------------
 
   void ReadRoot(const toml::table& root, ProjectConfig& cfg) {
-    static const std::vector<std::string> kTop = {"project", "sources", "state", "connections",
-                                                  "env"};
+    static const std::vector<std::string> kTop = {"project",     "sources", "state",
+                                                  "connections", "env",     "engine"};
     bool has_state = false;
     for (auto [k, v] : Entries(root)) {
       std::string name(k->str());
@@ -548,6 +548,9 @@ class Reader {
       } else if (name == "state") {
         has_state = true;
         if (const auto* t = AsTable(*k, *v)) ReadState(*t, cfg, state_override_, Range(*t));
+      } else if (name == "engine") {
+        if (const auto* t = AsTable(*k, *v, "a table of `[engine.NAME]` tables"))
+          ReadEngine(*t, cfg);
       } else if (name == "connections") {
         if (const auto* t = AsTable(*k, *v, "a table of `[connections.NAME]` tables"))
           ReadNamed(*t, "connections", [&](const toml::key& nk, const toml::table& nt) {
@@ -722,6 +725,30 @@ class Reader {
     for (char c : s)
       if (!(c == '_' || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) return false;
     return true;
+  }
+
+  // `[engine.postgres] dsn = { env = "VAR" }` (docs/sql-engine.md): where
+  // `--engine postgres` evaluates.
+  void ReadEngine(const toml::table& t, ProjectConfig& cfg) {
+    for (auto [k, v] : Entries(t)) {
+      if (k->str() != "postgres") {
+        UnknownKey(*k, "`[engine]`", {"postgres"});
+        continue;
+      }
+      const auto* et = AsTable(*k, *v);
+      if (!et) continue;
+      bool has_dsn = false;
+      for (auto [ek, ev] : Entries(*et)) {
+        if (ek->str() == "dsn") {
+          has_dsn = true;
+          if (auto sec = Secret(*ek, *ev, "aud_engine", Range(*et))) cfg.engine_postgres_dsn = *sec;
+        } else {
+          UnknownKey(*ek, "`[engine.postgres]`", {"dsn"});
+        }
+      }
+      if (!has_dsn)
+        diags_.Report(DiagKind::ConfigMissingKey, Range(*et), "`[engine.postgres]` needs `dsn`");
+    }
   }
 
   void ReadState(const toml::table& t, ProjectConfig& cfg, const toml::table* ov,

@@ -56,6 +56,8 @@ struct ProjectConfig {
   std::optional<SecretRef> state_dsn;
   std::string state_schema = "aud";  // postgres: the schema of the state tables
   std::map<std::string, Connection> connections;
+  // `[engine.postgres] dsn`: where `--engine postgres` evaluates (docs/sql-engine.md).
+  std::optional<SecretRef> engine_postgres_dsn;
   // The environment these values are for (`--env NAME` / `AUD_ENV`; "" the
   // default one: the base tables alone), and every `[env.NAME]` declared, in
   // document order.

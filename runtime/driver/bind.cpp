@@ -4,12 +4,19 @@
 
 #include "runtime/driver/driver.h"
 #include "runtime/jit/jit.h"
+#include "runtime/sql_engine/pg_engine.h"
 
 namespace aud::driver {
 
 std::unique_ptr<eval::Evaluator> Bind(const Options& options, const ir::Program& program,
                                       const store::EventStore& store,
                                       const eval::Options& eval_options, std::string* notice) {
+  if (options.engine == "postgres") {
+    sql_engine::EngineOptions en;
+    en.dsn = options.engine_dsn;
+    en.dsn_var = options.engine_dsn_var;
+    return sql_engine::MakePostgres(program, store, eval_options, en);
+  }
   jit::JitOptions jo;
   jo.cache_dir = options.dir + "/.aud/cache/jit";
   if (options.jit_tier == "full") jo.tier = jit::Tier::Full;

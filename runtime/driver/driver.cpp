@@ -14,8 +14,23 @@
 namespace aud::driver {
 
 const std::vector<std::string>& Engines() {
-  static const std::vector<std::string> engines = {"jit", "interp"};
+  static const std::vector<std::string> engines = {"jit", "interp", "postgres"};
   return engines;
+}
+
+std::string ResolveEngine(const config::ProjectConfig* config, Options* options) {
+  if (options->engine != "postgres") return "";
+  if (!config || !config->engine_postgres_dsn)
+    return "`--engine postgres` needs `[engine.postgres] dsn = { env = \"VAR\" }` in aud.toml "
+           "(docs/sql-engine.md)";
+  const std::string& var = config->engine_postgres_dsn->env;
+  const char* value = std::getenv(var.c_str());
+  if (!value || !*value)
+    return "`--engine postgres`: the variable `" + var +
+           "` named by `[engine.postgres] dsn` is not set or empty";
+  options->engine_dsn = value;
+  options->engine_dsn_var = var;
+  return "";
 }
 
 bool KnownEngine(const std::string& engine) {

@@ -34,7 +34,16 @@ struct Options {
   bool require_config = true;  // a missing aud.toml is an error
   bool strict = false;         // data load: any bad input line is an error
   std::string jit_tier;        // "fast", "full", or "" (automatic by store size)
+  // engine "postgres": the DSN (a secret, never printed) and the variable it
+  // came from (`[engine.postgres] dsn = { env = "VAR" }`), set by ResolveEngine.
+  std::string engine_dsn;
+  std::string engine_dsn_var;
 };
+
+// For engine "postgres": reads `[engine.postgres] dsn` of `config` into
+// options->engine_dsn; "" when ready (or another engine), else an error
+// naming the setting or the variable (never the DSN).
+std::string ResolveEngine(const config::ProjectConfig* config, Options* options);
 
 // The executors `engine` may name.
 const std::vector<std::string>& Engines();

@@ -1,6 +1,7 @@
-// Golden files of `aud explain NAME --ir --passes` and `aud explain NAME
-// --llvm` for every tests/eval/cases/*.aud: one file per case and form under
-// tests/eval/explain/ (`CASE.ir`, `CASE.llvm`), holding the output for each
+// Golden files of `aud explain NAME --ir --passes`, `aud explain NAME
+// --llvm` and `aud explain NAME --sql --dialect postgres|duckdb --as-of T`
+// for every tests/eval/cases/*.aud: one file per case and form under
+// tests/eval/explain/ (`CASE.ir`, `CASE.llvm`, `CASE.sql`), holding the output for each
 // distinct `# EVAL` name in order. Run the binary with `--autoupdate` to
 // rewrite the files from the actual output (review the diff), as with the
 // check goldens (tests/check/README.md).
@@ -84,7 +85,7 @@ TEST_P(ExplainGolden, Matches) {
   ASSERT_EQ(c.error, "") << c.path;
   const std::string dir = MakeTempDir("aud-explain-");
   WriteFiles(dir, c.files);
-  std::string ir, llvm;
+  std::string ir, llvm, sql;
   std::set<std::string> seen;
   for (const EvalSpec& e : c.evals) {
     if (!seen.insert(e.name).second) continue;
@@ -94,11 +95,16 @@ TEST_P(ExplainGolden, Matches) {
     ASSERT_EQ(error, "") << c.path;
     llvm += "# aud explain " + e.name + " --llvm\n" + Explain(dir, e.name, "--llvm", &error);
     ASSERT_EQ(error, "") << c.path;
+    for (const char* dialect : {"postgres", "duckdb"}) {
+      const std::string flags = std::string("--sql --dialect ") + dialect + " --as-of " + e.as_of;
+      sql += "# aud explain " + e.name + " " + flags + "\n" + Explain(dir, e.name, flags, &error);
+      ASSERT_EQ(error, "") << c.path;
+    }
   }
   RemoveTree(dir);
   const std::string stem = GoldenDir() + "/" + fs::path(c.path).stem().string();
-  for (const auto& [path, actual] :
-       {std::pair{stem + ".ir", ir}, std::pair{stem + ".llvm", llvm}}) {
+  for (const auto& [path, actual] : {std::pair{stem + ".ir", ir}, std::pair{stem + ".llvm", llvm},
+                                     std::pair{stem + ".sql", sql}}) {
     std::string expected = ReadFile(path);
     if (g_autoupdate && expected != actual) {
       std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -123,7 +129,8 @@ TEST(ExplainGoldenFiles, NoStrayFiles) {
   for (const std::string& c : CaseFiles(CasesDir())) cases.insert(fs::path(c).stem().string());
   for (const auto& entry : fs::directory_iterator(GoldenDir())) {
     const std::string ext = entry.path().extension().string();
-    EXPECT_TRUE((ext == ".ir" || ext == ".llvm") && cases.count(entry.path().stem().string()))
+    EXPECT_TRUE((ext == ".ir" || ext == ".llvm" || ext == ".sql") &&
+                cases.count(entry.path().stem().string()))
         << "tests/eval/explain/" << entry.path().filename().string() << " belongs to no case";
   }
 }

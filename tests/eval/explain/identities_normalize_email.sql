@@ -1,0 +1,48 @@
+# aud explain contacts --sql --dialect postgres --as-of 2026-03-01
+-- aud explain contacts --sql --dialect postgres (as_of 2026-03-01T00:00:00Z)
+-- over the tables aud_profiles, aud_events, aud_traits, aud_ids, aud_imports (docs/sql-engine.md)
+-- members: one row per profile, ordered by pid; columns f0=contacts f1=contacts.raw
+WITH ev AS (SELECT pid, pos, type, ts, pi, pf, pb, ps, pt FROM aud_events WHERE ts <= CAST(1772323200000 AS BIGINT)),
+tr AS (SELECT p.pid, t0.v AS t0 FROM aud_profiles p LEFT JOIN (SELECT pid, v FROM (SELECT pid, s AS v, ROW_NUMBER() OVER (PARTITION BY pid ORDER BY ts DESC, pos DESC) AS rn FROM aud_traits WHERE name = 'email' AND ts <= CAST(1772323200000 AS BIGINT) AND kind = 's') x WHERE rn = 1) t0 ON t0.pid = p.pid),
+base AS (SELECT p.pid, tr.t0 FROM aud_profiles p LEFT JOIN tr ON tr.pid = p.pid),
+l1 AS (SELECT *, COALESCE((t0 IS NOT NULL), FALSE) AS f0, t0 AS f1 FROM base)
+SELECT pid, f0, f1 FROM l1 ORDER BY pid;
+-- identities: (pid, identity, value)
+WITH tr AS (SELECT p.pid, t0.v AS t0 FROM aud_profiles p LEFT JOIN (SELECT pid, v FROM (SELECT pid, s AS v, ROW_NUMBER() OVER (PARTITION BY pid ORDER BY ts DESC, pos DESC) AS rn FROM aud_traits WHERE name = 'email' AND ts <= CAST(1772323200000 AS BIGINT) AND kind = 's') x WHERE rn = 1) t0 ON t0.pid = p.pid)
+SELECT pid, identity, value FROM (SELECT pid, 0 AS identity, translate(btrim(t0, (chr(32) || chr(9) || chr(10) || chr(11) || chr(12) || chr(13))), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') AS value FROM tr WHERE translate(btrim(t0, (chr(32) || chr(9) || chr(10) || chr(11) || chr(12) || chr(13))), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') <> '' UNION ALL SELECT pid, 1 AS identity, value AS value FROM aud_ids WHERE ns = 'userId' AND value <> '') x;
+# aud explain contacts --sql --dialect duckdb --as-of 2026-03-01
+-- aud explain contacts --sql --dialect duckdb (as_of 2026-03-01T00:00:00Z)
+-- over the tables aud_profiles, aud_events, aud_traits, aud_ids, aud_imports (docs/sql-engine.md)
+-- members: one row per profile, ordered by pid; columns f0=contacts f1=contacts.raw
+WITH ev AS (SELECT pid, pos, type, ts, pi, pf, pb, ps, pt FROM aud_events WHERE ts <= CAST(1772323200000 AS BIGINT)),
+tr AS (SELECT p.pid, t0.v AS t0 FROM aud_profiles p LEFT JOIN (SELECT pid, v FROM (SELECT pid, s AS v, ROW_NUMBER() OVER (PARTITION BY pid ORDER BY ts DESC, pos DESC) AS rn FROM aud_traits WHERE name = 'email' AND ts <= CAST(1772323200000 AS BIGINT) AND kind = 's') x WHERE rn = 1) t0 ON t0.pid = p.pid),
+base AS (SELECT p.pid, tr.t0 FROM aud_profiles p LEFT JOIN tr ON tr.pid = p.pid),
+l1 AS (SELECT *, COALESCE((t0 IS NOT NULL), FALSE) AS f0, t0 AS f1 FROM base)
+SELECT pid, f0, f1 FROM l1 ORDER BY pid;
+-- identities: (pid, identity, value)
+WITH tr AS (SELECT p.pid, t0.v AS t0 FROM aud_profiles p LEFT JOIN (SELECT pid, v FROM (SELECT pid, s AS v, ROW_NUMBER() OVER (PARTITION BY pid ORDER BY ts DESC, pos DESC) AS rn FROM aud_traits WHERE name = 'email' AND ts <= CAST(1772323200000 AS BIGINT) AND kind = 's') x WHERE rn = 1) t0 ON t0.pid = p.pid)
+SELECT pid, identity, value FROM (SELECT pid, 0 AS identity, translate(trim(t0, (chr(32) || chr(9) || chr(10) || chr(11) || chr(12) || chr(13))), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') AS value FROM tr WHERE translate(trim(t0, (chr(32) || chr(9) || chr(10) || chr(11) || chr(12) || chr(13))), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') <> '' UNION ALL SELECT pid, 1 AS identity, value AS value FROM aud_ids WHERE ns = 'userId' AND value <> '') x;
+# aud explain everyone --sql --dialect postgres --as-of 2026-03-01
+-- aud explain everyone --sql --dialect postgres (as_of 2026-03-01T00:00:00Z)
+-- over the tables aud_profiles, aud_events, aud_traits, aud_ids, aud_imports (docs/sql-engine.md)
+-- members: one row per profile, ordered by pid; columns f2=everyone
+WITH ev AS (SELECT pid, pos, type, ts, pi, pf, pb, ps, pt FROM aud_events WHERE ts <= CAST(1772323200000 AS BIGINT)),
+tr AS (SELECT p.pid, t0.v AS t0 FROM aud_profiles p LEFT JOIN (SELECT pid, v FROM (SELECT pid, s AS v, ROW_NUMBER() OVER (PARTITION BY pid ORDER BY ts DESC, pos DESC) AS rn FROM aud_traits WHERE name = 'email' AND ts <= CAST(1772323200000 AS BIGINT) AND kind = 's') x WHERE rn = 1) t0 ON t0.pid = p.pid),
+base AS (SELECT p.pid, tr.t0 FROM aud_profiles p LEFT JOIN tr ON tr.pid = p.pid),
+l1 AS (SELECT *, COALESCE((COALESCE((t0 IS NOT NULL), FALSE) OR COALESCE((NOT COALESCE((t0 IS NOT NULL), FALSE)), FALSE)), FALSE) AS f2 FROM base)
+SELECT pid, f2 FROM l1 ORDER BY pid;
+-- identities: (pid, identity, value)
+WITH tr AS (SELECT p.pid, t0.v AS t0 FROM aud_profiles p LEFT JOIN (SELECT pid, v FROM (SELECT pid, s AS v, ROW_NUMBER() OVER (PARTITION BY pid ORDER BY ts DESC, pos DESC) AS rn FROM aud_traits WHERE name = 'email' AND ts <= CAST(1772323200000 AS BIGINT) AND kind = 's') x WHERE rn = 1) t0 ON t0.pid = p.pid)
+SELECT pid, identity, value FROM (SELECT pid, 0 AS identity, translate(btrim(t0, (chr(32) || chr(9) || chr(10) || chr(11) || chr(12) || chr(13))), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') AS value FROM tr WHERE translate(btrim(t0, (chr(32) || chr(9) || chr(10) || chr(11) || chr(12) || chr(13))), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') <> '' UNION ALL SELECT pid, 1 AS identity, value AS value FROM aud_ids WHERE ns = 'userId' AND value <> '') x;
+# aud explain everyone --sql --dialect duckdb --as-of 2026-03-01
+-- aud explain everyone --sql --dialect duckdb (as_of 2026-03-01T00:00:00Z)
+-- over the tables aud_profiles, aud_events, aud_traits, aud_ids, aud_imports (docs/sql-engine.md)
+-- members: one row per profile, ordered by pid; columns f2=everyone
+WITH ev AS (SELECT pid, pos, type, ts, pi, pf, pb, ps, pt FROM aud_events WHERE ts <= CAST(1772323200000 AS BIGINT)),
+tr AS (SELECT p.pid, t0.v AS t0 FROM aud_profiles p LEFT JOIN (SELECT pid, v FROM (SELECT pid, s AS v, ROW_NUMBER() OVER (PARTITION BY pid ORDER BY ts DESC, pos DESC) AS rn FROM aud_traits WHERE name = 'email' AND ts <= CAST(1772323200000 AS BIGINT) AND kind = 's') x WHERE rn = 1) t0 ON t0.pid = p.pid),
+base AS (SELECT p.pid, tr.t0 FROM aud_profiles p LEFT JOIN tr ON tr.pid = p.pid),
+l1 AS (SELECT *, COALESCE((COALESCE((t0 IS NOT NULL), FALSE) OR COALESCE((NOT COALESCE((t0 IS NOT NULL), FALSE)), FALSE)), FALSE) AS f2 FROM base)
+SELECT pid, f2 FROM l1 ORDER BY pid;
+-- identities: (pid, identity, value)
+WITH tr AS (SELECT p.pid, t0.v AS t0 FROM aud_profiles p LEFT JOIN (SELECT pid, v FROM (SELECT pid, s AS v, ROW_NUMBER() OVER (PARTITION BY pid ORDER BY ts DESC, pos DESC) AS rn FROM aud_traits WHERE name = 'email' AND ts <= CAST(1772323200000 AS BIGINT) AND kind = 's') x WHERE rn = 1) t0 ON t0.pid = p.pid)
+SELECT pid, identity, value FROM (SELECT pid, 0 AS identity, translate(trim(t0, (chr(32) || chr(9) || chr(10) || chr(11) || chr(12) || chr(13))), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') AS value FROM tr WHERE translate(trim(t0, (chr(32) || chr(9) || chr(10) || chr(11) || chr(12) || chr(13))), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') <> '' UNION ALL SELECT pid, 1 AS identity, value AS value FROM aud_ids WHERE ns = 'userId' AND value <> '') x;

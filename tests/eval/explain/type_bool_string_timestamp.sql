@@ -1,0 +1,84 @@
+# aud explain signups --sql --dialect postgres --as-of 2026-03-01
+-- aud explain signups --sql --dialect postgres (as_of 2026-03-01T00:00:00Z)
+-- over the tables aud_profiles, aud_events, aud_traits, aud_ids, aud_imports (docs/sql-engine.md)
+-- members: one row per profile, ordered by pid; columns f2=signups f3=signups.trial f4=signups.plan f5=signups.renews
+WITH ev AS (SELECT pid, pos, type, ts, pi, pf, pb, ps, pt FROM aud_events WHERE ts <= CAST(1772323200000 AS BIGINT)),
+tr AS (SELECT p.pid FROM aud_profiles p),
+s2 AS (SELECT x.pid, COUNT(*) AS v FROM (SELECT e.pid, e.pos FROM ev e LEFT JOIN tr ON tr.pid = e.pid WHERE e.type = 'track:Signed Up' AND TRUE) x GROUP BY x.pid),
+s3 AS (SELECT x.pid, bool_or(CASE WHEN x.r = 1 THEN x.v END) AS v FROM (SELECT e.pid, e.pos, CAST((e.pb ->> 'trial') AS BOOLEAN) AS v, ROW_NUMBER() OVER (PARTITION BY e.pid ORDER BY e.pos DESC) AS r FROM ev e LEFT JOIN tr ON tr.pid = e.pid WHERE e.type = 'track:Signed Up' AND TRUE) x GROUP BY x.pid),
+s4 AS (SELECT x.pid, MAX(CASE WHEN x.r = 1 THEN x.v END) AS v FROM (SELECT e.pid, e.pos, (e.ps ->> 'plan') AS v, ROW_NUMBER() OVER (PARTITION BY e.pid ORDER BY e.pos DESC) AS r FROM ev e LEFT JOIN tr ON tr.pid = e.pid WHERE e.type = 'track:Signed Up' AND TRUE) x GROUP BY x.pid),
+s5 AS (SELECT x.pid, MAX(CASE WHEN x.r = 1 THEN x.v END) AS v FROM (SELECT e.pid, e.pos, CAST((e.pt ->> 'renews_at') AS BIGINT) AS v, ROW_NUMBER() OVER (PARTITION BY e.pid ORDER BY e.pos DESC) AS r FROM ev e LEFT JOIN tr ON tr.pid = e.pid WHERE e.type = 'track:Signed Up' AND TRUE) x GROUP BY x.pid),
+base AS (SELECT p.pid, COALESCE(s2.v, CAST(0 AS BIGINT)) AS s2, s3.v AS s3, s4.v AS s4, s5.v AS s5 FROM aud_profiles p LEFT JOIN tr ON tr.pid = p.pid LEFT JOIN s2 ON s2.pid = p.pid LEFT JOIN s3 ON s3.pid = p.pid LEFT JOIN s4 ON s4.pid = p.pid LEFT JOIN s5 ON s5.pid = p.pid),
+l1 AS (SELECT *, COALESCE(COALESCE((s2 >= CAST(1 AS BIGINT)), FALSE), FALSE) AS f2, s3 AS f3, s4 AS f4, s5 AS f5 FROM base)
+SELECT pid, f2, f3, f4, f5 FROM l1 ORDER BY pid;
+-- identities: (pid, identity, value)
+WITH tr AS (SELECT p.pid FROM aud_profiles p)
+SELECT pid, identity, value FROM (SELECT pid, 0 AS identity, value AS value FROM aud_ids WHERE ns = 'userId' AND value <> '') x;
+# aud explain signups --sql --dialect duckdb --as-of 2026-03-01
+-- aud explain signups --sql --dialect duckdb (as_of 2026-03-01T00:00:00Z)
+-- over the tables aud_profiles, aud_events, aud_traits, aud_ids, aud_imports (docs/sql-engine.md)
+-- members: one row per profile, ordered by pid; columns f2=signups f3=signups.trial f4=signups.plan f5=signups.renews
+WITH ev AS (SELECT pid, pos, type, ts, pi, pf, pb, ps, pt FROM aud_events WHERE ts <= CAST(1772323200000 AS BIGINT)),
+tr AS (SELECT p.pid FROM aud_profiles p),
+s2 AS (SELECT x.pid, COUNT(*) AS v FROM (SELECT e.pid, e.pos FROM ev e LEFT JOIN tr ON tr.pid = e.pid WHERE e.type = 'track:Signed Up' AND TRUE) x GROUP BY x.pid),
+s3 AS (SELECT x.pid, bool_or(CASE WHEN x.r = 1 THEN x.v END) AS v FROM (SELECT e.pid, e.pos, CAST(json_extract_string(e.pb, '$."trial"') AS BOOLEAN) AS v, ROW_NUMBER() OVER (PARTITION BY e.pid ORDER BY e.pos DESC) AS r FROM ev e LEFT JOIN tr ON tr.pid = e.pid WHERE e.type = 'track:Signed Up' AND TRUE) x GROUP BY x.pid),
+s4 AS (SELECT x.pid, MAX(CASE WHEN x.r = 1 THEN x.v END) AS v FROM (SELECT e.pid, e.pos, json_extract_string(e.ps, '$."plan"') AS v, ROW_NUMBER() OVER (PARTITION BY e.pid ORDER BY e.pos DESC) AS r FROM ev e LEFT JOIN tr ON tr.pid = e.pid WHERE e.type = 'track:Signed Up' AND TRUE) x GROUP BY x.pid),
+s5 AS (SELECT x.pid, MAX(CASE WHEN x.r = 1 THEN x.v END) AS v FROM (SELECT e.pid, e.pos, CAST(json_extract_string(e.pt, '$."renews_at"') AS BIGINT) AS v, ROW_NUMBER() OVER (PARTITION BY e.pid ORDER BY e.pos DESC) AS r FROM ev e LEFT JOIN tr ON tr.pid = e.pid WHERE e.type = 'track:Signed Up' AND TRUE) x GROUP BY x.pid),
+base AS (SELECT p.pid, COALESCE(s2.v, CAST(0 AS BIGINT)) AS s2, s3.v AS s3, s4.v AS s4, s5.v AS s5 FROM aud_profiles p LEFT JOIN tr ON tr.pid = p.pid LEFT JOIN s2 ON s2.pid = p.pid LEFT JOIN s3 ON s3.pid = p.pid LEFT JOIN s4 ON s4.pid = p.pid LEFT JOIN s5 ON s5.pid = p.pid),
+l1 AS (SELECT *, COALESCE(COALESCE((s2 >= CAST(1 AS BIGINT)), FALSE), FALSE) AS f2, s3 AS f3, s4 AS f4, s5 AS f5 FROM base)
+SELECT pid, f2, f3, f4, f5 FROM l1 ORDER BY pid;
+-- identities: (pid, identity, value)
+WITH tr AS (SELECT p.pid FROM aud_profiles p)
+SELECT pid, identity, value FROM (SELECT pid, 0 AS identity, value AS value FROM aud_ids WHERE ns = 'userId' AND value <> '') x;
+# aud explain on_trial --sql --dialect postgres --as-of 2026-03-01
+-- aud explain on_trial --sql --dialect postgres (as_of 2026-03-01T00:00:00Z)
+-- over the tables aud_profiles, aud_events, aud_traits, aud_ids, aud_imports (docs/sql-engine.md)
+-- members: one row per profile, ordered by pid; columns f1=on_trial
+WITH ev AS (SELECT pid, pos, type, ts, pi, pf, pb, ps, pt FROM aud_events WHERE ts <= CAST(1772323200000 AS BIGINT)),
+tr AS (SELECT p.pid FROM aud_profiles p),
+s1 AS (SELECT x.pid, COUNT(*) AS v FROM (SELECT e.pid, e.pos FROM ev e LEFT JOIN tr ON tr.pid = e.pid WHERE e.type = 'track:Signed Up' AND COALESCE(COALESCE((CAST((e.pb ->> 'trial') AS BOOLEAN) = TRUE), FALSE), FALSE) AND TRUE) x GROUP BY x.pid),
+base AS (SELECT p.pid, COALESCE(s1.v, CAST(0 AS BIGINT)) AS s1 FROM aud_profiles p LEFT JOIN tr ON tr.pid = p.pid LEFT JOIN s1 ON s1.pid = p.pid),
+l1 AS (SELECT *, COALESCE(COALESCE((s1 >= CAST(1 AS BIGINT)), FALSE), FALSE) AS f1 FROM base)
+SELECT pid, f1 FROM l1 ORDER BY pid;
+-- identities: (pid, identity, value)
+WITH tr AS (SELECT p.pid FROM aud_profiles p)
+SELECT pid, identity, value FROM (SELECT pid, 0 AS identity, value AS value FROM aud_ids WHERE ns = 'userId' AND value <> '') x;
+# aud explain on_trial --sql --dialect duckdb --as-of 2026-03-01
+-- aud explain on_trial --sql --dialect duckdb (as_of 2026-03-01T00:00:00Z)
+-- over the tables aud_profiles, aud_events, aud_traits, aud_ids, aud_imports (docs/sql-engine.md)
+-- members: one row per profile, ordered by pid; columns f1=on_trial
+WITH ev AS (SELECT pid, pos, type, ts, pi, pf, pb, ps, pt FROM aud_events WHERE ts <= CAST(1772323200000 AS BIGINT)),
+tr AS (SELECT p.pid FROM aud_profiles p),
+s1 AS (SELECT x.pid, COUNT(*) AS v FROM (SELECT e.pid, e.pos FROM ev e LEFT JOIN tr ON tr.pid = e.pid WHERE e.type = 'track:Signed Up' AND COALESCE(COALESCE((CAST(json_extract_string(e.pb, '$."trial"') AS BOOLEAN) = TRUE), FALSE), FALSE) AND TRUE) x GROUP BY x.pid),
+base AS (SELECT p.pid, COALESCE(s1.v, CAST(0 AS BIGINT)) AS s1 FROM aud_profiles p LEFT JOIN tr ON tr.pid = p.pid LEFT JOIN s1 ON s1.pid = p.pid),
+l1 AS (SELECT *, COALESCE(COALESCE((s1 >= CAST(1 AS BIGINT)), FALSE), FALSE) AS f1 FROM base)
+SELECT pid, f1 FROM l1 ORDER BY pid;
+-- identities: (pid, identity, value)
+WITH tr AS (SELECT p.pid FROM aud_profiles p)
+SELECT pid, identity, value FROM (SELECT pid, 0 AS identity, value AS value FROM aud_ids WHERE ns = 'userId' AND value <> '') x;
+# aud explain not_on_trial --sql --dialect postgres --as-of 2026-03-01
+-- aud explain not_on_trial --sql --dialect postgres (as_of 2026-03-01T00:00:00Z)
+-- over the tables aud_profiles, aud_events, aud_traits, aud_ids, aud_imports (docs/sql-engine.md)
+-- members: one row per profile, ordered by pid; columns f0=not_on_trial
+WITH ev AS (SELECT pid, pos, type, ts, pi, pf, pb, ps, pt FROM aud_events WHERE ts <= CAST(1772323200000 AS BIGINT)),
+tr AS (SELECT p.pid FROM aud_profiles p),
+s0 AS (SELECT x.pid, COUNT(*) AS v FROM (SELECT e.pid, e.pos FROM ev e LEFT JOIN tr ON tr.pid = e.pid WHERE e.type = 'track:Signed Up' AND COALESCE(COALESCE((CAST((e.pb ->> 'trial') AS BOOLEAN) = FALSE), FALSE), FALSE) AND TRUE) x GROUP BY x.pid),
+base AS (SELECT p.pid, COALESCE(s0.v, CAST(0 AS BIGINT)) AS s0 FROM aud_profiles p LEFT JOIN tr ON tr.pid = p.pid LEFT JOIN s0 ON s0.pid = p.pid),
+l1 AS (SELECT *, COALESCE(COALESCE((s0 >= CAST(1 AS BIGINT)), FALSE), FALSE) AS f0 FROM base)
+SELECT pid, f0 FROM l1 ORDER BY pid;
+-- identities: (pid, identity, value)
+WITH tr AS (SELECT p.pid FROM aud_profiles p)
+SELECT pid, identity, value FROM (SELECT pid, 0 AS identity, value AS value FROM aud_ids WHERE ns = 'userId' AND value <> '') x;
+# aud explain not_on_trial --sql --dialect duckdb --as-of 2026-03-01
+-- aud explain not_on_trial --sql --dialect duckdb (as_of 2026-03-01T00:00:00Z)
+-- over the tables aud_profiles, aud_events, aud_traits, aud_ids, aud_imports (docs/sql-engine.md)
+-- members: one row per profile, ordered by pid; columns f0=not_on_trial
+WITH ev AS (SELECT pid, pos, type, ts, pi, pf, pb, ps, pt FROM aud_events WHERE ts <= CAST(1772323200000 AS BIGINT)),
+tr AS (SELECT p.pid FROM aud_profiles p),
+s0 AS (SELECT x.pid, COUNT(*) AS v FROM (SELECT e.pid, e.pos FROM ev e LEFT JOIN tr ON tr.pid = e.pid WHERE e.type = 'track:Signed Up' AND COALESCE(COALESCE((CAST(json_extract_string(e.pb, '$."trial"') AS BOOLEAN) = FALSE), FALSE), FALSE) AND TRUE) x GROUP BY x.pid),
+base AS (SELECT p.pid, COALESCE(s0.v, CAST(0 AS BIGINT)) AS s0 FROM aud_profiles p LEFT JOIN tr ON tr.pid = p.pid LEFT JOIN s0 ON s0.pid = p.pid),
+l1 AS (SELECT *, COALESCE(COALESCE((s0 >= CAST(1 AS BIGINT)), FALSE), FALSE) AS f0 FROM base)
+SELECT pid, f0 FROM l1 ORDER BY pid;
+-- identities: (pid, identity, value)
+WITH tr AS (SELECT p.pid FROM aud_profiles p)
+SELECT pid, identity, value FROM (SELECT pid, 0 AS identity, value AS value FROM aud_ids WHERE ns = 'userId' AND value <> '') x;
