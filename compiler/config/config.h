@@ -49,6 +49,10 @@ struct ProjectConfig {
   std::optional<SecretRef> state_dsn;
   std::string state_schema = "aud";  // postgres: the schema of the state tables
   std::map<std::string, Connection> connections;
+  // `[serve]` (`aud serve`, docs/serve.md): the Tracking API's write key
+  // (a secret) and the address to listen on ("" when not set).
+  std::optional<SecretRef> serve_write_key;
+  std::string serve_listen;
   // The environment these values are for (`--env NAME` / `AUD_ENV`; "" the
   // default one: the base tables alone), and every `[env.NAME]` declared, in
   // document order.
