@@ -54,11 +54,12 @@ Normalised Fail(std::string code, std::string message) {
 
 // One message object -> its line; false with `code`/`why`.
 bool NormaliseOne(const simdjson::dom::object& obj, std::string_view call,
-                  const simdjson::dom::element* batch_context, const std::string& received_at,
+                  const simdjson::dom::element* batch_context,
+                  const simdjson::dom::element* batch_sent_at, const std::string& received_at,
                   ingest::LineParser& parser, Message* out, std::string* code, std::string* why) {
   std::string type(call);
   std::string id;
-  bool has_context = false;
+  bool has_context = false, has_sent_at = false;
   for (auto field : obj) {
     if (field.key == "type") {
       std::string_view t;
@@ -74,6 +75,8 @@ bool NormaliseOne(const simdjson::dom::object& obj, std::string_view call,
       if (field.value.get_string().get(m) == simdjson::SUCCESS && !m.empty()) id = m;
     } else if (field.key == "context") {
       has_context = true;
+    } else if (field.key == "sentAt") {
+      has_sent_at = true;
     }
   }
   if (call == "batch") {
@@ -102,9 +105,14 @@ bool NormaliseOne(const simdjson::dom::object& obj, std::string_view call,
     line.push_back(':');
     line += simdjson::minify(field.value);
   }
+  // A batch's `context` and `sentAt` apply to the messages without their own.
   if (!has_context && batch_context) {
     line += ",\"context\":";
     line += simdjson::minify(*batch_context);
+  }
+  if (!has_sent_at && batch_sent_at) {
+    line += ",\"sentAt\":";
+    line += simdjson::minify(*batch_sent_at);
   }
   line.push_back('}');
   if (line.size() > kMaxMessageBytes + 256) {
@@ -173,7 +181,7 @@ Normalised Normalise(std::string_view body, std::string_view call, int64_t recei
   std::string code, why;
   if (!batch) {
     Message m;
-    if (!NormaliseOne(obj, call, nullptr, received_at, parser, &m, &code, &why))
+    if (!NormaliseOne(obj, call, nullptr, nullptr, received_at, parser, &m, &code, &why))
       return Fail(code, why);
     n.messages.push_back(std::move(m));
     return n;
@@ -183,6 +191,8 @@ Normalised Normalise(std::string_view body, std::string_view call, int64_t recei
     return Fail("invalid_batch", "a batch body needs `batch`, an array of messages");
   simdjson::dom::element context;
   const bool has_context = obj["context"].get(context) == simdjson::SUCCESS && context.is_object();
+  simdjson::dom::element sent_at;
+  const bool has_sent_at = obj["sentAt"].get(sent_at) == simdjson::SUCCESS && sent_at.is_string();
   size_t i = 0;
   for (auto item : items) {
     if (i >= kMaxBatchMessages)
@@ -195,8 +205,8 @@ Normalised Normalise(std::string_view body, std::string_view call, int64_t recei
         n.write_key.empty())
       n.write_key = key;
     Message out;
-    if (!NormaliseOne(m, call, has_context ? &context : nullptr, received_at, parser, &out, &code,
-                      &why))
+    if (!NormaliseOne(m, call, has_context ? &context : nullptr, has_sent_at ? &sent_at : nullptr,
+                      received_at, parser, &out, &code, &why))
       return Fail(code, "batch[" + std::to_string(i) + "]: " + why);
     n.messages.push_back(std::move(out));
     ++i;

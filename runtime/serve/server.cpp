@@ -152,6 +152,12 @@ struct Conn {
   bool keep_alive = true;
   bool close_after_write = false;
   bool sent_continue = false;
+  // Lingering close: after a final reply the write side is shut and input
+  // is read and dropped (bounded), so a client still sending a refused body
+  // gets the reply rather than a reset.
+  bool draining = false;
+  int64_t drain_until = 0;
+  size_t drained = 0;
   int64_t request_start = 0;  // monotonic ms of the current request's first byte (0: none)
   int64_t last_activity = 0;
   uint32_t events = 0;  // registered epoll events
@@ -230,7 +236,11 @@ struct Server::Impl {
       c.out.clear();
       c.out_pos = 0;
       if (c.close_after_write) {
-        Close(c.fd);
+        ::shutdown(c.fd, SHUT_WR);
+        c.draining = true;
+        c.drain_until = MonoMs() + 2000;
+        c.in.clear();
+        Watch(c, EPOLLIN);
         return false;
       }
       Watch(c, c.state == ConnState::Reading ? static_cast<uint32_t>(EPOLLIN) : 0u);
@@ -269,6 +279,21 @@ struct Server::Impl {
 
   void Read(Conn& c) {
     char buf[65536];
+    if (c.draining) {
+      for (;;) {
+        ssize_t n = ::recv(c.fd, buf, sizeof buf, 0);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+          if (c.drained <= (1u << 20)) return;
+        }
+        if (n > 0) {
+          c.drained += static_cast<size_t>(n);
+          if (c.drained <= (1u << 20)) continue;
+        }
+        Close(c.fd);
+        return;
+      }
+    }
     for (;;) {
       ssize_t n = ::recv(c.fd, buf, sizeof buf, 0);
       if (n < 0) {
@@ -541,6 +566,10 @@ struct Server::Impl {
     std::vector<int> expired, timed_out;
     for (auto& [fd, c] : conns) {
       if (c.state == ConnState::Waiting) continue;
+      if (c.draining) {
+        if (now > c.drain_until) expired.push_back(fd);
+        continue;
+      }
       if (!c.out.empty()) {
         if (now - c.last_activity > opt.request_timeout_ms) expired.push_back(fd);
       } else if (c.request_start != 0 && !c.in.empty()) {
@@ -585,6 +614,10 @@ struct Server::Impl {
             continue;
           }
         }
+        if (c.draining) {
+          Read(c);
+          continue;
+        }
         if ((events[i].events & EPOLLIN) && c.state == ConnState::Reading) Read(c);
         Pump(fd);
       }
@@ -609,7 +642,7 @@ struct Server::Impl {
     for (;;) {
       std::vector<int> idle;
       for (auto& [fd, c] : conns)
-        if (c.out.empty()) idle.push_back(fd);
+        if (c.out.empty() || c.draining) idle.push_back(fd);
       for (int fd : idle) Close(fd);
       if (conns.empty() || MonoMs() >= until) break;
       int n = ::epoll_wait(epoll_fd, events.data(), static_cast<int>(events.size()), 100);
