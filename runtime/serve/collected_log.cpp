@@ -146,6 +146,7 @@ bool CollectedLog::Open(const std::string& dir, uint64_t rotate_bytes, Recovery*
     size_t pos = 0;
     while (pos < text.size()) {
       size_t nl = text.find('\n', pos);
+      if (nl == std::string::npos) break;  // (none: the text ends with a newline)
       std::string_view line(text.data() + pos, nl - pos);
       pos = nl + 1;
       if (line.empty()) continue;
