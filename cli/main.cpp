@@ -162,17 +162,21 @@ int main(int argc, char** argv) try {
       ->type_name("HOST:PORT");
   serve->add_option("--engine", serve_opts.engine, "jit (default) or interp")
       ->check(CLI::IsMember({"interp", "jit"}));
-  serve->add_option("--batch-window", serve_batch_window,
-                    "longest wait of new messages for a streaming cycle (default 200ms)")
+  serve
+      ->add_option("--batch-window", serve_batch_window,
+                   "longest wait of new messages for a streaming cycle (default 200ms)")
       ->type_name("DURATION");
-  serve->add_option("--recheck", serve_recheck,
-                    "a streaming cycle at least this often, for time-driven changes (default 1s)")
+  serve
+      ->add_option("--recheck", serve_recheck,
+                   "a streaming cycle at least this often, for time-driven changes (default 1s)")
       ->type_name("DURATION");
-  serve->add_option("--publish", serve_opts.publish,
-                    "publish streaming audiences (default true; false: collect only)")
+  serve
+      ->add_option("--publish", serve_opts.publish,
+                   "publish streaming audiences (default true; false: collect only)")
       ->type_name("BOOL");
-  serve->add_option("--lock-timeout", serve_lock_timeout,
-                    "wait this long for the state lock (default 0: refuse at once)")
+  serve
+      ->add_option("--lock-timeout", serve_lock_timeout,
+                   "wait this long for the state lock (default 0: refuse at once)")
       ->type_name("DURATION");
 
   std::string show_file;

@@ -110,8 +110,7 @@ class Publisher {
         } else {
           metrics_.evaluation_lag_seconds = 0;
         }
-        if (!(fresh && now - last_cycle >= o_.batch_window_ms) &&
-            now - last_full < o_.recheck_ms)
+        if (!(fresh && now - last_cycle >= o_.batch_window_ms) && now - last_full < o_.recheck_ms)
           continue;
         target_bytes = commits_.empty() ? 0 : commits_.back().log_bytes;
       }
@@ -215,9 +214,9 @@ class Publisher {
       std::cerr << "warning: " << base::TerminalSafe(e) << "\n";
     for (const auto& p : report.publications) {
       if (!p.error.empty())
-        std::cerr << "error: streaming: publishing `" << base::TerminalSafe(p.audience)
-                  << "` to `" << base::TerminalSafe(p.destination)
-                  << "`: " << base::TerminalSafe(p.error) << "\n";
+        std::cerr << "error: streaming: publishing `" << base::TerminalSafe(p.audience) << "` to `"
+                  << base::TerminalSafe(p.destination) << "`: " << base::TerminalSafe(p.error)
+                  << "\n";
       for (const auto& pp : plan.publications)
         if (pp.audience == p.audience && pp.destination == p.destination)
           metrics_.SetQueue(p.audience + " -> " + p.destination,
@@ -275,8 +274,9 @@ int RunServe(const GlobalOptions& g, const ServeOptions& o) {
               << "; set it to the write key clients send\n";
     return 1;
   }
-  const std::string listen =
-      !o.listen.empty() ? o.listen : !cfg.serve_listen.empty() ? cfg.serve_listen : "127.0.0.1:8088";
+  const std::string listen = !o.listen.empty()           ? o.listen
+                             : !cfg.serve_listen.empty() ? cfg.serve_listen
+                                                         : "127.0.0.1:8088";
   std::string host;
   int port = 0;
   if (!ParseListen(listen, &host, &port)) {
@@ -285,7 +285,8 @@ int RunServe(const GlobalOptions& g, const ServeOptions& o) {
     return 1;
   }
   if (o.engine != "jit" && o.engine != "interp") {
-    std::cerr << "error: unknown --engine `" << base::TerminalSafe(o.engine) << "` (jit or interp)\n";
+    std::cerr << "error: unknown --engine `" << base::TerminalSafe(o.engine)
+              << "` (jit or interp)\n";
     return 1;
   }
 
@@ -334,11 +335,11 @@ int RunServe(const GlobalOptions& g, const ServeOptions& o) {
   ::signal(SIGPIPE, SIG_IGN);
 
   const serve::Recovery& r = server.recovery();
-  std::cout << "Listening on http://" << host << ":" << server.port() << " (collected log: "
-            << r.messages << " messages in " << r.files << " files"
-            << (r.torn_bytes ? ", a torn last line of " + std::to_string(r.torn_bytes) +
-                                   " bytes truncated"
-                             : std::string())
+  std::cout << "Listening on http://" << host << ":" << server.port()
+            << " (collected log: " << r.messages << " messages in " << r.files << " files"
+            << (r.torn_bytes
+                    ? ", a torn last line of " + std::to_string(r.torn_bytes) + " bytes truncated"
+                    : std::string())
             << ")\n";
   if (audiences.empty())
     std::cout << "No audience is declared `refresh streaming`: collecting only.\n";

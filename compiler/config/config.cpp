@@ -153,9 +153,8 @@ bool ShowableLine(std::string_view line) {
   }
   // Plain keys outside connections, then every connection setting marked
   // plain in connectors.def.
-  for (std::string_view k :
-       {"name", "stdlib", "path", "format", "backend", "type", "max_exit_fraction", "schema",
-        "listen"}) {
+  for (std::string_view k : {"name", "stdlib", "path", "format", "backend", "type",
+                             "max_exit_fraction", "schema", "listen"}) {
     if (key == k) return !LooksSecret(line);
   }
   for (const SettingSpec& s : kSettings)
@@ -709,13 +708,13 @@ class Reader {
         if (!s) continue;
         const size_t colon = s->rfind(':');
         const std::string port = colon == std::string::npos ? "" : s->substr(colon + 1);
-        const bool digits = !port.empty() && port.size() <= 5 &&
-                            std::all_of(port.begin(), port.end(),
-                                        [](char c) { return c >= '0' && c <= '9'; }) &&
-                            std::stoi(port) <= 65535;
+        const bool digits =
+            !port.empty() && port.size() <= 5 &&
+            std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+            std::stoi(port) <= 65535;
         if (!digits || colon == 0) {
-          Invalid(Range(*v), "`listen` must be `HOST:PORT` (e.g. `127.0.0.1:8088`), not `" +
-                                 Shown(*s) + "`");
+          Invalid(Range(*v),
+                  "`listen` must be `HOST:PORT` (e.g. `127.0.0.1:8088`), not `" + Shown(*s) + "`");
         } else {
           cfg.serve_listen = *s;
         }

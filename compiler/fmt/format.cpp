@@ -580,7 +580,7 @@ class Formatter {
       }
       case ast::AudienceItem::Refresh:
         Simple(indent,
-               item.every                     ? "refresh every " + FormatDuration(*item.every)
+               item.every                        ? "refresh every " + FormatDuration(*item.every)
                : !item.refresh_word.text.empty() ? "refresh " + item.refresh_word.text
                                                  : "refresh once",
                end);

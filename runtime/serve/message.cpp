@@ -139,11 +139,11 @@ bool NormaliseOne(const simdjson::dom::object& obj, std::string_view call,
         *why = "`timestamp`, `originalTimestamp` or `sentAt` is not an RFC 3339 date-time";
         break;
       case ingest::BadLine::InvalidField:
-        *why = "a field has the wrong type (`event` and ids are strings, `properties`, `traits` "
-               "and `context` objects)";
+        *why =
+            "a field has the wrong type (`event` and ids are strings, `properties`, `traits` "
+            "and `context` objects)";
         break;
-      default:
-        *why = std::string("the message is refused: ") + ingest::BadLineName(bad);
+      default: *why = std::string("the message is refused: ") + ingest::BadLineName(bad);
     }
     return false;
   }
@@ -200,9 +200,8 @@ Normalised Normalise(std::string_view body, std::string_view call, int64_t recei
     simdjson::dom::object m;
     if (item.get_object().get(m) != simdjson::SUCCESS)
       return Fail("invalid_message", "batch[" + std::to_string(i) + "] is not a JSON object");
-    if (item.get_object().get(m) == simdjson::SUCCESS && m["writeKey"].get_string().get(key) ==
-                                                             simdjson::SUCCESS &&
-        n.write_key.empty())
+    if (item.get_object().get(m) == simdjson::SUCCESS &&
+        m["writeKey"].get_string().get(key) == simdjson::SUCCESS && n.write_key.empty())
       n.write_key = key;
     Message out;
     if (!NormaliseOne(m, call, has_context ? &context : nullptr, has_sent_at ? &sent_at : nullptr,

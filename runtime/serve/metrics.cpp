@@ -95,8 +95,8 @@ std::string Metrics::Render() const {
       "# HELP aud_serve_replies_total HTTP replies, by status.\n"
       "# TYPE aud_serve_replies_total counter\n";
   for (const auto& [status, n] : replies_)
-    out += "aud_serve_replies_total{code=\"" + std::to_string(status) + "\"} " +
-           std::to_string(n) + "\n";
+    out += "aud_serve_replies_total{code=\"" + std::to_string(status) + "\"} " + std::to_string(n) +
+           "\n";
   out +=
       "# HELP aud_serve_queue_depth Changes planned for a publication and not yet confirmed by "
       "its destination.\n"
@@ -111,8 +111,8 @@ std::string Metrics::Render() const {
   for (size_t i = 0; i < b.size(); ++i)
     out += "aud_serve_publish_latency_seconds_bucket{le=\"" + Num(b[i]) + "\"} " +
            std::to_string(latency_buckets_[i]) + "\n";
-  out += "aud_serve_publish_latency_seconds_bucket{le=\"+Inf\"} " +
-         std::to_string(latency_count_) + "\n";
+  out += "aud_serve_publish_latency_seconds_bucket{le=\"+Inf\"} " + std::to_string(latency_count_) +
+         "\n";
   out += "aud_serve_publish_latency_seconds_sum " + Num(latency_sum_) + "\n";
   out += "aud_serve_publish_latency_seconds_count " + std::to_string(latency_count_) + "\n";
   return out;

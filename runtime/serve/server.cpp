@@ -387,7 +387,8 @@ struct Server::Impl {
       std::string_view value = Trim(line.substr(colon + 1));
       if (name == "content-length") {
         if (content_length >= 0 || value.empty() || value.size() > 9 ||
-            !std::all_of(value.begin(), value.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
+            !std::all_of(value.begin(), value.end(),
+                         [](char ch) { return ch >= '0' && ch <= '9'; }))
           bad_length = true;
         else
           content_length = std::stoll(std::string(value));
@@ -395,12 +396,16 @@ struct Server::Impl {
         chunked = true;
       } else if (name == "content-encoding") {
         std::string v = Lower(value);
-        if (v == "gzip") gzip = true;
-        else if (v != "identity") bad_encoding = true;
+        if (v == "gzip")
+          gzip = true;
+        else if (v != "identity")
+          bad_encoding = true;
       } else if (name == "connection") {
         std::string v = Lower(value);
-        if (v == "close") c.keep_alive = false;
-        else if (v == "keep-alive") c.keep_alive = true;
+        if (v == "close")
+          c.keep_alive = false;
+        else if (v == "keep-alive")
+          c.keep_alive = true;
       } else if (name == "authorization") {
         authorization = value;
       } else if (name == "expect") {
@@ -426,9 +431,10 @@ struct Server::Impl {
       c.close_after_write = true;
       const bool batch = limit == kMaxBatchBytes;
       opt.metrics->Rejected(batch ? "batch_too_large" : "message_too_large");
-      Respond(c, 400,
-              JsonError(batch ? "batch_too_large" : "message_too_large",
-                        batch ? "a batch may be at most 500 KB" : "a message may be at most 32 KB"));
+      Respond(
+          c, 400,
+          JsonError(batch ? "batch_too_large" : "message_too_large",
+                    batch ? "a batch may be at most 500 KB" : "a message may be at most 32 KB"));
       return false;
     }
     if (!api && content_length > 65536) {
@@ -498,14 +504,15 @@ struct Server::Impl {
       const size_t limit = call == "batch" ? kMaxBatchBytes : kMaxMessageBytes;
       if (!Gunzip(body, limit, &plain)) {
         opt.metrics->Rejected("invalid_gzip");
-        return Respond(c, 400,
-                       JsonError("invalid_gzip",
-                                 "the gzip body is corrupt or larger than the size limit"));
+        return Respond(
+            c, 400,
+            JsonError("invalid_gzip", "the gzip body is corrupt or larger than the size limit"));
       }
       body = std::move(plain);
     }
     Normalised n = Normalise(body, call, NowMs());
-    if (!has_header_key && (n.write_key.empty() || !ConstantTimeEqual(n.write_key, opt.write_key))) {
+    if (!has_header_key &&
+        (n.write_key.empty() || !ConstantTimeEqual(n.write_key, opt.write_key))) {
       opt.metrics->Rejected("unauthorized");
       return Respond(c, 401, JsonError("unauthorized", "invalid write key"));
     }

@@ -5,6 +5,7 @@
 // events, a time-driven exit, and SIGKILL under load.
 
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -26,8 +27,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "tests/serve/serve_support.h"
 
@@ -71,21 +70,21 @@ TEST(Serve, TrackingApiRepliesLimitsAndCounters) {
   huge += "]}";
   EXPECT_EQ(Post(s.port, "/v1/batch", huge).status, 400);
   // A batch: every message logged; a messageId seen before is not logged again.
-  std::string batch = "{\"batch\":[" + Track("u2", 7, "m-2") + "," + Track("u3", 9, "m-3") +
-                      ",{\"type\":\"identify\",\"userId\":\"u2\",\"traits\":{\"email\":\"a@b.c\"}," +
-                      "\"messageId\":\"m-4\",\"writeKey\":\"" + kKey + "\"}," +
-                      Track("u1", 5, "m-1") + "]}";
+  std::string batch =
+      "{\"batch\":[" + Track("u2", 7, "m-2") + "," + Track("u3", 9, "m-3") +
+      ",{\"type\":\"identify\",\"userId\":\"u2\",\"traits\":{\"email\":\"a@b.c\"}," +
+      "\"messageId\":\"m-4\",\"writeKey\":\"" + kKey + "\"}," + Track("u1", 5, "m-1") + "]}";
   EXPECT_EQ(Post(s.port, "/v1/batch", batch).status, 200);
   // gzip bodies (Segment's libraries may compress) and the key in the body.
   std::string gz = Gzip(Track("u4", 1, "m-5"));
   EXPECT_EQ(Raw(s.port, PostRequest("/v1/track", gz, kKey, "Content-Encoding: gzip\r\n")).status,
             200);
-  EXPECT_EQ(Post(s.port, "/v1/identify",
-                 std::string("{\"userId\":\"u5\",\"messageId\":\"m-6\",\"writeKey\":\"") + kKey +
-                     "\"}",
-                 "")
-                .status,
-            200);
+  EXPECT_EQ(
+      Post(s.port, "/v1/identify",
+           std::string("{\"userId\":\"u5\",\"messageId\":\"m-6\",\"writeKey\":\"") + kKey + "\"}",
+           "")
+          .status,
+      200);
   // Other paths and methods.
   EXPECT_EQ(Post(s.port, "/v1/nothing", "{}").status, 404);
   EXPECT_EQ(Get(s.port, "/v1/track").status, 405);
@@ -129,21 +128,22 @@ TEST(Serve, HostileClientsNeverStopIt) {
   ASSERT_TRUE(WaitHealthy(s.port));
   // Headers over 16 KB, chunked bodies, a bad Content-Length, garbage, an
   // unknown encoding, a declared length far over the limit.
-  EXPECT_EQ(Raw(s.port, "GET /healthz HTTP/1.1\r\nX: " + std::string(20000, 'h') + "\r\n\r\n").status,
-            431);
-  EXPECT_EQ(Raw(s.port, "POST /v1/track HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
-                .status,
-            411);
+  EXPECT_EQ(
+      Raw(s.port, "GET /healthz HTTP/1.1\r\nX: " + std::string(20000, 'h') + "\r\n\r\n").status,
+      431);
+  EXPECT_EQ(
+      Raw(s.port, "POST /v1/track HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n").status,
+      411);
   EXPECT_EQ(Raw(s.port, "POST /v1/track HTTP/1.1\r\nContent-Length: -5\r\n\r\n").status, 400);
   EXPECT_EQ(Raw(s.port, "\x16\x03\x01 garbage\r\n\r\n").status, 400);
   EXPECT_EQ(Raw(s.port, PostRequest("/v1/track", "x", kKey, "Content-Encoding: br\r\n")).status,
             415);
   EXPECT_EQ(Raw(s.port, "POST /v1/batch HTTP/1.1\r\nContent-Length: 999999999\r\n\r\n").status,
             400);
-  EXPECT_EQ(Raw(s.port, PostRequest("/v1/track", "\x1f\x8b garbage", kKey,
-                                    "Content-Encoding: gzip\r\n"))
-                .status,
-            400);
+  EXPECT_EQ(
+      Raw(s.port, PostRequest("/v1/track", "\x1f\x8b garbage", kKey, "Content-Encoding: gzip\r\n"))
+          .status,
+      400);
   // A gzip bomb: small on the wire, over the limit inflated.
   EXPECT_EQ(Raw(s.port, PostRequest("/v1/track", Gzip(std::string(10 << 20, ' ')), kKey,
                                     "Content-Encoding: gzip\r\n"))
@@ -227,7 +227,8 @@ TEST(Serve, StreamingPublishesWhatApplyWouldAndTimeDrivenExits) {
     std::string batch = "{\"batch\":[";
     for (int i = 0; i < 100; ++i, ++n) {
       std::string user = "u" + std::to_string(rng() % 300);
-      batch += (i ? "," : "") + Track(user, static_cast<double>(rng() % 900), "g-" + std::to_string(n));
+      batch +=
+          (i ? "," : "") + Track(user, static_cast<double>(rng() % 900), "g-" + std::to_string(n));
     }
     batch += "]}";
     ASSERT_EQ(Post(s.port, "/v1/batch", batch).status, 200);

@@ -49,7 +49,8 @@ TEST(SegmentNode, OfficialLibraryDeliversToServe) {
     types.insert(l.substr(t + 8, l.find('"', t + 8) - t - 8));
   }
   EXPECT_EQ(ids.size(), 124u) << "the library's messageIds, each once";
-  EXPECT_EQ(types, (std::set<std::string>{"alias", "group", "identify", "page", "screen", "track"}));
+  EXPECT_EQ(types,
+            (std::set<std::string>{"alias", "group", "identify", "page", "screen", "track"}));
   EXPECT_NE(lines[0].find("\"library\":{\"name\":\"@segment/analytics-node\""), std::string::npos)
       << lines[0];
   EXPECT_EQ(Metric(s.port, "aud_serve_accepted_total"), 124);

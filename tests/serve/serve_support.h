@@ -4,6 +4,7 @@
 // log, and the reference `aud apply` on the same events.
 
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -22,8 +23,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "tests/support/run_aud.h"
 #include "tests/support/test_server.h"
@@ -138,8 +137,9 @@ inline std::string Basic(const std::string& user) {
 }
 
 inline std::string PostRequest(const std::string& path, const std::string& body,
-                        const std::string& key = kKey, const std::string& extra = "") {
-  std::string r = "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
+                               const std::string& key = kKey, const std::string& extra = "") {
+  std::string r =
+      "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
   if (!key.empty()) r += "Authorization: " + Basic(key) + "\r\n";
   r += extra;
   r += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
@@ -147,7 +147,7 @@ inline std::string PostRequest(const std::string& path, const std::string& body,
 }
 
 inline Reply Post(int port, const std::string& path, const std::string& body,
-           const std::string& key = kKey) {
+                  const std::string& key = kKey) {
   return Raw(port, PostRequest(path, body, key));
 }
 
@@ -200,8 +200,8 @@ inline std::string IdOf(const std::string& line) {
 inline std::string NowIso(int64_t offset_ms = 0) {
   auto t = std::chrono::system_clock::now() + std::chrono::milliseconds(offset_ms);
   std::time_t s = std::chrono::system_clock::to_time_t(t);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() %
-            1000;
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() % 1000;
   char buf[64];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", std::gmtime(&s));
   char out[80];
@@ -243,11 +243,12 @@ publish recent_big to hook
 )";
 
 inline void WriteProject(const TempDir& d, int hook_port, bool with_serve = true,
-                  const std::string& sources = "") {
+                         const std::string& sources = "") {
   std::string toml = "[project]\nname = \"serve_test\"\n\n";
   toml += sources;
-  toml += "[connections.hook]\ntype = \"http\"\nurl = \"http://127.0.0.1:" +
-          std::to_string(hook_port) + "/hook\"\nbatch_size = 100\n\n";
+  toml +=
+      "[connections.hook]\ntype = \"http\"\nurl = \"http://127.0.0.1:" + std::to_string(hook_port) +
+      "/hook\"\nbatch_size = 100\n\n";
   if (with_serve) toml += "[serve]\nwrite_key = { env = \"AUD_TEST_WRITE_KEY\" }\n";
   d.Write("aud.toml", toml);
   d.Write("main.aud", kProgram);
@@ -280,10 +281,11 @@ struct Serving {
 };
 
 inline std::string Track(const std::string& user, double revenue, const std::string& id = "",
-                  const std::string& ts = "") {
-  std::string m = "{\"type\":\"track\",\"userId\":\"" + user +
-                  "\",\"event\":\"Order Completed\",\"properties\":{\"revenue\":" +
-                  std::to_string(revenue) + "}";
+                         const std::string& ts = "") {
+  std::string m =
+      "{\"type\":\"track\",\"userId\":\"" + user +
+      "\",\"event\":\"Order Completed\",\"properties\":{\"revenue\":" + std::to_string(revenue) +
+      "}";
   if (!id.empty()) m += ",\"messageId\":\"" + id + "\"";
   if (!ts.empty()) m += ",\"timestamp\":\"" + ts + "\"";
   return m + "}";
@@ -304,7 +306,8 @@ inline std::string Gzip(const std::string& s) {
 }
 
 // Members of one audience at the webhook: key -> orders.
-inline std::map<std::string, std::string> Members(const TestServer& hook, const std::string& audience) {
+inline std::map<std::string, std::string> Members(const TestServer& hook,
+                                                  const std::string& audience) {
   std::map<std::string, std::string> out;
   for (const auto& [k, v] : hook.WebhookMembers())
     if (k.first == audience) out[k.second] = v.dump();
@@ -334,7 +337,7 @@ inline bool WaitCaughtUp(int port, double seconds = 60) {
 // What `aud apply` publishes on the same events: the collected log copied
 // into a fresh project as a source.
 inline std::map<std::string, std::string> Reference(const std::string& served_dir,
-                                             const std::string& engine) {
+                                                    const std::string& engine) {
   TempDir ref("aud-serve-ref");
   TestServer hook({});
   WriteProject(ref, hook.port(), false,
@@ -346,6 +349,5 @@ inline std::map<std::string, std::string> Reference(const std::string& served_di
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   return Members(hook, "repeat_buyers");
 }
-
 
 }  // namespace aud::serve_test
