@@ -139,10 +139,19 @@ class Publisher {
   bool Cycle() {
     const int64_t now = NowMillis();
     std::string error;
-    bool cached = false;
-    if (!IngestProject(g_, project_, &ingest_, &cached, &error)) {
-      std::cerr << "error: streaming cycle: " << base::TerminalSafe(error) << "\n";
-      return false;
+    // The data is read again only when a file changed (a recheck without new
+    // messages reuses the store in memory). The signature is taken before
+    // reading, so a commit landing during the read makes the next cycle read.
+    const std::string signature = SourcesSignature();
+    bool cached = true;
+    if (!ingested_ || signature != signature_) {
+      if (!IngestProject(g_, project_, &ingest_, &cached, &error)) {
+        ingested_ = false;
+        std::cerr << "error: streaming cycle: " << base::TerminalSafe(error) << "\n";
+        return false;
+      }
+      ingested_ = true;
+      signature_ = signature;
     }
     profiles_ = store::BuildProfiles(ingest_.store, now);
     plan::PlanInput in;
@@ -227,6 +236,20 @@ class Publisher {
     return report.ok();
   }
 
+  // Every source file's path, size and modification time.
+  std::string SourcesSignature() const {
+    std::string text;
+    for (const auto& f : ingest::ResolveSources(ProjectIngestOptions(g_, project_))) {
+      struct stat sb {};
+      text += f;
+      if (::stat(f.c_str(), &sb) == 0)
+        text += ' ' + std::to_string(sb.st_size) + ' ' + std::to_string(sb.st_mtim.tv_sec) + '.' +
+                std::to_string(sb.st_mtim.tv_nsec);
+      text += '\n';
+    }
+    return text;
+  }
+
   const GlobalOptions& g_;
   const ServeOptions& o_;
   const check::Project& project_;
@@ -235,6 +258,8 @@ class Publisher {
   std::vector<std::string> audiences_;
   serve::Metrics& metrics_;
   ingest::Result ingest_;
+  bool ingested_ = false;
+  std::string signature_;
   store::Profiles profiles_;
   std::mutex mu_;
   std::condition_variable cv_;

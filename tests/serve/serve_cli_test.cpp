@@ -268,7 +268,7 @@ TEST(Serve, SigkillUnderLoadLosesNoAcknowledgedMessage) {
   std::set<std::string> acked;
   int next_id = 0;
   for (int round = 0; round < 20; ++round) {
-    Serving s(d.path(), {"--engine", "interp"});
+    Serving s(d.path());  // the JIT (the reference below: the interpreter)
     ASSERT_TRUE(WaitHealthy(s.port)) << "round " << round;
     std::atomic<bool> stop{false};
     std::mutex mu;
@@ -306,7 +306,7 @@ TEST(Serve, SigkillUnderLoadLosesNoAcknowledgedMessage) {
   }
   EXPECT_GT(acked.size(), 1000u);
   // Every acknowledged message is in the log exactly once; no message twice.
-  Serving s(d.path(), {"--engine", "interp"});
+  Serving s(d.path());  // the JIT (the reference below: the interpreter)
   ASSERT_TRUE(WaitHealthy(s.port));
   std::map<std::string, int> count;
   for (auto& l : LogLines(d.path())) ++count[IdOf(l)];
