@@ -238,6 +238,11 @@ TEST(Serve, StreamingPublishesWhatApplyWouldAndTimeDrivenExits) {
   EXPECT_GT(served.size(), 100u);
   EXPECT_EQ(served, Reference(d.path(), "jit"));
   EXPECT_EQ(hook.Stats().duplicate_applications, 0);
+  // `aud plan` beside the serving process: caught up, so no changes.
+  RunResult plan = RunAud(d.path(), {"plan", "--detailed-exitcode"}, kEnv);
+  EXPECT_EQ(plan.exit_code, 0) << plan.out << plan.err;
+  EXPECT_NE(plan.out.find("No changes."), std::string::npos) << plan.out;
+  EXPECT_NE(plan.err.find("`aud serve` holds the state lock"), std::string::npos) << plan.err;
 
   // Time-driven: a big order enters `recent_big`, which it leaves 6 s after
   // the order with no new message (within the recheck bound).
