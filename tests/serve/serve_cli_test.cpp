@@ -244,6 +244,25 @@ TEST(Serve, StreamingPublishesWhatApplyWouldAndTimeDrivenExits) {
   EXPECT_NE(plan.out.find("No changes."), std::string::npos) << plan.out;
   EXPECT_NE(plan.err.find("`aud serve` holds the state lock"), std::string::npos) << plan.err;
 
+  // An identity merge: an anonymous order and a known user's order are two
+  // profiles with one order each; the identify linking them makes one
+  // profile with two orders, published under the user's key.
+  ASSERT_EQ(Post(s.port, "/v1/batch",
+                 "{\"batch\":[{\"type\":\"track\",\"anonymousId\":\"anon-9\",\"event\":"
+                 "\"Order Completed\",\"properties\":{\"revenue\":3}}," +
+                     Track("merged", 4) + "]}")
+                .status,
+            200);
+  ASSERT_TRUE(WaitCaughtUp(s.port));
+  EXPECT_EQ(Members(hook, "repeat_buyers").count("merged"), 0u);
+  ASSERT_EQ(Post(s.port, "/v1/identify", "{\"userId\":\"merged\",\"anonymousId\":\"anon-9\"}")
+                .status,
+            200);
+  ASSERT_TRUE(WaitCaughtUp(s.port));
+  std::map<std::string, std::string> after = Members(hook, "repeat_buyers");
+  ASSERT_EQ(after.count("merged"), 1u);
+  EXPECT_NE(after["merged"].find("\"orders\":2"), std::string::npos) << after["merged"];
+
   // Time-driven: a big order enters `recent_big`, which it leaves 6 s after
   // the order with no new message (within the recheck bound).
   const auto sent = std::chrono::steady_clock::now();
