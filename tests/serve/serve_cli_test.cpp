@@ -255,9 +255,9 @@ TEST(Serve, StreamingPublishesWhatApplyWouldAndTimeDrivenExits) {
             200);
   ASSERT_TRUE(WaitCaughtUp(s.port));
   EXPECT_EQ(Members(hook, "repeat_buyers").count("merged"), 0u);
-  ASSERT_EQ(Post(s.port, "/v1/identify", "{\"userId\":\"merged\",\"anonymousId\":\"anon-9\"}")
-                .status,
-            200);
+  ASSERT_EQ(
+      Post(s.port, "/v1/identify", "{\"userId\":\"merged\",\"anonymousId\":\"anon-9\"}").status,
+      200);
   ASSERT_TRUE(WaitCaughtUp(s.port));
   std::map<std::string, std::string> after = Members(hook, "repeat_buyers");
   ASSERT_EQ(after.count("merged"), 1u);
