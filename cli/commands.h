@@ -119,6 +119,19 @@ int RunAccess(const GlobalOptions& g, const AccessOptions& o);
 // Parses a `--lock-timeout` value: `0`, `500ms`, `30s`, `5m`, `1h`. False
 // when it is none of those.
 bool ParseLockTimeout(const std::string& text, int64_t* ms);
+// Options of `aud serve` (docs/serve.md).
+struct ServeOptions {
+  std::string listen;             // --listen HOST:PORT; "" the `[serve] listen` or 127.0.0.1:8088
+  std::string engine = "jit";     // the streaming cycles' executor: jit | interp
+  int64_t batch_window_ms = 200;  // --batch-window: new messages wait at most this for a cycle
+  int64_t recheck_ms = 1000;      // --recheck: a cycle at least this often (time-driven changes)
+  bool publish = true;            // --publish=false: collect only
+  uint64_t rotate_bytes = 64ull << 20;  // collected log files rotate at this size
+  int64_t lock_timeout_ms = 0;          // --lock-timeout: wait for the state lock
+};
+// `aud serve [--listen HOST:PORT]`: Segment's Tracking API and streaming audiences.
+int RunServe(const GlobalOptions& g, const ServeOptions& o);
+
 // `aud profile show KEY`: one profile of the profile store.
 int RunProfileShow(const GlobalOptions& g, const std::string& key);
 

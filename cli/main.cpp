@@ -162,6 +162,31 @@ int main(int argc, char** argv) try {
   apply->add_flag("--auto-approve", apply_opts.auto_approve, "do not ask for confirmation");
   add_plan_options(apply, apply_opts.plan);
 
+  aud::cli::ServeOptions serve_opts;
+  std::string serve_batch_window, serve_recheck, serve_lock_timeout;
+  auto* serve = app.add_subcommand(
+      "serve", "collect events with Segment's Tracking API and publish streaming audiences");
+  serve->add_option("--listen", serve_opts.listen, "address to listen on (default 127.0.0.1:8088)")
+      ->type_name("HOST:PORT");
+  serve->add_option("--engine", serve_opts.engine, "jit (default) or interp")
+      ->check(CLI::IsMember({"interp", "jit"}));
+  serve
+      ->add_option("--batch-window", serve_batch_window,
+                   "longest wait of new messages for a streaming cycle (default 200ms)")
+      ->type_name("DURATION");
+  serve
+      ->add_option("--recheck", serve_recheck,
+                   "a streaming cycle at least this often, for time-driven changes (default 1s)")
+      ->type_name("DURATION");
+  serve
+      ->add_option("--publish", serve_opts.publish,
+                   "publish streaming audiences (default true; false: collect only)")
+      ->type_name("BOOL");
+  serve
+      ->add_option("--lock-timeout", serve_lock_timeout,
+                   "wait this long for the state lock (default 0: refuse at once)")
+      ->type_name("DURATION");
+
   std::string show_file;
   bool show_json = false;
   auto* show = app.add_subcommand("show", "show a saved plan (or, without one, the state)");
@@ -265,6 +290,22 @@ int main(int argc, char** argv) try {
               << unlock_timeout << "`\n";
     return 1;
   }
+  for (auto [text, ms] : {std::pair{&serve_batch_window, &serve_opts.batch_window_ms},
+                          std::pair{&serve_recheck, &serve_opts.recheck_ms},
+                          std::pair{&serve_lock_timeout, &serve_opts.lock_timeout_ms}}) {
+    if (!text->empty() && (!aud::cli::ParseLockTimeout(*text, ms) || *ms <= 0) &&
+        text != &serve_lock_timeout) {
+      std::cerr << "error: `--batch-window` and `--recheck` must be durations above 0 such as "
+                   "`200ms` or `1s`, not `"
+                << *text << "`\n";
+      return 1;
+    }
+    if (text == &serve_lock_timeout && !text->empty() && !aud::cli::ParseLockTimeout(*text, ms)) {
+      std::cerr << "error: `--lock-timeout` must be a duration such as `30s`, `5m` or `0`, not `"
+                << *text << "`\n";
+      return 1;
+    }
+  }
   if (g.environment.empty()) g.environment = "default";
   if (*init || *fmt)
     ::umask(user_umask);
@@ -291,6 +332,7 @@ int main(int argc, char** argv) try {
     return aud::cli::RunAccess(g, access_opts);
   }
   if (*profile_show) return aud::cli::RunProfileShow(g, profile_key);
+  if (*serve) return aud::cli::RunServe(g, serve_opts);
   return 1;
 } catch (const std::exception&) {
   // Out of memory, or a library error no command turned into a diagnostic: a

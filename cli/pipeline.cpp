@@ -426,8 +426,18 @@ bool PlanProject(const GlobalOptions& g, const PlanOptions& o, Planned* out) {
     return false;
   }
   // The plan is made under the lock, so it never reads a half-applied state.
-  out->lock = LockState(*out->state, o.lock_operation, o.lock_timeout_ms, &error);
-  if (!out->lock) {
+  // Beside `aud serve`, which holds the lock while it serves, `aud plan`
+  // reads without it (docs/serve.md): it only reads, and a plan saved from
+  // it is refused by apply if the state moved.
+  std::optional<state::LockInfo> holder;
+  if (o.lock_operation == "plan") holder = out->state->CurrentLock();
+  if (holder && holder->operation == "serve") {
+    std::cerr << "note: `aud serve` holds the state lock (pid " << holder->pid
+              << "); planning without it\n";
+  } else {
+    out->lock = LockState(*out->state, o.lock_operation, o.lock_timeout_ms, &error);
+  }
+  if (!out->lock && !(holder && holder->operation == "serve")) {
     std::cerr << "error: " << error << "\n";
     return false;
   }

@@ -30,7 +30,7 @@ audienceItem
   : MEMBERS expr                                  # membersItem
   | IDENTITIES identList                          # identitiesItem
   | ATTRIBUTES LBRACE attribute* RBRACE           # attributesItem
-  | REFRESH (EVERY DURATION | ONCE)               # refreshItem
+  | REFRESH (EVERY DURATION | ONCE | ident)       # refreshItem
   | IMPORT STRING KEY ident                       # importItem
   ;
 attribute       : ident ASSIGN expr ;

@@ -218,6 +218,7 @@ struct AudienceItem {
   std::vector<Name> identities;       // Identities
   std::vector<Attribute> attributes;  // Attributes
   std::optional<Duration> every;      // Refresh: `every D`; empty means `once`
+  Name refresh_word;                  // Refresh: `refresh streaming` (any other word is an error)
   StringLit import_path;              // Import
   Name import_key;                    // Import
   SourceRange range;

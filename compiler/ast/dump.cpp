@@ -215,6 +215,8 @@ class Dumper {
             out += "(refresh every ";
             Duration(*item.every);
             out += ')';
+          } else if (!item.refresh_word.text.empty()) {
+            out += "(refresh " + item.refresh_word.text + ")";
           } else {
             out += "(refresh once)";
           }

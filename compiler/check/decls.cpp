@@ -192,6 +192,10 @@ struct DeclChecker {
             cx.Error(DiagKind::InvalidRefresh, item.every->range,
                      "a refresh interval must be at least 1 minute, found " +
                          Q(std::to_string(item.every->amount) + item.every->unit));
+          if (!item.refresh_word.text.empty() && item.refresh_word.text != "streaming")
+            cx.Error(DiagKind::InvalidRefresh, item.refresh_word.range,
+                     "unknown refresh " + Q(item.refresh_word.text) +
+                         "; write `refresh every D`, `refresh once` or `refresh streaming`");
           break;
         case ast::AudienceItem::Import:
           Once(seen, item.kind, item.range, "`import`");

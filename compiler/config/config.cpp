@@ -153,8 +153,8 @@ bool ShowableLine(std::string_view line) {
   }
   // Plain keys outside connections, then every connection setting marked
   // plain in connectors.def.
-  for (std::string_view k :
-       {"name", "stdlib", "path", "format", "backend", "type", "max_exit_fraction", "schema"}) {
+  for (std::string_view k : {"name", "stdlib", "path", "format", "backend", "type",
+                             "max_exit_fraction", "schema", "listen"}) {
     if (key == k) return !LooksSecret(line);
   }
   for (const SettingSpec& s : kSettings)
@@ -533,8 +533,7 @@ class Reader {
   // --- tables ------------------------------------------------------------------
 
   void ReadRoot(const toml::table& root, ProjectConfig& cfg) {
-    static const std::vector<std::string> kTop = {"project",     "sources", "state",
-                                                  "connections", "env",     "engine"};
+    static const std::vector<std::string> kTop = {"project", "sources", "state", "serve", "connections", "env", "engine"};
     bool has_state = false;
     for (auto [k, v] : Entries(root)) {
       std::string name(k->str());
@@ -551,6 +550,8 @@ class Reader {
       } else if (name == "engine") {
         if (const auto* t = AsTable(*k, *v, "a table of `[engine.NAME]` tables"))
           ReadEngine(*t, cfg);
+      } else if (name == "serve") {
+        if (const auto* t = AsTable(*k, *v)) ReadServe(*t, cfg, Range(*t));
       } else if (name == "connections") {
         if (const auto* t = AsTable(*k, *v, "a table of `[connections.NAME]` tables"))
           ReadNamed(*t, "connections", [&](const toml::key& nk, const toml::table& nt) {
@@ -799,6 +800,33 @@ class Reader {
       Invalid(Range(*dsn_key),
               "`dsn` only applies to backend `postgres` (the sqlite state is "
               "always `.aud/state.db`)");
+    }
+  }
+
+  // `[serve]`: `write_key = { env = "VAR" }`, `listen = "127.0.0.1:PORT"`.
+  void ReadServe(const toml::table& t, ProjectConfig& cfg, SourceRange range) {
+    static const std::vector<std::string> kKeys = {"write_key", "listen"};
+    for (auto [k, v] : Entries(t)) {
+      if (k->str() == "write_key") {
+        if (auto s = Secret(*k, *v, "aud_serve", range)) cfg.serve_write_key = *s;
+      } else if (k->str() == "listen") {
+        auto s = String(*k, *v, false);
+        if (!s) continue;
+        const size_t colon = s->rfind(':');
+        const std::string port = colon == std::string::npos ? "" : s->substr(colon + 1);
+        const bool digits =
+            !port.empty() && port.size() <= 5 &&
+            std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+            std::stoi(port) <= 65535;
+        if (!digits || colon == 0) {
+          Invalid(Range(*v),
+                  "`listen` must be `HOST:PORT` (e.g. `127.0.0.1:8088`), not `" + Shown(*s) + "`");
+        } else {
+          cfg.serve_listen = *s;
+        }
+      } else {
+        UnknownKey(*k, "`[serve]`", kKeys);
+      }
     }
   }
 

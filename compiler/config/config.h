@@ -58,6 +58,10 @@ struct ProjectConfig {
   std::map<std::string, Connection> connections;
   // `[engine.postgres] dsn`: where `--engine postgres` evaluates (docs/sql-engine.md).
   std::optional<SecretRef> engine_postgres_dsn;
+  // `[serve]` (`aud serve`, docs/serve.md): the Tracking API's write key
+  // (a secret) and the address to listen on ("" when not set).
+  std::optional<SecretRef> serve_write_key;
+  std::string serve_listen;
   // The environment these values are for (`--env NAME` / `AUD_ENV`; "" the
   // default one: the base tables alone), and every `[env.NAME]` declared, in
   // document order.

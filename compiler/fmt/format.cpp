@@ -579,7 +579,10 @@ class Formatter {
         break;
       }
       case ast::AudienceItem::Refresh:
-        Simple(indent, item.every ? "refresh every " + FormatDuration(*item.every) : "refresh once",
+        Simple(indent,
+               item.every                        ? "refresh every " + FormatDuration(*item.every)
+               : !item.refresh_word.text.empty() ? "refresh " + item.refresh_word.text
+                                                 : "refresh once",
                end);
         break;
       case ast::AudienceItem::Import:

@@ -1073,6 +1073,7 @@ ast::DeclNode FileParser::Decl(P::DeclContext* ctx) {
       } else if (auto* m = dynamic_cast<P::RefreshItemContext*>(ic)) {
         item.kind = ast::AudienceItem::Refresh;
         if (m->EVERY()) item.every = DurationOf(m->DURATION());
+        if (m->ident()) item.refresh_word = NameOf(m->ident());
       } else {
         auto* im = static_cast<P::ImportItemContext*>(ic);
         item.kind = ast::AudienceItem::Import;

@@ -90,6 +90,10 @@ ingest::Options IngestOptions(const Options& options, const check::Project& proj
       io.names.push_back(src.name);
     }
   }
+  // The messages `aud serve` collected (docs/serve.md) are data like any
+  // source, whether or not the server runs.
+  io.globs.push_back(std::string(kCollectedGlob));
+  io.names.push_back("collected");
   // The declared `context.*` properties: the ingest stores those context leaves.
   std::set<std::string> context_paths;
   for (const auto& [name, sym] : project.module.symbols) {

@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "compiler/check/check.h"
@@ -84,8 +85,12 @@ bool ParseAsOf(const std::string& text, int64_t* millis, std::string* why);
 // so every spelling of a project shares its cache and data fingerprint.
 std::string CanonicalDir(const std::string& dir);
 
-// The ingest options of a project: its `[sources.*]` globs and the
-// quarantine folder `.aud/quarantine`.
+// The files of the collected log `aud serve` writes (runtime/serve),
+// relative to the project: read by every command with the sources.
+inline constexpr std::string_view kCollectedGlob = ".aud/collected/*.jsonl";
+
+// The ingest options of a project: its `[sources.*]` globs, the collected
+// log (kCollectedGlob) and the quarantine folder `.aud/quarantine`.
 ingest::Options IngestOptions(const Options& options, const check::Project& project);
 
 // The warehouse request of a project whose sources are `type = "postgres"`:

@@ -67,6 +67,7 @@ std::string RefreshOf(const ast::AudienceDecl* a, int64_t* every_ms) {
   if (!a) return "";
   for (const auto& it : a->items) {
     if (it.kind != ast::AudienceItem::Refresh) continue;
+    if (!it.refresh_word.text.empty()) return it.refresh_word.text;  // "streaming"
     if (!it.every) return "once";
     *every_ms = it.every->millis;
     return "every " + std::to_string(it.every->amount) + it.every->unit;

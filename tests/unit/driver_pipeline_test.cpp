@@ -105,8 +105,9 @@ TEST(DriverData, LoadsBindsAndEvaluatesAProjectFolder) {
   ASSERT_TRUE(c.ok()) << c.project->diags.Render(false) << c.error;
   ingest::Options io = IngestOptions(o, *c.project);
   EXPECT_EQ(io.project_dir, CanonicalDir(project.dir));
-  EXPECT_EQ(io.globs, std::vector<std::string>{"data/*.jsonl"});
-  EXPECT_EQ(io.names, std::vector<std::string>{"web"});
+  // The source, then the log `aud serve` collects (docs/serve.md).
+  EXPECT_EQ(io.globs, (std::vector<std::string>{"data/*.jsonl", ".aud/collected/*.jsonl"}));
+  EXPECT_EQ(io.names, (std::vector<std::string>{"web", "collected"}));
   EXPECT_EQ(io.quarantine_dir, project.dir + "/.aud/quarantine");
   int64_t as_of = 0;
   std::string why;
