@@ -11,7 +11,7 @@ std::unique_ptr<eval::Evaluator> Bind(const Options& options, const ir::Program&
                                       const store::EventStore& store,
                                       const eval::Options& eval_options, std::string* notice) {
   jit::JitOptions jo;
-  jo.cache_dir = options.dir + "/.aud/cache/jit";
+  if (options.jit_cache) jo.cache_dir = options.dir + "/.aud/cache/jit";
   if (options.jit_tier == "full") jo.tier = jit::Tier::Full;
   if (options.jit_tier == "fast") jo.tier = jit::Tier::Fast;
   return jit::MakeEvaluator(options.engine, program, store, eval_options, jo, notice);
