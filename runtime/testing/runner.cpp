@@ -29,7 +29,8 @@ std::string Quoted(const std::string& s) { return "\"" + s + "\""; }
 std::string ValueText(const eval::Column& c, uint32_t p) {
   if (!c.valid.Test(p)) return "missing";
   switch (c.type) {
-    case ir::Type::Float: return ir::FormatFloat(c.floats[p]);
+    case ir::Type::Float:
+      return std::isfinite(c.floats[p]) ? ast::FloatText(c.floats[p]) : "not a finite number";
     case ir::Type::String: return Quoted(c.strings[p]);
     case ir::Type::Timestamp: return "@" + ir::FormatTime(c.ints[p]);
     case ir::Type::Bool: return c.ints[p] ? "true" : "false";
