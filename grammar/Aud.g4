@@ -67,7 +67,12 @@ testItem
   | EXPECT ident EQ LBRACK profileList? RBRACK                      # membersExpect
   | EXPECT ident DOT memberName OF STRING (EQ expr | MISSING)       # attributeExpect
   | EXPECT ident IDENTITIES ident OF STRING EQ LBRACK profileList? RBRACK # identitiesExpect
+  | EXPECT ident TO ident SENDS STRING (KEY STRING)? sentFields?     # sendsExpect
+  | EXPECT ident TO ident SKIPS STRING ident                          # skipsExpect
   ;
+// Destination fields of a row: `{ "Field" = literal, ... }`.
+sentFields      : LBRACE (sentField (COMMA sentField)*)? RBRACE ;
+sentField       : STRING ASSIGN expr ;
 profileList     : STRING (COMMA STRING)* ;
 fixture
   : EVENT ident fixtureWho TIME fixtureValues?                      # eventFixture
@@ -115,7 +120,7 @@ ident           : ID | QUOTED_ID | softKeyword ;
 // Words of `test` and `expect` that stay usable as names everywhere else.
 softKeyword
   : TEST | EXPECT | AS_OF | GIVEN | IDENTIFY | ALIAS | ANONYMOUS | CONTAINS | EXCLUDES | OF
-  | MISSING | SIZE | SIZE_CHANGE | UNIQUE
+  | MISSING | SIZE | SIZE_CHANGE | UNIQUE | SENDS | SKIPS
   ;
 // `exists` and `sequence` are reserved words that name built-in functions.
 callee          : ident | EXISTS | SEQUENCE ;
@@ -145,6 +150,7 @@ FALSE: 'false'; EXISTS: 'exists'; SEQUENCE: 'sequence';
 TEST: 'test'; EXPECT: 'expect'; AS_OF: 'as_of'; GIVEN: 'given'; IDENTIFY: 'identify';
 ALIAS: 'alias'; ANONYMOUS: 'anonymous'; CONTAINS: 'contains'; EXCLUDES: 'excludes';
 OF: 'of'; MISSING: 'missing'; SIZE: 'size'; SIZE_CHANGE: 'size_change'; UNIQUE: 'unique';
+SENDS: 'sends'; SKIPS: 'skips';
 
 ARROW: '->'; EQ: '=='; NE: '!='; LE: '<='; GE: '>='; LT: '<'; GT: '>';
 ASSIGN: '='; PLUS: '+'; MINUS: '-'; STAR: '*'; SLASH: '/';

@@ -318,15 +318,21 @@ struct TestItem {
     Members,     // `expect NAME == ["p", ...]`
     Attribute,   // `expect NAME.ATTR of "p" == VALUE` / `... missing`
     Identities,  // `expect NAME identities NS of "p" == ["v", ...]`
+    Sends,       // `expect AUDIENCE to DEST sends "p" (key "k")? ({ "Field" = v, ... })?`
+    Skips,       // `expect AUDIENCE to DEST skips "p" REASON`
   } kind = AsOf;
-  Time as_of;                       // AsOf
-  StringLit path;                   // GivenFile
-  std::vector<Fixture> fixtures;    // Given
-  Name target;                      // expectations: the segment or audience
-  Name member;                      // Attribute: the attribute; Identities: the identity
-  std::vector<StringLit> profiles;  // Contains, Excludes, Members; Attribute, Identities: one
-  ExprPtr value;                    // Attribute: the expected value (null: `missing`)
-  std::vector<StringLit> values;    // Identities: the expected identity values
+  Time as_of;                        // AsOf
+  StringLit path;                    // GivenFile
+  std::vector<Fixture> fixtures;     // Given
+  Name target;                       // expectations: the segment or audience
+  Name member;                       // Attribute: the attribute; Identities: the identity
+  std::vector<StringLit> profiles;   // Contains, Excludes, Members; Attribute, Identities: one
+  ExprPtr value;                     // Attribute: the expected value (null: `missing`)
+  std::vector<StringLit> values;     // Identities: the expected identity values
+  Name destination;                  // Sends, Skips
+  std::optional<StringLit> key;      // Sends: the expected key value
+  std::vector<FixtureValue> fields;  // Sends: expected destination fields (name: the field)
+  Name reason;                       // Skips: not_member, no_consent, no_key, duplicate_key
   SourceRange range;
 };
 

@@ -381,6 +381,36 @@ class Dumper {
           Strs(item.values);
           out += "))";
           break;
+        case TestItem::Sends:
+          out += "(sends ";
+          Name(item.target);
+          out += ' ';
+          Name(item.destination);
+          Strs(item.profiles);
+          if (item.key) {
+            out += " (key ";
+            Str(item.key->value);
+            out += ')';
+          }
+          for (const FixtureValue& v : item.fields) {
+            out += " (";
+            Str(v.name.text);
+            out += ' ';
+            if (v.value) Expr(*v.value);
+            out += ')';
+          }
+          out += ')';
+          break;
+        case TestItem::Skips:
+          out += "(skips ";
+          Name(item.target);
+          out += ' ';
+          Name(item.destination);
+          Strs(item.profiles);
+          out += ' ';
+          Name(item.reason);
+          out += ')';
+          break;
       }
     }
     out += ')';

@@ -4,6 +4,7 @@
 // profiles of the fixtures; and the `expect` clauses of audiences and
 // destinations (docs/reference/language.md, "Tests" and "Expectations").
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 
@@ -268,7 +269,69 @@ struct TestChecker {
           Context::AddSuggestion(d, item.member.text, names);
         }
         break;
+      case ast::TestItem::Sends:
+      case ast::TestItem::Skips: Publication(item); break;
       default: break;
+    }
+  }
+
+  // `expect AUDIENCE to DEST sends|skips ...`: a publication of the project.
+  void Publication(ast::TestItem& item) {
+    Profiles(item.profiles);
+    const Symbol* s = Target(item.target, true);
+    const ast::DestinationDecl* dst = nullptr;
+    if (item.destination.text != "profile_store") {
+      const Symbol* d = cx.module.Find(item.destination.text);
+      if (!d || d->kind != SymbolKind::Destination) {
+        auto& diag = cx.Error(
+            d ? DiagKind::WrongKind : DiagKind::UnknownDestination, item.destination.range,
+            d ? Q(item.destination.text) + " is " + WithArticle(d->kind) + ", not a destination"
+              : "unknown destination " + Q(item.destination.text));
+        auto names = NamesOf(cx.module, {SymbolKind::Destination});
+        names.push_back("profile_store");
+        if (!d) Context::AddSuggestion(diag, item.destination.text, names);
+        return;
+      }
+      dst = std::get_if<ast::DestinationDecl>(&d->decl->node);
+    }
+    if (!s) return;
+    bool published = false;
+    for (const auto& p : cx.module.publications)
+      published =
+          published || (p.audience == item.target.text && p.destination == item.destination.text);
+    if (!published)
+      cx.Error(DiagKind::UnknownName, item.destination.range,
+               "audience " + Q(item.target.text) + " is not published to " +
+                   Q(item.destination.text) + "; add `publish " + item.target.text + " to " +
+                   item.destination.text + "`");
+    if (item.kind == ast::TestItem::Skips) {
+      static const std::vector<std::string> kReasons = {"not_member", "no_consent", "no_key",
+                                                        "duplicate_key"};
+      if (std::find(kReasons.begin(), kReasons.end(), item.reason.text) == kReasons.end()) {
+        auto& d = cx.Error(DiagKind::UnknownName, item.reason.range,
+                           "unknown reason " + Q(item.reason.text) +
+                               "; expected `not_member`, `no_consent`, `no_key` or "
+                               "`duplicate_key`");
+        Context::AddSuggestion(d, item.reason.text, kReasons);
+      }
+      return;
+    }
+    // Fields: `map` targets of the destination (attributes for the profile store).
+    std::vector<std::string> fields;
+    if (dst) {
+      for (const auto& it : dst->items)
+        for (const auto& m : it.mappings) fields.push_back(m.target.value);
+    } else if (const auto* a = std::get_if<ast::AudienceDecl>(&s->decl->node)) {
+      for (const ast::Attribute* attr : AttributesOf(*a)) fields.push_back(attr->name.text);
+    }
+    for (auto& f : item.fields) {
+      if (std::find(fields.begin(), fields.end(), f.name.text) == fields.end()) {
+        auto& d = cx.Error(
+            DiagKind::UnknownName, f.name.range,
+            "destination " + Q(item.destination.text) + " has no field \"" + f.name.text + "\"");
+        Context::AddSuggestion(d, f.name.text, fields);
+      }
+      if (f.value) LiteralType(cx, *f.value, "a field value");
     }
   }
 

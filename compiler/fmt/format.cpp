@@ -617,6 +617,7 @@ class Formatter {
 
   static uint32_t ItemEnd(const ast::TestItem& item) {
     uint32_t end = item.range.end;
+    for (const auto& f : item.fields) end = std::max(end, EndOf(f.value));
     if (item.value) end = std::max(end, EndOf(item.value));
     return end;
   }
@@ -692,6 +693,28 @@ class Formatter {
         Simple(indent,
                "expect " + Ident(item.target) + " identities " + Ident(item.member) + " of " +
                    Strings(item.profiles) + " == [" + Strings(item.values) + "]",
+               end);
+        break;
+      case ast::TestItem::Sends: {
+        std::string text = "expect " + Ident(item.target) + " to " + Ident(item.destination) +
+                           " sends " + Strings(item.profiles);
+        if (item.key) text += " key " + ast::QuoteString(item.key->value);
+        if (!item.fields.empty()) {
+          text += " { ";
+          for (size_t i = 0; i < item.fields.size(); ++i) {
+            if (i > 0) text += ", ";
+            text += ast::QuoteString(item.fields[i].name.text) + " = " +
+                    PrintExpr(item.fields[i].value);
+          }
+          text += " }";
+        }
+        Simple(indent, text, end);
+        break;
+      }
+      case ast::TestItem::Skips:
+        Simple(indent,
+               "expect " + Ident(item.target) + " to " + Ident(item.destination) + " skips " +
+                   Strings(item.profiles) + " " + Ident(item.reason),
                end);
         break;
     }

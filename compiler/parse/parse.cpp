@@ -126,7 +126,7 @@ bool IsKeywordToken(size_t t) { return t >= P::IMPORT && t <= P::SEQUENCE; }
 
 // The words of `test` and `expect`: tokens of their own, but names wherever a
 // name may stand (the grammar's `softKeyword`).
-bool IsSoftKeywordToken(size_t t) { return t >= P::TEST && t <= P::UNIQUE; }
+bool IsSoftKeywordToken(size_t t) { return t >= P::TEST && t <= P::SKIPS; }
 
 bool IsDeclKeyword(size_t t) {
   switch (t) {
@@ -1277,6 +1277,29 @@ ast::TestDecl FileParser::Test(P::TestDeclContext* d) {
       item.member = NameOf(c->memberName());
       item.profiles.push_back(StringOf(c->STRING()));
       if (c->expr()) item.value = Expr(c->expr());
+    } else if (auto* se = dynamic_cast<P::SendsExpectContext*>(ic)) {
+      item.kind = ast::TestItem::Sends;
+      item.target = NameOf(se->ident(0));
+      item.destination = NameOf(se->ident(1));
+      item.profiles.push_back(StringOf(se->STRING(0)));
+      if (se->KEY()) item.key = StringOf(se->STRING(1));
+      if (auto* sf = se->sentFields()) {
+        for (P::SentFieldContext* fc : sf->sentField()) {
+          ast::FixtureValue v;
+          ast::StringLit name = StringOf(fc->STRING());
+          v.name.text = name.value;
+          v.name.range = name.range;
+          v.value = Expr(fc->expr());
+          v.range = CtxRange(fc);
+          item.fields.push_back(std::move(v));
+        }
+      }
+    } else if (auto* sk = dynamic_cast<P::SkipsExpectContext*>(ic)) {
+      item.kind = ast::TestItem::Skips;
+      item.target = NameOf(sk->ident(0));
+      item.destination = NameOf(sk->ident(1));
+      item.profiles.push_back(StringOf(sk->STRING()));
+      item.reason = NameOf(sk->ident(2));
     } else {
       auto* ie = static_cast<P::IdentitiesExpectContext*>(ic);
       item.kind = ast::TestItem::Identities;

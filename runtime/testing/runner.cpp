@@ -13,6 +13,7 @@
 #include "runtime/driver/driver.h"
 #include "runtime/eval/eval.h"
 #include "runtime/ingest/ingest.h"
+#include "runtime/plan/phases.h"
 #include "runtime/store/profiles.h"
 #include "runtime/testing/testing.h"
 
@@ -73,15 +74,61 @@ bool ValueEquals(const eval::Column& c, uint32_t p, const ast::Expr& e) {
   }
 }
 
-// The segments, audiences and consents a test's expectations read.
-std::vector<std::string> Targets(const ast::TestDecl& t) {
+// The segments, audiences and consents a test's expectations read (with
+// the consents of the destinations a publication expectation names).
+std::vector<std::string> Targets(const check::Project& project, const ast::TestDecl& t) {
   std::vector<std::string> out;
+  auto add = [&](const std::string& n) {
+    if (std::find(out.begin(), out.end(), n) == out.end()) out.push_back(n);
+  };
   for (const auto& item : t.items) {
     if (item.kind <= ast::TestItem::Given) continue;
-    if (std::find(out.begin(), out.end(), item.target.text) == out.end())
-      out.push_back(item.target.text);
+    add(item.target.text);
+    if (item.kind == ast::TestItem::Sends || item.kind == ast::TestItem::Skips)
+      for (const auto& c : plan::DestOf(project, item.destination.text).consents) add(c);
   }
   return out;
+}
+
+// Whether a destination field's value equals the expected literal.
+bool FieldEquals(const connectors::Value& v, const ast::Expr& e) {
+  using K = ast::ExprKind;
+  const ast::Expr* x = &e;
+  bool neg = false;
+  if (x->kind == K::Unary && !x->children.empty()) {
+    neg = true;
+    x = x->children[0].get();
+  }
+  switch (v.kind) {
+    case connectors::Value::Bool: return x->kind == K::BoolLit && v.b == x->bool_value;
+    case connectors::Value::Int:
+      if (x->kind == K::IntLit) return v.i == (neg ? -x->int_value : x->int_value);
+      [[fallthrough]];
+    case connectors::Value::Float: {
+      if (x->kind != K::IntLit && x->kind != K::FloatLit) return false;
+      double want = x->kind == K::IntLit ? static_cast<double>(x->int_value) : x->float_value;
+      if (neg) want = -want;
+      double got = v.kind == connectors::Value::Int ? static_cast<double>(v.i) : v.f;
+      return std::fabs(got - want) <= 1e-9 * std::max({1.0, std::fabs(want), std::fabs(got)});
+    }
+    case connectors::Value::String: {
+      if (x->kind == K::StringLit) return v.s == x->string_value;
+      int64_t a = 0, b = 0;
+      return x->kind == K::TimeLit && eval::ParseTimestamp(v.s, &a) && (b = x->time.millis, a == b);
+    }
+    default: return false;
+  }
+}
+
+std::string FieldText(const connectors::Value& v) {
+  switch (v.kind) {
+    case connectors::Value::Bool: return v.b ? "true" : "false";
+    case connectors::Value::Int: return std::to_string(v.i);
+    case connectors::Value::Float:
+      return std::isfinite(v.f) ? ast::FloatText(v.f) : "not a finite number";
+    case connectors::Value::String: return "\"" + v.s + "\"";
+    default: return "missing";
+  }
 }
 
 class TestRun {
@@ -212,7 +259,7 @@ class TestRun {
     dopt.jit_cache = false;  // nothing under `.aud/` is read or written
     eval::Options eo;
     eo.project_dir = options_.project_dir;
-    eo.only = Targets(test_);
+    eo.only = Targets(project_, test_);
     eo.threads = 1;
     std::unique_ptr<eval::Evaluator> ev = driver::Bind(dopt, program_, store_, eo, &r_.notice);
     if (!ev->error().empty()) {
@@ -325,10 +372,116 @@ class TestRun {
         if (got != want) o.diff.push_back({item.profiles[0].value, List(want), List(got)});
         break;
       }
+      case ast::TestItem::Sends:
+      case ast::TestItem::Skips: Publication(item, members, &o); break;
       default: break;
     }
     o.passed = o.diff.empty();
     return o;
+  }
+
+  // Who a publication sends, under which key, with which fields, and why the
+  // others are skipped: the planner's phases 2 and 3 (consents, keys).
+  void Publication(const ast::TestItem& item, const eval::Bitset& members, Outcome* o) {
+    const std::string& id = item.profiles[0].value;
+    int64_t pi = Resolve(id, o);
+    if (pi < 0) return;
+    const auto p = static_cast<uint32_t>(pi);
+    const ir::Audience* aud = program_.FindAudience(item.target.text);
+    plan::Dest d = plan::DestOf(project_, item.destination.text);
+    if (!aud) {
+      o->diff.push_back({id, "an audience", "`" + item.target.text + "` was not lowered"});
+      return;
+    }
+    plan::Exposure exposure;
+    std::vector<uint32_t> ids = aud->identities;
+    if (d.decl) {
+      std::string error;
+      if (!plan::ExposureOf(d, program_, *aud, &exposure, &error)) {
+        o->diff.push_back({id, "a publication aud plan accepts", error});
+        return;
+      }
+      ids.assign(exposure.sent_ids.begin(), exposure.sent_ids.end());
+    }
+    std::sort(ids.begin(), ids.end(), [&](uint32_t a, uint32_t b) {
+      return program_.identities[a].name < program_.identities[b].name;
+    });
+    int32_t key_id = ir::kNone;
+    for (size_t i = 0; i < program_.identities.size(); ++i)
+      if (d.decl && program_.identities[i].name == d.key) key_id = static_cast<int32_t>(i);
+    std::vector<const eval::Bitset*> consents;
+    bool consenting = true;
+    for (const auto& c : d.consents) {
+      int32_t f = program_.FindFormula(c);
+      if (f == ir::kNone) continue;
+      consents.push_back(&res_.members[static_cast<size_t>(f)]);
+      consenting = consenting && consents.back()->Test(p);
+    }
+    plan::Skipped skipped;
+    std::vector<uint32_t> desired =
+        plan::ConsentingMembers(members, consents, profiles_.count, &skipped);
+    std::map<uint32_t, std::vector<std::vector<std::string>>> id_cache;
+    auto identity_values = [&](uint32_t q) -> const std::vector<std::vector<std::string>>& {
+      auto it = id_cache.find(q);
+      if (it == id_cache.end()) it = id_cache.emplace(q, ev_->Identities(profiles_, q)).first;
+      return it->second;
+    };
+    std::vector<eval::Column> traits = eval::TraitValues(program_, store_, profiles_, desired);
+    std::unordered_map<uint32_t, uint32_t> trait_row;
+    for (uint32_t i = 0; i < desired.size(); ++i) trait_row[desired[i]] = i;
+    plan::RowInput ri;
+    ri.program = &program_;
+    ri.profiles = &profiles_;
+    ri.result = &res_;
+    ri.audience = aud;
+    ri.dest = &d;
+    ri.exposure = &exposure;
+    ri.identities = ids;
+    ri.key_identity = key_id;
+    ri.identity_values = identity_values;
+    ri.trait_value = [&](uint32_t q, size_t t) {
+      return plan::ValueOf(traits[t], trait_row.at(q));
+    };
+    std::map<std::string, connectors::Row> rows = plan::KeyedRows(ri, desired, &skipped);
+    const connectors::Row* row = nullptr;
+    for (const auto& [key, r] : rows)
+      if (r.profile == profiles_.key[p]) row = &r;
+    std::string reason;
+    if (!row) {
+      if (!members.Test(p))
+        reason = "not_member";
+      else if (!consenting)
+        reason = "no_consent";
+      else if (key_id != ir::kNone && identity_values(p)[static_cast<size_t>(key_id)].empty())
+        reason = "no_key";
+      else
+        reason = "duplicate_key";
+    }
+    if (item.kind == ast::TestItem::Skips) {
+      if (row)
+        o->diff.push_back(
+            {id, "skipped: " + item.reason.text, "sent under key \"" + row->key + "\""});
+      else if (reason != item.reason.text)
+        o->diff.push_back({id, "skipped: " + item.reason.text, "skipped: " + reason});
+      return;
+    }
+    if (!row) {
+      o->diff.push_back({id, "sent", "skipped: " + reason});
+      return;
+    }
+    if (item.key && row->key != item.key->value)
+      o->diff.push_back({id, "key \"" + item.key->value + "\"", "key \"" + row->key + "\""});
+    const base::SourceManager& sm = project_.sources;
+    for (const auto& f : item.fields) {
+      const connectors::Field* got = nullptr;
+      for (const auto& rf : row->fields)
+        if (rf.name == f.name.text) got = &rf;
+      const std::string want = "\"" + f.name.text + "\" = " + std::string(sm.Text(f.value->range));
+      if (!got)
+        o->diff.push_back({id, want, "no field \"" + f.name.text + "\""});
+      else if (!FieldEquals(got->value, *f.value))
+        o->diff.push_back({id, want, "\"" + f.name.text + "\" = " + FieldText(got->value)});
+    }
   }
 
   static std::string List(const std::vector<std::string>& v) {

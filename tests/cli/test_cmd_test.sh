@@ -64,8 +64,10 @@ contains "broken: FAIL line" "FAIL vip_big_nordic_spenders (tests.aud:7)"
 contains "broken: the expectation" "  tests.aud:25: expect big_spenders == [\"ana\", \"ben\"]"
 contains "broken: expected" '    profile "ana"  expected: member'
 contains "broken: got" '                        got: not a member'
-contains "broken: other tests pass" "PASS consent_required (tests.aud:54)"
+contains "broken: other tests pass" "PASS consent_required (tests.aud:59)"
 contains "broken: summary" "4 tests: 3 passed, 1 failed"
+contains "broken: a publication" "  tests.aud:33: expect vip to crm_export sends \"ana\" key \"ana\""
+contains "broken: not sent" "                        got: skipped: not_member"
 expect "broken: json" 1 "$AUD" -C "$TMP/broken" test --json vip_big_nordic_spenders
 contains "broken json: status" '"status":"fail"'
 contains "broken json: diff" '"diff":[{"profile":"ana","expected":"member","got":"not a member"},{"profile":"ben","expected":"member","got":"not a member"}]'

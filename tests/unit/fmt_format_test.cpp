@@ -923,7 +923,11 @@ TEST(FmtDecl, TestDeclarationEveryForm) {
       "expect s contains \"u1\",\"u2\" expect s excludes \"a1\"\n"
       "expect s == [ ] expect s==[\"u1\"]\n"
       "expect vip.ltv of \"u1\" == 1.50 expect vip.`key` of \"u1\" missing\n"
-      "expect vip identities email of \"u1\"==[\"a@x\"]}",
+      "expect vip identities email of \"u1\"==[\"a@x\"]\n"
+      "expect vip to crm sends \"u1\" key \"k\" {\"Spent\"=1,\"id\"=\"u1\"} expect vip to crm "
+      "sends "
+      "\"u1\"\n"
+      "expect vip to `profile_store` skips \"u2\"   no_key}",
       "test t \"d\" {\n"
       "  as_of @2026-03-01\n"
       "  given \"f.jsonl\"\n"
@@ -944,6 +948,9 @@ TEST(FmtDecl, TestDeclarationEveryForm) {
       "  expect vip.ltv of \"u1\" == 1.5\n"
       "  expect vip.key of \"u1\" missing\n"
       "  expect vip identities email of \"u1\" == [\"a@x\"]\n"
+      "  expect vip to crm sends \"u1\" key \"k\" { \"Spent\" = 1, \"id\" = \"u1\" }\n"
+      "  expect vip to crm sends \"u1\"\n"
+      "  expect vip to profile_store skips \"u2\" no_key\n"
       "}\n");
 }
 

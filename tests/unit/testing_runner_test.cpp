@@ -51,7 +51,8 @@ struct Project {
     fs::remove_all(dir);
     Write("aud.toml",
           "[project]\nname = \"t\"\nstdlib = false\n\n[sources.web]\npath = "
-          "\"data/*.jsonl\"\n");
+          "\"data/*.jsonl\"\n\n[connections.out]\ntype = \"file\"\ndir = \"out\"\nformat = "
+          "\"csv\"\n");
     Write("main.aud", std::string(kProgram) + tests);
     // Real data in which everybody is a buyer: a test reading it would see them.
     std::string data;
@@ -227,6 +228,57 @@ test from_file {
   r = p.Run();
   EXPECT_NE(r.tests.at(0).error.find("resolves outside the project folder"), std::string::npos)
       << r.tests[0].error;
+}
+
+TEST(TestingRun, PublicationsThroughThePlannerPhases) {
+  Project p("", "pub");
+  p.Write("main.aud", std::string(kProgram) + R"(
+action analytics
+consent opted_in = vip == true
+destination crm {
+  connection out
+  actions analytics
+  consent opted_in
+  key email hashed
+  map spent -> "Spent", user_id -> "id"
+}
+publish big to crm, profile_store
+
+test sends {
+  as_of @2026-03-01
+  given {
+    identify "u1" @2026-01-01 { email = "A@x.se", vip = true }
+    identify "u2" @2026-01-01 { vip = true }
+    identify "u3" @2026-01-01 { email = "a@x.se ", vip = true }
+    identify "u4" @2026-01-01 { email = "d@x.se" }
+    event order_completed "u1" @2026-02-01 { revenue = 20 }
+    event order_completed "u1" @2026-02-02 { revenue = 30 }
+    event order_completed "u2" @2026-02-01 { revenue = 20 }
+    event order_completed "u2" @2026-02-02 { revenue = 30 }
+    event order_completed "u3" @2026-02-01 { revenue = 20 }
+    event order_completed "u3" @2026-02-02 { revenue = 30 }
+    event order_completed "u4" @2026-02-01 { revenue = 20 }
+    event order_completed "u4" @2026-02-02 { revenue = 30 }
+    event order_completed "u5" @2026-02-01 { revenue = 20 }
+  }
+  expect big to crm sends "u1" key "89d89d73734b161daa0e897b41f195b49b2cbdb1bde770ff514f07ad6b7dcb58" { "Spent" = 50, "id" = "u1" }
+  expect big to crm skips "u2" no_key
+  expect big to crm skips "u3" duplicate_key
+  expect big to crm skips "u4" no_consent
+  expect big to crm skips "u5" not_member
+  expect big to profile_store sends "u4" key "u4" { "spent" = 50.0 }
+}
+)");
+  Report r = p.Run("interp");
+  ASSERT_EQ(r.tests.size(), 1u);
+  const TestResult& t = r.tests[0];
+  EXPECT_EQ(t.error, "");
+  ASSERT_EQ(t.outcomes.size(), 6u);
+  // The key is the SHA-256 hex of the normalized email (`key email hashed`).
+  for (size_t i = 0; i < 6; ++i)
+    EXPECT_TRUE(t.outcomes[i].passed)
+        << t.outcomes[i].text << ": "
+        << (t.outcomes[i].diff.empty() ? "" : t.outcomes[i].diff[0].got);
 }
 
 TEST(TestingRun, SelectsTestsByName) {
