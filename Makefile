@@ -39,6 +39,8 @@ test: bootstrap build fuzz-build
 demo: bootstrap build
 	@echo "== aud check (examples/quickstart)"
 	$(AUD) -C examples/quickstart check
+	@echo "== aud test (examples/quickstart): unit tests on their own fixtures, no data read"
+	$(AUD) -C examples/quickstart test
 	@echo "== aud graph (examples/quickstart)"
 	$(AUD) -C examples/quickstart graph
 	@echo "== aud gen-events: synthetic Segment data for the quickstart"

@@ -51,6 +51,14 @@ struct EvalOptions {
 };
 // `aud eval NAME [--as-of T] [--format table|jsonl] [--engine interp|jit]`.
 int RunEval(const GlobalOptions& g, const EvalOptions& o);
+// Options of `aud test`.
+struct TestOptions {
+  std::vector<std::string> names;  // the tests to run (empty: all)
+  bool json = false;               // --json: one JSON document (docs/aud-test.md)
+  std::string engine = "jit";      // jit | interp
+};
+// `aud test [NAME...] [--json] [--engine jit|interp]`: run the `test` declarations.
+int RunTest(const GlobalOptions& g, const TestOptions& o);
 // Options of `aud explain`.
 struct ExplainOptions {
   std::string name;                  // the segment, audience or consent

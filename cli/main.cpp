@@ -96,6 +96,14 @@ int main(int argc, char** argv) try {
                    "skip this IR pass (repeatable; results do not change)")
       ->type_name("NAME");
 
+  aud::cli::TestOptions test_opts;
+  auto* test = app.add_subcommand(
+      "test", "run the project's `test` declarations on their fixtures (no data, no state)");
+  test->add_option("names", test_opts.names, "the tests to run (default: all)");
+  test->add_flag("--json", test_opts.json, "print the results as one JSON document");
+  test->add_option("--engine", test_opts.engine, "jit (default) or interp")
+      ->check(CLI::IsMember({"interp", "jit"}));
+
   aud::cli::ExplainOptions explain_opts;
   bool explain_ir = false;
   auto* explain =
@@ -309,7 +317,7 @@ int main(int argc, char** argv) try {
   if (g.environment.empty()) g.environment = "default";
   if (*init || *fmt)
     ::umask(user_umask);
-  else
+  else if (!*test)  // `aud test` leaves `.aud/` alone
     MakePrivate(std::filesystem::path(g.dir) / ".aud");
   if (*check) return aud::cli::RunCheck(g, emit);
   if (*fmt) return aud::cli::RunFmt(g, fmt_check, fmt_files);
@@ -317,6 +325,7 @@ int main(int argc, char** argv) try {
   if (*init) return aud::cli::RunInit(g, init_dir);
   if (*gen) return aud::cli::RunGenEvents(g, gen_opts);
   if (*eval) return aud::cli::RunEval(g, eval_opts);
+  if (*test) return aud::cli::RunTest(g, test_opts);
   if (*explain) {
     explain_opts.form = explain_llvm ? "llvm" : explain_sql ? "sql" : "ir";
     return aud::cli::RunExplain(g, explain_opts);

@@ -7,7 +7,7 @@ module      : decl* EOF ;
 decl
   : importDecl | eventDecl | traitDecl | identityDecl | labelDecl | actionDecl
   | policyDecl | consentDecl | segmentDecl | audienceDecl | destinationDecl
-  | publishDecl
+  | publishDecl | testDecl
   ;
 
 importDecl      : IMPORT STRING ;
@@ -32,6 +32,7 @@ audienceItem
   | ATTRIBUTES LBRACE attribute* RBRACE           # attributesItem
   | REFRESH (EVERY DURATION | ONCE | ident)       # refreshItem
   | IMPORT STRING KEY ident                       # importItem
+  | expectClause                                  # audienceExpectItem
   ;
 attribute       : ident ASSIGN expr ;
 destinationDecl : DESTINATION ident STRING? LBRACE destItem* RBRACE ;
@@ -43,9 +44,45 @@ destItem
   | MAP mapping (COMMA mapping)*                  # mapItem
   | MAX_PROFILES INT                              # maxProfilesItem
   | MAX_EXIT_FRACTION (FLOAT | INT)               # maxExitFractionItem
+  | expectClause                                  # destExpectItem
   ;
 mapping         : ident ARROW STRING HASHED? ;
 publishDecl     : PUBLISH identList TO identList ;
+// An assertion on real data, checked when a plan is made (`aud plan`/`apply`).
+expectClause
+  : EXPECT SIZE BETWEEN INT AND INT               # sizeBetweenExpect
+  | EXPECT SIZE op=(LE | GE) INT                  # sizeBoundExpect
+  | EXPECT SIZE_CHANGE LE (FLOAT | INT)           # sizeChangeExpect
+  | EXPECT UNIQUE KEY                             # uniqueKeyExpect
+  | EXPECT ident NOT MISSING                      # notMissingExpect
+  ;
+
+// A unit test: fixtures (inline or a JSON-lines file), an instant, expectations.
+testDecl        : TEST ident STRING? LBRACE testItem* RBRACE ;
+testItem
+  : AS_OF TIME                                                      # asOfItem
+  | GIVEN STRING                                                    # givenFileItem
+  | GIVEN LBRACE fixture* RBRACE                                    # givenItem
+  | EXPECT ident op=(CONTAINS | EXCLUDES) profileList               # membershipExpect
+  | EXPECT ident EQ LBRACK profileList? RBRACK                      # membersExpect
+  | EXPECT ident DOT memberName OF STRING (EQ expr | MISSING)       # attributeExpect
+  | EXPECT ident IDENTITIES ident OF STRING EQ LBRACK profileList? RBRACK # identitiesExpect
+  | EXPECT ident TO ident SENDS STRING (KEY STRING)? sentFields?     # sendsExpect
+  | EXPECT ident TO ident SKIPS STRING ident                          # skipsExpect
+  ;
+// Destination fields of a row: `{ "Field" = literal, ... }`.
+sentFields      : LBRACE (sentField (COMMA sentField)*)? RBRACE ;
+sentField       : STRING ASSIGN expr ;
+profileList     : STRING (COMMA STRING)* ;
+fixture
+  : EVENT ident fixtureWho TIME fixtureValues?                      # eventFixture
+  | IDENTIFY fixtureWho TIME fixtureValues?                         # identifyFixture
+  | ALIAS STRING TO STRING TIME                                     # aliasFixture
+  ;
+// A userId, an anonymousId (`anonymous "a1"`), or both.
+fixtureWho      : STRING (ANONYMOUS STRING)? | ANONYMOUS STRING ;
+fixtureValues   : LBRACE (fixtureValue (COMMA fixtureValue)*)? RBRACE ;
+fixtureValue    : memberName (DOT memberName)* ASSIGN expr ;
 identList       : ident (COMMA ident)* ;
 
 // Precedence: earlier alternatives bind tighter.
@@ -79,7 +116,12 @@ primary
 callArg         : expr (WHERE expr)? window? ;
 window          : WITHIN DURATION | BETWEEN TIME AND TIME ;
 
-ident           : ID | QUOTED_ID ;
+ident           : ID | QUOTED_ID | softKeyword ;
+// Words of `test` and `expect` that stay usable as names everywhere else.
+softKeyword
+  : TEST | EXPECT | AS_OF | GIVEN | IDENTIFY | ALIAS | ANONYMOUS | CONTAINS | EXCLUDES | OF
+  | MISSING | SIZE | SIZE_CHANGE | UNIQUE | SENDS | SKIPS
+  ;
 // `exists` and `sequence` are reserved words that name built-in functions.
 callee          : ident | EXISTS | SEQUENCE ;
 // After `.` and in property declarations a keyword is unambiguous.
@@ -104,6 +146,11 @@ MAX_EXIT_FRACTION: 'max_exit_fraction';
 PUBLISH: 'publish'; TO: 'to'; WHERE: 'where'; WITHIN: 'within';
 BETWEEN: 'between'; AND: 'and'; OR: 'or'; NOT: 'not'; IN: 'in'; TRUE: 'true';
 FALSE: 'false'; EXISTS: 'exists'; SEQUENCE: 'sequence';
+// Soft keywords (after SEQUENCE: the parser treats IMPORT..SEQUENCE as reserved).
+TEST: 'test'; EXPECT: 'expect'; AS_OF: 'as_of'; GIVEN: 'given'; IDENTIFY: 'identify';
+ALIAS: 'alias'; ANONYMOUS: 'anonymous'; CONTAINS: 'contains'; EXCLUDES: 'excludes';
+OF: 'of'; MISSING: 'missing'; SIZE: 'size'; SIZE_CHANGE: 'size_change'; UNIQUE: 'unique';
+SENDS: 'sends'; SKIPS: 'skips';
 
 ARROW: '->'; EQ: '=='; NE: '!='; LE: '<='; GE: '>='; LT: '<'; GT: '>';
 ASSIGN: '='; PLUS: '+'; MINUS: '-'; STAR: '*'; SLASH: '/';

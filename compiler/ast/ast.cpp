@@ -1,6 +1,8 @@
 #include "compiler/ast/ast.h"
 
+#include <charconv>
 #include <cstdio>
+#include <string>
 
 namespace aud::ast {
 
@@ -70,6 +72,27 @@ std::string QuoteString(std::string_view s) {
   }
   out += '"';
   return out;
+}
+
+std::string FloatText(double v) {
+  char buf[512];
+  auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
+  std::string out = res.ec == std::errc() ? std::string(buf, res.ptr) : std::to_string(v);
+  if (out.find('.') == std::string::npos) out += ".0";
+  return out;
+}
+
+std::string ExpectationText(const Expectation& e) {
+  switch (e.kind) {
+    case Expectation::SizeBetween:
+      return "expect size between " + std::to_string(e.low) + " and " + std::to_string(e.high);
+    case Expectation::SizeAtLeast: return "expect size >= " + std::to_string(e.low);
+    case Expectation::SizeAtMost: return "expect size <= " + std::to_string(e.high);
+    case Expectation::SizeChange: return "expect size_change <= " + FloatText(e.fraction);
+    case Expectation::UniqueKey: return "expect unique key";
+    case Expectation::NotMissing: return "expect " + e.attribute.text + " not missing";
+  }
+  return "expect";
 }
 
 }  // namespace aud::ast

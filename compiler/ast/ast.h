@@ -211,9 +211,27 @@ struct Attribute {
   SourceRange range;
 };
 
+// An `expect` clause of an audience or destination: an assertion on real
+// data that `aud plan` checks before anything is sent.
+struct Expectation {
+  enum Kind : uint8_t {
+    SizeBetween,  // `expect size between LOW and HIGH`
+    SizeAtLeast,  // `expect size >= LOW`
+    SizeAtMost,   // `expect size <= HIGH`
+    SizeChange,   // `expect size_change <= FRACTION` (since the last publish)
+    UniqueKey,    // `expect unique key` (destinations)
+    NotMissing,   // `expect ATTRIBUTE not missing` (audiences)
+  } kind = SizeBetween;
+  int64_t low = 0, high = 0;  // SizeBetween, SizeAtLeast (low), SizeAtMost (high)
+  double fraction = 0;        // SizeChange
+  Name attribute;             // NotMissing
+  SourceRange value_range;    // the number(s)
+  SourceRange range;
+};
+
 // One item of an audience block.
 struct AudienceItem {
-  enum Kind : uint8_t { Members, Identities, Attributes, Refresh, Import } kind = Members;
+  enum Kind : uint8_t { Members, Identities, Attributes, Refresh, Import, Expect } kind = Members;
   ExprPtr members;                    // Members
   std::vector<Name> identities;       // Identities
   std::vector<Attribute> attributes;  // Attributes
@@ -221,6 +239,7 @@ struct AudienceItem {
   Name refresh_word;                  // Refresh: `refresh streaming` (any other word is an error)
   StringLit import_path;              // Import
   Name import_key;                    // Import
+  Expectation expect;                 // Expect
   SourceRange range;
 };
 
@@ -246,7 +265,8 @@ struct DestItem {
     Key,
     Map,
     MaxProfiles,
-    MaxExitFraction
+    MaxExitFraction,
+    Expect
   } kind = Connection;
   std::vector<Name> names;        // Connection, Key: one; Actions, Consent: one or more
   std::vector<Mapping> mappings;  // Map
@@ -254,6 +274,7 @@ struct DestItem {
   bool hashed = false;            // Key: `key NAME hashed` (sent as SHA-256 hex)
   double max_exit_fraction = 0;   // MaxExitFraction (checked to be in 0..1)
   SourceRange value_range;        // MaxProfiles, MaxExitFraction: the number
+  Expectation expect;             // Expect
   SourceRange range;
 };
 
@@ -268,10 +289,65 @@ struct PublishDecl {
   std::vector<Name> destinations;
 };
 
+// A property or trait of a test fixture: `name = literal`.
+struct FixtureValue {
+  Name name;  // a `context.a.b` path is one name
+  ExprPtr value;
+  SourceRange range;
+};
+
+// One inline fixture line of a test's `given { ... }` block.
+struct Fixture {
+  enum Kind : uint8_t { Event, Identify, Alias } kind = Event;
+  Name event;                             // Event: the declared event
+  std::optional<StringLit> user_id;       // Event, Identify; Alias: the user it joins
+  std::optional<StringLit> anonymous_id;  // Event, Identify
+  StringLit previous_id;                  // Alias: `alias PREVIOUS to USER`
+  Time at;
+  std::vector<FixtureValue> values;  // Event: properties; Identify: traits
+  SourceRange range;
+};
+
+// One item of a `test` block.
+struct TestItem {
+  enum Kind : uint8_t {
+    AsOf,        // `as_of TIME`
+    GivenFile,   // `given "file.jsonl"`
+    Given,       // `given { fixtures }`
+    Contains,    // `expect NAME contains "p", ...`
+    Excludes,    // `expect NAME excludes "p", ...`
+    Members,     // `expect NAME == ["p", ...]`
+    Attribute,   // `expect NAME.ATTR of "p" == VALUE` / `... missing`
+    Identities,  // `expect NAME identities NS of "p" == ["v", ...]`
+    Sends,       // `expect AUDIENCE to DEST sends "p" (key "k")? ({ "Field" = v, ... })?`
+    Skips,       // `expect AUDIENCE to DEST skips "p" REASON`
+  } kind = AsOf;
+  Time as_of;                        // AsOf
+  StringLit path;                    // GivenFile
+  std::vector<Fixture> fixtures;     // Given
+  Name target;                       // expectations: the segment or audience
+  Name member;                       // Attribute: the attribute; Identities: the identity
+  std::vector<StringLit> profiles;   // Contains, Excludes, Members; Attribute, Identities: one
+  ExprPtr value;                     // Attribute: the expected value (null: `missing`)
+  std::vector<StringLit> values;     // Identities: the expected identity values
+  Name destination;                  // Sends, Skips
+  std::optional<StringLit> key;      // Sends: the expected key value
+  std::vector<FixtureValue> fields;  // Sends: expected destination fields (name: the field)
+  Name reason;                       // Skips: not_member, no_consent, no_key, duplicate_key
+  SourceRange range;
+};
+
+// `test NAME "description"? { items }`: a unit test run by `aud test`.
+struct TestDecl {
+  Name name;
+  std::optional<StringLit> description;
+  std::vector<TestItem> items;
+};
+
 // Any top-level declaration.
 using DeclNode =
     std::variant<ImportDecl, EventDecl, TraitDecl, IdentityDecl, LabelDecl, ActionDecl, PolicyDecl,
-                 ConsentDecl, SegmentDecl, AudienceDecl, DestinationDecl, PublishDecl>;
+                 ConsentDecl, SegmentDecl, AudienceDecl, DestinationDecl, PublishDecl, TestDecl>;
 
 struct Decl {
   DeclNode node;
@@ -298,5 +374,10 @@ const char* TypeName(Type t);
 // A string as an aud literal: quoted, with `\"`, `\\`, `\n`, `\t`, and
 // `\u{XX}` for every other control character.
 std::string QuoteString(std::string_view s);
+// An `expect` clause as written (`expect size between 1 and 5`), names unquoted:
+// for messages and dumps.
+std::string ExpectationText(const Expectation& e);
+// A number as the shortest decimal that reads back to it, always with a `.`.
+std::string FloatText(double v);
 
 }  // namespace aud::ast

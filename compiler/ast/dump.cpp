@@ -228,6 +228,7 @@ class Dumper {
           Name(item.import_key);
           out += "))";
           break;
+        case AudienceItem::Expect: Expect(item.expect); break;
       }
     }
     out += ')';
@@ -282,6 +283,7 @@ class Dumper {
           Float(item.max_exit_fraction);
           out += ')';
           break;
+        case DestItem::Expect: Expect(item.expect); break;
       }
     }
     out += ')';
@@ -291,6 +293,130 @@ class Dumper {
   std::deque<std::string> window_texts_;  // stable storage for queued window text
 
  public:
+  void Expect(const Expectation& e) { out += "(" + ExpectationText(e) + ")"; }
+  void Strs(const std::vector<StringLit>& v) {
+    for (const StringLit& s : v) {
+      out += ' ';
+      Str(s.value);
+    }
+  }
+  void Decl(const TestDecl& d) {
+    out += "(test ";
+    Name(d.name);
+    OptStr(d.description);
+    for (const TestItem& item : d.items) {
+      out += ' ';
+      switch (item.kind) {
+        case TestItem::AsOf:
+          out += "(as_of ";
+          Time(item.as_of);
+          out += ')';
+          break;
+        case TestItem::GivenFile:
+          out += "(given ";
+          Str(item.path.value);
+          out += ')';
+          break;
+        case TestItem::Given:
+          out += "(given";
+          for (const Fixture& f : item.fixtures) {
+            out += f.kind == Fixture::Event      ? " (event "
+                   : f.kind == Fixture::Identify ? " (identify"
+                                                 : " (alias";
+            if (f.kind == Fixture::Event) Name(f.event);
+            if (f.kind == Fixture::Alias) {
+              out += ' ';
+              Str(f.previous_id.value);
+            }
+            if (f.user_id) {
+              out += ' ';
+              Str(f.user_id->value);
+            }
+            if (f.anonymous_id) {
+              out += " (anonymous ";
+              Str(f.anonymous_id->value);
+              out += ')';
+            }
+            out += ' ';
+            Time(f.at);
+            for (const FixtureValue& v : f.values) {
+              out += " (";
+              Name(v.name);
+              out += ' ';
+              if (v.value) Expr(*v.value);
+              out += ')';
+            }
+            out += ')';
+          }
+          out += ')';
+          break;
+        case TestItem::Contains:
+        case TestItem::Excludes:
+        case TestItem::Members:
+          out += item.kind == TestItem::Contains   ? "(contains "
+                 : item.kind == TestItem::Excludes ? "(excludes "
+                                                   : "(members ";
+          Name(item.target);
+          Strs(item.profiles);
+          out += ')';
+          break;
+        case TestItem::Attribute:
+          out += "(attribute ";
+          Name(item.target);
+          out += ' ';
+          Name(item.member);
+          Strs(item.profiles);
+          out += ' ';
+          if (item.value)
+            Expr(*item.value);
+          else
+            out += "missing";
+          out += ')';
+          break;
+        case TestItem::Identities:
+          out += "(identities ";
+          Name(item.target);
+          out += ' ';
+          Name(item.member);
+          Strs(item.profiles);
+          out += " (";
+          Strs(item.values);
+          out += "))";
+          break;
+        case TestItem::Sends:
+          out += "(sends ";
+          Name(item.target);
+          out += ' ';
+          Name(item.destination);
+          Strs(item.profiles);
+          if (item.key) {
+            out += " (key ";
+            Str(item.key->value);
+            out += ')';
+          }
+          for (const FixtureValue& v : item.fields) {
+            out += " (";
+            Str(v.name.text);
+            out += ' ';
+            if (v.value) Expr(*v.value);
+            out += ')';
+          }
+          out += ')';
+          break;
+        case TestItem::Skips:
+          out += "(skips ";
+          Name(item.target);
+          out += ' ';
+          Name(item.destination);
+          Strs(item.profiles);
+          out += ' ';
+          Name(item.reason);
+          out += ')';
+          break;
+      }
+    }
+    out += ')';
+  }
   void Decl(const PublishDecl& d) {
     out += "(publish (";
     for (size_t i = 0; i < d.audiences.size(); ++i) {

@@ -86,6 +86,8 @@ struct Module {
   std::map<std::string, const ast::IdentityDecl*> identities;
   std::map<std::string, LabelSet> audience_labels;  // per audience (and segment)
   std::vector<Publication> publications;
+  // `test` declarations by name (their own namespace; run by `aud test`).
+  std::map<std::string, const ast::TestDecl*> tests;
   // Dependency edges: segment/audience/consent/destination -> names it reads.
   std::map<std::string, std::set<std::string>> depends_on;
   // Lookups.

@@ -50,6 +50,12 @@ void GovernancePass(Context& cx);  // governance.cpp: labels and policies
 // decls.cpp: per-declaration checks called by ResolvePass.
 void CheckDeclarations(Context& cx);
 
+// tests.cpp: `test` declarations (fixtures typed against the declared events
+// and traits, expectations against segments, audiences and identities) and
+// `expect` clauses; called by ResolvePass after every declaration is typed.
+void CheckTests(Context& cx);
+void CheckExpectations(Context& cx);
+
 // "a segment", "an event": a kind with its article.
 std::string WithArticle(SymbolKind k);
 

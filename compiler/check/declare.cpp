@@ -53,6 +53,11 @@ void DeclarePass(Context& cx) {
     bool from_std =
         std::find(cx.std_files.begin(), cx.std_files.end(), file.get()) != cx.std_files.end();
     for (const ast::Decl& decl : file->decls) {
+      if (const auto* t = std::get_if<ast::TestDecl>(&decl.node)) {
+        auto [it, inserted] = cx.module.tests.emplace(t->name.text, t);
+        if (!inserted) Duplicate(cx, t->name, "test", it->second->name.range);
+        continue;
+      }
       if (const auto* id = std::get_if<ast::IdentityDecl>(&decl.node)) {
         auto [it, inserted] = cx.module.identities.emplace(id->name.text, id);
         if (!inserted) Duplicate(cx, id->name, "identity", it->second->name.range);

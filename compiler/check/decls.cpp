@@ -201,6 +201,7 @@ struct DeclChecker {
           Once(seen, item.kind, item.range, "`import`");
           IdentityRefs({item.import_key});
           break;
+        case ast::AudienceItem::Expect: break;  // CheckExpectations, once attributes are typed
       }
     }
     bool members = seen.count(ast::AudienceItem::Members);
@@ -223,6 +224,7 @@ struct DeclChecker {
     const ast::DestItem* max_profiles = nullptr;
     std::map<std::string, SourceRange> targets;
     for (const auto& item : dst.items) {
+      if (item.kind == ast::DestItem::Expect) continue;  // CheckExpectations
       if (!Once(seen, item.kind, item.range, "`" + ItemWord(item.kind) + "`")) continue;
       switch (item.kind) {
         case ast::DestItem::Connection: connection = &item; break;
@@ -259,6 +261,7 @@ struct DeclChecker {
                      "`max_exit_fraction` must be between 0 and 1 (the largest share of a "
                      "publication's recorded members one plan may remove)");
           break;
+        case ast::DestItem::Expect: break;
       }
     }
     if (!connection) {
@@ -587,6 +590,8 @@ void ResolvePass(Context& cx) {
   CheckDeclarations(cx);
   CheckExportFiles(cx);
   CheckAutopilotMapTypes(cx);
+  CheckExpectations(cx);
+  CheckTests(cx);
 }
 
 }  // namespace aud::check

@@ -550,6 +550,14 @@ class Formatter {
                      end);
               return end;
             },
+            [&](const ast::TestDecl& x) {
+              uint32_t children_end = x.items.empty() ? d.range.begin : x.items.back().range.end;
+              if (!x.items.empty()) children_end = std::max(children_end, ItemEnd(x.items.back()));
+              return Block(0, Described("test " + Ident(x.name), x.description), d.range.begin,
+                           children_end, end, x.items.empty(), [&](int indent) {
+                             for (const ast::TestItem& item : x.items) TestItem(indent, item);
+                           });
+            },
         },
         d.node);
   }
@@ -591,6 +599,127 @@ class Formatter {
             "import " + ast::QuoteString(item.import_path.value) + " key " + Ident(item.import_key),
             end);
         break;
+      case ast::AudienceItem::Expect: Simple(indent, ExpectText(item.expect), end); break;
+    }
+  }
+
+  static std::string ExpectText(const ast::Expectation& e) {
+    if (e.kind == ast::Expectation::NotMissing)
+      return "expect " + Ident(e.attribute) + " not missing";
+    return ast::ExpectationText(e);
+  }
+
+  static std::string Strings(const std::vector<ast::StringLit>& v) {
+    std::string out;
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (i > 0) out += ", ";
+      out += ast::QuoteString(v[i].value);
+    }
+    return out;
+  }
+
+  static uint32_t ItemEnd(const ast::TestItem& item) {
+    uint32_t end = item.range.end;
+    for (const auto& f : item.fields) end = std::max(end, EndOf(f.value));
+    if (item.value) end = std::max(end, EndOf(item.value));
+    return end;
+  }
+
+  static std::string FixtureText(const ast::Fixture& f) {
+    std::string out;
+    auto who = [&] {
+      std::string w;
+      if (f.user_id) w += ast::QuoteString(f.user_id->value);
+      if (f.anonymous_id)
+        w += std::string(w.empty() ? "" : " ") + "anonymous " +
+             ast::QuoteString(f.anonymous_id->value);
+      return w;
+    };
+    switch (f.kind) {
+      case ast::Fixture::Event: out = "event " + Ident(f.event) + " " + who(); break;
+      case ast::Fixture::Identify: out = "identify " + who(); break;
+      case ast::Fixture::Alias:
+        out = "alias " + ast::QuoteString(f.previous_id.value) + " to " +
+              ast::QuoteString(f.user_id ? f.user_id->value : std::string());
+        break;
+    }
+    out += " " + FormatTime(f.at);
+    if (f.kind != ast::Fixture::Alias && !f.values.empty()) {
+      out += " { ";
+      for (size_t i = 0; i < f.values.size(); ++i) {
+        if (i > 0) out += ", ";
+        out += PropName(f.values[i].name) + " = " + PrintExpr(f.values[i].value);
+      }
+      out += " }";
+    }
+    return out;
+  }
+
+  void TestItem(int indent, const ast::TestItem& item) {
+    uint32_t end = ItemEnd(item);
+    switch (item.kind) {
+      case ast::TestItem::AsOf: Simple(indent, "as_of " + FormatTime(item.as_of), end); break;
+      case ast::TestItem::GivenFile:
+        Simple(indent, "given " + ast::QuoteString(item.path.value), end);
+        break;
+      case ast::TestItem::Given: {
+        uint32_t children_end =
+            item.fixtures.empty() ? item.range.begin : item.fixtures.back().range.end;
+        Block(indent, "given", item.range.begin, children_end, end, item.fixtures.empty(),
+              [&](int inner) {
+                for (const ast::Fixture& f : item.fixtures) {
+                  uint32_t fend = f.range.end;
+                  for (const auto& v : f.values) fend = std::max(fend, EndOf(v.value));
+                  Simple(inner, FixtureText(f), fend);
+                }
+              });
+        break;
+      }
+      case ast::TestItem::Contains:
+        Simple(indent, "expect " + Ident(item.target) + " contains " + Strings(item.profiles), end);
+        break;
+      case ast::TestItem::Excludes:
+        Simple(indent, "expect " + Ident(item.target) + " excludes " + Strings(item.profiles), end);
+        break;
+      case ast::TestItem::Members:
+        Simple(indent, "expect " + Ident(item.target) + " == [" + Strings(item.profiles) + "]",
+               end);
+        break;
+      case ast::TestItem::Attribute:
+        Simple(indent,
+               "expect " + Ident(item.target) + "." + MemberName(item.member) + " of " +
+                   Strings(item.profiles) +
+                   (item.value ? " == " + PrintExpr(item.value) : std::string(" missing")),
+               end);
+        break;
+      case ast::TestItem::Identities:
+        Simple(indent,
+               "expect " + Ident(item.target) + " identities " + Ident(item.member) + " of " +
+                   Strings(item.profiles) + " == [" + Strings(item.values) + "]",
+               end);
+        break;
+      case ast::TestItem::Sends: {
+        std::string text = "expect " + Ident(item.target) + " to " + Ident(item.destination) +
+                           " sends " + Strings(item.profiles);
+        if (item.key) text += " key " + ast::QuoteString(item.key->value);
+        if (!item.fields.empty()) {
+          text += " { ";
+          for (size_t i = 0; i < item.fields.size(); ++i) {
+            if (i > 0) text += ", ";
+            text += ast::QuoteString(item.fields[i].name.text) + " = " +
+                    PrintExpr(item.fields[i].value);
+          }
+          text += " }";
+        }
+        Simple(indent, text, end);
+        break;
+      }
+      case ast::TestItem::Skips:
+        Simple(indent,
+               "expect " + Ident(item.target) + " to " + Ident(item.destination) + " skips " +
+                   Strings(item.profiles) + " " + Ident(item.reason),
+               end);
+        break;
     }
   }
 
@@ -615,6 +744,7 @@ class Formatter {
       case ast::DestItem::MaxExitFraction:
         Simple(indent, "max_exit_fraction " + FormatFloat(item.max_exit_fraction), end);
         break;
+      case ast::DestItem::Expect: Simple(indent, ExpectText(item.expect), end); break;
       case ast::DestItem::Map: {
         std::string one = "map ";
         for (size_t i = 0; i < item.mappings.size(); ++i) {

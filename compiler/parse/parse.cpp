@@ -124,6 +124,10 @@ bool IsErrorToken(size_t t) {
 
 bool IsKeywordToken(size_t t) { return t >= P::IMPORT && t <= P::SEQUENCE; }
 
+// The words of `test` and `expect`: tokens of their own, but names wherever a
+// name may stand (the grammar's `softKeyword`).
+bool IsSoftKeywordToken(size_t t) { return t >= P::TEST && t <= P::SKIPS; }
+
 bool IsDeclKeyword(size_t t) {
   switch (t) {
     case P::IMPORT:
@@ -137,7 +141,8 @@ bool IsDeclKeyword(size_t t) {
     case P::SEGMENT:
     case P::AUDIENCE:
     case P::DESTINATION:
-    case P::PUBLISH: return true;
+    case P::PUBLISH:
+    case P::TEST: return true;
     default: return false;
   }
 }
@@ -315,7 +320,7 @@ class MessageStrategy : public antlr4::DefaultErrorStrategy {
     if (found_type == P::ID) {
       std::vector<std::string> keywords;
       for (size_t t : expected)
-        if (IsKeywordToken(t)) keywords.push_back(LiteralOf(t));
+        if (IsKeywordToken(t) || IsSoftKeywordToken(t)) keywords.push_back(LiteralOf(t));
       std::string s = base::Suggest(found->getText(), keywords);
       if (!s.empty()) *note = "did you mean `" + s + "`?";
     }
@@ -323,6 +328,10 @@ class MessageStrategy : public antlr4::DefaultErrorStrategy {
 
     std::vector<std::string> items;
     std::unordered_set<size_t> covered;
+    // Where a name may stand the soft keywords are names: not listed apart.
+    if (has(P::ID))
+      for (size_t t : expected)
+        if (IsSoftKeywordToken(t)) covered.insert(t);
     bool expr = std::all_of(ExprFirst().begin(), ExprFirst().end(), has);
     if (expr) {
       items.push_back("expression");
@@ -432,6 +441,10 @@ class FileParser {
   ast::CallArg CallArg(P::CallArgContext* ctx);
   ast::Window Window(P::WindowContext* ctx);
   ast::DeclNode Decl(P::DeclContext* ctx);
+  ast::Expectation Expectation(P::ExpectClauseContext* ctx);
+  ast::TestDecl Test(P::TestDeclContext* ctx);
+  ast::Fixture Fixture(P::FixtureContext* ctx);
+  std::vector<ast::StringLit> Strings(P::ProfileListContext* ctx);
 
   base::FileId id_;
   base::Diagnostics& diags_;
@@ -1074,6 +1087,9 @@ ast::DeclNode FileParser::Decl(P::DeclContext* ctx) {
         item.kind = ast::AudienceItem::Refresh;
         if (m->EVERY()) item.every = DurationOf(m->DURATION());
         if (m->ident()) item.refresh_word = NameOf(m->ident());
+      } else if (auto* m = dynamic_cast<P::AudienceExpectItemContext*>(ic)) {
+        item.kind = ast::AudienceItem::Expect;
+        item.expect = Expectation(m->expectClause());
       } else {
         auto* im = static_cast<P::ImportItemContext*>(ic);
         item.kind = ast::AudienceItem::Import;
@@ -1123,6 +1139,9 @@ ast::DeclNode FileParser::Decl(P::DeclContext* ctx) {
           item.max_exit_fraction = static_cast<double>(IntOf(num));
         }
         item.value_range = TokenRange(num->getSymbol());
+      } else if (auto* m = dynamic_cast<P::DestExpectItemContext*>(ic)) {
+        item.kind = ast::DestItem::Expect;
+        item.expect = Expectation(m->expectClause());
       } else {
         auto* mp = static_cast<P::MaxProfilesItemContext*>(ic);
         item.kind = ast::DestItem::MaxProfiles;
@@ -1133,11 +1152,166 @@ ast::DeclNode FileParser::Decl(P::DeclContext* ctx) {
     }
     return dest;
   }
+  if (auto* d = ctx->testDecl()) return Test(d);
   auto* d = ctx->publishDecl();
   ast::PublishDecl p;
   p.audiences = Names(d->identList(0));
   p.destinations = Names(d->identList(1));
   return p;
+}
+
+ast::Expectation FileParser::Expectation(P::ExpectClauseContext* ctx) {
+  ast::Expectation e;
+  e.range = CtxRange(ctx);
+  if (auto* c = dynamic_cast<P::SizeBetweenExpectContext*>(ctx)) {
+    e.kind = ast::Expectation::SizeBetween;
+    e.low = IntOf(c->INT(0));
+    e.high = IntOf(c->INT(1));
+    e.value_range = Span(TokenRange(c->INT(0)->getSymbol()), TokenRange(c->INT(1)->getSymbol()));
+  } else if (auto* c = dynamic_cast<P::SizeBoundExpectContext*>(ctx)) {
+    bool at_least = c->op->getType() == P::GE;
+    e.kind = at_least ? ast::Expectation::SizeAtLeast : ast::Expectation::SizeAtMost;
+    (at_least ? e.low : e.high) = IntOf(c->INT());
+    e.value_range = TokenRange(c->INT()->getSymbol());
+  } else if (auto* c = dynamic_cast<P::SizeChangeExpectContext*>(ctx)) {
+    e.kind = ast::Expectation::SizeChange;
+    antlr4::tree::TerminalNode* num = c->FLOAT() ? c->FLOAT() : c->INT();
+    if (c->FLOAT()) {
+      if (!DecodeFloat(TokenText(num->getSymbol()), &e.fraction)) failed_ = true;
+    } else {
+      e.fraction = static_cast<double>(IntOf(num));
+    }
+    e.value_range = TokenRange(num->getSymbol());
+  } else if (dynamic_cast<P::UniqueKeyExpectContext*>(ctx)) {
+    e.kind = ast::Expectation::UniqueKey;
+  } else {
+    auto* nm = static_cast<P::NotMissingExpectContext*>(ctx);
+    e.kind = ast::Expectation::NotMissing;
+    e.attribute = NameOf(nm->ident());
+  }
+  return e;
+}
+
+std::vector<ast::StringLit> FileParser::Strings(P::ProfileListContext* ctx) {
+  std::vector<ast::StringLit> out;
+  if (!ctx) return out;
+  for (antlr4::tree::TerminalNode* n : ctx->STRING()) out.push_back(StringOf(n));
+  return out;
+}
+
+ast::Fixture FileParser::Fixture(P::FixtureContext* ctx) {
+  ast::Fixture f;
+  f.range = CtxRange(ctx);
+  P::FixtureWhoContext* who = nullptr;
+  P::FixtureValuesContext* values = nullptr;
+  if (auto* c = dynamic_cast<P::EventFixtureContext*>(ctx)) {
+    f.kind = ast::Fixture::Event;
+    f.event = NameOf(c->ident());
+    who = c->fixtureWho();
+    f.at = TimeOf(c->TIME());
+    values = c->fixtureValues();
+  } else if (auto* c = dynamic_cast<P::IdentifyFixtureContext*>(ctx)) {
+    f.kind = ast::Fixture::Identify;
+    who = c->fixtureWho();
+    f.at = TimeOf(c->TIME());
+    values = c->fixtureValues();
+  } else {
+    auto* a = static_cast<P::AliasFixtureContext*>(ctx);
+    f.kind = ast::Fixture::Alias;
+    f.previous_id = StringOf(a->STRING(0));
+    f.user_id = StringOf(a->STRING(1));
+    f.at = TimeOf(a->TIME());
+  }
+  if (who) {
+    auto strings = who->STRING();
+    if (who->ANONYMOUS()) {
+      // `"u" anonymous "a"` or `anonymous "a"`.
+      if (strings.size() == 2) f.user_id = StringOf(strings[0]);
+      f.anonymous_id = StringOf(strings.back());
+    } else {
+      f.user_id = StringOf(strings[0]);
+    }
+  }
+  if (values) {
+    for (P::FixtureValueContext* vc : values->fixtureValue()) {
+      ast::FixtureValue v;
+      const auto parts = vc->memberName();
+      v.name = NameOf(parts[0]);
+      for (size_t i = 1; i < parts.size(); ++i) v.name.text += "." + NameOf(parts[i]).text;
+      v.name.range.end = NameOf(parts.back()).range.end;
+      v.value = Expr(vc->expr());
+      v.range = CtxRange(vc);
+      f.values.push_back(std::move(v));
+    }
+  }
+  return f;
+}
+
+ast::TestDecl FileParser::Test(P::TestDeclContext* d) {
+  ast::TestDecl t;
+  t.name = NameOf(d->ident());
+  t.description = OptString(d->STRING());
+  for (P::TestItemContext* ic : d->testItem()) {
+    ast::TestItem item;
+    item.range = CtxRange(ic);
+    if (auto* c = dynamic_cast<P::AsOfItemContext*>(ic)) {
+      item.kind = ast::TestItem::AsOf;
+      item.as_of = TimeOf(c->TIME());
+    } else if (auto* c = dynamic_cast<P::GivenFileItemContext*>(ic)) {
+      item.kind = ast::TestItem::GivenFile;
+      item.path = StringOf(c->STRING());
+    } else if (auto* c = dynamic_cast<P::GivenItemContext*>(ic)) {
+      item.kind = ast::TestItem::Given;
+      for (P::FixtureContext* fc : c->fixture()) item.fixtures.push_back(Fixture(fc));
+    } else if (auto* c = dynamic_cast<P::MembershipExpectContext*>(ic)) {
+      item.kind =
+          c->op->getType() == P::CONTAINS ? ast::TestItem::Contains : ast::TestItem::Excludes;
+      item.target = NameOf(c->ident());
+      item.profiles = Strings(c->profileList());
+    } else if (auto* c = dynamic_cast<P::MembersExpectContext*>(ic)) {
+      item.kind = ast::TestItem::Members;
+      item.target = NameOf(c->ident());
+      item.profiles = Strings(c->profileList());
+    } else if (auto* c = dynamic_cast<P::AttributeExpectContext*>(ic)) {
+      item.kind = ast::TestItem::Attribute;
+      item.target = NameOf(c->ident());
+      item.member = NameOf(c->memberName());
+      item.profiles.push_back(StringOf(c->STRING()));
+      if (c->expr()) item.value = Expr(c->expr());
+    } else if (auto* se = dynamic_cast<P::SendsExpectContext*>(ic)) {
+      item.kind = ast::TestItem::Sends;
+      item.target = NameOf(se->ident(0));
+      item.destination = NameOf(se->ident(1));
+      item.profiles.push_back(StringOf(se->STRING(0)));
+      if (se->KEY()) item.key = StringOf(se->STRING(1));
+      if (auto* sf = se->sentFields()) {
+        for (P::SentFieldContext* fc : sf->sentField()) {
+          ast::FixtureValue v;
+          ast::StringLit name = StringOf(fc->STRING());
+          v.name.text = name.value;
+          v.name.range = name.range;
+          v.value = Expr(fc->expr());
+          v.range = CtxRange(fc);
+          item.fields.push_back(std::move(v));
+        }
+      }
+    } else if (auto* sk = dynamic_cast<P::SkipsExpectContext*>(ic)) {
+      item.kind = ast::TestItem::Skips;
+      item.target = NameOf(sk->ident(0));
+      item.destination = NameOf(sk->ident(1));
+      item.profiles.push_back(StringOf(sk->STRING()));
+      item.reason = NameOf(sk->ident(2));
+    } else {
+      auto* ie = static_cast<P::IdentitiesExpectContext*>(ic);
+      item.kind = ast::TestItem::Identities;
+      item.target = NameOf(ie->ident(0));
+      item.member = NameOf(ie->ident(1));
+      item.profiles.push_back(StringOf(ie->STRING()));
+      item.values = Strings(ie->profileList());
+    }
+    t.items.push_back(std::move(item));
+  }
+  return t;
 }
 
 void FileParser::BuildModule(P::ModuleContext* m, ast::File* file) {

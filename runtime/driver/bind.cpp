@@ -18,7 +18,7 @@ std::unique_ptr<eval::Evaluator> Bind(const Options& options, const ir::Program&
     return sql_engine::MakePostgres(program, store, eval_options, en);
   }
   jit::JitOptions jo;
-  jo.cache_dir = options.dir + "/.aud/cache/jit";
+  if (options.jit_cache) jo.cache_dir = options.dir + "/.aud/cache/jit";
   if (options.jit_tier == "full") jo.tier = jit::Tier::Full;
   if (options.jit_tier == "fast") jo.tier = jit::Tier::Fast;
   return jit::MakeEvaluator(options.engine, program, store, eval_options, jo, notice);

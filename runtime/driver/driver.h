@@ -39,6 +39,7 @@ struct Options {
   // came from (`[engine.postgres] dsn = { env = "VAR" }`), set by ResolveEngine.
   std::string engine_dsn;
   std::string engine_dsn_var;
+  bool jit_cache = true;       // Bind: cache compiled code in `.aud/cache/jit` (`aud test`: off)
 };
 
 // For engine "postgres": reads `[engine.postgres] dsn` of `config` into

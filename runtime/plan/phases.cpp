@@ -51,6 +51,7 @@ Dest DestOf(const check::Project& project, const std::string& name) {
         break;
       case ast::DestItem::MaxProfiles: d.max_profiles = it.max_profiles; break;
       case ast::DestItem::MaxExitFraction: break;  // read by the mass-exit guard (guards.cpp)
+      case ast::DestItem::Expect: break;           // checked by CheckExpectations (expect.cpp)
     }
   }
   std::sort(d.actions.begin(), d.actions.end());

@@ -8,7 +8,8 @@
 //      (what it may see, hashed where `hashed` says so), duplicates skipped;
 //   4. diff: the rows against the confirmed members in state;
 //   5. actions: create, update, no-op or replace;
-//   6. caps and policies: `max_profiles` and the mass-exit guard.
+//   6. caps and policies: `max_profiles` and the mass-exit guard;
+//   7. expectations: the `expect` clauses of audiences and destinations.
 // Internal to aud_plan (plan.h is the public header).
 
 #include <cstdint>
@@ -158,5 +159,27 @@ std::string MassExitOf(const PublicationPlan& p, const std::set<std::string>& cu
 // Mass exits become errors (with kMassExitHint) unless `allow`, then warnings.
 void ApplyMassExitPolicy(const std::vector<std::string>& mass_exits, bool allow,
                          std::vector<std::string>* warnings, std::vector<std::string>* errors);
+
+// ---- 7. Expectations.
+
+// What an `expect` clause is checked against.
+struct ExpectFacts {
+  uint64_t size = 0;            // audience: its members; publication: the rows to send
+  bool has_previous = false;    // the publication has a publish recorded in state
+  uint64_t previous = 0;        // the members recorded at that publish
+  uint64_t missing = 0;         // NotMissing: members without a value of the attribute
+  uint64_t duplicate_keys = 0;  // UniqueKey: members whose key value an earlier member has
+  std::string key;              // UniqueKey: the destination's key identity
+};
+
+// The `expect` clauses of an audience or destination (null: none).
+std::vector<const ast::Expectation*> ExpectationsOf(const ast::AudienceDecl* a);
+std::vector<const ast::Expectation*> ExpectationsOf(const ast::DestinationDecl* d);
+
+// The error of a failed `expect` clause of `owner` ("audience `vip`",
+// "publication vip -> crm"), naming the clause and the numbers; "" when it
+// holds. `size_change` holds without a previous publish (or one of 0 members).
+std::string ExpectationError(const ast::Expectation& e, const std::string& owner,
+                             const ExpectFacts& facts);
 
 }  // namespace aud::plan

@@ -359,6 +359,23 @@ bool MakePlan(const PlanInput& in, const PlanOptions& options, Plan* out,
       continue;
     }
     pp.desired = desired.size();
+    // ---- 7. Expectations on what this publication would send.
+    if (!options.refresh_only) {
+      ExpectFacts facts;
+      facts.size = pp.desired;
+      facts.has_previous = exists;
+      facts.previous = exists ? rec->second.members : 0;
+      facts.duplicate_keys = pp.skipped.duplicate_key;
+      facts.key = d.key;
+      const std::string owner = "publication " + k.first + " -> " + k.second;
+      for (const ast::Expectation* e : ExpectationsOf(d.decl))
+        if (std::string err = ExpectationError(*e, owner, facts); !err.empty())
+          errors->push_back(err);
+      for (const ast::Expectation* e : ExpectationsOf(w.decl))
+        if (e->kind == ast::Expectation::SizeChange)
+          if (std::string err = ExpectationError(*e, owner, facts); !err.empty())
+            errors->push_back(err);
+    }
 
     // ---- 4. Diff against the confirmed members.
     std::map<std::string, state::Member> current;
@@ -391,6 +408,29 @@ bool MakePlan(const PlanInput& in, const PlanOptions& options, Plan* out,
     // ---- 5. Actions.
     if (pp.action != Action::Replace || options.refresh_only) pp.action = ActionOf(exists, pp);
     plan.publications.push_back(std::move(pp));
+  }
+  // ---- 7. Expectations on the audiences evaluated: size and attributes.
+  if (!options.refresh_only) {
+    for (const auto& [name, w] : work) {
+      if (!w.evaluate) continue;
+      const eval::Bitset& mem = res.members[w.ir->formula];
+      ExpectFacts facts;
+      facts.size = mem.Count();
+      for (const ast::Expectation* e : ExpectationsOf(w.decl)) {
+        if (e->kind == ast::Expectation::SizeChange) continue;  // per publication, above
+        if (e->kind == ast::Expectation::NotMissing) {
+          facts.missing = 0;
+          for (uint32_t a : w.ir->attributes) {
+            if (prog.formulas[a].name != e->attribute.text) continue;
+            const eval::Column& col = res.values[a];
+            for (uint32_t p = 0; p < profiles.count; ++p)
+              if (mem.Test(p) && !col.valid.Test(p)) ++facts.missing;
+          }
+        }
+        if (std::string err = ExpectationError(*e, "audience " + Q(name), facts); !err.empty())
+          errors->push_back(err);
+      }
+    }
   }
   if (!errors->empty()) return false;
 

@@ -908,5 +908,87 @@ TEST(FmtRandom, InvariantsHoldForRandomPrograms) {
   EXPECT_GE(parsed, kPrograms / 2) << "the generator mostly writes invalid programs";
 }
 
+// --- tests and expectations ------------------------------------------------
+
+TEST(FmtDecl, TestDeclarationEveryForm) {
+  ExpectFormat(
+      "test   t \"d\" {as_of @2026-03-01 given \"f.jsonl\"\n"
+      "given { event order \"u1\" @2026-02-01 {revenue=1.5,context.campaign.source=\"x\", "
+      "`key`=-2}\n"
+      "event order anonymous \"a1\" @2026-02-01T10:00:00Z\n"
+      "event order \"u2\"   anonymous \"a2\" @2026-02-01 {}\n"
+      "identify \"u1\" @2026-01-01 { email=\"A@x\" , vip = true }  # trailing\n"
+      "alias \"a1\" to \"u1\" @2026-01-02 }\n"
+      "# before expect\n"
+      "expect s contains \"u1\",\"u2\" expect s excludes \"a1\"\n"
+      "expect s == [ ] expect s==[\"u1\"]\n"
+      "expect vip.ltv of \"u1\" == 1.50 expect vip.`key` of \"u1\" missing\n"
+      "expect vip identities email of \"u1\"==[\"a@x\"]\n"
+      "expect vip to crm sends \"u1\" key \"k\" {\"Spent\"=1,\"id\"=\"u1\"} expect vip to crm "
+      "sends "
+      "\"u1\"\n"
+      "expect vip to `profile_store` skips \"u2\"   no_key}",
+      "test t \"d\" {\n"
+      "  as_of @2026-03-01\n"
+      "  given \"f.jsonl\"\n"
+      "  given {\n"
+      "    event order \"u1\" @2026-02-01 { revenue = 1.5, context.campaign.source = \"x\", key = "
+      "-2 "
+      "}\n"
+      "    event order anonymous \"a1\" @2026-02-01T10:00:00Z\n"
+      "    event order \"u2\" anonymous \"a2\" @2026-02-01\n"
+      "    identify \"u1\" @2026-01-01 { email = \"A@x\", vip = true }  # trailing\n"
+      "    alias \"a1\" to \"u1\" @2026-01-02\n"
+      "  }\n"
+      "  # before expect\n"
+      "  expect s contains \"u1\", \"u2\"\n"
+      "  expect s excludes \"a1\"\n"
+      "  expect s == []\n"
+      "  expect s == [\"u1\"]\n"
+      "  expect vip.ltv of \"u1\" == 1.5\n"
+      "  expect vip.key of \"u1\" missing\n"
+      "  expect vip identities email of \"u1\" == [\"a@x\"]\n"
+      "  expect vip to crm sends \"u1\" key \"k\" { \"Spent\" = 1, \"id\" = \"u1\" }\n"
+      "  expect vip to crm sends \"u1\"\n"
+      "  expect vip to profile_store skips \"u2\" no_key\n"
+      "}\n");
+}
+
+TEST(FmtDecl, ExpectClauses) {
+  ExpectFormat(
+      "audience a { members s expect size between 1 and 10 expect size>=1 expect size <= 5\n"
+      "expect size_change<=0.25 expect ltv not missing }\n"
+      "destination d { connection c expect unique key expect size <= 3 }",
+      "audience a {\n"
+      "  members s\n"
+      "  expect size between 1 and 10\n"
+      "  expect size >= 1\n"
+      "  expect size <= 5\n"
+      "  expect size_change <= 0.25\n"
+      "  expect ltv not missing\n"
+      "}\n"
+      "\n"
+      "destination d {\n"
+      "  connection c\n"
+      "  expect unique key\n"
+      "  expect size <= 3\n"
+      "}\n");
+}
+
+// The words of `test` and `expect` stay names outside those constructs.
+TEST(FmtDecl, SoftKeywordsStayNames) {
+  ExpectStable(
+      "trait size: int\n"
+      "\n"
+      "segment test = size > 1 and contains > 0\n"
+      "\n"
+      "segment expect = missing(size)\n"
+      "\n"
+      "test test {\n"
+      "  as_of @2026-01-01\n"
+      "  expect test excludes \"x\"\n"
+      "}\n");
+}
+
 }  // namespace
 }  // namespace aud::fmt
