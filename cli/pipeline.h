@@ -123,7 +123,8 @@ bool CheckAndLower(const GlobalOptions& g, std::unique_ptr<check::Project>* proj
 // Ingests the project's sources through the cache (warnings to stderr).
 // False with `error` on failure (with `strict`, also any bad input line).
 bool IngestProject(const GlobalOptions& g, const check::Project& project, ingest::Result* out,
-                   bool* cached, std::string* error, bool strict = false);
+                   bool* cached, std::string* error, bool strict = false,
+                   ingest::CacheStatus* status = nullptr);
 
 // The ingest options of a project: its `[sources.*]`, the quarantine folder.
 ingest::Options ProjectIngestOptions(const GlobalOptions& g, const check::Project& project,

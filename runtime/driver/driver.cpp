@@ -67,6 +67,7 @@ ingest::Options IngestOptions(const Options& options, const check::Project& proj
   io.project_dir = CanonicalDir(options.dir);
   io.quarantine_dir = options.dir + "/.aud/quarantine";
   io.strict = options.strict;
+  io.threads = options.threads;
   if (project.config) {
     for (const auto& src : project.config->sources) {
       io.globs.push_back(src.path);

@@ -33,6 +33,7 @@ struct Options {
   bool require_config = true;  // a missing aud.toml is an error
   bool strict = false;         // data load: any bad input line is an error
   std::string jit_tier;        // "fast", "full", or "" (automatic by store size)
+  unsigned threads = 0;        // ingest parse threads (`--threads`; 0: $AUD_THREADS, else all)
 };
 
 // The executors `engine` may name.

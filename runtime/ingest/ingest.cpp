@@ -682,6 +682,8 @@ bool ParseFile(const std::string& path, const std::string& shown, const std::str
   }
   drain();
   prog->done += reader.Offset();
+  // The file's figures, every line counted.
+  if (o.progress) o.progress(prog->done, prog->total, prog->lines);
   if (!write_ok) {
     *error = "cannot write the segment of `" + shown + "`";
     return false;

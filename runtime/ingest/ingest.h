@@ -70,9 +70,10 @@ struct Options {
   std::vector<std::string> context_paths;
   bool strict = false;  // any bad line is an error
   // Progress (a terminal's progress line): called from the read loop after
-  // each read of at most 4 MB with the bytes of the source files consumed so
-  // far (compressed bytes for `.gz`), their total size on disk and the lines
-  // read. Not called on a cache hit. Empty: never called.
+  // each read of at most 4 MB, and once when a file is parsed, with the bytes
+  // of the source files consumed so far (compressed bytes for `.gz`; files
+  // whose segment is reused count as consumed), their total size on disk and
+  // the lines parsed. Not called on a cache hit. Empty: never called.
   std::function<void(uint64_t bytes_done, uint64_t bytes_total, uint64_t lines)> progress;
   // Parse threads: 0 takes `AUD_THREADS` when set (1 to 256), else every
   // hardware thread. The store and every output are the same whatever it is.
