@@ -7,7 +7,7 @@
 //   the summary (line counts, gzip problem, quarantine entries).
 // Records are variable-length: call, relative line, time, nested count,
 // messageId hash, the id strings the call has, then the values (name, kind,
-// value). Checksums are XXH64.
+// value); lengths and counts are LEB128 varints. Checksums are XXH64.
 
 #include "runtime/ingest/segment.h"
 
@@ -32,8 +32,17 @@ void PutRaw(std::string* out, T v) {
   out->append(reinterpret_cast<const char*>(&v), sizeof v);
 }
 
+// LEB128: lengths and small counts take a byte.
+void PutVar(std::string* out, uint64_t v) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>(v | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
 void PutStr(std::string* out, std::string_view s) {
-  PutRaw<uint32_t>(out, static_cast<uint32_t>(s.size()));
+  PutVar(out, s.size());
   out->append(s);
 }
 
@@ -53,8 +62,19 @@ struct Cursor {
     p += sizeof v;
     return v;
   }
+  uint64_t Var() {
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (!ok || p == end) break;
+      const auto b = static_cast<uint8_t>(*p++);
+      v |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if (!(b & 0x80)) return v;
+    }
+    ok = false;
+    return 0;
+  }
   std::string_view Str() {
-    uint32_t n = Get<uint32_t>();
+    uint64_t n = Var();
     if (!ok || static_cast<size_t>(end - p) < n) {
       ok = false;
       return {};
@@ -137,9 +157,9 @@ bool DecodeSummary(Cursor c, FileSummary* s) {
 
 void EncodeRecord(const ParsedLine& l, uint32_t line, std::string* out) {
   PutRaw<uint8_t>(out, static_cast<uint8_t>(l.call));
-  PutRaw<uint32_t>(out, line);
+  PutVar(out, line);
   PutRaw<int64_t>(out, l.ts);
-  PutRaw<uint32_t>(out, l.nested);
+  PutVar(out, l.nested);
   PutRaw<uint64_t>(out, l.message_id_hash);
   PutStr(out, l.message_id);
   PutStr(out, l.user_id);
@@ -151,8 +171,8 @@ void EncodeRecord(const ParsedLine& l, uint32_t line, std::string* out) {
     default: break;
   }
   if (l.call == Call::Alias) return;  // (an alias has no values)
-  PutRaw<uint32_t>(out, static_cast<uint32_t>(l.values.size()));
-  PutRaw<uint32_t>(out, l.num_context);
+  PutVar(out, l.values.size());
+  PutVar(out, l.num_context);
   for (const store::InputValue& v : l.values) {
     PutStr(out, v.name);
     PutRaw<uint8_t>(out, static_cast<uint8_t>(v.kind) | (v.is_null ? kNullBit : 0));
@@ -171,9 +191,12 @@ bool DecodeRecord(const char** p, const char* end, Record* r) {
   uint8_t call = c.Get<uint8_t>();
   if (call > static_cast<uint8_t>(Call::Group)) return false;
   r->call = static_cast<Call>(call);
-  r->line = c.Get<uint32_t>();
+  const uint64_t line = c.Var();
   r->ts = c.Get<int64_t>();
-  r->nested = c.Get<uint32_t>();
+  const uint64_t nested = c.Var();
+  if (line > UINT32_MAX || nested > UINT32_MAX) return false;
+  r->line = static_cast<uint32_t>(line);
+  r->nested = static_cast<uint32_t>(nested);
   r->message_id_hash = c.Get<uint64_t>();
   r->message_id = c.Str();
   r->user_id = c.Str();
@@ -188,10 +211,11 @@ bool DecodeRecord(const char** p, const char* end, Record* r) {
   r->values.clear();
   r->num_context = 0;
   if (r->call != Call::Alias) {
-    uint32_t n = c.Get<uint32_t>();
-    r->num_context = c.Get<uint32_t>();
-    // A value takes at least 5 bytes: bounds `n` before reserving.
-    if (!c.ok || r->num_context > n || n > static_cast<size_t>(c.end - c.p) / 5) return false;
+    const uint64_t n = c.Var();
+    const uint64_t num_context = c.Var();
+    // A value takes at least 2 bytes: bounds `n` before reserving.
+    if (!c.ok || num_context > n || n > static_cast<size_t>(c.end - c.p) / 2) return false;
+    r->num_context = static_cast<uint32_t>(num_context);
     r->values.resize(n);
     for (store::InputValue& v : r->values) {
       v.name = c.Str();
@@ -235,6 +259,7 @@ bool SegmentWriter::OpenFile(const std::string& path, std::string* error) {
     return false;
   }
   pending_.assign(kHeaderSize, '\0');  // the header, written last
+  written_ = 0;
   return true;
 }
 
@@ -257,6 +282,11 @@ bool SegmentWriter::Put(const char* p, size_t n) {
       error_ = std::strerror(errno);
       failed_ = true;
     }
+    // Writeback starts now, while parsing goes on, so the fsync of Finish
+    // finds little left to write.
+    ::sync_file_range(fd_, static_cast<off_t>(written_), static_cast<off_t>(pending_.size()),
+                      SYNC_FILE_RANGE_WRITE);
+    written_ += pending_.size();
     pending_.clear();
   }
   return !failed_;
@@ -407,7 +437,7 @@ void MappedFile::Release(const char* p) {
   if (!data_) return;
   const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
   size_t upto = static_cast<size_t>(p - data_) / page * page;
-  if (upto >= released_ + (size_t{64} << 20)) {
+  if (upto >= released_ + (size_t{8} << 20)) {
     ::madvise(data_ + released_, upto - released_, MADV_DONTNEED);
     released_ = upto;
   }

@@ -91,7 +91,7 @@ class SegmentWriter {
   int fd_ = -1;
   bool to_memory_ = false, failed_ = false;
   std::string memory_, pending_;
-  uint64_t payload_ = 0;
+  uint64_t payload_ = 0, written_ = 0;
   store::Hasher hasher_;
   std::string error_;
 };
