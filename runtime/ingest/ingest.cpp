@@ -522,13 +522,35 @@ std::string ThreadsError() {
          "`: a number of ingest threads from 1 to 256; unset it to use every core";
 }
 
+// The line parsers of a run: one per parse thread, made on first use and
+// reused across files.
+class Parsers {
+ public:
+  Parsers(unsigned threads, const Options& o) : o_(o), parsers_(threads), lines_(threads) {}
+  unsigned threads() const { return static_cast<unsigned>(parsers_.size()); }
+  LineParser* Parser(unsigned i) {
+    if (!parsers_[i]) {
+      parsers_[i] = std::make_unique<LineParser>();
+      parsers_[i]->SetContextPaths(o_.context_paths);
+    }
+    return parsers_[i].get();
+  }
+  ParsedLine* Line(unsigned i) { return &lines_[i]; }
+
+ private:
+  const Options& o_;
+  std::vector<std::unique_ptr<LineParser>> parsers_;
+  std::vector<ParsedLine> lines_;
+};
+
 // Parses one source file into the segment `w` over `threads` threads: the
 // file is cut at line boundaries into batches of about 4 MiB, parsed in
 // parallel and written in file order, so the segment does not depend on the
 // thread count. False with `error` when the file cannot be read.
 bool ParseFile(const std::string& path, const std::string& shown, const std::string_view* memory,
-               const Options& o, unsigned threads, ParseProgress* prog, SegmentWriter* w,
+               const Options& o, Parsers* parsers, ParseProgress* prog, SegmentWriter* w,
                FileSummary* sum, std::string* error) {
+  const unsigned threads = parsers->threads();
   Reader reader;
   const bool gz = path.size() > 3 && path.compare(path.size() - 3, 3, ".gz") == 0;
   if (!(memory ? reader.OpenMemory(*memory, gz, shown, error) : reader.Open(path, shown, error)))
@@ -547,14 +569,9 @@ bool ParseFile(const std::string& path, const std::string& shown, const std::str
     BatchOut out;
     std::thread thread;
   };
-  std::vector<std::unique_ptr<LineParser>> parsers;
-  std::vector<ParsedLine> parsed(threads);
-  for (unsigned t = 0; t < threads; ++t) {
-    parsers.push_back(std::make_unique<LineParser>());
-    parsers.back()->SetContextPaths(o.context_paths);
-  }
   std::deque<std::unique_ptr<Job>> inflight;
   uint64_t seq = 0;
+  bool eof = false, skipping = false;
   bool write_ok = true;
   auto retire = [&] {
     Job& j = *inflight.front();
@@ -578,8 +595,8 @@ bool ParseFile(const std::string& path, const std::string& shown, const std::str
   auto submit = [&](std::unique_ptr<Job> j) {
     while (inflight.size() >= threads) retire();
     Job* jp = j.get();
-    LineParser* parser = parsers[seq % threads].get();
-    ParsedLine* line = &parsed[seq % threads];
+    LineParser* parser = parsers->Parser(static_cast<unsigned>(seq % threads));
+    ParsedLine* line = parsers->Line(static_cast<unsigned>(seq % threads));
     ++seq;
     auto work = [jp, parser, line, max = o.max_line_bytes] {
       if (jp->kind == kLines) {
@@ -591,7 +608,8 @@ bool ParseFile(const std::string& path, const std::string& shown, const std::str
           MakeBad(1, jp->kind == kTooLong ? BadLine::LineTooLong : BadLine::TruncatedGzip, jp->text,
                   jp->problem));
     };
-    if (threads > 1 && jp->kind == kLines) {
+    // The last batch with none in flight (e.g. a small file) is parsed here.
+    if (threads > 1 && jp->kind == kLines && !(eof && inflight.empty())) {
       jp->thread = std::thread(work);
     } else {
       work();
@@ -617,7 +635,7 @@ bool ParseFile(const std::string& path, const std::string& shown, const std::str
 
   std::unique_ptr<Job> cur = fresh();
   size_t len = 0;
-  bool eof = false, skipping = false;
+  skipping = false;
   while (true) {
     while (!eof && len < cap) {
       long r = reader.Read(cur->buf.data() + len, cap - len, shown, error);
@@ -969,12 +987,12 @@ void InputSizes(const std::vector<std::string>& paths, uint64_t* bytes, uint64_t
 
 // Parses `path` into a segment in memory and merges it.
 bool ParseAndMerge(const std::string& path, const std::string& shown,
-                   const std::string_view* memory, const Options& options, unsigned threads,
+                   const std::string_view* memory, const Options& options, Parsers* parsers,
                    ParseProgress* prog, Merger* merger, std::string* error) {
   SegmentWriter w;
   w.OpenMemory();
   FileSummary sum;
-  if (!ParseFile(path, shown, memory, options, threads, prog, &w, &sum, error)) return false;
+  if (!ParseFile(path, shown, memory, options, parsers, prog, &w, &sum, error)) return false;
   if (!w.Finish(sum, 0, error)) return false;
   SegmentView view;
   std::string why;
@@ -1003,13 +1021,14 @@ Result IngestImpl(const std::vector<std::string>& paths, const Options& options,
     std::vector<std::string> shown;
     for (const std::string& p : paths) shown.push_back(Shown(p, options.project_dir));
     Merger merger(options, &r.stats, &r.file_stats, paths, shown);
+    Parsers parsers(threads, options);
     uint64_t bytes = 0;
     ParseProgress prog;
     InputSizes(paths, &bytes, &prog.total);
     if (memory) bytes = memory->size();
     merger.Reserve(bytes);
     for (size_t i = 0; i < paths.size(); ++i) {
-      if (!ParseAndMerge(paths[i], shown[i], memory, options, threads, &prog, &merger, &r.error)) {
+      if (!ParseAndMerge(paths[i], shown[i], memory, options, &parsers, &prog, &merger, &r.error)) {
         *io_ok = false;
         break;
       }
@@ -1258,6 +1277,7 @@ Result IngestCached(const Options& options, const std::string& cache_path, Cache
     std::vector<std::string> shown;
     for (const std::string& p : files) shown.push_back(Shown(p, options.project_dir));
     Merger merger(options, &r.stats, &r.file_stats, files, shown);
+    Parsers parsers(threads, options);
     uint64_t bytes = 0;
     ParseProgress prog;
     InputSizes(files, &bytes, &prog.total);
@@ -1287,7 +1307,7 @@ Result IngestCached(const Options& options, const std::string& cache_path, Cache
       std::string werr;
       if (w.OpenFile(seg_path, &werr)) {
         FileSummary sum;
-        if (!ParseFile(files[i], shown[i], nullptr, options, threads, &prog, &w, &sum, &r.error)) {
+        if (!ParseFile(files[i], shown[i], nullptr, options, &parsers, &prog, &w, &sum, &r.error)) {
           io_ok = false;
           break;
         }
@@ -1302,7 +1322,7 @@ Result IngestCached(const Options& options, const std::string& cache_path, Cache
       }
       // The segment could not be written: parse into memory instead.
       if (st.save_error.empty()) st.save_error = werr;
-      if (!ParseAndMerge(files[i], shown[i], nullptr, options, threads, &prog, &merger, &r.error))
+      if (!ParseAndMerge(files[i], shown[i], nullptr, options, &parsers, &prog, &merger, &r.error))
         io_ok = false;
     }
     if (io_ok) merger.quarantine().RemoveStale();
