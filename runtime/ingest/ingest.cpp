@@ -1267,7 +1267,10 @@ Result IngestCached(const Options& options, const std::string& cache_path, Cache
   {
     std::error_code ec;
     std::filesystem::path parent = std::filesystem::path(cache_path).parent_path();
-    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    if (!parent.empty() && !std::filesystem::exists(parent, ec)) {
+      std::filesystem::create_directories(parent, ec);
+      ::chmod(parent.c_str(), 0700);  // the events are the users' data
+    }
     ::mkdir(dir.c_str(), 0700);
   }
   bool io_ok = true;

@@ -352,6 +352,8 @@ TEST_F(Incremental, CacheFilesAreOwnerOnly) {
   struct stat sb;
   ASSERT_EQ(::stat(SegmentDir(cache_).c_str(), &sb), 0);
   EXPECT_EQ(sb.st_mode & 0777, 0700u);
+  ASSERT_EQ(::stat((dir_ + "/.aud/cache").c_str(), &sb), 0);
+  EXPECT_EQ(sb.st_mode & 0777, 0700u);
   ASSERT_EQ(::stat(cache_.c_str(), &sb), 0);
   EXPECT_EQ(sb.st_mode & 0777, 0600u);
   for (const auto& e : fs::directory_iterator(SegmentDir(cache_))) {
