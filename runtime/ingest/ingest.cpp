@@ -557,7 +557,8 @@ bool ParseFile(const std::string& path, const std::string& shown, const std::str
     return false;
   // A batch of 4 MiB, less for a small plain file, always room for a line
   // of max_line_bytes.
-  const uint64_t hint = gz ? kChunk : std::min<uint64_t>(kChunk, reader.size() + 1);
+  const uint64_t chunk = o.batch_bytes ? o.batch_bytes : kChunk;
+  const uint64_t hint = gz ? chunk : std::min<uint64_t>(chunk, reader.size() + 1);
   size_t cap = std::max(static_cast<size_t>(hint), o.max_line_bytes + 1);
 
   enum Kind : uint8_t { kLines, kTooLong, kGzip };

@@ -78,6 +78,9 @@ struct Options {
   // Parse threads: 0 takes `AUD_THREADS` when set (1 to 256), else every
   // hardware thread. The store and every output are the same whatever it is.
   unsigned threads = 0;
+  // Bytes per parse batch (0: 4 MiB; at least max_line_bytes + 1). Tests and
+  // the fuzzer use small ones to parse many batches in parallel.
+  size_t batch_bytes = 0;
 };
 
 // One source file's share of the statistics: lines == accepted +
