@@ -16,6 +16,7 @@ struct GlobalOptions {
   // The environment whose state is used (`--env NAME` / AUD_ENV); a
   // PostgreSQL state keys its rows by project name and environment.
   std::string environment = "default";
+  unsigned threads = 0;  // `--threads N`: ingest parse threads (0: $AUD_THREADS, else every core)
 };
 
 // `aud check [--emit=ast]`: parse, resolve, type-check, governance.

@@ -256,7 +256,16 @@ int RunEval(const GlobalOptions& g, const EvalOptions& o) {
       << (data.warehouse_used
               ? std::string("the warehouse")
               : std::to_string(in.files.size()) + (in.files.size() == 1 ? " file" : " files"))
-      << (cache.hit ? " (cached)" : "") << "; " << profiles.count << " profiles at as_of\n";
+      << (cache.hit ? " (cached)" : "")
+      << (!cache.hit && cache.files_reused ? " (" + std::to_string(cache.files_parsed) + " read, " +
+                                                 std::to_string(cache.files_reused) + " reused)"
+                                           : "")
+      << "; " << profiles.count << " profiles at as_of\n";
+  for (const ingest::FileStats& f : in.file_stats) {
+    if (!f.quarantined && !f.duplicates) continue;
+    out << "  " << base::TerminalSafe(f.file) << ": " << f.lines << " lines, " << f.accepted
+        << " accepted, " << f.quarantined << " quarantined, " << f.duplicates << " duplicates\n";
+  }
   if (st.duplicates) out << "  duplicates dropped: " << st.duplicates << "\n";
   if (st.Bad()) {
     out << "  bad lines: " << st.Bad() << " (";

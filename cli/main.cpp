@@ -58,6 +58,10 @@ int main(int argc, char** argv) try {
   app.add_option("-C", g.dir, "run in this project folder instead of the current one")
       ->type_name("DIR");
   if (const char* e = std::getenv("AUD_ENV"); e && *e) g.environment = e;
+  app.add_option("--threads", g.threads,
+                 "threads that parse event files (default $AUD_THREADS, else every core)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 256));
   app.add_option("--env", g.environment,
                  "the environment (an `[env.NAME]` table of aud.toml) to use; default $AUD_ENV")
       ->type_name("NAME");
@@ -259,7 +263,7 @@ int main(int argc, char** argv) try {
     commands.push_back(sub->get_name());
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
-    if (arg == "-C" || arg == "--env") {
+    if (arg == "-C" || arg == "--env" || arg == "--threads") {
       ++i;
       continue;
     }

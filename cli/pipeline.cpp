@@ -239,6 +239,7 @@ driver::Options DriverOptions(const GlobalOptions& g) {
   driver::Options o;
   o.dir = g.dir;
   o.env = EnvironmentName(g);
+  o.threads = g.threads;
   return o;
 }
 
@@ -320,7 +321,7 @@ std::string WarehouseSummary(const warehouse::Counters& c) {
 
 bool IngestProject(const GlobalOptions& g, const check::Project& project, ingest::Result* out,
                    bool* cached, std::string* error, bool strict, warehouse::Counters* warehouse,
-                   bool* warehouse_used) {
+                   bool* warehouse_used, ingest::CacheStatus* status) {
   driver::Options o = DriverOptions(g);
   o.strict = strict;
   driver::Data data;
@@ -332,6 +333,7 @@ bool IngestProject(const GlobalOptions& g, const check::Project& project, ingest
   if (data.warehouse_used && out->error.empty())
     std::cerr << base::TerminalSafe(WarehouseSummary(data.warehouse)) << "\n";
   const ingest::CacheStatus& cache = data.cache;
+  if (status) *status = cache;
   Progress::Get().Done();
   if (out->error.empty())  // (an error names the same problems)
     for (const auto& w : out->warnings) std::cerr << "warning: " << base::TerminalSafe(w) << "\n";
@@ -401,8 +403,9 @@ bool PlanProject(const GlobalOptions& g, const PlanOptions& o, Planned* out) {
     return false;
   }
   bool cached = false;
+  ingest::CacheStatus cache_status;
   if (!IngestProject(g, project, &out->ingest, &cached, &error, o.strict, &out->warehouse,
-                     &out->warehouse_used)) {
+                     &out->warehouse_used, &cache_status)) {
     std::cerr << "error: " << base::TerminalSafe(error) << "\n";
     return false;
   }
@@ -459,6 +462,10 @@ bool PlanProject(const GlobalOptions& g, const PlanOptions& o, Planned* out) {
   in.ingest.duplicates = st.duplicates;
   in.ingest.profiles = out->profiles.count;
   in.ingest.cached = cached;
+  in.ingest.files_read = cache_status.files_parsed;
+  in.ingest.files_reused = cache_status.files_reused;
+  for (const ingest::FileStats& f : out->ingest.file_stats)
+    in.ingest.per_file.push_back({f.file, f.lines, f.accepted, f.quarantined, f.duplicates});
   in.ingest.type_mismatches = TypeMismatches(out->program, out->ingest.store, out->as_of);
   in.data_fingerprint = DataFingerprint(g, project, out->ingest);
   driver::Options dopt = DriverOptions(g);

@@ -130,7 +130,8 @@ bool CheckAndLower(const GlobalOptions& g, std::unique_ptr<check::Project>* proj
 // `*warehouse_used` says whether there was one).
 bool IngestProject(const GlobalOptions& g, const check::Project& project, ingest::Result* out,
                    bool* cached, std::string* error, bool strict = false,
-                   warehouse::Counters* warehouse = nullptr, bool* warehouse_used = nullptr);
+                   warehouse::Counters* warehouse = nullptr, bool* warehouse_used = nullptr,
+                   ingest::CacheStatus* status = nullptr);
 
 // One line for people: what the warehouse sources read in this run.
 std::string WarehouseSummary(const warehouse::Counters& c);

@@ -175,7 +175,9 @@ std::function<void(uint64_t, uint64_t, uint64_t)> StartIngestProgress() {
     line += ", " + Progress::Count(st->lines) + " lines";
     if (secs >= 0.5) {
       const double rate = static_cast<double>(done) / secs;
-      line += ", " + Progress::Bytes(rate) + "/s";
+      line += ", " + Progress::Bytes(rate) + "/s, " +
+              Progress::Count(static_cast<uint64_t>(static_cast<double>(st->lines) / secs)) +
+              " lines/s";
       if (total > done && rate > 0)
         line += ", about " + std::to_string(static_cast<uint64_t>((total - done) / rate) + 1) +
                 " s left";

@@ -83,6 +83,7 @@ ingest::Options IngestOptions(const Options& options, const check::Project& proj
   io.project_dir = CanonicalDir(options.dir);
   io.quarantine_dir = options.dir + "/.aud/quarantine";
   io.strict = options.strict;
+  io.threads = options.threads;
   if (project.config) {
     for (const auto& src : project.config->sources) {
       if (src.warehouse()) continue;  // (runtime/warehouse reads those)

@@ -40,6 +40,7 @@ struct Options {
   std::string engine_dsn;
   std::string engine_dsn_var;
   bool jit_cache = true;       // Bind: cache compiled code in `.aud/cache/jit` (`aud test`: off)
+  unsigned threads = 0;        // ingest parse threads (`--threads`; 0: $AUD_THREADS, else all)
 };
 
 // For engine "postgres": reads `[engine.postgres] dsn` of `config` into

@@ -70,10 +70,28 @@ struct Options {
   std::vector<std::string> context_paths;
   bool strict = false;  // any bad line is an error
   // Progress (a terminal's progress line): called from the read loop after
-  // each read of at most 4 MB with the bytes of the source files consumed so
-  // far (compressed bytes for `.gz`), their total size on disk and the lines
-  // read. Not called on a cache hit. Empty: never called.
+  // each read of at most 4 MB, and once when a file is parsed, with the bytes
+  // of the source files consumed so far (compressed bytes for `.gz`; files
+  // whose segment is reused count as consumed), their total size on disk and
+  // the lines parsed. Not called on a cache hit. Empty: never called.
   std::function<void(uint64_t bytes_done, uint64_t bytes_total, uint64_t lines)> progress;
+  // Parse threads: 0 takes `AUD_THREADS` when set (1 to 256), else every
+  // hardware thread. The store and every output are the same whatever it is.
+  unsigned threads = 0;
+  // Bytes per parse batch (0: 4 MiB; at least max_line_bytes + 1). Tests and
+  // the fuzzer use small ones to parse many batches in parallel.
+  size_t batch_bytes = 0;
+};
+
+// One source file's share of the statistics: lines == accepted +
+// quarantined + duplicates.
+struct FileStats {
+  std::string file;          // as shown (project-relative when inside the project)
+  uint64_t lines = 0;        // non-blank lines
+  uint64_t accepted = 0;     // events, identifies, aliases and groups kept
+  uint64_t quarantined = 0;  // bad lines
+  uint64_t duplicates = 0;   // messageId seen before (in this or an earlier file)
+  bool parsed = false;       // parsed by this run (else its cached segment or store was used)
 };
 
 // The outcome of ingesting the sources.
@@ -83,6 +101,7 @@ struct Result {
   std::vector<std::string> files;  // the files read, in order
   std::string error;               // non-empty: failed (unreadable file, --strict with bad lines)
   std::vector<std::string> warnings;  // e.g. a truncated `.gz` file (also on a cache hit)
+  std::vector<FileStats> file_stats;  // per file, in the order of `files`
 };
 
 // Ingests every file matching the globs (sorted by path), in order.
@@ -112,12 +131,24 @@ struct CacheStatus {
   double load_seconds = 0;  // reading the cache (also on a miss: the failed attempt)
   double ingest_seconds = 0;
   double save_seconds = 0;
+  // The incremental store (docs/runtime.md, "The incremental store"):
+  uint64_t files_parsed = 0;      // source files parsed (new, changed, or segment rebuilt)
+  uint64_t files_reused = 0;      // source files whose cached segment (or store) was used
+  uint64_t segments_rebuilt = 0;  // segments found torn, corrupt or stale and rebuilt
+  uint64_t segments_dropped = 0;  // segments of files that are no longer sources, removed
 };
 
+// The folder of the per-file segments beside the store cache `cache_path`.
+std::string SegmentDir(const std::string& cache_path);
+
 // The store from `cache_path` when it is fresh for the sources (fingerprint of
-// the files and of the ingest options), else Ingest + SaveStore to that path.
-// Statistics and the file list are cached with the store; with `strict`, bad
-// lines recorded in a cache are an error as on a fresh ingest.
+// the files and of the ingest options). Else the store is merged from one
+// segment per source file (SegmentDir): a file whose segment is intact and
+// keyed by its current fingerprint is not read; the others are parsed into
+// new segments; segments of files no longer listed are removed; then the
+// store is saved to `cache_path`. Statistics and the file list are cached
+// with the store; with `strict`, bad lines recorded in a cache are an error
+// as on a fresh ingest.
 Result IngestCached(const Options& options, const std::string& cache_path,
                     CacheStatus* status = nullptr);
 

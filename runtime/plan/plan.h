@@ -104,6 +104,15 @@ struct IngestSummary {
   uint64_t files = 0, events = 0, identifies = 0, aliases = 0, bad = 0, duplicates = 0;
   uint64_t profiles = 0;  // at as_of
   bool cached = false;
+  // The incremental store: files parsed by this run, files whose cached
+  // segment (or the whole cached store) was used.
+  uint64_t files_read = 0, files_reused = 0;
+  // Per source file (plan --json and the table view; not kept in a saved plan).
+  struct File {
+    std::string file;
+    uint64_t lines = 0, accepted = 0, quarantined = 0, duplicates = 0;
+  };
+  std::vector<File> per_file;
   // `event.property` -> events at as_of whose value has another JSON type
   // than the program reads (missing on those events; docs/reference/language.md §5).
   std::map<std::string, uint64_t> type_mismatches;

@@ -71,7 +71,15 @@ std::string RenderHuman(const Plan& plan, bool detail, bool color) {
   const IngestSummary& in = plan.ingest;
   out << "ingest: " << in.events << " events, " << in.identifies << " identifies, " << in.aliases
       << " aliases from " << Plural(in.files, "file", "files") << (in.cached ? " (cached)" : "")
+      << (!in.cached && in.files_reused ? " (" + std::to_string(in.files_read) + " read, " +
+                                              std::to_string(in.files_reused) + " reused)"
+                                        : "")
       << "; " << in.profiles << " profiles at as_of " << ir::FormatTime(plan.as_of) << "\n";
+  for (const IngestSummary::File& f : in.per_file) {
+    if (!f.quarantined && !f.duplicates) continue;
+    out << "  " << E(f.file) << ": " << f.lines << " lines, " << f.accepted << " accepted, "
+        << f.quarantined << " quarantined, " << f.duplicates << " duplicates\n";
+  }
   if (in.bad) out << "  bad lines: " << in.bad << " (quarantined in .aud/quarantine/)\n";
   if (in.duplicates) out << "  duplicates dropped: " << in.duplicates << "\n";
   if (!in.type_mismatches.empty()) {
@@ -232,6 +240,16 @@ std::string RenderJson(const Plan& plan, bool detail) {
                  {"profiles", in.profiles}, {"cached", in.cached}};
   j["ingest"]["type_mismatches"] = json::object();
   for (const auto& [prop, n] : in.type_mismatches) j["ingest"]["type_mismatches"][prop] = n;
+  j["ingest"]["files_read"] = in.files_read;
+  j["ingest"]["files_reused"] = in.files_reused;
+  json per_file = json::array();
+  for (const IngestSummary::File& f : in.per_file)
+    per_file.push_back({{"file", f.file},
+                        {"lines", f.lines},
+                        {"accepted", f.accepted},
+                        {"quarantined", f.quarantined},
+                        {"duplicates", f.duplicates}});
+  j["ingest"]["per_file"] = std::move(per_file);
   j["warnings"] = plan.warnings;
   // nlohmann escapes what JSON requires; DEL, C1 and bidi controls too.
   return base::JsonTerminalSafe(j.dump(2, ' ', false, json::error_handler_t::replace)) + "\n";

@@ -580,9 +580,12 @@ bool SaveStore(const EventStore& store, const std::string& path, uint64_t finger
 
   std::filesystem::path p(path);
   std::error_code ec;
-  if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path(), ec);
+  if (p.has_parent_path() && !std::filesystem::exists(p.parent_path(), ec)) {
+    std::filesystem::create_directories(p.parent_path(), ec);
+    ::chmod(p.parent_path().c_str(), 0700);  // the events are the users' data
+  }
   std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return fail("cannot create " + tmp);
   bool ok = WriteAll(fd, h.data(), h.size());
   for (size_t i = 0; ok && i < pieces.size(); ++i)

@@ -122,5 +122,31 @@ expect "a new context path" 0 "$AUD" -C "$S" eval viewers --as-of $AS_OF
 lacks "a new context path re-reads the sources" "(cached)"
 contains "the context property is read" "segment viewers: 1 of 1 profile"
 
+# The incremental store: a new file is read alone, the others reused; per
+# file counts in eval and in `plan --json`; --threads and AUD_THREADS.
+I="$TMP/incremental"
+mkdir -p "$I/data"
+printf '[project]\nname = "inc"\n\n[sources.web]\npath = "data/*.jsonl"\n' > "$I/aud.toml"
+printf 'event page_viewed page { url: string }\nidentity user_id: declared from userId\nsegment viewers = did(page_viewed)\n' > "$I/main.aud"
+for f in a b; do
+  printf '{"type":"page","userId":"u%s","messageId":"m-%s","timestamp":"2026-11-01T00:00:00Z"}\n' $f $f > "$I/data/$f.jsonl"
+done
+expect "incremental: cold" 0 "$AUD" -C "$I" --threads 2 eval viewers --as-of $AS_OF
+contains "incremental: two files" "from 2 files;"
+printf '{"type":"page","userId":"u3","messageId":"m-a","timestamp":"2026-11-01T00:00:00Z"}\nnot json\n{"type":"page","userId":"u4","timestamp":"2026-11-01T00:00:00Z"}\n' > "$I/data/c.jsonl"
+expect "incremental: a new file" 0 "$AUD" -C "$I" eval viewers --as-of $AS_OF
+contains "incremental: the new file is read alone" "from 3 files (1 read, 2 reused);"
+contains "incremental: per-file counts" "data/c.jsonl: 3 lines, 1 accepted, 1 quarantined, 1 duplicates"
+expect "incremental: plan --json" 0 "$AUD" -C "$I" plan --as-of $AS_OF --json
+if grep -q '"files_reused": 3' <<<"$OUT" && grep -q '"file": "data/c.jsonl"' <<<"$OUT" &&
+  grep -q '"quarantined": 1' <<<"$OUT"; then
+  ok "plan --json has files_reused and per_file"
+else
+  fail "plan --json has files_reused and per_file: $OUT"
+fi
+expect "incremental: a bad AUD_THREADS" 1 env AUD_THREADS=lots "$AUD" -C "$I" eval viewers --as-of 2026-11-02
+contains "incremental: AUD_THREADS is named" "invalid \`AUD_THREADS\` value \`lots\`"
+expect "incremental: a bad --threads" 1 "$AUD" -C "$I" --threads 0 eval viewers --as-of $AS_OF
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -6,12 +6,17 @@
 //   bits 2-3: the as_of of BuildProfiles (before, inside, after the usual
 //   timestamps, or the end of time);
 //   bit 4: declared context paths (`context.campaign.source`, `context.a`,
-//   `context.a.b`), so the context leaves are read into columns.
+//   `context.a.b`), so the context leaves are read into columns;
+//   bit 5: parse on 3 threads in batches of max_line_bytes + 1 bytes (many
+//   batches in parallel), else on 1 in one batch.
 // Checked on every input (a violation aborts with a message):
 //   - every non-blank line is accepted, a duplicate or bad, and a truncated
 //     gzip stream is one bad line with its warning;
 //   - one group record per accepted `group` call;
 //   - declared context leaves only give columns named by a declared path;
+//   - per file: lines == accepted + quarantined + duplicates;
+//   - with 3 threads, the store, statistics and per-file figures equal a
+//     1-thread ingest of the same bytes;
 //   - the store passes ValidateStore;
 //   - the cache file round-trips to an identical store;
 //   - BuildProfiles partitions the events of at most as_of.
@@ -56,13 +61,32 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.max_line_bytes = (mode & 2) ? 64 : 4096;
   if (mode & 16) options.context_paths = {"context.a", "context.a.b", "context.campaign.source"};
   const bool gz = mode & 1;
-  aud::ingest::Result r =
-      aud::ingest::IngestBuffer(bytes, gz ? "events.jsonl.gz" : "events.jsonl", options);
+  options.threads = (mode & 32) ? 3 : 1;
+  if (mode & 32) options.batch_bytes = 1;  // batches of max_line_bytes + 1
+  const std::string name = gz ? "events.jsonl.gz" : "events.jsonl";
+  aud::ingest::Result r = aud::ingest::IngestBuffer(bytes, name, options);
   Require(r.error.empty(), "an in-memory ingest never fails");
   const aud::ingest::Stats& s = r.stats;
   Require(s.lines == s.events + s.identifies + s.aliases + s.groups + s.duplicates + s.Bad(),
           "lines == accepted + duplicates + bad");
   Require(r.store.groups.size() == s.groups, "one group record per accepted group call");
+  Require(r.file_stats.size() == 1, "one file's figures");
+  for (const aud::ingest::FileStats& f : r.file_stats)
+    Require(f.lines == f.accepted + f.quarantined + f.duplicates && f.lines == s.lines,
+            "per file: lines == accepted + quarantined + duplicates");
+  if (options.threads > 1) {
+    aud::ingest::Options one = options;
+    one.threads = 1;
+    aud::ingest::Result o = aud::ingest::IngestBuffer(bytes, name, one);
+    Require(o.store == r.store, "the same store at 1 and 3 threads");
+    Require(o.stats.lines == s.lines && o.stats.bad == s.bad &&
+                o.stats.duplicates == s.duplicates && o.stats.nested_values == s.nested_values &&
+                o.stats.blank_lines == s.blank_lines && o.stats.truncated_gzip == s.truncated_gzip,
+            "the same statistics at 1 and 3 threads");
+    Require(o.file_stats.size() == 1 && o.file_stats[0].accepted == r.file_stats[0].accepted &&
+                o.file_stats[0].quarantined == r.file_stats[0].quarantined,
+            "the same per-file figures at 1 and 3 threads");
+  }
   for (const aud::store::EventType& t : r.store.types) {
     for (const aud::store::Column& c : t.columns) {
       std::string_view name = r.store.dict.Get(c.name);
