@@ -83,7 +83,9 @@ class Gen {
   Value *c_offsets, *c_events, *c_type, *c_ts, *c_row, *c_as_of, *c_props, *c_fconsts;
   Value *c_members, *c_valid, *c_ints, *c_floats;
   Value* c_traits = nullptr;  // AudValue*
-  Value* c_typed_ = nullptr;  // AudCtx::typed_events (type-index walks)
+  // The per-type index (AudCtx::type_dir_*, typed_events), loaded once per
+  // call when the type-index walks are used.
+  Value *c_dir_off_ = nullptr, *c_dir_type_ = nullptr, *c_dir_begin_ = nullptr, *c_typed_ = nullptr;
   // Per profile / per event.
   Value* prof = nullptr;  // i32
   Value* cur_ts = nullptr;
@@ -1061,10 +1063,9 @@ class Gen {
   // profile's event order); each starts at its earliest relevant time and
   // a walk of sequences stops once every one holds.
   void TypeWalks(const std::vector<ir::TypeWalk>& walks) {
-    Value* c_dir_off = CtxField(14, llvm::PointerType::getUnqual(i64));
-    Value* c_dir_type = CtxField(15, llvm::PointerType::getUnqual(i16));
-    Value* c_dir_begin = CtxField(16, llvm::PointerType::getUnqual(i64));
-    c_typed_ = CtxField(17, llvm::PointerType::getUnqual(i32));
+    Value* c_dir_off = c_dir_off_;
+    Value* c_dir_type = c_dir_type_;
+    Value* c_dir_begin = c_dir_begin_;
     Value* c_typed = c_typed_;
     // Per walked type: its range in this profile (empty when absent).
     std::vector<uint32_t> types;
@@ -1334,6 +1335,12 @@ std::unique_ptr<llvm::Module> Gen::Run() {
   // The walks of the `type-index` pass (shared with the interpreter); empty:
   // one pass over every event.
   const std::vector<ir::TypeWalk> walks = ir::TypeWalks(p_, *a_, b_.event_type, b_.store_types);
+  if (!walks.empty()) {
+    c_dir_off_ = CtxField(14, ptr(i64));
+    c_dir_type_ = CtxField(15, ptr(i16));
+    c_dir_begin_ = CtxField(16, ptr(i64));
+    c_typed_ = CtxField(17, ptr(i32));
+  }
   const bool need_traits = a_->reads_traits;
   const bool scratch = a_->makes_scratch;
 
