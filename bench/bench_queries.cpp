@@ -907,6 +907,21 @@ int main(int argc, char** argv) {
               " events (%.0f ms); store %.1f bytes/event\n",
               profiles.count, events, MsSince(t0),
               static_cast<double>(st.MemoryBytes()) / static_cast<double>(st.num_events()));
+  {
+    // The per-type event index BuildProfiles made (docs/performance.md): its
+    // size, and the time to build it again alone.
+    t0 = Clock::now();
+    const store::TypeIndex again = store::BuildTypeIndex(st, profiles);
+    std::printf(
+        "type index: %.2f bytes/event (%zu directory entries, %.2f per profile), built in "
+        "%.0f ms\n",
+        static_cast<double>(profiles.type_index.MemoryBytes()) /
+            static_cast<double>(std::max<uint64_t>(events, 1)),
+        again.dir_type.size(),
+        static_cast<double>(again.dir_type.size()) /
+            static_cast<double>(std::max<uint32_t>(profiles.count, 1)),
+        MsSince(t0));
+  }
   std::fflush(stdout);
 
   // ---- DuckDB: the same profiles and events, loaded once into a database file.

@@ -258,6 +258,8 @@ TypeIndex BuildTypeIndex(const EventStore& store, const Profiles& p) {
     x.dir_offsets.push_back(x.dir_type.size());
   }
   x.dir_begin.push_back(p.events.size());
+  x.dir_type.shrink_to_fit();  // grown by push_back: keep only what is used
+  x.dir_begin.shrink_to_fit();
   return x;
 }
 
