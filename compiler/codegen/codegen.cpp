@@ -732,12 +732,10 @@ class Gen {
     B.CreateStore(I1(true), st.seen);
   }
 
-  // `started`: the event is known to be at or after the window's start (a
-  // segment of SegmentedWalk), so only `ts <= as_of` is left to test.
-  void Aggregate(size_t si, bool started = false) {
+  void Aggregate(size_t si) {
     const ir::Slot& slot = p_.slots[si];
     State& st = states_[si];
-    Value* inw = started ? B.CreateICmpSLE(cur_ts, c_as_of) : InWindow(slot.window, cur_ts);
+    Value* inw = InWindow(slot.window, cur_ts);
     If(inw, [&] {
       If(Where(slot.where), [&] {
         if (slot.agg == ir::Agg::Count) {
@@ -969,15 +967,13 @@ class Gen {
   }
 
   // Runs `slots` (the consumers of store type t) on the event in scope.
-  // `started`: per slot, whether the event is at or after its window's start.
-  void Consume(uint32_t t, const std::vector<uint32_t>& slots,
-               const std::vector<bool>& started = {}) {
-    for (size_t j = 0; j < slots.size(); ++j) {
-      const uint32_t si = slots[j];
+  // Runs `slots` (the consumers of store type t) on the event in scope.
+  void Consume(uint32_t t, const std::vector<uint32_t>& slots) {
+    for (uint32_t si : slots) {
       if (p_.slots[si].agg == ir::Agg::Sequence)
         Sequence(si, t);
       else
-        Aggregate(si, j < started.size() && started[j]);
+        Aggregate(si);
     }
   }
 
@@ -985,75 +981,6 @@ class Gen {
   void EnterEvent(Value* e) {
     cur_ts = Load(i64, B.CreateGEP(i64, c_ts, e));
     cur_row = B.CreateZExt(Load(i32, B.CreateGEP(i32, c_row, e)), i64);
-  }
-
-  // A walk of one type whose consumers include aggregates over `within D`
-  // windows, split into time segments: with the distinct D descending
-  // (D_1 > … > D_m) and a_i = as_of - D_i + 1, the events before a_1 run
-  // only the other consumers, those in [a_i, a_i+1) also the aggregates with
-  // D >= D_i. A consumer left out of a segment cannot match there (its
-  // window starts later); the ones run still test their windows, so the
-  // result is the unsplit walk's. False (nothing emitted) when no consumer
-  // has such a window.
-  bool SegmentedWalk(uint32_t type, const std::vector<uint32_t>& consumers, llvm::AllocaInst* k,
-                     Value* end) {
-    std::vector<int64_t> ds;
-    auto within = [&](uint32_t si) {
-      const ir::Slot& s = p_.slots[si];
-      return s.agg != ir::Agg::Sequence && s.window.kind == ir::Window::Within;
-    };
-    for (uint32_t si : consumers)
-      if (within(si)) ds.push_back(p_.slots[si].window.within);
-    if (ds.empty()) return false;
-    std::sort(ds.begin(), ds.end(), std::greater<>());
-    ds.erase(std::unique(ds.begin(), ds.end()), ds.end());
-    const size_t m = ds.size();
-    BasicBlock* done = Block("seg.done");
-    std::vector<BasicBlock*> heads(m + 1);
-    for (size_t i = 0; i <= m; ++i) heads[i] = Block("seg.head");
-    B.CreateBr(heads[0]);
-    for (size_t i = 0; i <= m; ++i) {
-      // Segment i: consumers without a within window, and those with D >= ds[i-1].
-      std::vector<uint32_t> active;
-      std::vector<bool> started;  // a within window that starts at or before this segment
-      for (uint32_t si : consumers) {
-        const bool in = i > 0 && within(si) && p_.slots[si].window.within >= ds[i - 1];
-        if (!within(si) || in) {
-          active.push_back(si);
-          started.push_back(in);
-        }
-      }
-      B.SetInsertPoint(heads[i]);
-      // The start of the next segment: as_of - ds[i] + 1 (exact, i128).
-      Value* next_start =
-          i < m ? B.CreateAdd(B.CreateSub(Wide(c_as_of), I128(ds[i])), I128(1)) : nullptr;
-      if (active.empty()) {
-        // Nothing runs before the next segment: jump there by binary search.
-        B.CreateStore(SearchTyped(c_typed_, Load(i64, k), end, next_start), k);
-        B.CreateBr(heads[i + 1]);
-        continue;
-      }
-      BasicBlock* body = Block("seg.body");
-      BasicBlock* run = Block("seg.run");
-      Value* kk = Load(i64, k);
-      B.CreateCondBr(B.CreateICmpULT(kk, end), body, done);
-      B.SetInsertPoint(body);
-      Value* e = B.CreateZExt(Load(i32, B.CreateGEP(i32, c_typed_, kk)), i64);
-      EnterEvent(e);
-      if (next_start)
-        B.CreateCondBr(B.CreateICmpSGE(Wide(cur_ts), next_start), heads[i + 1], run);
-      else
-        B.CreateBr(run);
-      B.SetInsertPoint(run);
-      in_event_ = true;
-      Consume(type, active, started);
-      in_event_ = false;
-      if (a_->makes_scratch) B.CreateCall(h_scratch_clear, {th});
-      B.CreateStore(B.CreateAdd(Load(i64, k), I64(1)), k);
-      B.CreateBr(heads[i]);
-    }
-    B.SetInsertPoint(done);
-    return true;
   }
 
   // The walks of the `type-index` pass (ir::TypeWalks) for profile `prof`,
@@ -1124,7 +1051,6 @@ class Gen {
         k[j] = Alloca(i64, "tk");
         B.CreateStore(first, k[j]);
       }
-      if (n == 1 && SegmentedWalk(w.types[0], w.consumers[0], k[0], end[0])) continue;
       std::vector<uint32_t> slots;
       for (const auto& c : w.consumers) slots.insert(slots.end(), c.begin(), c.end());
       std::sort(slots.begin(), slots.end());
