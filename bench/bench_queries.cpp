@@ -68,7 +68,25 @@ struct Options {
   std::string node = "node";
   int batch = 100;
   std::string jit_cache;  // default: <data-dir>/jit-cache
+  // Which queries (Q1..Q5, B<batch>) and engines run; empty: all.
+  std::vector<std::string> only, engines;
 };
+
+std::vector<std::string> SplitCommas(const std::string& s) {
+  std::vector<std::string> out;
+  size_t at = 0;
+  while (at <= s.size()) {
+    size_t comma = s.find(',', at);
+    if (comma == std::string::npos) comma = s.size();
+    if (comma > at) out.push_back(s.substr(at, comma - at));
+    at = comma + 1;
+  }
+  return out;
+}
+
+bool Selected(const std::vector<std::string>& list, const std::string& name) {
+  return list.empty() || std::find(list.begin(), list.end(), name) != list.end();
+}
 
 // ------------------------------------------------------------------ results
 
@@ -818,6 +836,10 @@ bool ParseArgs(int argc, char** argv, Options* o) {
       o->batch = std::max(1, std::stoi(next()));
     else if (a == "--jit-cache")
       o->jit_cache = next();
+    else if (a == "--only")
+      o->only = SplitCommas(next());
+    else if (a == "--engines")
+      o->engines = SplitCommas(next());
     else {
       std::cerr << "unknown option " << a << "\n";
       return false;
@@ -885,6 +907,21 @@ int main(int argc, char** argv) {
               " events (%.0f ms); store %.1f bytes/event\n",
               profiles.count, events, MsSince(t0),
               static_cast<double>(st.MemoryBytes()) / static_cast<double>(st.num_events()));
+  {
+    // The per-type event index BuildProfiles made (docs/performance.md): its
+    // size, and the time to build it again alone.
+    t0 = Clock::now();
+    const store::TypeIndex again = store::BuildTypeIndex(st, profiles);
+    std::printf(
+        "type index: %.2f bytes/event (%zu directory entries, %.2f per profile), built in "
+        "%.0f ms\n",
+        static_cast<double>(profiles.type_index.MemoryBytes()) /
+            static_cast<double>(std::max<uint64_t>(events, 1)),
+        again.dir_type.size(),
+        static_cast<double>(again.dir_type.size()) /
+            static_cast<double>(std::max<uint32_t>(profiles.count, 1)),
+        MsSince(t0));
+  }
   std::fflush(stdout);
 
   // ---- DuckDB: the same profiles and events, loaded once into a database file.
@@ -983,6 +1020,13 @@ int main(int argc, char** argv) {
   }
   std::printf("batch: %d segments over %zu distinct aggregates (written to %s/batch.aud, .sql)\n",
               o.batch, batch.aggs.size(), dir.c_str());
+  if (!o.only.empty()) {
+    std::erase_if(queries, [&](const Query& Q) { return !Selected(o.only, Q.id); });
+    if (queries.empty()) {
+      std::fprintf(stderr, "error: --only selects no query (Q1..Q5, B%d)\n", o.batch);
+      return 2;
+    }
+  }
 
   // ---- engines per query.
   eval::Options eo;
@@ -1013,6 +1057,7 @@ int main(int argc, char** argv) {
   for (Query& Q : queries) {
 #ifdef AUD_BENCH_WITH_JIT
     for (int tier = 0; tier < 2; ++tier) {
+      if (!Selected(o.engines, std::string("jit-") + tier_names[tier])) continue;
       jit::JitOptions jo;
       jo.tier = tier == 0 ? jit::Tier::Fast : jit::Tier::Full;
       jo.cache_dir = o.jit_cache;
@@ -1049,14 +1094,16 @@ int main(int argc, char** argv) {
       keep.push_back(std::move(second));
     }
 #endif
-    auto interp = std::make_unique<eval::Interpreter>(Q.compiled.program, st, eo);
-    if (!interp->error().empty()) {
-      std::fprintf(stderr, "error: %s: %s\n", Q.id.c_str(), interp->error().c_str());
-      return 1;
+    if (Selected(o.engines, "interp")) {
+      auto interp = std::make_unique<eval::Interpreter>(Q.compiled.program, st, eo);
+      if (!interp->error().empty()) {
+        std::fprintf(stderr, "error: %s: %s\n", Q.id.c_str(), interp->error().c_str());
+        return 1;
+      }
+      Q.engines.push_back(aud_engine("interp", interp.get(), Q));
+      keep.push_back(std::move(interp));
     }
-    Q.engines.push_back(aud_engine("interp", interp.get(), Q));
-    keep.push_back(std::move(interp));
-    {
+    if (Selected(o.engines, "hand")) {
       Engine e;
       e.name = "hand";
       auto hand = Q.hand;
@@ -1072,6 +1119,7 @@ int main(int argc, char** argv) {
     }
     if (duck) {
       for (int threads = 1; threads <= 2; ++threads) {
+        if (!Selected(o.engines, "duckdb" + std::to_string(threads))) continue;
         Engine e;
         e.name = "duckdb" + std::to_string(threads);
         const bool is_batch = Q.batch;
@@ -1161,6 +1209,7 @@ int main(int argc, char** argv) {
       if (e.name == "hand" && !e.failed) hand = &e;
       if (e.name == "duckdb1" && !e.failed) duck1 = &e;
     }
+    if (!ref) ref = hand;  // --engines without interp: check against the hand loop
     const double hand_ms = hand ? Median(hand->times) : NAN;
     const double duck_ms = duck1 ? Median(duck1->times) : NAN;
     for (const Engine& e : Q.engines) {
@@ -1171,7 +1220,7 @@ int main(int argc, char** argv) {
       } else if (ref) {
         std::string why;
         if (!Agrees(ref->summary, e.summary, &why)) {
-          check = "MISMATCH vs interp: " + why;
+          check = "MISMATCH vs " + ref->name + ": " + why;
           status = 1;
         }
       }

@@ -6,7 +6,8 @@
  * The generated entry point
  *     void aud_eval_range(const AudCtx* ctx, AudThread* th, uint32_t begin, uint32_t end);
  * evaluates profiles [begin, end): traits (helper), one pass over each
- * profile's events for every slot, the sequence machines, imports (helper),
+ * profile's events for every slot (or, with the `type-index` pass, one walk
+ * per group of event types over the per-type index), the sequence machines, imports (helper),
  * then the formulas, writing membership bits and attribute values into the
  * output buffers. Threads call it on disjoint ranges aligned to 64 profiles,
  * so no two threads write one bitset word.
@@ -79,6 +80,13 @@ typedef struct AudCtx {
    * analysis, clamped to int64): events before it are not read. Only used
    * when the analysis has a bound. */
   int64_t earliest;
+  /* The profiles' per-type event index (store::TypeIndex: dir_offsets,
+   * dir_type, dir_begin, events), read by the walks of the `type-index`
+   * pass (ir::TypeWalks) instead of `events`. */
+  const uint64_t* type_dir_offsets;
+  const uint16_t* type_dir_type;
+  const uint64_t* type_dir_begin;
+  const uint32_t* typed_events;
 } AudCtx;
 
 /* Per-thread state. */

@@ -9,6 +9,7 @@
 
 #include "compiler/codegen/codegen.h"
 
+#include <algorithm>
 #include <functional>
 
 #include "compiler/codegen/abi.h"
@@ -83,6 +84,9 @@ class Gen {
   Value *c_members, *c_valid, *c_ints, *c_floats;
   Value* c_earliest = nullptr;  // i64 (AudCtx::earliest), loaded once at entry
   Value* c_traits = nullptr;  // AudValue*
+  // The per-type index (AudCtx::type_dir_*, typed_events), loaded once per
+  // call when the type-index walks are used.
+  Value *c_dir_off_ = nullptr, *c_dir_type_ = nullptr, *c_dir_begin_ = nullptr, *c_typed_ = nullptr;
   // Per profile / per event.
   Value* prof = nullptr;  // i32
   Value* cur_ts = nullptr;
@@ -923,6 +927,201 @@ class Gen {
     return Wide(c_earliest);
   }
 
+  // The earliest relevant time of a walk at this run's as_of, exact (i128,
+  // as ir::EarliestTime); null when unbounded.
+  Value* WalkStart(const ir::TimeBound& bound) {
+    if (!bound.bounded) return nullptr;
+    Value* lb = nullptr;
+    if (bound.has_within)
+      lb = B.CreateAdd(B.CreateSub(Wide(c_as_of), I128(bound.max_within)), I128(1));
+    if (bound.has_from) {
+      Value* from = I128(bound.min_from);
+      lb = lb ? B.CreateSelect(B.CreateICmpSLT(from, lb), from, lb) : from;
+    }
+    return lb;
+  }
+
+  // The first position in [lo, hi) of the typed events whose time is >= lb
+  // (each type's events are time-ordered).
+  Value* SearchTyped(Value* typed, Value* lo, Value* hi, Value* lb) {
+    llvm::AllocaInst* la = Alloca(i64, "slo");
+    llvm::AllocaInst* ha = Alloca(i64, "shi");
+    B.CreateStore(lo, la);
+    B.CreateStore(hi, ha);
+    BasicBlock* sloop = Block("tsearch.loop");
+    BasicBlock* sbody = Block("tsearch.body");
+    BasicBlock* sdone = Block("tsearch.done");
+    B.CreateBr(sloop);
+    B.SetInsertPoint(sloop);
+    Value* l = Load(i64, la);
+    Value* h = Load(i64, ha);
+    B.CreateCondBr(B.CreateICmpULT(l, h), sbody, sdone);
+    B.SetInsertPoint(sbody);
+    Value* mid = B.CreateAdd(l, B.CreateLShr(B.CreateSub(h, l), I64(1)));
+    Value* me = B.CreateZExt(Load(i32, B.CreateGEP(i32, typed, mid)), i64);
+    Value* before = B.CreateICmpSLT(Wide(Load(i64, B.CreateGEP(i64, c_ts, me))), lb);
+    B.CreateStore(B.CreateSelect(before, B.CreateAdd(mid, I64(1)), l), la);
+    B.CreateStore(B.CreateSelect(before, h, mid), ha);
+    B.CreateBr(sloop);
+    B.SetInsertPoint(sdone);
+    return Load(i64, la);
+  }
+
+  // Runs `slots` (the consumers of store type t) on the event in scope.
+  // Runs `slots` (the consumers of store type t) on the event in scope.
+  void Consume(uint32_t t, const std::vector<uint32_t>& slots) {
+    for (uint32_t si : slots) {
+      if (p_.slots[si].agg == ir::Agg::Sequence)
+        Sequence(si, t);
+      else
+        Aggregate(si);
+    }
+  }
+
+  // Sets cur_ts and cur_row for event index `e` (i64).
+  void EnterEvent(Value* e) {
+    cur_ts = Load(i64, B.CreateGEP(i64, c_ts, e));
+    cur_row = B.CreateZExt(Load(i32, B.CreateGEP(i32, c_row, e)), i64);
+  }
+
+  // The walks of the `type-index` pass (ir::TypeWalks) for profile `prof`,
+  // as eval's Worker::Walks: the profile's directory gives each walked
+  // type's range of the typed events; a walk of one type runs its consumers
+  // over that range, a walk of several merges the ranges by event index (the
+  // profile's event order); each starts at its earliest relevant time and
+  // a walk of sequences stops once every one holds.
+  void TypeWalks(const std::vector<ir::TypeWalk>& walks) {
+    Value* c_dir_off = c_dir_off_;
+    Value* c_dir_type = c_dir_type_;
+    Value* c_dir_begin = c_dir_begin_;
+    Value* c_typed = c_typed_;
+    // Per walked type: its range in this profile (empty when absent).
+    std::vector<uint32_t> types;
+    for (const ir::TypeWalk& w : walks) types.insert(types.end(), w.types.begin(), w.types.end());
+    std::sort(types.begin(), types.end());
+    types.erase(std::unique(types.begin(), types.end()), types.end());
+    std::vector<llvm::AllocaInst*> lo(types.size()), hi(types.size());
+    auto at = [&](uint32_t t) {
+      return static_cast<size_t>(std::lower_bound(types.begin(), types.end(), t) - types.begin());
+    };
+    for (size_t j = 0; j < types.size(); ++j) {
+      lo[j] = Alloca(i64, "tlo");
+      hi[j] = Alloca(i64, "thi");
+      B.CreateStore(I64(0), lo[j]);
+      B.CreateStore(I64(0), hi[j]);
+    }
+    Value* p64 = B.CreateZExt(prof, i64);
+    Value* d0 = Load(i64, B.CreateGEP(i64, c_dir_off, p64));
+    Value* d1 = Load(i64, B.CreateGEP(i64, c_dir_off, B.CreateAdd(p64, I64(1))));
+    llvm::AllocaInst* da = Alloca(i64, "d");
+    B.CreateStore(d0, da);
+    BasicBlock* dloop = Block("dir.loop");
+    BasicBlock* dbody = Block("dir.body");
+    BasicBlock* dnext = Block("dir.next");
+    BasicBlock* ddone = Block("dir.done");
+    B.CreateBr(dloop);
+    B.SetInsertPoint(dloop);
+    Value* d = Load(i64, da);
+    B.CreateCondBr(B.CreateICmpULT(d, d1), dbody, ddone);
+    B.SetInsertPoint(dbody);
+    Value* dt = B.CreateZExt(Load(i16, B.CreateGEP(i16, c_dir_type, d)), i32);
+    llvm::SwitchInst* sw = B.CreateSwitch(dt, dnext);
+    for (size_t j = 0; j < types.size(); ++j) {
+      BasicBlock* cb = Block("dir.type");
+      sw->addCase(llvm::ConstantInt::get(llvm::cast<llvm::IntegerType>(i32), types[j]), cb);
+      B.SetInsertPoint(cb);
+      B.CreateStore(Load(i64, B.CreateGEP(i64, c_dir_begin, d)), lo[j]);
+      B.CreateStore(Load(i64, B.CreateGEP(i64, c_dir_begin, B.CreateAdd(d, I64(1)))), hi[j]);
+      B.CreateBr(dnext);
+    }
+    B.SetInsertPoint(dnext);
+    B.CreateStore(B.CreateAdd(d, I64(1)), da);
+    B.CreateBr(dloop);
+    B.SetInsertPoint(ddone);
+
+    for (const ir::TypeWalk& w : walks) {
+      const size_t n = w.types.size();
+      Value* lb = WalkStart(w.earliest);
+      std::vector<llvm::AllocaInst*> k(n);
+      std::vector<Value*> end(n);
+      for (size_t j = 0; j < n; ++j) {
+        const size_t x = at(w.types[j]);
+        Value* first = Load(i64, lo[x]);
+        end[j] = Load(i64, hi[x]);
+        if (lb) first = SearchTyped(c_typed, first, end[j], lb);
+        k[j] = Alloca(i64, "tk");
+        B.CreateStore(first, k[j]);
+      }
+      std::vector<uint32_t> slots;
+      for (const auto& c : w.consumers) slots.insert(slots.end(), c.begin(), c.end());
+      std::sort(slots.begin(), slots.end());
+      slots.erase(std::unique(slots.begin(), slots.end()), slots.end());
+      BasicBlock* loop = Block("walk.loop");
+      BasicBlock* body = Block("walk.body");
+      BasicBlock* next = Block("walk.next");
+      BasicBlock* after = Block("walk.after");
+      B.CreateBr(loop);
+      B.SetInsertPoint(loop);
+      Value* more = nullptr;
+      if (n == 1) more = B.CreateICmpULT(Load(i64, k[0]), end[0]);
+      if (w.stop_when_satisfied) {
+        Value* all = I1(true);
+        for (uint32_t si : slots) all = B.CreateAnd(all, Load(i1, states_[si].satisfied));
+        more = more ? B.CreateAnd(more, B.CreateNot(all)) : B.CreateNot(all);
+      }
+      if (more) {
+        BasicBlock* go = Block("walk.go");
+        B.CreateCondBr(more, go, after);
+        B.SetInsertPoint(go);
+      }
+      in_event_ = true;
+      if (n == 1) {
+        B.CreateBr(body);
+        B.SetInsertPoint(body);
+        Value* e = B.CreateZExt(Load(i32, B.CreateGEP(i32, c_typed, Load(i64, k[0]))), i64);
+        EnterEvent(e);
+        Consume(w.types[0], w.consumers[0]);
+        B.CreateStore(B.CreateAdd(Load(i64, k[0]), I64(1)), k[0]);
+        B.CreateBr(next);
+      } else {
+        // The cursor at the smallest event index; none left: done.
+        const int64_t kNoEvent = int64_t{1} << 32;
+        llvm::AllocaInst* best = Alloca(i64, "best");
+        llvm::AllocaInst* which = Alloca(i32, "which");
+        B.CreateStore(I64(kNoEvent), best);
+        B.CreateStore(I32(static_cast<uint32_t>(n)), which);
+        for (size_t j = 0; j < n; ++j) {
+          Value* kj = Load(i64, k[j]);
+          If(B.CreateICmpULT(kj, end[j]), [&] {
+            Value* e = B.CreateZExt(Load(i32, B.CreateGEP(i32, c_typed, kj)), i64);
+            Value* lt = B.CreateICmpULT(e, Load(i64, best));
+            B.CreateStore(B.CreateSelect(lt, e, Load(i64, best)), best);
+            B.CreateStore(B.CreateSelect(lt, I32(static_cast<uint32_t>(j)), Load(i32, which)),
+                          which);
+          });
+        }
+        Value* e = Load(i64, best);
+        B.CreateCondBr(B.CreateICmpEQ(e, I64(kNoEvent)), after, body);
+        B.SetInsertPoint(body);
+        EnterEvent(e);
+        llvm::SwitchInst* wsw = B.CreateSwitch(Load(i32, which), next);
+        for (size_t j = 0; j < n; ++j) {
+          BasicBlock* cb = Block("walk.type");
+          wsw->addCase(llvm::ConstantInt::get(llvm::cast<llvm::IntegerType>(i32), j), cb);
+          B.SetInsertPoint(cb);
+          Consume(w.types[j], w.consumers[j]);
+          B.CreateStore(B.CreateAdd(Load(i64, k[j]), I64(1)), k[j]);
+          B.CreateBr(next);
+        }
+      }
+      in_event_ = false;
+      B.SetInsertPoint(next);
+      if (a_->makes_scratch) B.CreateCall(h_scratch_clear, {th});
+      B.CreateBr(loop);
+      B.SetInsertPoint(after);
+    }
+  }
+
   bool CheckProgram() {
     if (b_.uses.formulas.size() != p_.formulas.size() || b_.uses.slots.size() != p_.slots.size() ||
         b_.uses.imports.size() != p_.imports.size() || b_.event_type.size() != p_.events.size() ||
@@ -960,11 +1159,11 @@ std::unique_ptr<llvm::Module> Gen::Run() {
   strT = llvm::StructType::create(C, {i8p, i64, i32, i32}, "AudStr");
   valT = llvm::StructType::create(C, {i64, dbl, strT, i8, llvm::ArrayType::get(i8, 7)}, "AudValue");
   colT = llvm::StructType::create(C, {i8p, ptr(i64), i64, i64}, "AudColumn");
-  ctxT = llvm::StructType::create(
-      C,
-      {ptr(i64), ptr(i32), ptr(i16), ptr(i64), ptr(i32), i64, ptr(colT), ptr(dbl), ptr(ptr(i64)),
-       ptr(ptr(i64)), ptr(ptr(i64)), ptr(ptr(dbl)), i8p, i64},
-      "AudCtx");
+  ctxT = llvm::StructType::create(C,
+                                  {ptr(i64), ptr(i32), ptr(i16), ptr(i64), ptr(i32), i64, ptr(colT),
+                                   ptr(dbl), ptr(ptr(i64)), ptr(ptr(i64)), ptr(ptr(i64)),
+                                   ptr(ptr(dbl)), i8p, i64, ptr(i64), ptr(i16), ptr(i64), ptr(i32)},
+                                  "AudCtx");
   thT = llvm::StructType::create(C, {ptr(valT), i8p}, "AudThread");
   llvm::Type* ctxP = ptr(ctxT);
   llvm::Type* thP = ptr(thT);
@@ -1061,6 +1260,15 @@ std::unique_ptr<llvm::Module> Gen::Run() {
   // Which slots read each store type (shared with the interpreter).
   const std::vector<std::vector<uint32_t>> consumers =
       ir::SlotConsumers(*a_, b_.event_type, b_.store_types);
+  // The walks of the `type-index` pass (shared with the interpreter); empty:
+  // one pass over every event.
+  const std::vector<ir::TypeWalk> walks = ir::TypeWalks(p_, *a_, b_.event_type, b_.store_types);
+  if (!walks.empty()) {
+    c_dir_off_ = CtxField(14, ptr(i64));
+    c_dir_type_ = CtxField(15, ptr(i16));
+    c_dir_begin_ = CtxField(16, ptr(i64));
+    c_typed_ = CtxField(17, ptr(i32));
+  }
   const bool need_traits = a_->reads_traits;
   const bool scratch = a_->makes_scratch;
 
@@ -1099,7 +1307,9 @@ std::unique_ptr<llvm::Module> Gen::Run() {
 
   bool any_consumer = false;
   for (const auto& c : consumers) any_consumer = any_consumer || !c.empty();
-  if (any_consumer) {
+  if (!walks.empty()) {
+    TypeWalks(walks);
+  } else if (any_consumer) {
     Value* p64 = B.CreateZExt(prof, i64);
     Value* k0 = Load(i64, B.CreateGEP(i64, c_offsets, p64));
     Value* k1 = Load(i64, B.CreateGEP(i64, c_offsets, B.CreateAdd(p64, I64(1))));

@@ -184,31 +184,120 @@ void AnalyzeTraitGuard(const Program& p, Analysis& a) {
   a.trait_guard = std::move(guard);
 }
 
-void AnalyzeEarliestTime(const Program& p, Analysis& a) {
+namespace {
+
+// The earliest relevant time of one slot (a sequence: its first step's window).
+TimeBound SlotBound(const Slot& s) {
   TimeBound b;
-  b.bounded = false;
-  for (size_t i = 0; i < p.slots.size(); ++i) {
-    if (!a.uses.slots[i]) continue;
-    const Slot& s = p.slots[i];
-    const Window* w = &s.window;
-    if (s.agg == Agg::Sequence) {
-      if (s.steps.empty() || s.steps[0].kind != Step::Positive) return;
-      w = &s.steps[0].window;
-    }
-    switch (w->kind) {
-      case Window::All: return;  // unbounded
-      case Window::Within:
-        b.max_within = b.has_within ? std::max(b.max_within, w->within) : w->within;
-        b.has_within = true;
-        break;
-      case Window::Between:
-        b.min_from = b.has_from ? std::min(b.min_from, w->from) : w->from;
-        b.has_from = true;
-        break;
-    }
+  const Window* w = &s.window;
+  if (s.agg == Agg::Sequence) {
+    if (s.steps.empty() || s.steps[0].kind != Step::Positive) return b;
+    w = &s.steps[0].window;
+  }
+  switch (w->kind) {
+    case Window::All: break;  // unbounded
+    case Window::Within:
+      b.max_within = w->within;
+      b.has_within = true;
+      break;
+    case Window::Between:
+      b.min_from = w->from;
+      b.has_from = true;
+      break;
   }
   b.bounded = b.has_within || b.has_from;
-  a.earliest = b;
+  return b;
+}
+
+// The bound of a set of slots read together: unbounded when one is.
+void Widen(TimeBound& into, const TimeBound& b, bool first) {
+  if (first) {
+    into = b;
+    return;
+  }
+  if (!into.bounded || !b.bounded) {
+    into = TimeBound{};
+    return;
+  }
+  if (b.has_within)
+    into.max_within = into.has_within ? std::max(into.max_within, b.max_within) : b.max_within;
+  into.has_within = into.has_within || b.has_within;
+  if (b.has_from) into.min_from = into.has_from ? std::min(into.min_from, b.min_from) : b.min_from;
+  into.has_from = into.has_from || b.has_from;
+}
+
+}  // namespace
+
+void AnalyzeEarliestTime(const Program& p, Analysis& a) {
+  a.slot_earliest.assign(p.slots.size(), TimeBound{});
+  TimeBound b;
+  bool first = true;
+  for (size_t i = 0; i < p.slots.size(); ++i) {
+    if (!a.uses.slots[i]) continue;
+    a.slot_earliest[i] = SlotBound(p.slots[i]);
+    Widen(b, a.slot_earliest[i], first);
+    first = false;
+  }
+  a.earliest = first ? TimeBound{} : b;
+}
+
+void AnalyzeTypeIndex(const Program& p, Analysis& a) {
+  // Every slot reads the events of its own types (ir::Slot): none needs the
+  // profile's other events, so the index applies whenever a slot is used.
+  a.type_index = false;
+  for (size_t i = 0; i < p.slots.size(); ++i) a.type_index = a.type_index || a.uses.slots[i];
+}
+
+std::vector<TypeWalk> TypeWalks(const Program& p, const Analysis& a,
+                                const std::vector<int32_t>& event_type, uint32_t store_types) {
+  std::vector<TypeWalk> walks;
+  if (!a.type_index) return walks;
+  const std::vector<std::vector<uint32_t>> by_type = SlotConsumers(a, event_type, store_types);
+  // Union-find over store types: the types one slot reads share a walk.
+  std::vector<uint32_t> parent(store_types);
+  for (uint32_t t = 0; t < store_types; ++t) parent[t] = t;
+  auto find = [&](uint32_t x) {
+    while (parent[x] != x) x = parent[x] = parent[parent[x]];
+    return x;
+  };
+  std::vector<int64_t> first_type(p.slots.size(), -1);
+  for (uint32_t t = 0; t < store_types; ++t) {
+    for (uint32_t s : by_type[t]) {
+      if (first_type[s] < 0) {
+        first_type[s] = t;
+        continue;
+      }
+      uint32_t x = find(static_cast<uint32_t>(first_type[s])), y = find(t);
+      if (x != y) parent[std::max(x, y)] = std::min(x, y);  // the root is the smallest type
+    }
+  }
+  std::vector<int64_t> walk_of(store_types, -1);
+  for (uint32_t t = 0; t < store_types; ++t) {
+    if (by_type[t].empty()) continue;
+    const uint32_t r = find(t);
+    if (walk_of[r] < 0) {
+      walk_of[r] = static_cast<int64_t>(walks.size());
+      walks.emplace_back();
+    }
+    TypeWalk& w = walks[static_cast<size_t>(walk_of[r])];
+    w.types.push_back(t);
+    w.consumers.push_back(by_type[t]);
+  }
+  for (TypeWalk& w : walks) {
+    std::vector<uint32_t> slots;
+    for (const auto& c : w.consumers) slots.insert(slots.end(), c.begin(), c.end());
+    std::sort(slots.begin(), slots.end());
+    slots.erase(std::unique(slots.begin(), slots.end()), slots.end());
+    bool first = true;
+    w.stop_when_satisfied = true;
+    for (uint32_t s : slots) {
+      const TimeBound b = s < a.slot_earliest.size() ? a.slot_earliest[s] : TimeBound{};
+      Widen(w.earliest, b, first);
+      first = false;
+      w.stop_when_satisfied = w.stop_when_satisfied && p.slots[s].agg == Agg::Sequence;
+    }
+  }
+  return walks;
 }
 
 __int128 EarliestTime(const TimeBound& b, int64_t as_of) {
@@ -269,6 +358,8 @@ std::string VerifyAnalysis(const Program& p, const Analysis& a) {
     return "the uses do not match the program";
   if (a.sequences.size() != p.slots.size() || a.slots_by_event.size() != p.events.size())
     return "the slot analysis does not match the program";
+  if (!a.slot_earliest.empty() && a.slot_earliest.size() != p.slots.size())
+    return "the slot time bounds do not match the program";
   for (const auto& conjuncts : a.trait_guard)
     for (uint32_t c : conjuncts)
       if (c >= p.nodes.size() || !TraitOnly(p, c))

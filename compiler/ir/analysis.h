@@ -53,7 +53,13 @@ struct Analysis {
   // (the `trait-guard` pass). A profile on which some conjunct of every
   // entry is false is a member of nothing: its events need not be read.
   std::vector<std::vector<uint32_t>> trait_guard;
-  TimeBound earliest;           // the `earliest-time` pass; unbounded when disabled
+  TimeBound earliest;  // the `earliest-time` pass; unbounded when disabled
+  // Per slot, its own earliest relevant time (the `earliest-time` pass;
+  // empty when disabled): bounds each type walk separately.
+  std::vector<TimeBound> slot_earliest;
+  // The `type-index` pass: executors walk each group of event types through
+  // the profiles' per-type index (TypeWalks) instead of every event once.
+  bool type_index = false;
   std::vector<PassRun> passes;  // in pass order
   std::string error;            // non-empty: a pass left an invalid program or analysis
 };
@@ -75,6 +81,26 @@ bool TraitOnly(const Program& p, uint32_t node);
 // The first event time that can matter at `as_of` (exact, 128-bit), or the
 // lowest int64 when unbounded.
 __int128 EarliestTime(const TimeBound& bound, int64_t as_of);
+
+// One walk over a profile's events of some store types (the `type-index`
+// pass): types joined by a slot that reads several of them (a sequence)
+// share a walk, in profile (time) order across them; otherwise a walk reads
+// one type's events.
+struct TypeWalk {
+  std::vector<uint32_t> types;                   // store types, ascending
+  std::vector<std::vector<uint32_t>> consumers;  // per entry of `types`: used slots, slot order
+  TimeBound earliest;                            // its events start here (unbounded: all)
+  bool stop_when_satisfied = false;              // every slot a sequence: stop once all hold
+};
+
+// The walks of one evaluation when `a.type_index` holds (else empty: one
+// pass over every event, SlotConsumers per type). `event_type` maps program
+// events to store types (-1: absent from the store); walks are ordered by
+// their first type.
+std::vector<TypeWalk> TypeWalks(const Program& p, const Analysis& a,
+                                const std::vector<int32_t>& event_type, uint32_t store_types);
+// Fills type_index (the `type-index` pass).
+void AnalyzeTypeIndex(const Program& p, Analysis& a);
 
 // Per store type (0 .. store_types-1), the used slots reading an event of
 // that type, in slot order; `event_type` maps program events to store types

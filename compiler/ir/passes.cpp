@@ -1,6 +1,6 @@
-// The pass list (passes.h): reachability, trait-guard, earliest-time. Each
-// adds facts to the Analysis; the required analyses (uses, sequence plans,
-// slots per event) always run first.
+// The pass list (passes.h): reachability, trait-guard, earliest-time,
+// type-index. Each adds facts to the Analysis; the required analyses (uses,
+// sequence plans, slots per event) always run first.
 
 #include "compiler/ir/passes.h"
 
@@ -83,6 +83,32 @@ std::vector<std::string> EarliestTimeFacts(const Program& p, const Analysis& a) 
   return out;
 }
 
+std::vector<std::string> TypeIndexFacts(const Program& p, const Analysis& a) {
+  // The walks over program events (each its own store type, as in `--llvm`).
+  std::vector<int32_t> identity(p.events.size());
+  for (size_t e = 0; e < p.events.size(); ++e) identity[e] = static_cast<int32_t>(e);
+  std::vector<std::string> out;
+  for (const TypeWalk& w : TypeWalks(p, a, identity, static_cast<uint32_t>(p.events.size()))) {
+    std::string line = "walk";
+    for (size_t k = 0; k < w.types.size(); ++k) {
+      line += k ? ", " : " ";
+      line += p.events[w.types[k]].name;
+    }
+    if (w.types.size() > 1) line += " (merged in time order)";
+    std::vector<uint32_t> slots;
+    for (const auto& c : w.consumers) slots.insert(slots.end(), c.begin(), c.end());
+    std::sort(slots.begin(), slots.end());
+    slots.erase(std::unique(slots.begin(), slots.end()), slots.end());
+    line += ":";
+    for (uint32_t s : slots) line += " s" + std::to_string(s);
+    if (w.stop_when_satisfied) line += "; stops once every sequence holds";
+    out.push_back(std::move(line));
+  }
+  if (out.empty()) out.push_back("no slot reads events");
+  out.push_back("each walk reads only its types' events (the profiles' per-type index)");
+  return out;
+}
+
 struct Pass {
   PassInfo info;
   void (*run)(const Program&, Analysis&);
@@ -100,6 +126,9 @@ const std::vector<Pass>& PassTable() {
       {{"earliest-time", "start each profile's events at the earliest time a used slot can match"},
        AnalyzeEarliestTime,
        EarliestTimeFacts},
+      {{"type-index", "walk each slot's event types through the per-type index, not every event"},
+       AnalyzeTypeIndex,
+       TypeIndexFacts},
   };
   return passes;
 }

@@ -92,6 +92,10 @@ struct Worker {
   const store::Profiles& ps;
   const ir::Uses& uses;
   const std::vector<std::vector<uint32_t>>& consumers;  // store type -> slots
+  const std::vector<ir::TypeWalk>& walks;         // the `type-index` pass; empty: every event once
+  const store::TypeIndex* index;                  // the profiles' per-type index (with walks)
+  std::vector<Wide> walk_start;                   // per walk: its earliest relevant time at as_of
+  std::vector<std::vector<uint32_t>> walk_slots;  // per walk: its slots
   int64_t as_of;
 
   std::vector<Value> traits, slots, formulas, imports;
@@ -101,8 +105,23 @@ struct Worker {
   std::vector<std::vector<uint8_t>> matched;  // per import: entries matched
 
   Worker(const Bound& bound, const store::Profiles& profiles, const ir::Uses& u,
-         const std::vector<std::vector<uint32_t>>& cons)
-      : b(bound), ps(profiles), uses(u), consumers(cons), as_of(profiles.as_of) {
+         const std::vector<std::vector<uint32_t>>& cons, const std::vector<ir::TypeWalk>& w,
+         const store::TypeIndex* ix)
+      : b(bound),
+        ps(profiles),
+        uses(u),
+        consumers(cons),
+        walks(w),
+        index(ix),
+        as_of(profiles.as_of) {
+    for (const ir::TypeWalk& walk : walks) {
+      walk_start.push_back(ir::EarliestTime(walk.earliest, as_of));
+      std::vector<uint32_t> ss;
+      for (const auto& c : walk.consumers) ss.insert(ss.end(), c.begin(), c.end());
+      std::sort(ss.begin(), ss.end());
+      ss.erase(std::unique(ss.begin(), ss.end()), ss.end());
+      walk_slots.push_back(std::move(ss));
+    }
     slots.assign(b.p.slots.size(), Value{});
     formulas.assign(b.p.formulas.size(), Value{});
     imports.assign(b.p.imports.size(), Value{});
@@ -487,6 +506,78 @@ struct Worker {
     return skip;
   }
 
+  // The event `event` (of store type `type`) for the slots that read it.
+  void Visit(uint16_t type, const std::vector<uint32_t>& slots) {
+    const int64_t ts = b.s.ts[event];
+    for (uint32_t si : slots) {
+      const ir::Slot& slot = b.p.slots[si];
+      if (slot.agg == ir::Agg::Sequence) {
+        Sequence(slot, b.analysis.sequences[si], states[si], type, ts);
+      } else {
+        Aggregate(slot, states[si], ts);
+      }
+    }
+  }
+
+  // The walks of the `type-index` pass (ir::TypeWalks) over profile p's
+  // per-type index: each walk visits only its types' events from its own
+  // earliest time, merged by event index (= the profile's event order) when
+  // it has several types.
+  void Walks(uint32_t p) {
+    const store::TypeIndex& ix = *index;
+    const uint64_t d0 = ix.dir_offsets[p], d1 = ix.dir_offsets[p + 1];
+    struct Cursor {
+      uint64_t k, end;
+    };
+    Cursor cur[8];
+    std::vector<Cursor> many;
+    for (size_t w = 0; w < walks.size(); ++w) {
+      const ir::TypeWalk& walk = walks[w];
+      const size_t n = walk.types.size();
+      Cursor* c = cur;
+      if (n > 8) {
+        many.resize(n);
+        c = many.data();
+      }
+      for (size_t j = 0; j < n; ++j) {
+        const uint16_t t = static_cast<uint16_t>(walk.types[j]);
+        const uint16_t* at = std::lower_bound(ix.dir_type.data() + d0, ix.dir_type.data() + d1, t);
+        c[j] = {0, 0};
+        if (at == ix.dir_type.data() + d1 || *at != t) continue;
+        const uint64_t d = static_cast<uint64_t>(at - ix.dir_type.data());
+        uint64_t lo = ix.dir_begin[d], hi = ix.dir_begin[d + 1];
+        c[j].end = hi;
+        if (walk.earliest.bounded) {
+          // Each type's events are time-ordered: start at the walk's earliest time.
+          while (lo < hi) {
+            uint64_t mid = lo + (hi - lo) / 2;
+            if (Wide(b.s.ts[ix.events[mid]]) < walk_start[w])
+              lo = mid + 1;
+            else
+              hi = mid;
+          }
+        }
+        c[j].k = lo;
+      }
+      auto all_hold = [&] {
+        for (uint32_t si : walk_slots[w])
+          if (!states[si].satisfied) return false;
+        return true;
+      };
+      for (;;) {
+        if (walk.stop_when_satisfied && all_hold()) break;
+        // The cursor at the smallest event index: the profile's next event of these types.
+        size_t best = n;
+        for (size_t j = 0; j < n; ++j)
+          if (c[j].k < c[j].end && (best == n || ix.events[c[j].k] < ix.events[c[best].k]))
+            best = j;
+        if (best == n) break;
+        event = ix.events[c[best].k++];
+        Visit(static_cast<uint16_t>(walk.types[best]), walk.consumers[best]);
+      }
+    }
+  }
+
   // The first event of profile p at or after the earliest relevant time
   // (ir::Analysis::earliest); events are time-ordered per profile.
   uint64_t FirstEvent(uint32_t p) const {
@@ -520,18 +611,13 @@ struct Worker {
       if (prog.slots[i].agg == ir::Agg::Sequence)
         st.done.assign(b.analysis.sequences[i].positive.size(), kNever);  // keeps its capacity
     }
-    for (uint64_t k = FirstEvent(p); k < ps.event_offsets[p + 1]; ++k) {
-      event = ps.events[k];
-      const uint16_t type = b.s.type[event];
-      const int64_t ts = b.s.ts[event];
-      if (type >= consumers.size()) continue;
-      for (uint32_t si : consumers[type]) {
-        const ir::Slot& slot = prog.slots[si];
-        if (slot.agg == ir::Agg::Sequence) {
-          Sequence(slot, b.analysis.sequences[si], states[si], type, ts);
-        } else {
-          Aggregate(slot, states[si], ts);
-        }
+    if (!walks.empty()) {
+      Walks(p);
+    } else {
+      for (uint64_t k = FirstEvent(p); k < ps.event_offsets[p + 1]; ++k) {
+        event = ps.events[k];
+        const uint16_t type = b.s.type[event];
+        if (type < consumers.size()) Visit(type, consumers[type]);
       }
     }
     for (size_t i = 0; i < prog.slots.size(); ++i)
@@ -605,6 +691,16 @@ Result Interpreter::Run(const store::Profiles& ps) const {
   // Which slots see events of each store type.
   const std::vector<std::vector<uint32_t>> consumers =
       ir::SlotConsumers(b.analysis, b.event_type, static_cast<uint32_t>(b.s.types.size()));
+  // The walks of the `type-index` pass, over the profiles' per-type index
+  // (built here when the profiles lack one).
+  const std::vector<ir::TypeWalk> walks =
+      ir::TypeWalks(p, b.analysis, b.event_type, static_cast<uint32_t>(b.s.types.size()));
+  store::TypeIndex own_index;
+  const store::TypeIndex* index = &ps.type_index;
+  if (!walks.empty() && !store::HasTypeIndex(ps)) {
+    own_index = store::BuildTypeIndex(b.s, ps);
+    index = &own_index;
+  }
 
   const uint32_t n = ps.count;
   r.profiles = n;
@@ -635,7 +731,7 @@ Result Interpreter::Run(const store::Profiles& ps) const {
   std::atomic<uint32_t> next{0};
   std::vector<std::unique_ptr<Worker>> workers;
   for (unsigned t = 0; t < threads; ++t)
-    workers.push_back(std::make_unique<Worker>(b, ps, uses, consumers));
+    workers.push_back(std::make_unique<Worker>(b, ps, uses, consumers, walks, index));
   auto work = [&](Worker& w) {
     for (;;) {
       uint32_t begin = next.fetch_add(chunk);

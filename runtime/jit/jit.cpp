@@ -653,6 +653,18 @@ eval::Result JitEvaluator::Run(const store::Profiles& ps) const {
   ctx.ints = ints.data();
   ctx.floats = floats.data();
   ctx.host = &run;
+  // The per-type event index the `type-index` walks read (built here when
+  // the profiles lack one).
+  store::TypeIndex own_index;
+  const store::TypeIndex* index = &ps.type_index;
+  if (b.analysis.type_index && !store::HasTypeIndex(ps)) {
+    own_index = store::BuildTypeIndex(b.s, ps);
+    index = &own_index;
+  }
+  ctx.type_dir_offsets = index->dir_offsets.data();
+  ctx.type_dir_type = index->dir_type.data();
+  ctx.type_dir_begin = index->dir_begin.data();
+  ctx.typed_events = index->events.data();
   {
     const __int128 lb = ir::EarliestTime(b.analysis.earliest, ps.as_of);
     ctx.earliest = lb < INT64_MIN   ? INT64_MIN

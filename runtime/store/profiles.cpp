@@ -221,7 +221,58 @@ Profiles BuildProfiles(const EventStore& store, int64_t as_of) {
     p.anonymous_id_offsets.push_back(static_cast<uint32_t>(p.anonymous_ids.size()));
     p.trait_offsets.push_back(static_cast<uint32_t>(p.traits.size()));
   }
+  p.type_index = BuildTypeIndex(store, p);
   return p;
+}
+
+TypeIndex BuildTypeIndex(const EventStore& store, const Profiles& p) {
+  TypeIndex x;
+  x.events.assign(p.events.size(), 0);
+  x.dir_offsets.reserve(static_cast<size_t>(p.count) + 1);
+  x.dir_offsets.push_back(0);
+  // Per profile a counting sort by type, touching only the types present:
+  // O(events + types present * log) per profile, never O(store types).
+  std::vector<uint64_t> slot(store.types.size() + 1, 0);
+  std::vector<uint16_t> present;
+  for (uint32_t q = 0; q < p.count; ++q) {
+    const uint64_t b = p.event_offsets[q], e = p.event_offsets[q + 1];
+    present.clear();
+    for (uint64_t k = b; k < e; ++k) {
+      const uint16_t t = store.type[p.events[k]];
+      if (slot[t]++ == 0) present.push_back(t);
+    }
+    std::sort(present.begin(), present.end());
+    uint64_t at = b;
+    for (uint16_t t : present) {
+      x.dir_type.push_back(t);
+      x.dir_begin.push_back(at);
+      const uint64_t n = slot[t];
+      slot[t] = at;  // now the next position of type t
+      at += n;
+    }
+    for (uint64_t k = b; k < e; ++k) {
+      const uint32_t ev = p.events[k];
+      x.events[slot[store.type[ev]]++] = ev;
+    }
+    for (uint16_t t : present) slot[t] = 0;
+    x.dir_offsets.push_back(x.dir_type.size());
+  }
+  x.dir_begin.push_back(p.events.size());
+  x.dir_type.shrink_to_fit();  // grown by push_back: keep only what is used
+  x.dir_begin.shrink_to_fit();
+  return x;
+}
+
+bool HasTypeIndex(const Profiles& p) {
+  const TypeIndex& x = p.type_index;
+  return x.dir_offsets.size() == static_cast<size_t>(p.count) + 1 &&
+         x.dir_begin.size() == x.dir_type.size() + 1 && x.events.size() == p.events.size() &&
+         x.dir_offsets.back() == x.dir_type.size() && x.dir_begin.back() == p.events.size();
+}
+
+size_t TypeIndex::MemoryBytes() const {
+  return dir_offsets.capacity() * sizeof(uint64_t) + dir_type.capacity() * sizeof(uint16_t) +
+         dir_begin.capacity() * sizeof(uint64_t) + events.capacity() * sizeof(uint32_t);
 }
 
 }  // namespace aud::store

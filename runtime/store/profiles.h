@@ -21,6 +21,20 @@ struct TraitValue {
   uint32_t str = 0;
 };
 
+// The per-type event index of a set of profiles (docs/performance.md): each
+// profile's events grouped by store type, ascending type, each group in the
+// profile's event order. Profile p has the directory entries
+// [dir_offsets[p], dir_offsets[p + 1]); entry d is type `dir_type[d]` with
+// the events events[dir_begin[d], dir_begin[d + 1]).
+struct TypeIndex {
+  std::vector<uint64_t> dir_offsets;  // size count + 1
+  std::vector<uint16_t> dir_type;     // one per (profile, type present)
+  std::vector<uint64_t> dir_begin;    // size dir_type.size() + 1
+  std::vector<uint32_t> events;       // per profile a permutation of its events
+  // Bytes held.
+  size_t MemoryBytes() const;
+};
+
 // Every profile at `as_of`, in profile-key order (byte order; a userId key
 // before an equal anonymousId key). A profile exists iff it has an event,
 // identify or alias at or before `as_of` (docs/runtime.md).
@@ -29,9 +43,13 @@ struct Profiles {
   uint32_t count = 0;
   std::vector<std::string> key;  // smallest userId, else smallest anonymousId
   // Events of each profile (indices into the store's event arrays), time-ordered,
-  // ts <= as_of only: CSR.
+  // ts <= as_of only: CSR. Within a profile the indices increase (the store
+  // orders a component's events by time, then input order), so merging
+  // per-type lists by index restores this order exactly.
   std::vector<uint64_t> event_offsets;  // size count + 1
   std::vector<uint32_t> events;
+  // The per-type event index of these events (BuildTypeIndex).
+  TypeIndex type_index;
   // Distinct identity values per profile, sorted by bytes: CSR of dictionary codes.
   std::vector<uint32_t> user_id_offsets, user_ids;            // size count + 1
   std::vector<uint32_t> anonymous_id_offsets, anonymous_ids;  // size count + 1
@@ -43,7 +61,14 @@ struct Profiles {
   std::vector<TraitValue> traits;
 };
 
-// Builds the profiles of `store` at `as_of` (milliseconds since the epoch).
+// Builds the profiles of `store` at `as_of` (milliseconds since the epoch),
+// with their per-type event index.
 Profiles BuildProfiles(const EventStore& store, int64_t as_of);
+
+// The per-type event index of `p`'s events (one pass, deterministic).
+TypeIndex BuildTypeIndex(const EventStore& store, const Profiles& p);
+
+// Whether `p.type_index` fits `p`'s events (profiles made by BuildProfiles do).
+bool HasTypeIndex(const Profiles& p);
 
 }  // namespace aud::store

@@ -168,4 +168,37 @@ std::string PassesDifferential(const Loaded& loaded, const store::Profiles& prof
   return "";
 }
 
+std::string TypeIndexDifferential(const Loaded& loaded, const store::Profiles& profiles,
+                                  jit::Tier tier) {
+  eval::Options plain;
+  plain.project_dir = loaded.dir;
+  plain.threads = 2;
+  plain.passes.disabled = {"type-index"};
+  eval::Interpreter base(loaded.program, loaded.ingested.store, plain);
+  if (!base.error().empty()) return "";  // nothing to compare (the error is tested elsewhere)
+  const eval::Result want = base.Run(profiles);
+  jit::JitOptions jo;
+  jo.tier = tier;
+  jit::JitEvaluator jit_plain(loaded.program, loaded.ingested.store, plain, jo);
+  if (!jit_plain.error().empty()) return "JIT without type-index failed: " + jit_plain.error();
+  std::string diff = CompareResults(loaded.program, want, jit_plain.Run(profiles));
+  if (!diff.empty()) return "JIT without type-index: " + diff;
+  eval::Options indexed = plain;
+  indexed.passes.disabled.clear();
+  eval::Interpreter interp(loaded.program, loaded.ingested.store, indexed);
+  diff = CompareResults(loaded.program, want, interp.Run(profiles));
+  if (!diff.empty()) return "interpreter with type-index: " + diff;
+  jit::JitEvaluator jit(loaded.program, loaded.ingested.store, indexed, jo);
+  if (!jit.error().empty()) return "JIT with type-index failed: " + jit.error();
+  diff = CompareResults(loaded.program, want, jit.Run(profiles));
+  if (!diff.empty()) return "JIT with type-index: " + diff;
+  store::Profiles bare = profiles;
+  bare.type_index = store::TypeIndex{};
+  diff = CompareResults(loaded.program, want, interp.Run(bare));
+  if (!diff.empty()) return "interpreter with type-index, profiles without an index: " + diff;
+  diff = CompareResults(loaded.program, want, jit.Run(bare));
+  if (!diff.empty()) return "JIT with type-index, profiles without an index: " + diff;
+  return "";
+}
+
 }  // namespace aud::jittest

@@ -56,4 +56,12 @@ std::string Differential(const Loaded& loaded, const store::Profiles& profiles,
 std::string PassesDifferential(const Loaded& loaded, const store::Profiles& profiles,
                                const std::vector<std::string>& only);
 
+// The `type-index` pass against the plain walk, on every formula: the
+// interpreter with the pass (over the profiles' index, and over profiles
+// without one, so the evaluator builds its own) and the JIT in `tier` with
+// it must equal the interpreter and the JIT without it. "" or the first
+// difference.
+std::string TypeIndexDifferential(const Loaded& loaded, const store::Profiles& profiles,
+                                  jit::Tier tier);
+
 }  // namespace aud::jittest

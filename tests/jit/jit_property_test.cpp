@@ -2,8 +2,8 @@
 // (tests/eval/generator.h): each pair is evaluated with every formula by the
 // interpreter and by the JIT in both tiers, and restricted to each generated
 // name in the Fast tier; results and identities must be identical bit for
-// bit. 10 shards × 50 pairs = 500 pairs (AUD_JIT_PAIRS_PER_SHARD overrides
-// the 50; a failure prints the pair seed).
+// bit. Each pair also runs with and without the `type-index` pass. 10 shards × 50 pairs = 500 pairs
+// (AUD_JIT_PAIRS_PER_SHARD overrides the 50; a failure prints the pair seed).
 
 #include <gtest/gtest.h>
 
@@ -44,6 +44,9 @@ TEST_P(JitProperty, MatchesInterpreter) {
       ASSERT_EQ(d, "") << where << " (" << (tier == jit::Tier::Fast ? "fast" : "full") << " tier)\n"
                        << pair.program;
     }
+    // The per-type walks against the plain walk (both executors, Fast tier).
+    ASSERT_EQ(TypeIndexDifferential(loaded, ps, jit::Tier::Fast), "") << where << "\n"
+                                                                      << pair.program;
     if (!pair.names.empty()) {
       const std::string& name = pair.names[index % pair.names.size()];
       ASSERT_EQ(Differential(loaded, ps, {name}, jit::Tier::Fast), "") << where << ": " << name;

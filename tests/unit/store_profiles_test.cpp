@@ -446,6 +446,67 @@ TEST(StoreProfiles, ManyRandomProfilesMatchANaiveStitching) {
   }
 }
 
+TEST(StoreProfiles, TypeIndexGroupsEachProfilesEventsByTypeInEventOrder) {
+  // Random events of four types (many equal times) over linked ids, at several
+  // as_of instants (whole and split components): the index of every profile
+  // must hold, per type present (ascending), exactly its events of that type
+  // in the profile's order, and a profile's event indices must increase (so
+  // merging per-type lists by index restores the profile's order).
+  uint64_t x = 777;
+  auto rnd = [&](uint64_t n) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x % n;
+  };
+  StoreBuilder b;
+  const char* names[] = {"page", "track:A", "track:B", "track:C"};
+  uint16_t types[4];
+  for (int t = 0; t < 4; ++t) ASSERT_TRUE(b.TypeIndex(names[t], &types[t]));
+  const int64_t t0 = T("2026-01-01T00:00:00Z");
+  for (uint64_t order = 1; order <= 3000; ++order) {
+    const int64_t ts = t0 + static_cast<int64_t>(rnd(40)) * 3600000;
+    const std::string u = "u" + std::to_string(rnd(60)), a = "a" + std::to_string(rnd(90));
+    const uint64_t kind = rnd(20);
+    if (kind == 0) {
+      b.AddAlias(ts, order, a, u, "");
+    } else {
+      const bool user = rnd(3) != 0, anon = !user || rnd(2) == 0;
+      b.AddEvent(types[rnd(4)], ts, order, user ? u : "", anon ? a : "", nullptr, 0);
+    }
+  }
+  EventStore s = b.Finish();
+  for (int hour = 0; hour <= 42; hour += 7) {
+    Profiles p = BuildProfiles(s, t0 + hour * 3600000LL);
+    ASSERT_TRUE(HasTypeIndex(p)) << hour;
+    const TypeIndex& ix = p.type_index;
+    for (uint32_t q = 0; q < p.count; ++q) {
+      std::map<uint16_t, std::vector<uint32_t>> want;
+      for (uint64_t k = p.event_offsets[q]; k < p.event_offsets[q + 1]; ++k) {
+        if (k > p.event_offsets[q]) EXPECT_LT(p.events[k - 1], p.events[k]);
+        want[s.type[p.events[k]]].push_back(p.events[k]);
+      }
+      std::map<uint16_t, std::vector<uint32_t>> got;
+      for (uint64_t d = ix.dir_offsets[q]; d < ix.dir_offsets[q + 1]; ++d) {
+        if (d > ix.dir_offsets[q]) EXPECT_LT(ix.dir_type[d - 1], ix.dir_type[d]);
+        EXPECT_LT(ix.dir_begin[d], ix.dir_begin[d + 1]) << "an empty entry";
+        got[ix.dir_type[d]].assign(ix.events.begin() + static_cast<int64_t>(ix.dir_begin[d]),
+                                   ix.events.begin() + static_cast<int64_t>(ix.dir_begin[d + 1]));
+      }
+      ASSERT_EQ(got, want) << "profile " << q << " at hour " << hour;
+      if (ix.dir_offsets[q] < ix.dir_offsets[q + 1])
+        EXPECT_EQ(ix.dir_begin[ix.dir_offsets[q]], p.event_offsets[q]);
+    }
+    // Deterministic, and a copy with a shortened index is refused.
+    EXPECT_EQ(BuildTypeIndex(s, p).events, ix.events);
+    if (!ix.events.empty()) {
+      Profiles broken = p;
+      broken.type_index.events.pop_back();
+      EXPECT_FALSE(HasTypeIndex(broken));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace aud::store
 
