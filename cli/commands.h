@@ -28,6 +28,8 @@ struct GlobalOptions {
 int RunCheck(const GlobalOptions& g, const std::string& emit);
 // `aud fmt [--check] [FILE...]`: canonical formatting.
 int RunFmt(const GlobalOptions& g, bool check_only, const std::vector<std::string>& files);
+// `aud lsp`: the language server (LSP 3.17 over stdio) until `exit`.
+int RunLsp(const GlobalOptions& g);
 // `aud graph`: the dependency graph as DOT.
 int RunGraph(const GlobalOptions& g);
 // `aud init [DIR]`: scaffold a working project.

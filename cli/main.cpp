@@ -91,6 +91,9 @@ int main(int argc, char** argv) try {
                                    "print the dependency graph (events, traits -> segments -> "
                                    "audiences -> destinations) as DOT");
 
+  auto* lsp = app.add_subcommand(
+      "lsp", "run the language server (LSP over stdin/stdout) for editors (editors/README.md)");
+
   std::string init_dir = ".";
   auto* init =
       app.add_subcommand("init", "create a working project (aud.toml, main.aud, sample data)");
@@ -285,6 +288,7 @@ int main(int argc, char** argv) try {
   }
   if (*fmt) return aud::cli::RunFmt(g, fmt_check, fmt_files);
   if (*graph) return aud::cli::RunGraph(g);
+  if (*lsp) return aud::cli::RunLsp(g);
   if (*init) return aud::cli::RunInit(g, init_dir);
   if (*gen) return aud::cli::RunGenEvents(g, gen_opts);
   if (*eval) return aud::cli::RunEval(g, eval_opts);
