@@ -102,20 +102,6 @@ int64_t Integer(const json& obj, const char* key) {
   return v.get<int64_t>();
 }
 
-// The keywords of the language, for completion.
-const std::vector<std::string>& Keywords() {
-  static const std::vector<std::string> k = {
-      "action",     "actions",   "and",         "attributes", "audience", "between",
-      "connection", "consent",   "declared",    "deny",       "destination", "event",
-      "every",      "exists",    "false",       "from",       "hashed",   "identities",
-      "identity",   "import",    "in",          "key",        "label",    "map",
-      "max_exit_fraction", "max_profiles", "members", "normalize", "not", "once",
-      "or",         "page",      "policy",      "publish",    "refresh",  "screen",
-      "segment",    "sequence",  "to",          "trait",      "true",     "visitor",
-      "when",       "where",     "within"};
-  return k;
-}
-
 // LSP SymbolKind and CompletionItemKind numbers of an entity kind.
 int SymbolKindNumber(const std::string& kind) {
   if (kind == "event") return 24;        // Event
@@ -684,7 +670,7 @@ struct State {
       }
       return items;
     }
-    for (const std::string& k : Keywords()) add(k, "keyword", "keyword");
+    for (const std::string& k : parse::Keywords()) add(k, "keyword", "keyword");
     for (const auto& bi : stdlib::kBuiltins) add(std::string(bi.name), "builtin", "builtin");
     if (p) {
       for (const auto& [n, s] : p->module.symbols) add(n, check::SymbolKindName(s.kind), check::SymbolKindName(s.kind));
