@@ -288,16 +288,16 @@ std::string RenderSarif(const Diagnostics& diags, std::string_view version,
         AppendJsonString("replace with `" + f.replacement + "`", &out);
         out += "},\"artifactChanges\":[{\"artifactLocation\":{\"uri\":";
         AppendJsonString(PrefixedPath(path_prefix, sm.file(f.range.file).path), &out);
-        uint32_t end_offset =
-            std::min<uint32_t>(std::max(f.range.end, f.range.begin), sm.file(f.range.file).text.size());
+        uint32_t end_offset = std::min<uint32_t>(std::max(f.range.end, f.range.begin),
+                                                 sm.file(f.range.file).text.size());
         LineCol b = sm.Position(f.range.file, f.range.begin);
         LineCol e = EndPosition(sm, f.range);
-        out += "},\"replacements\":[{\"deletedRegion\":{\"startLine\":" + std::to_string(b.line) +
-               ",\"startColumn\":" +
-               std::to_string(CodePointColumn(sm, f.range.file, f.range.begin)) +
-               ",\"endLine\":" + std::to_string(e.line) +
-               ",\"endColumn\":" + std::to_string(CodePointColumn(sm, f.range.file, end_offset)) +
-               "},\"insertedContent\":{\"text\":";
+        out +=
+            "},\"replacements\":[{\"deletedRegion\":{\"startLine\":" + std::to_string(b.line) +
+            ",\"startColumn\":" + std::to_string(CodePointColumn(sm, f.range.file, f.range.begin)) +
+            ",\"endLine\":" + std::to_string(e.line) +
+            ",\"endColumn\":" + std::to_string(CodePointColumn(sm, f.range.file, end_offset)) +
+            "},\"insertedContent\":{\"text\":";
         AppendJsonString(f.replacement, &out);
         out += "}}]}]}";
       }
@@ -326,12 +326,14 @@ std::string RenderGithub(const Diagnostics& diags, std::string_view path_prefix)
   const SourceManager& sm = diags.sources();
   std::string out;
   for (const Diagnostic& d : diags.all()) {
-    out += "::" + std::string(SeverityName(d.severity) == "note" ? "notice" : SeverityName(d.severity));
+    out += "::" +
+           std::string(SeverityName(d.severity) == "note" ? "notice" : SeverityName(d.severity));
     std::vector<std::string> props;
     if (d.range.valid() && d.range.file <= sm.size()) {
       LineCol b = sm.Position(d.range.file, d.range.begin);
       LineCol e = EndPosition(sm, d.range);
-      props.push_back("file=" + GithubProperty(PrefixedPath(path_prefix, sm.file(d.range.file).path)));
+      props.push_back("file=" +
+                      GithubProperty(PrefixedPath(path_prefix, sm.file(d.range.file).path)));
       props.push_back("line=" + std::to_string(b.line));
       props.push_back("col=" + std::to_string(b.col));
       props.push_back("endLine=" + std::to_string(e.line));

@@ -30,6 +30,9 @@ namespace {
 
 using json = nlohmann::json;
 
+// Messages handled per input (each check of a document costs milliseconds).
+constexpr int kMaxMessages = 8;
+
 [[noreturn]] void Fail(const char* what, std::string_view detail) {
   std::fprintf(stderr, "lsp property violated: %s\n--- detail ---\n%.*s\n", what,
                static_cast<int>(detail.size()), detail.data());
@@ -77,14 +80,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.use_disk = false;
   aud::lsp::Server server(options);
   if (mode & 2) {
-    Handle(server, R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"capabilities":{}}})");
     Handle(server,
-           R"({"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file:///fuzz/main.aud","languageId":"aud","version":1,"text":"label PII\nevent e \"E\" { p: float  q: string [PII] }\ntrait email: string [PII]\nidentity email: declared from trait email\n# doc\nsegment s = count(e where p > 1 within 7d) >= 1 and email == \"x\"\naudience a { members s identities email attributes { v = sum(e.p) } }\n"}}})");
+           R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"capabilities":{}}})");
+    Handle(
+        server,
+        R"({"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file:///fuzz/main.aud","languageId":"aud","version":1,"text":"label PII\nevent e \"E\" { p: float  q: string [PII] }\ntrait email: string [PII]\nidentity email: declared from trait email\n# doc\nsegment s = count(e where p > 1 within 7d) >= 1 and email == \"x\"\naudience a { members s identities email attributes { v = sum(e.p) } }\n"}}})");
   }
   if (mode & 1) {
     std::istringstream in{std::string(rest)};
     std::string body;
-    for (int i = 0; i < 64 && !server.exited(); ++i) {
+    for (int i = 0; i < kMaxMessages && !server.exited(); ++i) {
       aud::lsp::ReadStatus st = aud::lsp::ReadMessage(in, 1 << 16, &body);
       if (st == aud::lsp::ReadStatus::Eof) break;
       if (st == aud::lsp::ReadStatus::Message) {
@@ -96,7 +101,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   } else {
     size_t start = 0;
-    while (start <= rest.size() && !server.exited()) {
+    for (int i = 0; i < kMaxMessages && start <= rest.size() && !server.exited(); ++i) {
       size_t end = rest.find('\0', start);
       if (end == std::string_view::npos) end = rest.size();
       Handle(server, rest.substr(start, end - start));

@@ -69,20 +69,24 @@ TEST(LspServer, ProtocolErrorsKeepTheServerRunning) {
   };
   EXPECT_NE(one("{oops").find("-32700"), std::string::npos);
   EXPECT_NE(one(std::string(1000, '[')).find("-32600"), std::string::npos);
-  EXPECT_NE(one(R"({"jsonrpc":"2.0","id":1,"method":"textDocument/hover","params":{}})").find("-32002"),
-            std::string::npos);
-  EXPECT_NE(one(R"({"jsonrpc":"2.0","id":2,"method":"initialize","params":{}})").find("capabilities"),
-            std::string::npos);
+  EXPECT_NE(
+      one(R"({"jsonrpc":"2.0","id":1,"method":"textDocument/hover","params":{}})").find("-32002"),
+      std::string::npos);
+  EXPECT_NE(
+      one(R"({"jsonrpc":"2.0","id":2,"method":"initialize","params":{}})").find("capabilities"),
+      std::string::npos);
   EXPECT_NE(one(R"({"jsonrpc":"2.0","id":3,"method":"nope"})").find("-32601"), std::string::npos);
   EXPECT_TRUE(s.Handle(R"({"jsonrpc":"2.0","method":"nope"})").empty());  // notification: ignored
-  EXPECT_NE(one(R"({"jsonrpc":"2.0","id":{},"method":"shutdown"})").find("-32600"), std::string::npos);
+  EXPECT_NE(one(R"({"jsonrpc":"2.0","id":{},"method":"shutdown"})").find("-32600"),
+            std::string::npos);
   auto r = s.Handle(
       R"({"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"untitled:1","text":"segment a = b\n","version":1}}})");
   ASSERT_EQ(r.size(), 1u);
   EXPECT_NE(r[0].find("unknown-name"), std::string::npos);
-  EXPECT_NE(one(R"({"jsonrpc":"2.0","id":4,"method":"textDocument/hover","params":{"textDocument":{"uri":"untitled:1"},"position":{"line":5,"character":0}}})")
-                .find("-32602"),
-            std::string::npos);
+  EXPECT_NE(
+      one(R"({"jsonrpc":"2.0","id":4,"method":"textDocument/hover","params":{"textDocument":{"uri":"untitled:1"},"position":{"line":5,"character":0}}})")
+          .find("-32602"),
+      std::string::npos);
   EXPECT_NE(one(R"({"jsonrpc":"2.0","id":5,"method":"shutdown"})").find("\"result\":null"),
             std::string::npos);
   EXPECT_FALSE(s.exited());

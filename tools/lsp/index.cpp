@@ -63,7 +63,8 @@ struct IndexBuilder {
   }
   void UseEvent(const ast::Name& n) {
     const check::Symbol* s = project.module.Find(n.text);
-    if (s && s->kind == check::SymbolKind::Event) Use(Ent("sym:" + n.text, "event", n.text), n.range);
+    if (s && s->kind == check::SymbolKind::Event)
+      Use(Ent("sym:" + n.text, "event", n.text), n.range);
   }
   void UseProperty(const std::string& event, const ast::Name& member, const void* decl) {
     if (auto it = by_node.find(decl); decl && it != by_node.end()) {
@@ -81,7 +82,8 @@ struct IndexBuilder {
       std::visit(
           [&](const auto& node) {
             using T = std::decay_t<decltype(node)>;
-            if constexpr (std::is_same_v<T, ast::ImportDecl> || std::is_same_v<T, ast::PublishDecl>) {
+            if constexpr (std::is_same_v<T, ast::ImportDecl> ||
+                          std::is_same_v<T, ast::PublishDecl>) {
               return;
             } else if constexpr (std::is_same_v<T, ast::IdentityDecl>) {
               size_t e = Ent("identity:" + node.name.text, "identity", node.name.text);
@@ -94,7 +96,7 @@ struct IndexBuilder {
               if constexpr (std::is_same_v<T, ast::EventDecl>) {
                 for (const ast::PropDecl& p : node.props) {
                   size_t pe = Ent("prop:" + node.name.text + "." + p.name.text, "property",
-                                     node.name.text + "." + p.name.text);
+                                  node.name.text + "." + p.name.text);
                   by_node[&p] = pe;
                   if (!index.entities_[pe].decl.valid()) index.entities_[pe].decl = p.range;
                 }
@@ -103,7 +105,7 @@ struct IndexBuilder {
                 for (const ast::AudienceItem& item : node.items)
                   for (const ast::Attribute& a : item.attributes) {
                     size_t ae = Ent("attr:" + node.name.text + "." + a.name.text, "attribute",
-                                       node.name.text + "." + a.name.text);
+                                    node.name.text + "." + a.name.text);
                     if (!index.entities_[ae].decl.valid()) index.entities_[ae].decl = a.range;
                   }
               }

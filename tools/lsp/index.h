@@ -20,8 +20,8 @@ struct Entity {
   std::string key;   // unique: "sym:NAME", "identity:NAME", "prop:EVENT.NAME", "conn:NAME", ...
   std::string kind;  // "segment", "trait", "property", "identity", "connection", "builtin", ...
   std::string name;  // as written ("order_completed.revenue" for a property)
-  base::SourceRange def;      // the name at its declaration (invalid: builtins, `profile_store`)
-  base::SourceRange decl;     // the whole declaration (for documentSymbol; may be invalid)
+  base::SourceRange def;   // the name at its declaration (invalid: builtins, `profile_store`)
+  base::SourceRange decl;  // the whole declaration (for documentSymbol; may be invalid)
   const ast::Decl* top = nullptr;  // the top-level declaration, when there is one
 };
 

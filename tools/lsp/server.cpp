@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cctype>
 #include <climits>
-#include <optional>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <ostream>
 #include <set>
 
@@ -104,33 +104,33 @@ int64_t Integer(const json& obj, const char* key) {
 
 // LSP SymbolKind and CompletionItemKind numbers of an entity kind.
 int SymbolKindNumber(const std::string& kind) {
-  if (kind == "event") return 24;        // Event
-  if (kind == "property") return 7;      // Property
-  if (kind == "trait") return 8;         // Field
-  if (kind == "identity") return 20;     // Key
-  if (kind == "label") return 14;        // Constant
-  if (kind == "action") return 22;       // EnumMember
-  if (kind == "policy") return 11;       // Interface
-  if (kind == "consent") return 17;      // Boolean
-  if (kind == "segment") return 12;      // Function
-  if (kind == "audience") return 5;      // Class
-  if (kind == "destination") return 2;   // Module
-  if (kind == "attribute") return 8;     // Field
-  if (kind == "connection") return 2;    // Module
-  return 13;                             // Variable
+  if (kind == "event") return 24;       // Event
+  if (kind == "property") return 7;     // Property
+  if (kind == "trait") return 8;        // Field
+  if (kind == "identity") return 20;    // Key
+  if (kind == "label") return 14;       // Constant
+  if (kind == "action") return 22;      // EnumMember
+  if (kind == "policy") return 11;      // Interface
+  if (kind == "consent") return 17;     // Boolean
+  if (kind == "segment") return 12;     // Function
+  if (kind == "audience") return 5;     // Class
+  if (kind == "destination") return 2;  // Module
+  if (kind == "attribute") return 8;    // Field
+  if (kind == "connection") return 2;   // Module
+  return 13;                            // Variable
 }
 int CompletionKindNumber(const std::string& kind) {
-  if (kind == "event") return 23;        // Event
-  if (kind == "property") return 10;     // Property
-  if (kind == "trait") return 5;         // Field
-  if (kind == "identity") return 20;     // EnumMember
-  if (kind == "label" || kind == "action") return 21;  // Constant
-  if (kind == "policy") return 8;        // Interface
+  if (kind == "event") return 23;                        // Event
+  if (kind == "property") return 10;                     // Property
+  if (kind == "trait") return 5;                         // Field
+  if (kind == "identity") return 20;                     // EnumMember
+  if (kind == "label" || kind == "action") return 21;    // Constant
+  if (kind == "policy") return 8;                        // Interface
   if (kind == "segment" || kind == "consent") return 6;  // Variable
-  if (kind == "audience") return 7;      // Class
-  if (kind == "destination") return 9;   // Module
-  if (kind == "builtin") return 3;       // Function
-  return 18;                             // Reference
+  if (kind == "audience") return 7;                      // Class
+  if (kind == "destination") return 9;                   // Module
+  if (kind == "builtin") return 3;                       // Function
+  return 18;                                             // Reference
 }
 
 }  // namespace
@@ -220,7 +220,8 @@ struct State {
       rel_uri[name] = key;
     } else {
       tree = check::ReadSourceTree(ps.dir);
-      for (const auto& [rel, _] : tree.files) rel_uri[rel] = PathToUri((fs::path(ps.dir) / rel).string());
+      for (const auto& [rel, _] : tree.files)
+        rel_uri[rel] = PathToUri((fs::path(ps.dir) / rel).string());
       for (const auto& [uri, doc] : docs) {
         std::string path = UriToPath(uri);
         if (path.empty()) continue;
@@ -268,7 +269,9 @@ struct State {
       for (const auto& [uri, doc] : docs)
         if (per_uri.count(uri) && doc.text.size() > base::kMaxSourceBytes)
           per_uri[uri].push_back(
-              {{"range", {{"start", {{"line", 0}, {"character", 0}}}, {"end", {{"line", 0}, {"character", 0}}}}},
+              {{"range",
+                {{"start", {{"line", 0}, {"character", 0}}},
+                 {"end", {{"line", 0}, {"character", 0}}}}},
                {"severity", 1},
                {"source", "aud"},
                {"message", "the document is over 16 MiB; aud does not check it"}});
@@ -291,8 +294,8 @@ struct State {
       if (!list.empty()) now.insert(uri);
       json params = {{"uri", uri}, {"diagnostics", list}};
       if (auto it = docs.find(uri); it != docs.end()) params["version"] = it->second.version;
-      out.push_back({{"jsonrpc", "2.0"}, {"method", "textDocument/publishDiagnostics"},
-                     {"params", params}});
+      out.push_back(
+          {{"jsonrpc", "2.0"}, {"method", "textDocument/publishDiagnostics"}, {"params", params}});
     }
     for (const std::string& u : ps.published)
       if (!per_uri.count(u)) PublishEmpty(u);
@@ -319,8 +322,11 @@ struct State {
     if (d.range.valid() && d.range.file <= p.sources.size())
       j["range"] = LspRange(p, d.range);
     else
-      j["range"] = {{"start", {{"line", 0}, {"character", 0}}}, {"end", {{"line", 0}, {"character", 0}}}};
-    j["severity"] = d.severity == base::Severity::Error ? 1 : d.severity == base::Severity::Warning ? 2 : 3;
+      j["range"] = {{"start", {{"line", 0}, {"character", 0}}},
+                    {"end", {{"line", 0}, {"character", 0}}}};
+    j["severity"] = d.severity == base::Severity::Error     ? 1
+                    : d.severity == base::Severity::Warning ? 2
+                                                            : 3;
     j["code"] = std::string(base::DiagKindName(d.kind));
     j["source"] = "aud";
     std::string message = d.message;
@@ -340,7 +346,8 @@ struct State {
     for (const base::FixIt& f : base::FixIts(d, p.sources)) {
       auto it = ps.uri_of.find(f.range.file);
       if (it == ps.uri_of.end()) continue;
-      fixits.push_back({{"uri", it->second}, {"range", LspRange(p, f.range)}, {"newText", f.replacement}});
+      fixits.push_back(
+          {{"uri", it->second}, {"range", LspRange(p, f.range)}, {"newText", f.replacement}});
     }
     if (!fixits.empty()) j["data"] = {{"fixits", fixits}};
     return j;
@@ -411,7 +418,8 @@ struct State {
       const json* encodings = nullptr;
       if (auto c = params.find("capabilities"); c != params.end() && c->is_object())
         if (auto g = c->find("general"); g != c->end() && g->is_object())
-          if (auto e = g->find("positionEncodings"); e != g->end() && e->is_array()) encodings = &*e;
+          if (auto e = g->find("positionEncodings"); e != g->end() && e->is_array())
+            encodings = &*e;
       if (encodings)
         for (const json& e : *encodings)
           if (e == "utf-8") utf8 = true;
@@ -434,7 +442,8 @@ struct State {
     Document d;
     d.uri = String(td, "uri");
     d.text = String(td, "text");
-    if (td.contains("version") && td["version"].is_number_integer()) d.version = td["version"].get<int64_t>();
+    if (td.contains("version") && td["version"].is_number_integer())
+      d.version = td["version"].get<int64_t>();
     docs[d.uri] = d;
     Recheck(ProjectKeyOf(d.uri));
   }
@@ -442,7 +451,8 @@ struct State {
   void DidChange(const json& params) {
     Document& doc = DocOf(params);
     const json& td = Member(params, "textDocument");
-    if (td.contains("version") && td["version"].is_number_integer()) doc.version = td["version"].get<int64_t>();
+    if (td.contains("version") && td["version"].is_number_integer())
+      doc.version = td["version"].get<int64_t>();
     const json& changes = Member(params, "contentChanges");
     if (!changes.is_array()) throw RpcError{kInvalidParams, "`contentChanges` must be an array"};
     for (const json& c : changes) {
@@ -454,7 +464,8 @@ struct State {
                                  Integer(Member(r, "start"), "character"), utf8);
         auto e = FromLspPosition(doc.text, starts, Integer(Member(r, "end"), "line"),
                                  Integer(Member(r, "end"), "character"), utf8);
-        if (!b || !e || *e < *b) throw RpcError{kInvalidParams, "the change's range is outside the document"};
+        if (!b || !e || *e < *b)
+          throw RpcError{kInvalidParams, "the change's range is outside the document"};
         doc.text = doc.text.substr(0, *b) + text + doc.text.substr(*e);
       } else {
         doc.text = std::move(text);
@@ -490,7 +501,8 @@ struct State {
     if (!o) return out;
     bool with_decl = true;
     if (auto c = params.find("context"); c != params.end() && c->is_object())
-      if (auto i = c->find("includeDeclaration"); i != c->end() && i->is_boolean()) with_decl = i->get<bool>();
+      if (auto i = c->find("includeDeclaration"); i != c->end() && i->is_boolean())
+        with_decl = i->get<bool>();
     for (const Occurrence& r : at.ps->index->References(o->entity)) {
       if (r.is_def && !with_decl) continue;
       json loc = Location(*at.ps, r.range);
@@ -536,8 +548,8 @@ struct State {
         if (b.name == e.name) {
           head = "builtin " + std::string(b.name) + " (" + std::to_string(b.min_args) +
                  (b.max_args == b.min_args ? ""
-                  : b.max_args < 0        ? "+"
-                                          : "–" + std::to_string(b.max_args)) +
+                  : b.max_args < 0         ? "+"
+                                           : "–" + std::to_string(b.max_args)) +
                  (b.max_args == 1 && b.min_args == 1 ? " argument)" : " arguments)");
         }
       return "```aud\n" + head + "\n```\n";
@@ -552,7 +564,8 @@ struct State {
       std::string_view text = p.sources.Text(e.decl);
       size_t nl = text.find('\n');
       head = std::string(text.substr(0, std::min<size_t>(nl, 300)));
-      while (!head.empty() && (head.back() == ' ' || head.back() == '\r' || head.back() == '{')) head.pop_back();
+      while (!head.empty() && (head.back() == ' ' || head.back() == '\r' || head.back() == '{'))
+        head.pop_back();
       while (!head.empty() && head.back() == ' ') head.pop_back();
     } else {
       head = e.kind + " " + e.name;
@@ -627,7 +640,8 @@ struct State {
     // The text before the cursor: `IDENT.` asks for members.
     std::vector<uint32_t> starts = LineStarts(at.doc->text);
     const json& pos = Member(params, "position");
-    auto off = FromLspPosition(at.doc->text, starts, Integer(pos, "line"), Integer(pos, "character"), utf8);
+    auto off = FromLspPosition(at.doc->text, starts, Integer(pos, "line"),
+                               Integer(pos, "character"), utf8);
     uint32_t cur = off ? *off : 0;
     const std::string& t = at.doc->text;
     uint32_t b = cur;
@@ -649,7 +663,9 @@ struct State {
     if (at.ps && (!p || p->module.symbols.empty()) && at.ps->rel_of.count(at.doc->uri)) {
       check::SourceTree tree = at.ps->tree;
       std::string& text = tree.files[at.ps->rel_of[at.doc->uri]];
-      auto line_start = std::find(text.rbegin() + static_cast<long>(text.size() - std::min<size_t>(cur, text.size())), text.rend(), '\n');
+      auto line_start = std::find(
+          text.rbegin() + static_cast<long>(text.size() - std::min<size_t>(cur, text.size())),
+          text.rend(), '\n');
       size_t ls = static_cast<size_t>(text.rend() - line_start);
       size_t le = text.find('\n', std::min<size_t>(cur, text.size()));
       if (le == std::string::npos) le = text.size();
@@ -673,7 +689,8 @@ struct State {
     for (const std::string& k : parse::Keywords()) add(k, "keyword", "keyword");
     for (const auto& bi : stdlib::kBuiltins) add(std::string(bi.name), "builtin", "builtin");
     if (p) {
-      for (const auto& [n, s] : p->module.symbols) add(n, check::SymbolKindName(s.kind), check::SymbolKindName(s.kind));
+      for (const auto& [n, s] : p->module.symbols)
+        add(n, check::SymbolKindName(s.kind), check::SymbolKindName(s.kind));
       for (const auto& [n, _] : p->module.identities) add(n, "identity", "identity");
     }
     // Keywords use kind 14.
@@ -684,7 +701,8 @@ struct State {
 
   json Formatting(const json& params) {
     Document& doc = DocOf(params);
-    if (doc.text.size() > base::kMaxSourceBytes) throw RpcError{kRequestFailed, "the document is over 16 MiB"};
+    if (doc.text.size() > base::kMaxSourceBytes)
+      throw RpcError{kRequestFailed, "the document is over 16 MiB"};
     base::SourceManager sm;
     base::Diagnostics diags(sm);
     base::FileId id = sm.Add("main.aud", doc.text);
@@ -695,8 +713,9 @@ struct State {
     json edits = json::array();
     if (formatted == doc.text) return edits;
     std::vector<uint32_t> starts = LineStarts(doc.text);
-    edits.push_back({{"range", {{"start", {{"line", 0}, {"character", 0}}},
-                                {"end", ToLspPosition(doc.text, starts, doc.text.size(), utf8)}}},
+    edits.push_back({{"range",
+                      {{"start", {{"line", 0}, {"character", 0}}},
+                       {"end", ToLspPosition(doc.text, starts, doc.text.size(), utf8)}}},
                      {"newText", formatted}});
     return edits;
   }
@@ -713,8 +732,11 @@ struct State {
     auto sym = [&](const std::string& name, const std::string& kind, base::SourceRange whole,
                    base::SourceRange sel) {
       if (!whole.valid() || whole.begin > sel.begin || whole.end < sel.end) whole = sel;
-      return json{{"name", name}, {"detail", kind}, {"kind", SymbolKindNumber(kind)},
-                  {"range", LspRange(p, whole)}, {"selectionRange", LspRange(p, sel)}};
+      return json{{"name", name},
+                  {"detail", kind},
+                  {"kind", SymbolKindNumber(kind)},
+                  {"range", LspRange(p, whole)},
+                  {"selectionRange", LspRange(p, sel)}};
     };
     for (const auto& f : p.files) {
       if (f->file != fit->second) continue;
@@ -722,7 +744,8 @@ struct State {
         std::visit(
             [&](const auto& node) {
               using T = std::decay_t<decltype(node)>;
-              if constexpr (std::is_same_v<T, ast::ImportDecl> || std::is_same_v<T, ast::PublishDecl>) {
+              if constexpr (std::is_same_v<T, ast::ImportDecl> ||
+                            std::is_same_v<T, ast::PublishDecl>) {
                 return;
               } else {
                 std::string kind;
@@ -772,9 +795,12 @@ struct State {
       return;
     }
     if (!initialized) return;  // dropped before initialize (LSP 3.17)
-    if (method == "textDocument/didOpen") DidOpen(params);
-    else if (method == "textDocument/didChange") DidChange(params);
-    else if (method == "textDocument/didClose") DidClose(params);
+    if (method == "textDocument/didOpen")
+      DidOpen(params);
+    else if (method == "textDocument/didChange")
+      DidChange(params);
+    else if (method == "textDocument/didClose")
+      DidClose(params);
     // Every other notification (initialized, didSave, $/..., unknown) is ignored.
   }
 };
@@ -788,11 +814,11 @@ int Server::exit_code() const { return state_->shutdown ? 0 : 1; }
 
 std::string Server::FramingError(ReadStatus status) const {
   if (status == ReadStatus::TooLarge)
-    return Dump(ErrorResponse(nullptr, kInvalidRequest,
-                              "message over " + std::to_string(kMaxMessageBytes >> 20) +
-                                  " MiB dropped"));
-  return Dump(ErrorResponse(nullptr, kParseError,
-                            "header without a valid `Content-Length` dropped"));
+    return Dump(
+        ErrorResponse(nullptr, kInvalidRequest,
+                      "message over " + std::to_string(kMaxMessageBytes >> 20) + " MiB dropped"));
+  return Dump(
+      ErrorResponse(nullptr, kParseError, "header without a valid `Content-Length` dropped"));
 }
 
 std::vector<std::string> Server::Handle(std::string_view body) {
@@ -800,8 +826,9 @@ std::vector<std::string> Server::Handle(std::string_view body) {
   std::vector<std::string> replies;
   s.out.clear();
   if (JsonDepth(body, kMaxJsonDepth) > kMaxJsonDepth) {
-    replies.push_back(Dump(ErrorResponse(nullptr, kInvalidRequest,
-                                         "JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels")));
+    replies.push_back(Dump(
+        ErrorResponse(nullptr, kInvalidRequest,
+                      "JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels")));
     return replies;
   }
   json msg = json::parse(body.begin(), body.end(), nullptr, false);
@@ -810,9 +837,9 @@ std::vector<std::string> Server::Handle(std::string_view body) {
     return replies;
   }
   if (!msg.is_object()) {
-    replies.push_back(Dump(ErrorResponse(nullptr, kInvalidRequest,
-                                         msg.is_array() ? "batches are not supported"
-                                                        : "a message must be a JSON object")));
+    replies.push_back(Dump(ErrorResponse(
+        nullptr, kInvalidRequest,
+        msg.is_array() ? "batches are not supported" : "a message must be a JSON object")));
     return replies;
   }
   json id = nullptr;
@@ -820,7 +847,8 @@ std::vector<std::string> Server::Handle(std::string_view body) {
   if (has_id) {
     id = msg["id"];
     if (!id.is_string() && !id.is_number_integer() && !id.is_number_unsigned() && !id.is_null()) {
-      replies.push_back(Dump(ErrorResponse(nullptr, kInvalidRequest, "`id` must be an integer or a string")));
+      replies.push_back(
+          Dump(ErrorResponse(nullptr, kInvalidRequest, "`id` must be an integer or a string")));
       return replies;
     }
   }
@@ -829,8 +857,8 @@ std::vector<std::string> Server::Handle(std::string_view body) {
     // A response to a request of ours (we send none): ignore it.
     if (has_id && (msg.contains("result") || msg.contains("error")) && method_it == msg.end())
       return replies;
-    replies.push_back(Dump(ErrorResponse(id, kInvalidRequest,
-                                         "a request needs `\"jsonrpc\": \"2.0\"` and a string `method`")));
+    replies.push_back(Dump(ErrorResponse(
+        id, kInvalidRequest, "a request needs `\"jsonrpc\": \"2.0\"` and a string `method`")));
     return replies;
   }
   const std::string method = method_it->get<std::string>();
@@ -846,7 +874,8 @@ std::vector<std::string> Server::Handle(std::string_view body) {
     json response;
     try {
       if (!s.initialized && method != "initialize")
-        throw RpcError{kServerNotInitialized, "the server is not initialized (send `initialize` first)"};
+        throw RpcError{kServerNotInitialized,
+                       "the server is not initialized (send `initialize` first)"};
       if (s.initialized && method == "initialize")
         throw RpcError{kInvalidRequest, "the server is already initialized"};
       if (s.shutdown) throw RpcError{kInvalidRequest, "the server is shut down (send `exit`)"};
@@ -854,7 +883,8 @@ std::vector<std::string> Server::Handle(std::string_view body) {
     } catch (const RpcError& e) {
       response = ErrorResponse(id, e.code, e.message);
     } catch (const std::exception&) {
-      response = ErrorResponse(id, kInternalError, "internal error while handling `" + method + "`");
+      response =
+          ErrorResponse(id, kInternalError, "internal error while handling `" + method + "`");
     }
     replies.push_back(Dump(response));
   }
@@ -876,8 +906,10 @@ ReadStatus ReadMessage(std::istream& in, size_t max_bytes, std::string* body) {
     std::string line;
     int c;
     while ((c = in.get()) != EOF && c != '\n') {
-      if (line.size() < kMaxHeaderLine) line.push_back(static_cast<char>(c));
-      else bad = true;
+      if (line.size() < kMaxHeaderLine)
+        line.push_back(static_cast<char>(c));
+      else
+        bad = true;
     }
     if (c == EOF) return ReadStatus::Eof;
     if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -892,12 +924,14 @@ ReadStatus ReadMessage(std::istream& in, size_t max_bytes, std::string* body) {
       continue;
     }
     std::string name = line.substr(0, colon);
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char ch) { return std::tolower(ch); });
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char ch) { return std::tolower(ch); });
     std::string value = line.substr(colon + 1);
     value.erase(0, value.find_first_not_of(" \t"));
     while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
     if (name == "content-length") {
-      if (value.empty() || value.size() > 19 || value.find_first_not_of("0123456789") != std::string::npos) {
+      if (value.empty() || value.size() > 19 ||
+          value.find_first_not_of("0123456789") != std::string::npos) {
         bad = true;
         continue;
       }

@@ -51,8 +51,9 @@ std::optional<uint32_t> FromLspPosition(std::string_view text, const std::vector
                                         int64_t line, int64_t character, bool utf8) {
   if (line < 0 || character < 0 || line >= static_cast<int64_t>(starts.size())) return std::nullopt;
   uint32_t b = starts[static_cast<size_t>(line)];
-  uint32_t e = static_cast<size_t>(line) + 1 < starts.size() ? starts[static_cast<size_t>(line) + 1] - 1
-                                                             : static_cast<uint32_t>(text.size());
+  uint32_t e = static_cast<size_t>(line) + 1 < starts.size()
+                   ? starts[static_cast<size_t>(line) + 1] - 1
+                   : static_cast<uint32_t>(text.size());
   if (e > b && text[e - 1] == '\r') --e;
   if (utf8) return static_cast<uint32_t>(std::min<int64_t>(b + character, e));
   int64_t units = 0;
@@ -76,7 +77,8 @@ std::string UriToPath(std::string_view uri) {
   std::string path;
   for (size_t i = 0; i < uri.size(); ++i) {
     if (uri[i] == '?' || uri[i] == '#') break;
-    if (uri[i] == '%' && i + 2 < uri.size() && HexValue(uri[i + 1]) >= 0 && HexValue(uri[i + 2]) >= 0) {
+    if (uri[i] == '%' && i + 2 < uri.size() && HexValue(uri[i + 1]) >= 0 &&
+        HexValue(uri[i + 2]) >= 0) {
       path.push_back(static_cast<char>(HexValue(uri[i + 1]) * 16 + HexValue(uri[i + 2])));
       i += 2;
     } else {
