@@ -166,6 +166,13 @@ def main():
     check("didOpen: did-you-mean in the message", "did you mean `email`?" in d.get("message", ""), d)
     check("didOpen: the fix-it", d.get("data", {}).get("fixits", [{}])[0].get("newText") == "email", d)
 
+    # codeAction: the fix-it as a quick fix.
+    r = c.request("textDocument/codeAction", {"textDocument": {"uri": main_uri}, "range": d.get("range"),
+                                              "context": {"diagnostics": [d]}})
+    acts = r.get("result") or []
+    check("codeAction: the quick fix", len(acts) == 1 and acts[0]["kind"] == "quickfix"
+          and acts[0]["edit"]["changes"][main_uri] == [{"range": d["range"], "newText": "email"}], r)
+
     # didChange: the fix removes the diagnostic.
     main_text = main_text.replace("emial", "email")
     c.notify("textDocument/didChange", {"textDocument": {"uri": main_uri, "version": 2}, "contentChanges": [{"text": main_text}]})

@@ -433,7 +433,8 @@ struct State {
               {"referencesProvider", true},
               {"completionProvider", {{"triggerCharacters", {"."}}}},
               {"documentFormattingProvider", true},
-              {"documentSymbolProvider", true}}},
+              {"documentSymbolProvider", true},
+              {"codeActionProvider", {{"codeActionKinds", {"quickfix"}}}}}},
             {"serverInfo", {{"name", "aud"}, {"version", options.version}}}};
   }
 
@@ -774,6 +775,34 @@ struct State {
     return out;
   }
 
+  // Quick fixes: the fix-its the client sends back in `data.fixits` of the
+  // diagnostics it asks about (the server's own publishDiagnostics).
+  json CodeActions(const json& params) {
+    DocOf(params);
+    json out = json::array();
+    const json& context = Member(params, "context");
+    const json& diags = Member(context, "diagnostics");
+    if (!diags.is_array()) throw RpcError{kInvalidParams, "`diagnostics` must be an array"};
+    for (const json& d : diags) {
+      if (!d.is_object() || !d.contains("data") || !d["data"].is_object()) continue;
+      const json& fixits = d["data"].value("fixits", json::array());
+      if (!fixits.is_array()) continue;
+      for (const json& f : fixits) {
+        if (!f.is_object() || !f.contains("uri") || !f["uri"].is_string() || !f.contains("range") ||
+            !f.contains("newText") || !f["newText"].is_string())
+          continue;
+        json edit = {{"range", f["range"]}, {"newText", f["newText"]}};
+        out.push_back(
+            {{"title", "replace with `" + f["newText"].get<std::string>() + "`"},
+             {"kind", "quickfix"},
+             {"diagnostics", json::array({d})},
+             {"isPreferred", true},
+             {"edit", {{"changes", {{f["uri"].get<std::string>(), json::array({edit})}}}}}});
+      }
+    }
+    return out;
+  }
+
   json Dispatch(const std::string& method, const json& params) {
     if (method == "initialize") return Initialize(params);
     if (method == "shutdown") {
@@ -786,6 +815,7 @@ struct State {
     if (method == "textDocument/completion") return Completion(params);
     if (method == "textDocument/formatting") return Formatting(params);
     if (method == "textDocument/documentSymbol") return DocumentSymbols(params);
+    if (method == "textDocument/codeAction") return CodeActions(params);
     throw RpcError{kMethodNotFound, "unknown method `" + method + "`"};
   }
 
