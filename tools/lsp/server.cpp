@@ -527,7 +527,7 @@ struct State {
         size_t col = p.sources.Position(decl.file, it->range.begin).col - 1;
         if (before.substr(0, col).find_first_not_of(" \t") != std::string_view::npos) break;
         std::string t = it->text;
-        size_t s = t.find_first_not_of("#");
+        size_t s = t.find_first_not_of('#');
         t = s == std::string::npos ? "" : t.substr(s);
         if (!t.empty() && t[0] == ' ') t.erase(0, 1);
         lines.push_back(t);
