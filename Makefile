@@ -23,7 +23,7 @@ build: configure
 fuzz-build:
 	cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DCMAKE_CXX_COMPILER=clang++-14 -DAUD_FUZZ=ON -DAUD_TESTS=OFF
-	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_check fuzz_plan_file fuzz_ingest fuzz_config
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_check fuzz_plan_file fuzz_ingest fuzz_config fuzz_lsp
 
 # Runs the fuzzer on its own for FUZZ_RUNS executions (the suite does too).
 fuzz: fuzz-build
@@ -31,6 +31,7 @@ fuzz: fuzz-build
 	bash tests/fuzz/run_plan.sh $(FUZZ_BUILD)/tests/fuzz/fuzz_plan_file $(FUZZ_RUNS)
 	bash tests/fuzz/run_ingest.sh $(FUZZ_BUILD)/tests/fuzz/fuzz_ingest $(FUZZ_RUNS)
 	bash tests/fuzz/run.sh $(FUZZ_BUILD)/tests/fuzz/fuzz_config $(FUZZ_RUNS) config
+	bash tests/fuzz/run_lsp.sh $(FUZZ_BUILD)/tests/fuzz/fuzz_lsp $(FUZZ_RUNS)
 
 test: bootstrap build fuzz-build
 	cd $(BUILD) && AUD_FUZZ_BIN=$(abspath $(FUZZ_BUILD))/tests/fuzz/fuzz_check \

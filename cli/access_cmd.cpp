@@ -17,7 +17,7 @@ namespace aud::cli {
 int RunAccess(const GlobalOptions& g, const AccessOptions& o) {
   std::unique_ptr<check::Project> project = check::Check(check::ReadSourceTree(g.dir));
   if (!project->config) {
-    std::cerr << project->diags.Render(g.color);
+    PrintDiagnostics(g, project->diags);
     std::cerr << "error: `aud access` needs a valid aud.toml\n";
     return 1;
   }

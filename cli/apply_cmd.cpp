@@ -169,7 +169,7 @@ int ApplySaved(const GlobalOptions& g, const ApplyOptions& o) {
   std::unique_ptr<check::Project> project =
       driver::Compile(DriverOptions(g), driver::Until::Check).project;
   if (!project->config) {
-    std::cerr << project->diags.Render(g.color);
+    PrintDiagnostics(g, project->diags);
     std::cerr << "error: cannot apply without a valid aud.toml\n";
     return 1;
   }
@@ -189,7 +189,7 @@ int ApplySaved(const GlobalOptions& g, const ApplyOptions& o) {
     if (d.severity == base::Severity::Error && d.kind != base::DiagKind::PolicyViolation)
       only_governance = false;
   if (!only_governance) {
-    std::cerr << project->diags.Render(g.color);
+    PrintDiagnostics(g, project->diags);
     std::cerr << "error: the project does not check now; fix it and make a new plan (governance "
                  "could not be verified)\n";
     return 1;

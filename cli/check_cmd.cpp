@@ -13,6 +13,8 @@ namespace aud::cli {
 int RunCheck(const GlobalOptions& g, const std::string& emit) {
   const auto project = driver::Compile(DriverOptions(g), driver::Until::Check).project;
   if (!ReportDiagnostics(g, *project)) return 1;
+  // A machine-readable document is the whole output.
+  if (g.diagnostic_format != "text" && g.diagnostics_to_stdout) return 0;
   if (emit == "ast") {
     for (const auto& f : project->files)
       std::cout << "; " << project->sources.file(f->file).path << "\n" << ast::Dump(*f);

@@ -17,12 +17,20 @@ struct GlobalOptions {
   // PostgreSQL state keys its rows by project name and environment.
   std::string environment = "default";
   unsigned threads = 0;  // `--threads N`: ingest parse threads (0: $AUD_THREADS, else every core)
+  // How diagnostics are written (`--diagnostic-format`, `check --format`):
+  // text, json, sarif or github (docs/diagnostics-json.md).
+  std::string diagnostic_format = "text";
+  // Machine-readable diagnostics go to stdout (`aud check --format`), else stderr.
+  bool diagnostics_to_stdout = false;
 };
 
-// `aud check [--emit=ast]`: parse, resolve, type-check, governance.
+// `aud check [--emit=ast] [--format text|json|sarif|github]`: parse, resolve,
+// type-check, governance.
 int RunCheck(const GlobalOptions& g, const std::string& emit);
 // `aud fmt [--check] [FILE...]`: canonical formatting.
 int RunFmt(const GlobalOptions& g, bool check_only, const std::vector<std::string>& files);
+// `aud lsp`: the language server (LSP 3.17 over stdio) until `exit`.
+int RunLsp(const GlobalOptions& g);
 // `aud graph`: the dependency graph as DOT.
 int RunGraph(const GlobalOptions& g);
 // `aud init [DIR]`: scaffold a working project.

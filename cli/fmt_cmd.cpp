@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/pipeline.h"
 #include "compiler/check/check.h"
 #include "compiler/fmt/format.h"
 #include "compiler/parse/parse.h"
@@ -52,6 +53,10 @@ int RunFmt(const GlobalOptions& g, bool check_only, const std::vector<std::strin
       paths.push_back(fs::path(f).is_absolute() ? fs::path(f) : fs::path(g.dir) / f);
   }
   int rc = 0;
+  // One source manager for every file, so machine-readable diagnostics
+  // (`--diagnostic-format`) are one document for the whole run.
+  base::SourceManager sm;
+  base::Diagnostics diags(sm);
   for (const fs::path& p : paths) {
     std::string text;
     if (!ReadFile(p, &text)) {
@@ -59,13 +64,14 @@ int RunFmt(const GlobalOptions& g, bool check_only, const std::vector<std::strin
       rc = 1;
       continue;
     }
-    base::SourceManager sm;
-    base::Diagnostics diags(sm);
+    const size_t before = diags.all().size();
     base::FileId id = sm.Add(fs::path(p).lexically_normal().string(), text);
     auto file = parse::ParseFile(id, diags);
     if (!file) {
-      diags.Sort();
-      std::cerr << diags.Render(g.color);
+      diags.Sort();  // this file's diagnostics stay last: its id is the highest
+      if (g.diagnostic_format == "text")
+        for (size_t i = before; i < diags.all().size(); ++i)
+          std::cerr << diags.Render(diags.all()[i], g.color);
       rc = 1;
       continue;
     }
@@ -81,6 +87,7 @@ int RunFmt(const GlobalOptions& g, bool check_only, const std::vector<std::strin
       rc = 1;
     }
   }
+  if (g.diagnostic_format != "text") PrintDiagnostics(g, diags);
   return rc;
 }
 

@@ -55,7 +55,7 @@ std::set<std::string> DeclaredLabels(const ast::Decl& d) {
 
 int RunGraph(const GlobalOptions& g) {
   auto project = driver::Compile(DriverOptions(g), driver::Until::Check).project;
-  std::cerr << project->diags.Render(g.color);
+  PrintDiagnostics(g, project->diags);
   if (!project->ok()) return 1;
   const check::Module& m = project->module;
   std::set<std::string> nodes;

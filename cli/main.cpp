@@ -66,10 +66,24 @@ int main(int argc, char** argv) try {
                  "the environment (an `[env.NAME]` table of aud.toml) to use; default $AUD_ENV")
       ->type_name("NAME");
 
+  app.add_option("--diagnostic-format", g.diagnostic_format,
+                 "how every command writes diagnostics: text (default), json, sarif or github "
+                 "(to stderr; docs/diagnostics-json.md)")
+      ->type_name("FORMAT")
+      ->check(CLI::IsMember({"text", "json", "sarif", "github"}));
+
   std::string emit;
+  std::string check_format;
   auto* check = app.add_subcommand("check", "parse, resolve, type-check and enforce governance");
-  check->add_option("--emit", emit, "also print an intermediate form (ast)")
-      ->check(CLI::IsMember({"ast"}));
+  auto* check_emit = check->add_option("--emit", emit, "also print an intermediate form (ast)")
+                         ->check(CLI::IsMember({"ast"}));
+  check
+      ->add_option("--format", check_format,
+                   "text (default), json, sarif or github: the diagnostics, to stdout "
+                   "(docs/diagnostics-json.md)")
+      ->type_name("FORMAT")
+      ->check(CLI::IsMember({"text", "json", "sarif", "github"}))
+      ->excludes(check_emit);
 
   bool fmt_check = false;
   std::vector<std::string> fmt_files;
@@ -80,6 +94,9 @@ int main(int argc, char** argv) try {
   auto* graph = app.add_subcommand("graph",
                                    "print the dependency graph (events, traits -> segments -> "
                                    "audiences -> destinations) as DOT");
+
+  auto* lsp = app.add_subcommand(
+      "lsp", "run the language server (LSP over stdin/stdout) for editors (editors/README.md)");
 
   std::string init_dir = ".";
   auto* init =
@@ -263,7 +280,7 @@ int main(int argc, char** argv) try {
     commands.push_back(sub->get_name());
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
-    if (arg == "-C" || arg == "--env" || arg == "--threads") {
+    if (arg == "-C" || arg == "--env" || arg == "--threads" || arg == "--diagnostic-format") {
       ++i;
       continue;
     }
@@ -323,9 +340,16 @@ int main(int argc, char** argv) try {
     ::umask(user_umask);
   else if (!*test)  // `aud test` leaves `.aud/` alone
     MakePrivate(std::filesystem::path(g.dir) / ".aud");
-  if (*check) return aud::cli::RunCheck(g, emit);
+  if (*check) {
+    if (!check_format.empty() && check_format != "text") {
+      g.diagnostic_format = check_format;
+      g.diagnostics_to_stdout = true;
+    }
+    return aud::cli::RunCheck(g, emit);
+  }
   if (*fmt) return aud::cli::RunFmt(g, fmt_check, fmt_files);
   if (*graph) return aud::cli::RunGraph(g);
+  if (*lsp) return aud::cli::RunLsp(g);
   if (*init) return aud::cli::RunInit(g, init_dir);
   if (*gen) return aud::cli::RunGenEvents(g, gen_opts);
   if (*eval) return aud::cli::RunEval(g, eval_opts);

@@ -13,6 +13,7 @@
 #include <set>
 
 #include "cli/progress.h"
+#include "compiler/base/diag_format.h"
 #include "compiler/base/escape.h"
 #include "compiler/ir/passes.h"
 #include "runtime/apply/apply.h"
@@ -243,9 +244,23 @@ driver::Options DriverOptions(const GlobalOptions& g) {
   return o;
 }
 
+void PrintDiagnostics(const GlobalOptions& g, const base::Diagnostics& diags) {
+  base::DiagFormat format = base::DiagFormat::Text;
+  base::ParseDiagFormat(g.diagnostic_format, &format);
+  std::ostream& out = g.diagnostics_to_stdout ? std::cout : std::cerr;
+  switch (format) {
+    case base::DiagFormat::Text: std::cerr << diags.Render(g.color); break;
+    case base::DiagFormat::Json: out << base::RenderJson(diags); break;
+    case base::DiagFormat::Sarif: out << base::RenderSarif(diags, AUD_VERSION, g.dir); break;
+    case base::DiagFormat::Github: out << base::RenderGithub(diags, g.dir); break;
+  }
+  out.flush();
+}
+
 bool ReportDiagnostics(const GlobalOptions& g, const check::Project& project) {
-  std::cerr << project.diags.Render(g.color);
+  PrintDiagnostics(g, project.diags);
   if (project.ok()) return true;
+  if (g.diagnostic_format != "text") return false;
   size_t n = project.diags.error_count();
   std::cerr << n << (n == 1 ? " error" : " errors") << " generated\n";
   return false;

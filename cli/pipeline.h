@@ -115,8 +115,12 @@ std::vector<std::pair<std::string, std::string>> LineageMarkerPaths(
 // The driver's options for a command: the project folder of `-C DIR`.
 driver::Options DriverOptions(const GlobalOptions& g);
 
-// Prints a checked project's diagnostics to stderr, then "N errors
-// generated" when there are errors. False when there are.
+// Prints diagnostics in the format of `g` (text to stderr; json, sarif or
+// github to stderr, or stdout for `aud check --format`).
+void PrintDiagnostics(const GlobalOptions& g, const base::Diagnostics& diags);
+
+// Prints a checked project's diagnostics (PrintDiagnostics), then, as text,
+// "N errors generated" when there are errors. False when there are.
 bool ReportDiagnostics(const GlobalOptions& g, const check::Project& project);
 
 // Checks and lowers the project through the driver (diagnostics to

@@ -1346,4 +1346,10 @@ bool IsKeyword(std::string_view text) {
   return keywords.count(std::string(text)) > 0;
 }
 
+std::vector<std::string> Keywords() {
+  std::vector<std::string> out;
+  for (size_t t = P::IMPORT; t <= P::SEQUENCE; ++t) out.push_back(LiteralOf(t));
+  return out;
+}
+
 }  // namespace aud::parse

@@ -3,6 +3,8 @@
 // diagnostics (never ANTLR console output); no exception escapes.
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "compiler/ast/ast.h"
 #include "compiler/base/diagnostics.h"
@@ -23,5 +25,7 @@ bool ParseEventTimestamp(std::string_view text, int64_t* millis);
 
 // True when `text` is a reserved keyword of the language.
 bool IsKeyword(std::string_view text);
+// Every reserved keyword of the language, in grammar order (for completion).
+std::vector<std::string> Keywords();
 
 }  // namespace aud::parse

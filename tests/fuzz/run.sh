@@ -103,7 +103,7 @@ fail() {
 
 # --- 2. regressions ---------------------------------------------------------
 # (the config target's inputs live in regressions/config/, not replayed by check)
-mapfile -t regs < <(find "$REGRESSIONS" -mindepth 1 -path "$HERE/regressions/config" -prune -o \
+mapfile -t regs < <(find "$REGRESSIONS" -mindepth 1 -path "$HERE/regressions/config" -prune -o -path "$HERE/regressions/lsp" -prune -o \
   -type f ! -name '.*' ! -name '*.md' -print | sort)
 if [ "${#regs[@]}" -gt 0 ]; then
   echo "run.sh: replaying ${#regs[@]} regression input(s)"
