@@ -51,6 +51,9 @@ struct ProjectConfig {
   std::map<std::string, Connection> connections;
   // `[engine.postgres] dsn`: where `--engine postgres` evaluates (docs/sql-engine.md).
   std::optional<SecretRef> engine_postgres_dsn;
+  // `[engine.postgres] shards`: the shards of `--engine postgres-sharded`
+  // (docs/scale.md), `dsn` being the coordinator.
+  std::vector<SecretRef> engine_postgres_shards;
   // The environment these values are for (`--env NAME` / `AUD_ENV`; "" the
   // default one: the base tables alone), and every `[env.NAME]` declared, in
   // document order.

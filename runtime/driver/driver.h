@@ -37,6 +37,10 @@ struct Options {
   // came from (`[engine.postgres] dsn = { env = "VAR" }`), set by ResolveEngine.
   std::string engine_dsn;
   std::string engine_dsn_var;
+  // engine "postgres-sharded" (docs/scale.md): `engine_dsn` is the
+  // coordinator; per shard, its DSN (a secret) and variable
+  // (`[engine.postgres] shards = [{ env = "VAR" }, …]`).
+  std::vector<std::pair<std::string, std::string>> engine_shards;
 };
 
 // For engine "postgres": reads `[engine.postgres] dsn` of `config` into

@@ -10,7 +10,10 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 
 #include "runtime/sql_engine/shard_engine.h"
 #include "tests/eval/generator.h"
@@ -136,6 +139,96 @@ TEST(Sharded, ExplainShowsRemoteWork) {
   EXPECT_NE(plan.find(".aud_members"), std::string::npos) << plan;
   for (const char* local : {"WindowAgg", "Aggregate", "aud_events", "Seq Scan", "Sort"})
     EXPECT_EQ(plan.find(local), std::string::npos) << local << " in\n" << plan;
+}
+
+// Nothing a run creates outlives it: no per-run schema on any server, no
+// foreign server on the coordinator.
+TEST(Sharded, RunsLeaveNothingBehind) {
+  std::string error, coordinator;
+  std::vector<std::string> shards;
+  ASSERT_TRUE(Cluster(&coordinator, &shards, &error)) << error;
+  evaltest::Case c = evaltest::ReadCase(CasesDir() + "/identities_audience_listed.aud");
+  ASSERT_EQ(c.error, "") << c.path;
+  jittest::Loaded loaded;
+  ASSERT_TRUE(jittest::Load(c.files, &loaded, &error)) << error;
+  int64_t as_of = 0;
+  ASSERT_TRUE(jittest::ParseAsOf(c.evals.at(0).as_of, &as_of));
+  store::Profiles ps = store::BuildProfiles(loaded.ingested.store, as_of);
+  ASSERT_EQ(ShardedDifferential(loaded, ps, {}, coordinator, shards), "");
+  std::vector<testing::PgServer*> all = {TheServer()};
+  for (const auto& s : ShardServers()) all.push_back(s.get());
+  for (testing::PgServer* s : all) {
+    auto rows =
+        s->Query("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'aud_run_%'", &error);
+    ASSERT_EQ(rows.size(), 1u) << error;
+    EXPECT_EQ(rows[0][0], "0");
+  }
+  auto servers = TheServer()->Query("SELECT count(*) FROM pg_foreign_server", &error);
+  ASSERT_EQ(servers.size(), 1u) << error;
+  EXPECT_EQ(servers[0][0], "0");
+}
+
+std::string RunAud(const std::string& dir, const std::string& args, const std::string& env,
+                   int* status) {
+  const std::string cmd =
+      env + " '" + std::string(AUD_BINARY) + "' -C '" + dir + "' " + args + " 2>&1";
+  FILE* f = ::popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) out.append(buf, n);
+  *status = ::pclose(f);
+  return out;
+}
+
+// `aud eval --engine postgres-sharded` reads `[engine.postgres] dsn` (the
+// coordinator) and `shards`; refuses when either or a variable is missing,
+// prints the JIT's output, and never a DSN.
+TEST(Sharded, EvalEngineFromAudToml) {
+  std::string error, coordinator;
+  std::vector<std::string> shards;
+  ASSERT_TRUE(Cluster(&coordinator, &shards, &error)) << error;
+  evaltest::Case c = evaltest::ReadCase(CasesDir() + "/identities_audience_listed.aud");
+  ASSERT_EQ(c.error, "") << c.path;
+  jittest::Loaded loaded;
+  ASSERT_TRUE(jittest::Load(c.files, &loaded, &error)) << error;
+  const std::string dir = loaded.dir;
+  const evaltest::EvalSpec& e = c.evals.at(0);
+  const std::string args = "eval " + e.name + " --as-of " + e.as_of + " --format jsonl";
+  std::stringstream base;
+  base << std::ifstream(dir + "/aud.toml").rdbuf();
+  int st = 0;
+  const std::string want = RunAud(dir, args, "", &st);
+  ASSERT_EQ(st, 0) << want;
+  const std::string env =
+      "C_DSN='" + coordinator + "' S1_DSN='" + shards[0] + "' S2_DSN='" + shards[1] + "'";
+  // Only a coordinator: refused, naming the setting.
+  evaltest::WriteFiles(
+      dir, {{"aud.toml", base.str() + "\n[engine.postgres]\ndsn = { env = \"C_DSN\" }\n"}});
+  std::string out = RunAud(dir, args + " --engine postgres-sharded", env, &st);
+  EXPECT_NE(st, 0);
+  EXPECT_NE(out.find("`[engine.postgres] shards"), std::string::npos) << out;
+  evaltest::WriteFiles(
+      dir, {{"aud.toml", base.str() +
+                             "\n[engine.postgres]\ndsn = { env = \"C_DSN\" }\nshards = [{ env = "
+                             "\"S1_DSN\" }, { env = \"S2_DSN\" }]\n"}});
+  // A shard variable unset: refused, naming it.
+  out = RunAud(dir, args + " --engine postgres-sharded",
+               "C_DSN='" + coordinator + "' S1_DSN='" + shards[0] + "'", &st);
+  EXPECT_NE(st, 0);
+  EXPECT_NE(out.find("`S2_DSN`"), std::string::npos) << out;
+  // Everything set: the JIT's output, no password.
+  out = RunAud(dir, args + " --engine postgres-sharded", env, &st);
+  ASSERT_EQ(st, 0) << out;
+  EXPECT_EQ(out, want);
+  for (const auto& s : ShardServers()) EXPECT_EQ(out.find(s->admin_password()), std::string::npos);
+  // A shard that cannot be reached: exit 1 naming the shard's variable, never its DSN.
+  out = RunAud(dir, args + " --engine postgres-sharded",
+               "C_DSN='" + coordinator + "' S1_DSN='" + shards[0] +
+                   "' S2_DSN='host=127.0.0.1 port=1 password=zz-secret connect_timeout=2'",
+               &st);
+  EXPECT_NE(st, 0);
+  EXPECT_NE(out.find("shard 2 (DSN in `S2_DSN`)"), std::string::npos) << out;
+  EXPECT_EQ(out.find("zz-secret"), std::string::npos) << out;
 }
 
 // Placement is a stable hash of the profile key, and two shards both get
