@@ -199,7 +199,7 @@ struct Server {
 };
 
 // A shard's connection options for postgres_fdw: server options and the user
-// mapping's (user, password), from the shard's DSN; false when it does not parse.
+// mapping's (user, password, sslpassword), from the shard's DSN; false when it does not parse.
 bool FdwOptions(const std::string& dsn, std::string* server, std::string* mapping) {
   char* errmsg = nullptr;
   PQconninfoOption* opts = PQconninfoParse(dsn.c_str(), &errmsg);
@@ -211,7 +211,7 @@ bool FdwOptions(const std::string& dsn, std::string* server, std::string* mappin
   for (PQconninfoOption* o = opts; o->keyword; ++o) {
     if (!o->val || !*o->val) continue;
     const std::string k = o->keyword;
-    if (k == "user" || k == "password") {
+    if (k == "user" || k == "password" || k == "sslpassword") {
       *mapping += std::string(mapping->empty() ? "" : ", ") + k + " " + Literal(o->val);
     } else if (!kSkip.count(k)) {
       *server += ", " + k + " " + Literal(o->val);

@@ -231,6 +231,58 @@ TEST(Sharded, EvalEngineFromAudToml) {
   EXPECT_EQ(out.find("zz-secret"), std::string::npos) << out;
 }
 
+// A link that merges two profiles placed on different shards: before it, each
+// half sits on its shard and neither qualifies; after it, the merged profile
+// is placed by its new key and all its events are evaluated together on one
+// shard (every run places and loads afresh), as the JIT evaluates it.
+TEST(Sharded, MergeAcrossShards) {
+  std::string error, coordinator;
+  std::vector<std::string> shards;
+  ASSERT_TRUE(Cluster(&coordinator, &shards, &error)) << error;
+  std::string user, anon;
+  for (int i = 0; user.empty() || anon.empty(); ++i) {
+    const std::string u = "u" + std::to_string(i), a = "anon-" + std::to_string(i);
+    if (user.empty() && sql_engine::ShardOf(u, 2) == 0) user = u;
+    if (anon.empty() && sql_engine::ShardOf(a, 2) == 1) anon = a;
+  }
+  const std::string program =
+      "event ping \"Ping\" { n: int }\n"
+      "identity user_id: declared from userId\n"
+      "segment twice = count(ping) >= 2\n"
+      "segment total_three = sum(ping.n) == 3\n";
+  const std::string events =
+      "{\"type\":\"track\",\"event\":\"Ping\",\"userId\":\"" + user +
+      "\",\"timestamp\":\"2026-02-01T00:00:00Z\",\"properties\":{\"n\":1}}\n"
+      "{\"type\":\"track\",\"event\":\"Ping\",\"anonymousId\":\"" +
+      anon + "\",\"timestamp\":\"2026-02-02T00:00:00Z\",\"properties\":{\"n\":2}}\n";
+  const std::string link = "{\"type\":\"identify\",\"userId\":\"" + user + "\",\"anonymousId\":\"" +
+                           anon + "\",\"timestamp\":\"2026-02-03T00:00:00Z\",\"traits\":{}}\n";
+  int64_t as_of = 0;
+  ASSERT_TRUE(jittest::ParseAsOf("2026-03-01T00:00:00Z", &as_of));
+  for (bool linked : {false, true}) {
+    evaltest::Files files{{"main.aud", program},
+                          {"events.jsonl", events + (linked ? link : "")},
+                          {"aud.toml", evaltest::kDefaultToml}};
+    jittest::Loaded loaded;
+    ASSERT_TRUE(jittest::Load(files, &loaded, &error)) << error;
+    store::Profiles ps = store::BuildProfiles(loaded.ingested.store, as_of);
+    ASSERT_EQ(ps.count, linked ? 1u : 2u);
+    if (!linked) {
+      EXPECT_NE(sql_engine::ShardOf(ps.key[0], 2), sql_engine::ShardOf(ps.key[1], 2));
+    }
+    EXPECT_EQ(ShardedDifferential(loaded, ps, {}, coordinator, shards), "")
+        << (linked ? "linked" : "unlinked");
+    // The JIT (checked equal above) finds the merged profile only once linked.
+    eval::Options eo;
+    eo.project_dir = loaded.dir;
+    eval::Interpreter in(loaded.program, loaded.ingested.store, eo);
+    eval::Result r = in.Run(ps);
+    ASSERT_TRUE(r.ok()) << r.error;
+    EXPECT_EQ(r.members[static_cast<size_t>(loaded.program.FindFormula("twice"))].Count(),
+              linked ? 1u : 0u);
+  }
+}
+
 // Placement is a stable hash of the profile key, and two shards both get
 // profiles of a realistic key set.
 TEST(Sharded, PlacementIsStableAndSpreads) {
