@@ -2,7 +2,13 @@
 // store, on every engine: the aud JIT (fast and O2 tiers, when built with
 // AUD_BENCH_WITH_JIT), the aud interpreter, a hand-written C++ loop per query
 // over the same store and profiles (the limit of our layout), and DuckDB with
-// threads=1 and threads=2 (bench/duckdb/run.mjs). Every engine's member count
+// threads=1 and threads=2 (bench/duckdb/run.mjs), and aud's PostgreSQL
+// engines when their servers are given: `postgres` (one server,
+// $AUD_BENCH_PG_DSN) and `pg-shardN` (coordinator $AUD_BENCH_PG_DSN, shards
+// $AUD_BENCH_PG_SHARD_1 … $AUD_BENCH_PG_SHARD_N, N = $AUD_BENCH_PG_SHARDS);
+// each of their runs loads the data and evaluates, as `aud eval --engine
+// postgres` does, so they run --pg-runs timed runs (the first being the
+// members-checked run), on the queries of --pg-queries (default: all). Every engine's member count
 // and member hash must agree, or the program exits with status 1. Engines
 // alternate run by run; medians of --runs timed runs after one untimed
 // warm-up run. aud engines and the hand loop run on one thread (per-core
@@ -10,7 +16,8 @@
 //
 //   bench_queries --profiles N --events M [--seed S] [--runs R] [--data-dir DIR]
 //                 [--queries DIR] [--duckdb bench/duckdb/run.mjs] [--node node]
-//                 [--batch 100] [--jit-cache DIR]
+//                 [--batch 100] [--jit-cache DIR] [--pg-runs 1]
+//                 [--pg-queries Q1,B100]
 
 #include <fcntl.h>
 #include <signal.h>
@@ -42,6 +49,8 @@
 #include "compiler/ir/ir.h"
 #include "runtime/driver/driver.h"
 #include "runtime/eval/eval.h"
+#include "runtime/sql_engine/pg_engine.h"
+#include "runtime/sql_engine/shard_engine.h"
 #include "runtime/store/cache.h"
 #include "runtime/store/hash.h"
 #include "runtime/store/profiles.h"
@@ -70,6 +79,9 @@ struct Options {
   std::string jit_cache;  // default: <data-dir>/jit-cache
   // Which queries (Q1..Q5, B<batch>) and engines run; empty: all.
   std::vector<std::string> only, engines;
+  std::string jit_cache;   // default: <data-dir>/jit-cache
+  int pg_runs = 1;         // timed runs of the PostgreSQL engines
+  std::string pg_queries;  // comma-separated query ids for them; empty: all
 };
 
 std::vector<std::string> SplitCommas(const std::string& s) {
@@ -785,6 +797,7 @@ struct Engine {
   Summary summary;
   bool failed = false;
   std::string error;
+  int max_runs = 1 << 30;  // timed runs at most (the PostgreSQL engines: --pg-runs)
 };
 
 double Median(std::vector<double> v) {
@@ -840,6 +853,10 @@ bool ParseArgs(int argc, char** argv, Options* o) {
       o->only = SplitCommas(next());
     else if (a == "--engines")
       o->engines = SplitCommas(next());
+    else if (a == "--pg-queries")
+      o->pg_queries = next();
+    else if (a == "--pg-runs")
+      o->pg_runs = std::max(1, std::stoi(next()));
     else {
       std::cerr << "unknown option " << a << "\n";
       return false;
@@ -1117,6 +1134,36 @@ int main(int argc, char** argv) {
       };
       Q.engines.push_back(std::move(e));
     }
+    // PostgreSQL: one server, and sharded (the DSNs come from the environment, never printed).
+    const bool pg_here = o.pg_queries.empty() ||
+                         ("," + o.pg_queries + ",").find("," + Q.id + ",") != std::string::npos;
+    if (const char* dsn = std::getenv("AUD_BENCH_PG_DSN"); dsn && *dsn && pg_here) {
+      sql_engine::EngineOptions en;
+      en.dsn = dsn;
+      en.dsn_var = "AUD_BENCH_PG_DSN";
+      auto pg = sql_engine::MakePostgres(Q.compiled.program, st, eo, en);
+      Q.engines.push_back(aud_engine("postgres", pg.get(), Q));
+      Q.engines.back().max_runs = o.pg_runs;
+      keep.push_back(std::move(pg));
+      const char* n = std::getenv("AUD_BENCH_PG_SHARDS");
+      const int shards = n && *n ? std::atoi(n) : 0;
+      if (shards > 0) {
+        sql_engine::ShardedOptions so;
+        so.coordinator = en;
+        for (int k = 1; k <= shards; ++k) {
+          const std::string var = "AUD_BENCH_PG_SHARD_" + std::to_string(k);
+          const char* v = std::getenv(var.c_str());
+          sql_engine::EngineOptions s;
+          s.dsn = v ? v : "";
+          s.dsn_var = var;
+          so.shards.push_back(s);
+        }
+        auto sh = sql_engine::MakePostgresSharded(Q.compiled.program, st, eo, so);
+        Q.engines.push_back(aud_engine("pg-shard" + std::to_string(shards), sh.get(), Q));
+        Q.engines.back().max_runs = o.pg_runs;
+        keep.push_back(std::move(sh));
+      }
+    }
     if (duck) {
       for (int threads = 1; threads <= 2; ++threads) {
         if (!Selected(o.engines, "duckdb" + std::to_string(threads))) continue;
@@ -1174,13 +1221,16 @@ int main(int argc, char** argv) {
     for (Engine& e : Q.engines) {
       if (e.failed) continue;
       double ms;
-      if (!e.run(&ms, &e.summary, true, &e.error)) e.failed = true;
+      if (!e.run(&ms, &e.summary, true, &e.error))
+        e.failed = true;
+      else if (e.max_runs < (1 << 30))
+        e.times.push_back(ms);  // a PostgreSQL run loads afresh: the checked run is timed too
     }
     for (int r = 0; r < o.runs; ++r) {
       const size_t n = Q.engines.size();
       for (size_t k = 0; k < n; ++k) {
         Engine& e = Q.engines[(k + static_cast<size_t>(r)) % n];
-        if (e.failed) continue;
+        if (e.failed || static_cast<int>(e.times.size()) >= e.max_runs) continue;
         double ms;
         Summary ignored;
         if (!e.run(&ms, &ignored, false, &e.error)) {
@@ -1194,9 +1244,10 @@ int main(int argc, char** argv) {
 
   // ---- the table, the checks and the RESULT lines.
   std::printf(
-      "\n%d timed runs per engine (medians); aud engines and the hand loop on 1 thread; "
+      "\n%d timed runs per engine (medians; PostgreSQL engines: load + evaluate, %d runs); aud "
+      "engines and the hand loop on 1 thread; "
       "%" PRIu64 " events, %u profiles\n\n",
-      o.runs, events, profiles.count);
+      o.runs, o.pg_runs, events, profiles.count);
   std::printf("%-5s %-9s %11s %11s %12s %8s %10s %10s  %-16s %s\n", "query", "engine", "median_ms",
               "min_ms", "events/s", "vs_hand", "vs_duckdb1", "members", "hash", "check");
   std::vector<std::string> results;

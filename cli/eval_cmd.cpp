@@ -88,7 +88,7 @@ int RunEval(const GlobalOptions& g, const EvalOptions& o) {
       return Fail("invalid --as-of `" + o.as_of + "`: " + why);
   }
   if (!driver::KnownEngine(o.engine))
-    return Fail("unknown engine `" + o.engine + "` (jit, interp or postgres)");
+    return Fail("unknown engine `" + o.engine + "` (jit, interp, postgres or postgres-sharded)");
   ir::PassOptions passes;
   passes.disabled = o.disabled_passes;
   if (std::string why = ir::CheckPassOptions(passes); !why.empty()) return Fail(why);

@@ -110,8 +110,9 @@ int main(int argc, char** argv) try {
       ->type_name("T");
   eval->add_option("--format", eval_opts.format, "table (default) or jsonl")
       ->check(CLI::IsMember({"table", "jsonl"}));
-  eval->add_option("--engine", eval_opts.engine, "jit (default), interp or postgres")
-      ->check(CLI::IsMember({"interp", "jit", "postgres"}));
+  eval->add_option("--engine", eval_opts.engine,
+                   "jit (default), interp, postgres or postgres-sharded")
+      ->check(CLI::IsMember({"interp", "jit", "postgres", "postgres-sharded"}));
   eval->add_flag("--strict", eval_opts.strict, "any bad input line is an error");
   eval->add_option("--disable-pass", eval_opts.disabled_passes,
                    "skip this IR pass (repeatable; results do not change)")
@@ -157,8 +158,8 @@ int main(int argc, char** argv) try {
     cmd->add_option("--exclude", o.excludes, "leave out this audience or destination (repeatable)")
         ->type_name("NAME");
     cmd->add_flag("--due", o.due, "only audiences whose `refresh every` interval has elapsed");
-    cmd->add_option("--engine", o.engine, "jit (default), interp or postgres")
-        ->check(CLI::IsMember({"interp", "jit", "postgres"}));
+    cmd->add_option("--engine", o.engine, "jit (default), interp, postgres or postgres-sharded")
+        ->check(CLI::IsMember({"interp", "jit", "postgres", "postgres-sharded"}));
     cmd->add_option("--refresh", o.refresh,
                     "read readable destinations back and repair drift (default true)")
         ->type_name("BOOL");

@@ -395,7 +395,8 @@ bool PlanProject(const GlobalOptions& g, const PlanOptions& o, Planned* out) {
     }
   }
   if (!driver::KnownEngine(o.engine)) {
-    std::cerr << "error: unknown --engine `" << o.engine << "` (jit, interp or postgres)\n";
+    std::cerr << "error: unknown --engine `" << o.engine
+              << "` (jit, interp, postgres or postgres-sharded)\n";
     return false;
   }
   ir::PassOptions passes;

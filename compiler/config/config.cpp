@@ -729,7 +729,8 @@ class Reader {
   }
 
   // `[engine.postgres] dsn = { env = "VAR" }` (docs/sql-engine.md): where
-  // `--engine postgres` evaluates.
+  // `--engine postgres` evaluates; `shards = [{ env = "VAR" }, …]` the shards
+  // of `--engine postgres-sharded` (docs/scale.md).
   void ReadEngine(const toml::table& t, ProjectConfig& cfg) {
     for (auto [k, v] : Entries(t)) {
       if (k->str() != "postgres") {
@@ -743,8 +744,19 @@ class Reader {
         if (ek->str() == "dsn") {
           has_dsn = true;
           if (auto sec = Secret(*ek, *ev, "aud_engine", Range(*et))) cfg.engine_postgres_dsn = *sec;
+        } else if (ek->str() == "shards") {
+          const auto* arr = ev->as_array();
+          if (!arr || arr->empty()) {
+            diags_.Report(DiagKind::ConfigWrongType, Range(*et),
+                          "`shards` in `[engine.postgres]` must be a non-empty array of "
+                          "`{ env = \"VAR\" }`");
+            continue;
+          }
+          for (const toml::node& el : *arr)
+            if (auto sec = Secret(*ek, el, "aud_shard", Range(*et)))
+              cfg.engine_postgres_shards.push_back(*sec);
         } else {
-          UnknownKey(*ek, "`[engine.postgres]`", {"dsn"});
+          UnknownKey(*ek, "`[engine.postgres]`", {"dsn", "shards"});
         }
       }
       if (!has_dsn)

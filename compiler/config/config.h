@@ -62,6 +62,9 @@ struct ProjectConfig {
   // (a secret) and the address to listen on ("" when not set).
   std::optional<SecretRef> serve_write_key;
   std::string serve_listen;
+  // `[engine.postgres] shards`: the shards of `--engine postgres-sharded`
+  // (docs/scale.md), `dsn` being the coordinator.
+  std::vector<SecretRef> engine_postgres_shards;
   // The environment these values are for (`--env NAME` / `AUD_ENV`; "" the
   // default one: the base tables alone), and every `[env.NAME]` declared, in
   // document order.

@@ -5,6 +5,7 @@
 #include "runtime/driver/driver.h"
 #include "runtime/jit/jit.h"
 #include "runtime/sql_engine/pg_engine.h"
+#include "runtime/sql_engine/shard_engine.h"
 
 namespace aud::driver {
 
@@ -16,6 +17,18 @@ std::unique_ptr<eval::Evaluator> Bind(const Options& options, const ir::Program&
     en.dsn = options.engine_dsn;
     en.dsn_var = options.engine_dsn_var;
     return sql_engine::MakePostgres(program, store, eval_options, en);
+  }
+  if (options.engine == "postgres-sharded") {
+    sql_engine::ShardedOptions so;
+    so.coordinator.dsn = options.engine_dsn;
+    so.coordinator.dsn_var = options.engine_dsn_var;
+    for (const auto& [dsn, var] : options.engine_shards) {
+      sql_engine::EngineOptions e;
+      e.dsn = dsn;
+      e.dsn_var = var;
+      so.shards.push_back(e);
+    }
+    return sql_engine::MakePostgresSharded(program, store, eval_options, so);
   }
   jit::JitOptions jo;
   if (options.jit_cache) jo.cache_dir = options.dir + "/.aud/cache/jit";

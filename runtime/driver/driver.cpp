@@ -14,22 +14,37 @@
 namespace aud::driver {
 
 const std::vector<std::string>& Engines() {
-  static const std::vector<std::string> engines = {"jit", "interp", "postgres"};
+  static const std::vector<std::string> engines = {"jit", "interp", "postgres", "postgres-sharded"};
   return engines;
 }
 
 std::string ResolveEngine(const config::ProjectConfig* config, Options* options) {
-  if (options->engine != "postgres") return "";
+  const std::string& engine = options->engine;
+  if (engine != "postgres" && engine != "postgres-sharded") return "";
+  const std::string flag = "`--engine " + engine + "`";
   if (!config || !config->engine_postgres_dsn)
-    return "`--engine postgres` needs `[engine.postgres] dsn = { env = \"VAR\" }` in aud.toml "
-           "(docs/sql-engine.md)";
+    return flag + " needs `[engine.postgres] dsn = { env = \"VAR\" }` in aud.toml " +
+           (engine == "postgres" ? "(docs/sql-engine.md)" : "(the coordinator; docs/scale.md)");
   const std::string& var = config->engine_postgres_dsn->env;
   const char* value = std::getenv(var.c_str());
   if (!value || !*value)
-    return "`--engine postgres`: the variable `" + var +
+    return flag + ": the variable `" + var +
            "` named by `[engine.postgres] dsn` is not set or empty";
   options->engine_dsn = value;
   options->engine_dsn_var = var;
+  options->engine_shards.clear();
+  if (engine == "postgres") return "";
+  if (config->engine_postgres_shards.empty())
+    return flag +
+           " needs `[engine.postgres] shards = [{ env = \"VAR\" }, …]` in aud.toml "
+           "(docs/scale.md)";
+  for (const config::SecretRef& s : config->engine_postgres_shards) {
+    const char* v = std::getenv(s.env.c_str());
+    if (!v || !*v)
+      return flag + ": the variable `" + s.env +
+             "` named by `[engine.postgres] shards` is not set or empty";
+    options->engine_shards.emplace_back(v, s.env);
+  }
   return "";
 }
 

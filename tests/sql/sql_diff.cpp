@@ -15,6 +15,7 @@
 #include "compiler/sql/sql.h"
 #include "runtime/sql_engine/layout.h"
 #include "runtime/sql_engine/pg_engine.h"
+#include "runtime/sql_engine/shard_engine.h"
 #include "tests/support/pg_server.h"
 
 namespace aud::sqltest {
@@ -76,6 +77,35 @@ std::string PgDifferential(const jittest::Loaded& loaded, const store::Profiles&
   eval::Result want = jit.Run(profiles);
   eval::Result got = pg->Run(profiles);
   if (!got.ok()) return "postgres failed: " + got.error;
+  std::string diff = jittest::CompareResults(loaded.program, want, got);
+  if (diff.empty() && want.ok()) diff = jittest::CompareIdentities(jit, *pg, profiles);
+  return diff;
+}
+
+std::string ShardedDifferential(const jittest::Loaded& loaded, const store::Profiles& profiles,
+                                const std::vector<std::string>& only,
+                                const std::string& coordinator,
+                                const std::vector<std::string>& shards, std::string* plan) {
+  const eval::Options eo = EvalOptions(loaded, only);
+  jit::JitOptions jo;
+  jo.tier = jit::Tier::Fast;
+  jit::JitEvaluator jit(loaded.program, loaded.ingested.store, eo, jo);
+  sql_engine::ShardedOptions so;
+  so.coordinator.dsn = coordinator;
+  so.coordinator.dsn_var = "AUD_TEST_COORDINATOR_DSN";
+  for (size_t k = 0; k < shards.size(); ++k) {
+    sql_engine::EngineOptions e;
+    e.dsn = shards[k];
+    e.dsn_var = "AUD_TEST_SHARD" + std::to_string(k + 1) + "_DSN";
+    so.shards.push_back(e);
+  }
+  so.members_plan = plan;
+  auto pg = sql_engine::MakePostgresSharded(loaded.program, loaded.ingested.store, eo, so);
+  if (jit.error() != pg->error())
+    return "errors differ: `" + jit.error() + "` vs `" + pg->error() + "`";
+  eval::Result want = jit.Run(profiles);
+  eval::Result got = pg->Run(profiles);
+  if (!got.ok()) return "postgres-sharded failed: " + got.error;
   std::string diff = jittest::CompareResults(loaded.program, want, got);
   if (diff.empty() && want.ok()) diff = jittest::CompareIdentities(jit, *pg, profiles);
   return diff;

@@ -23,6 +23,14 @@ testing::PgServer* TheServer();
 std::string PgDifferential(const jittest::Loaded& loaded, const store::Profiles& profiles,
                            const std::vector<std::string>& only, const std::string& dsn);
 
+// The same for the sharded engine: coordinator `coordinator`, shards
+// `shards`; `plan` (when set) receives the coordinator's EXPLAIN (VERBOSE).
+std::string ShardedDifferential(const jittest::Loaded& loaded, const store::Profiles& profiles,
+                                const std::vector<std::string>& only,
+                                const std::string& coordinator,
+                                const std::vector<std::string>& shards,
+                                std::string* plan = nullptr);
+
 // The same through DuckDB (node and @duckdb/node-api at `node_modules`).
 std::string DuckDbDifferential(const jittest::Loaded& loaded, const store::Profiles& profiles,
                                const std::vector<std::string>& only,

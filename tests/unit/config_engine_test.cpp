@@ -29,6 +29,27 @@ TEST(ConfigEngine, DsnIsASecretReference) {
   EXPECT_EQ(p.cfg->engine_postgres_dsn->env, "AUD_ENGINE_DSN");
 }
 
+TEST(ConfigEngine, ShardsAreSecretReferences) {
+  Parsed p(
+      kBase +
+      "[engine.postgres]\ndsn = { env = \"C\" }\nshards = [{ env = \"S1\" }, { env = \"S2\" }]\n");
+  ASSERT_TRUE(p.cfg) << p.diags.Render();
+  ASSERT_EQ(p.cfg->engine_postgres_shards.size(), 2u);
+  EXPECT_EQ(p.cfg->engine_postgres_shards[0].env, "S1");
+  EXPECT_EQ(p.cfg->engine_postgres_shards[1].env, "S2");
+  Parsed plain(
+      kBase +
+      "[engine.postgres]\ndsn = { env = \"C\" }\nshards = [\"postgres://u:hunter2@db/x\"]\n");
+  EXPECT_FALSE(plain.cfg);
+  EXPECT_NE(plain.diags.Render().find("credentials never go in aud.toml"), std::string::npos)
+      << plain.diags.Render();
+  EXPECT_EQ(plain.diags.Render().find("hunter2"), std::string::npos) << plain.diags.Render();
+  Parsed empty(kBase + "[engine.postgres]\ndsn = { env = \"C\" }\nshards = []\n");
+  EXPECT_FALSE(empty.cfg);
+  EXPECT_NE(empty.diags.Render().find("non-empty array"), std::string::npos)
+      << empty.diags.Render();
+}
+
 TEST(ConfigEngine, AbsentByDefault) {
   Parsed p(kBase);
   ASSERT_TRUE(p.cfg) << p.diags.Render();

@@ -92,7 +92,8 @@ TEST(DriverOptions, AsOfAndEngines) {
   EXPECT_EQ(why, "day must be 1–28 in February 2026 (not a leap year)");
   EXPECT_TRUE(KnownEngine("jit"));
   EXPECT_TRUE(KnownEngine("interp"));
-  EXPECT_TRUE(KnownEngine("postgres"));  // docs/sql-engine.md
+  EXPECT_TRUE(KnownEngine("postgres"));          // docs/sql-engine.md
+  EXPECT_TRUE(KnownEngine("postgres-sharded"));  // docs/scale.md
   EXPECT_FALSE(KnownEngine("duckdb"));
 }
 
