@@ -79,7 +79,6 @@ struct Options {
   std::string jit_cache;  // default: <data-dir>/jit-cache
   // Which queries (Q1..Q5, B<batch>) and engines run; empty: all.
   std::vector<std::string> only, engines;
-  std::string jit_cache;   // default: <data-dir>/jit-cache
   int pg_runs = 1;         // timed runs of the PostgreSQL engines
   std::string pg_queries;  // comma-separated query ids for them; empty: all
 };
@@ -1135,8 +1134,8 @@ int main(int argc, char** argv) {
       Q.engines.push_back(std::move(e));
     }
     // PostgreSQL: one server, and sharded (the DSNs come from the environment, never printed).
-    const bool pg_here = o.pg_queries.empty() ||
-                         ("," + o.pg_queries + ",").find("," + Q.id + ",") != std::string::npos;
+    const bool pg_here = Selected(o.engines, "postgres") && (o.pg_queries.empty() ||
+                         ("," + o.pg_queries + ",").find("," + Q.id + ",") != std::string::npos);
     if (const char* dsn = std::getenv("AUD_BENCH_PG_DSN"); dsn && *dsn && pg_here) {
       sql_engine::EngineOptions en;
       en.dsn = dsn;
