@@ -1134,8 +1134,9 @@ int main(int argc, char** argv) {
       Q.engines.push_back(std::move(e));
     }
     // PostgreSQL: one server, and sharded (the DSNs come from the environment, never printed).
-    const bool pg_here = Selected(o.engines, "postgres") && (o.pg_queries.empty() ||
-                         ("," + o.pg_queries + ",").find("," + Q.id + ",") != std::string::npos);
+    const bool pg_here = Selected(o.engines, "postgres") &&
+                         (o.pg_queries.empty() ||
+                          ("," + o.pg_queries + ",").find("," + Q.id + ",") != std::string::npos);
     if (const char* dsn = std::getenv("AUD_BENCH_PG_DSN"); dsn && *dsn && pg_here) {
       sql_engine::EngineOptions en;
       en.dsn = dsn;

@@ -83,7 +83,7 @@ class Gen {
   Value *c_offsets, *c_events, *c_type, *c_ts, *c_row, *c_as_of, *c_props, *c_fconsts;
   Value *c_members, *c_valid, *c_ints, *c_floats;
   Value* c_earliest = nullptr;  // i64 (AudCtx::earliest), loaded once at entry
-  Value* c_traits = nullptr;  // AudValue*
+  Value* c_traits = nullptr;    // AudValue*
   // The per-type index (AudCtx::type_dir_*, typed_events), loaded once per
   // call when the type-index walks are used.
   Value *c_dir_off_ = nullptr, *c_dir_type_ = nullptr, *c_dir_begin_ = nullptr, *c_typed_ = nullptr;

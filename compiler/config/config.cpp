@@ -533,7 +533,8 @@ class Reader {
   // --- tables ------------------------------------------------------------------
 
   void ReadRoot(const toml::table& root, ProjectConfig& cfg) {
-    static const std::vector<std::string> kTop = {"project", "sources", "state", "serve", "connections", "env", "engine"};
+    static const std::vector<std::string> kTop = {"project",     "sources", "state", "serve",
+                                                  "connections", "env",     "engine"};
     bool has_state = false;
     for (auto [k, v] : Entries(root)) {
       std::string name(k->str());

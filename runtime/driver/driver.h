@@ -39,8 +39,8 @@ struct Options {
   // came from (`[engine.postgres] dsn = { env = "VAR" }`), set by ResolveEngine.
   std::string engine_dsn;
   std::string engine_dsn_var;
-  bool jit_cache = true;       // Bind: cache compiled code in `.aud/cache/jit` (`aud test`: off)
-  unsigned threads = 0;        // ingest parse threads (`--threads`; 0: $AUD_THREADS, else all)
+  bool jit_cache = true;  // Bind: cache compiled code in `.aud/cache/jit` (`aud test`: off)
+  unsigned threads = 0;   // ingest parse threads (`--threads`; 0: $AUD_THREADS, else all)
   // engine "postgres-sharded" (docs/scale.md): `engine_dsn` is the
   // coordinator; per shard, its DSN (a secret) and variable
   // (`[engine.postgres] shards = [{ env = "VAR" }, …]`).
