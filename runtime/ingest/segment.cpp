@@ -19,6 +19,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "compiler/base/file_write.h"
+
 namespace aud::ingest {
 
 namespace {
@@ -94,19 +96,6 @@ struct Cursor {
     return s;
   }
 };
-
-bool WriteAll(int fd, const char* p, size_t n) {
-  while (n > 0) {
-    ssize_t w = ::write(fd, p, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-  return true;
-}
 
 void PutStr64(std::string* out, std::string_view s) {
   PutRaw<uint64_t>(out, s.size());
@@ -278,7 +267,7 @@ bool SegmentWriter::Put(const char* p, size_t n) {
   if (failed_) return false;
   pending_.append(p, n);
   if (pending_.size() >= (size_t{1} << 20)) {
-    if (!WriteAll(fd_, pending_.data(), pending_.size())) {
+    if (!base::WriteAll(fd_, pending_.data(), pending_.size())) {
       error_ = std::strerror(errno);
       failed_ = true;
     }
@@ -322,7 +311,7 @@ bool SegmentWriter::Finish(const FileSummary& summary, uint64_t key, std::string
     return false;
   };
   if (failed_) return fail("cannot write");
-  if (!pending_.empty() && !WriteAll(fd_, pending_.data(), pending_.size()))
+  if (!pending_.empty() && !base::WriteAll(fd_, pending_.data(), pending_.size()))
     return fail("cannot write");
   pending_.clear();
   if (::pwrite(fd_, h.data(), h.size(), 0) != static_cast<ssize_t>(h.size()))
@@ -331,11 +320,7 @@ bool SegmentWriter::Finish(const FileSummary& summary, uint64_t key, std::string
   if (::rename(temp_.c_str(), path_.c_str()) != 0) return fail("cannot rename");
   temp_.clear();
   std::string dir = path_.substr(0, path_.rfind('/') == std::string::npos ? 0 : path_.rfind('/'));
-  int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
+  base::SyncDir(dir);  // (best effort: the rename is done either way)
   return true;
 }
 

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "compiler/base/file_write.h"
 #include "runtime/serve/message.h"
 #include "runtime/store/hash.h"
 
@@ -24,27 +25,6 @@ std::string FileName(uint64_t n) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%08llu.jsonl", static_cast<unsigned long long>(n));
   return buf;
-}
-
-bool SyncDir(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return false;
-  bool ok = ::fsync(fd) == 0;
-  ::close(fd);
-  return ok;
-}
-
-bool WriteAll(int fd, const char* p, size_t n) {
-  while (n > 0) {
-    ssize_t w = ::write(fd, p, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-  return true;
 }
 
 }  // namespace
@@ -93,7 +73,7 @@ bool CollectedLog::OpenFile(uint64_t number, std::string* error) {
   file_number_ = number;
   file_bytes_ = static_cast<uint64_t>(st.st_size);
   // A new file's name is durable before a message in it is acknowledged.
-  if (!SyncDir(dir_)) {
+  if (!base::SyncDir(dir_)) {
     *error = "cannot sync the folder `" + dir_ + "`: " + std::strerror(errno);
     return false;
   }
@@ -183,7 +163,7 @@ bool CollectedLog::Commit(std::string* error) {
     failed_ = true;
     return false;
   }
-  if (!WriteAll(fd_, pending_.data(), pending_.size()) || ::fdatasync(fd_) != 0) {
+  if (!base::WriteAll(fd_, pending_.data(), pending_.size()) || ::fdatasync(fd_) != 0) {
     *error = "cannot write the collected log in `" + dir_ + "`: " + std::strerror(errno);
     failed_ = true;
     return false;

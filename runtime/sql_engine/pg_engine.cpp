@@ -12,30 +12,11 @@
 #include "compiler/sql/sql.h"
 #include "runtime/eval/bound.h"
 #include "runtime/sql_engine/layout.h"
+#include "runtime/sql_engine/sql_session.h"
 
 namespace aud::sql_engine {
 
 namespace {
-
-// One libpq connection; closed on destruction.
-struct Conn {
-  PGconn* c = nullptr;
-  ~Conn() {
-    if (c) PQfinish(c);
-  }
-};
-
-// Why a connection failed, without libpq's text (it can echo the DSN).
-std::string ConnectFailure(PGconn* c) {
-  std::string m = c ? PQerrorMessage(c) : "";
-  if (m.find("password authentication failed") != std::string::npos ||
-      m.find("no pg_hba.conf entry") != std::string::npos)
-    return "the server refused the login";
-  if (m.find("does not exist") != std::string::npos) return "the database or role does not exist";
-  if (m.find("invalid") != std::string::npos || m.find("missing \"=\"") != std::string::npos)
-    return "the DSN is not a valid libpq connection string";
-  return "the server cannot be reached";
-}
 
 bool ParseU32(const std::string& s, uint32_t* out) {
   auto r = std::from_chars(s.data(), s.data() + s.size(), *out);
@@ -211,7 +192,7 @@ class PgEvaluator final : public eval::Evaluator {
       r.error = q.error;
       return r;
     }
-    Conn conn;
+    SqlSession conn;
     std::string err;
     if (!Load(ps, conn, &err)) {
       r.error = err;
@@ -219,7 +200,7 @@ class PgEvaluator final : public eval::Evaluator {
     }
     // Members and attributes.
     Rows rows;
-    if (!Query(conn, q.members, "the members query", 1 + q.formulas.size(), &rows, &err)) {
+    if (!conn.Query(q.members, "the members query", 1 + q.formulas.size(), &rows, &err)) {
       r.error = err;
       return r;
     }
@@ -231,7 +212,7 @@ class PgEvaluator final : public eval::Evaluator {
     r.imports.assign(p_.imports.size(), eval::ImportStats{});
     if (!q.imports.empty()) {
       Rows irows;
-      if (!Query(conn, q.imports, "the imported-lists query", 3, &irows, &err)) {
+      if (!conn.Query(q.imports, "the imported-lists query", 3, &irows, &err)) {
         r.error = err;
         return r;
       }
@@ -252,7 +233,7 @@ class PgEvaluator final : public eval::Evaluator {
       // Not loaded by Run for these profiles: load and query now.
       ids_.clear();
       sql::Query q = sql::Generate(p_, uses_, *sql::FindDialect("postgres"), ps.as_of);
-      Conn conn;
+      SqlSession conn;
       std::string err;
       if (!Load(ps, conn, &err) || !LoadIdentities(conn, q, ps, &err)) {
         ids_error_ = err;
@@ -270,112 +251,28 @@ class PgEvaluator final : public eval::Evaluator {
            (e_.dsn_var.empty() ? std::string() : " (DSN in `" + e_.dsn_var + "`)");
   }
 
-  // A statement's failure, naming what was being done; a broken connection says so.
-  std::string Failure(PGconn* c, PGresult* res, const std::string& what) const {
-    if (PQstatus(c) != CONNECTION_OK)
-      return Who() + ": the connection was lost while " + what + "; check the server and retry";
-    const char* primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
-    std::string m = primary ? primary : PQerrorMessage(c);
-    while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
-    return Who() + ": " + what + " failed: " + m;
-  }
-
-  bool Exec(PGconn* c, const std::string& sql, const std::string& what, std::string* err) const {
-    PGresult* res = PQexec(c, sql.c_str());
-    const ExecStatusType st = PQresultStatus(res);
-    const bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
-    if (!ok) *err = Failure(c, res, what);
-    PQclear(res);
-    return ok;
-  }
-
-  bool Query(const Conn& conn, const std::string& sql, const std::string& what, size_t columns,
-             Rows* rows, std::string* err) const {
-    PGresult* res = PQexec(conn.c, sql.c_str());
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-      *err = Failure(conn.c, res, "running " + what);
-      PQclear(res);
-      return false;
-    }
-    if (static_cast<size_t>(PQnfields(res)) != columns) {
-      *err = Who() + ": " + what + " returned an unexpected shape";
-      PQclear(res);
-      return false;
-    }
-    const int n = PQntuples(res);
-    rows->reserve(static_cast<size_t>(n));
-    for (int i = 0; i < n; ++i) {
-      std::vector<std::optional<std::string>> row;
-      for (size_t k = 0; k < columns; ++k) {
-        const int col = static_cast<int>(k);
-        if (PQgetisnull(res, i, col))
-          row.emplace_back(std::nullopt);
-        else
-          row.emplace_back(
-              std::string(PQgetvalue(res, i, col), static_cast<size_t>(PQgetlength(res, i, col))));
-      }
-      rows->push_back(std::move(row));
-    }
-    PQclear(res);
-    return true;
-  }
-
   // Connects and loads the layout's tables (temporary: they go with the session).
-  bool Load(const store::Profiles& ps, Conn& conn, std::string* err) const {
-    conn.c = PQconnectdb(e_.dsn.c_str());
-    if (!conn.c || PQstatus(conn.c) != CONNECTION_OK) {
-      *err =
-          Who() + ": cannot connect: " + ConnectFailure(conn.c) + "; check the DSN in the variable";
-      return false;
-    }
+  bool Load(const store::Profiles& ps, SqlSession& conn, std::string* err) const {
+    conn.who = Who();
     const sql::Dialect& d = *sql::FindDialect("postgres");
     std::string setup = "SET client_min_messages = warning; SET search_path = pg_temp;\n";
     if (e_.timeout_s > 0)
       setup +=
           "SET statement_timeout = " + std::to_string(static_cast<int64_t>(e_.timeout_s * 1000)) +
           ";\n";
-    if (!Exec(conn.c, setup + d.CreateTables() + d.Prelude(), "creating the tables", err))
+    if (!conn.Connect(e_.dsn, setup, err) ||
+        !conn.Exec(d.CreateTables() + d.Prelude(), "creating the tables", err))
       return false;
-    for (const Table& t : BuildTables(p_, s_, ps, imports_)) {
-      const std::string what = "loading table `" + t.name + "`";
-      PGresult* res = PQexec(conn.c, ("COPY " + t.name + " FROM STDIN").c_str());
-      if (PQresultStatus(res) != PGRES_COPY_IN) {
-        *err = Failure(conn.c, res, what);
-        PQclear(res);
-        return false;
-      }
-      PQclear(res);
-      const std::string text = CopyText(t);
-      const size_t chunk = 1 << 20;
-      for (size_t at = 0; at < text.size(); at += chunk) {
-        const size_t len = std::min(chunk, text.size() - at);
-        if (PQputCopyData(conn.c, text.data() + at, static_cast<int>(len)) != 1) {
-          *err = Failure(conn.c, nullptr, what);
-          return false;
-        }
-      }
-      if (PQputCopyEnd(conn.c, nullptr) != 1) {
-        *err = Failure(conn.c, nullptr, what);
-        return false;
-      }
-      bool ok = true;
-      while (PGresult* r = PQgetResult(conn.c)) {
-        if (PQresultStatus(r) != PGRES_COMMAND_OK && ok) {
-          *err = Failure(conn.c, r, what);
-          ok = false;
-        }
-        PQclear(r);
-      }
-      if (!ok) return false;
-    }
-    return Exec(conn.c, "ANALYZE aud_events; ANALYZE aud_traits; ANALYZE aud_ids;",
-                "analyzing the tables", err);
+    for (const Table& t : BuildTables(p_, s_, ps, imports_))
+      if (!conn.Copy(t.name, CopyText(t), err)) return false;
+    return conn.Exec("ANALYZE aud_events; ANALYZE aud_traits; ANALYZE aud_ids;",
+                     "analyzing the tables", err);
   }
 
-  bool LoadIdentities(const Conn& conn, const sql::Query& q, const store::Profiles& ps,
+  bool LoadIdentities(const SqlSession& conn, const sql::Query& q, const store::Profiles& ps,
                       std::string* err) const {
     Rows rows;
-    if (!Query(conn, q.identities, "the identities query", 3, &rows, err)) return false;
+    if (!conn.Query(q.identities, "the identities query", 3, &rows, err)) return false;
     ids_ = ParseIdentities(p_, rows);
     ids_for_ = &ps;
     ids_as_of_ = ps.as_of;

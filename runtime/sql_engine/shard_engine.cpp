@@ -12,6 +12,7 @@
 
 #include "compiler/sql/sql.h"
 #include "runtime/sql_engine/layout.h"
+#include "runtime/sql_engine/sql_session.h"
 
 namespace aud::sql_engine {
 
@@ -69,132 +70,37 @@ class ShardDialect final : public sql::Dialect {
   std::string schema_;
 };
 
-// One libpq connection; closed on destruction.
-struct Conn {
-  PGconn* c = nullptr;
-  Conn() = default;
-  Conn(const Conn&) = delete;
-  Conn& operator=(const Conn&) = delete;
-  ~Conn() {
-    if (c) PQfinish(c);
-  }
-};
-
 // A single-quoted SQL literal.
 std::string Literal(const std::string& s) { return "'" + ReplaceAll(s, "'", "''") + "'"; }
-
-// Why a connection failed, without libpq's text (it can echo the DSN).
-std::string ConnectFailure(PGconn* c) {
-  std::string m = c ? PQerrorMessage(c) : "";
-  if (m.find("password authentication failed") != std::string::npos ||
-      m.find("no pg_hba.conf entry") != std::string::npos)
-    return "the server refused the login";
-  if (m.find("does not exist") != std::string::npos) return "the database or role does not exist";
-  if (m.find("invalid") != std::string::npos || m.find("missing \"=\"") != std::string::npos)
-    return "the DSN is not a valid libpq connection string";
-  return "the server cannot be reached";
-}
 
 // One server of the run (coordinator or shard), naming itself in messages.
 struct Server {
   const EngineOptions* e = nullptr;
   std::string role;  // "coordinator", "shard 1", …
-  Conn conn;
+  SqlSession conn;
 
   std::string Who() const {
     return "engine `postgres-sharded`, " + role +
            (e->dsn_var.empty() ? std::string() : " (DSN in `" + e->dsn_var + "`)");
   }
   bool Connect(std::string* err) {
-    conn.c = PQconnectdb(e->dsn.c_str());
-    if (!conn.c || PQstatus(conn.c) != CONNECTION_OK) {
-      *err =
-          Who() + ": cannot connect: " + ConnectFailure(conn.c) + "; check the DSN in the variable";
-      return false;
-    }
+    conn.who = Who();
     std::string setup = "SET client_min_messages = warning; SET extra_float_digits = 1;";
     if (e->timeout_s > 0)
       setup +=
           "SET statement_timeout = " + std::to_string(static_cast<int64_t>(e->timeout_s * 1000)) +
           ";";
-    return Exec(setup, "setting up the session", err);
+    return conn.Connect(e->dsn, setup, err);
   }
-  std::string Failure(PGresult* res, const std::string& what) const {
-    if (PQstatus(conn.c) != CONNECTION_OK)
-      return Who() + ": the connection was lost while " + what + "; check the server and retry";
-    const char* primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
-    std::string m = primary ? primary : PQerrorMessage(conn.c);
-    while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
-    return Who() + ": " + what + " failed: " + m;
-  }
-  bool Exec(const std::string& sql, const std::string& what, std::string* err) {
-    PGresult* res = PQexec(conn.c, sql.c_str());
-    const ExecStatusType st = PQresultStatus(res);
-    const bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
-    if (!ok) *err = Failure(res, what);
-    PQclear(res);
-    return ok;
+  bool Exec(const std::string& sql, const std::string& what, std::string* err) const {
+    return conn.Exec(sql, what, err);
   }
   bool Query(const std::string& sql, const std::string& what, size_t columns, Rows* rows,
-             std::string* err) {
-    PGresult* res = PQexec(conn.c, sql.c_str());
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-      *err = Failure(res, "running " + what);
-      PQclear(res);
-      return false;
-    }
-    if (columns && static_cast<size_t>(PQnfields(res)) != columns) {
-      *err = Who() + ": " + what + " returned an unexpected shape";
-      PQclear(res);
-      return false;
-    }
-    const int n = PQntuples(res), m = PQnfields(res);
-    rows->reserve(rows->size() + static_cast<size_t>(n));
-    for (int i = 0; i < n; ++i) {
-      std::vector<std::optional<std::string>> row;
-      for (int k = 0; k < m; ++k) {
-        if (PQgetisnull(res, i, k))
-          row.emplace_back(std::nullopt);
-        else
-          row.emplace_back(
-              std::string(PQgetvalue(res, i, k), static_cast<size_t>(PQgetlength(res, i, k))));
-      }
-      rows->push_back(std::move(row));
-    }
-    PQclear(res);
-    return true;
+             std::string* err) const {
+    return conn.Query(sql, what, columns, rows, err);
   }
-  // COPY `text` (COPY text format) into `table`.
-  bool Copy(const std::string& table, const std::string& text, std::string* err) {
-    const std::string what = "loading table `" + table + "`";
-    PGresult* res = PQexec(conn.c, ("COPY " + table + " FROM STDIN").c_str());
-    if (PQresultStatus(res) != PGRES_COPY_IN) {
-      *err = Failure(res, what);
-      PQclear(res);
-      return false;
-    }
-    PQclear(res);
-    const size_t chunk = 1 << 20;
-    for (size_t at = 0; at < text.size(); at += chunk) {
-      const size_t len = std::min(chunk, text.size() - at);
-      if (PQputCopyData(conn.c, text.data() + at, static_cast<int>(len)) != 1) {
-        *err = Failure(nullptr, what);
-        return false;
-      }
-    }
-    if (PQputCopyEnd(conn.c, nullptr) != 1) {
-      *err = Failure(nullptr, what);
-      return false;
-    }
-    bool ok = true;
-    while (PGresult* r = PQgetResult(conn.c)) {
-      if (PQresultStatus(r) != PGRES_COMMAND_OK && ok) {
-        *err = Failure(r, what);
-        ok = false;
-      }
-      PQclear(r);
-    }
-    return ok;
+  bool Copy(const std::string& table, const std::string& text, std::string* err) const {
+    return conn.Copy(table, text, err);
   }
 };
 

@@ -20,6 +20,7 @@
 #include <memory>
 #include <type_traits>
 
+#include "compiler/base/file_write.h"
 #include "runtime/store/hash.h"
 #include "runtime/store/huge.h"
 
@@ -501,19 +502,6 @@ bool ParsePayload(const char* p, size_t n, EventStore* s, std::string* meta) {
   return true;
 }
 
-bool WriteAll(int fd, const char* p, size_t n) {
-  while (n > 0) {
-    ssize_t w = ::write(fd, p, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-  return true;
-}
-
 void SetReason(std::string* reason, const char* r) {
   if (reason) *reason = r;
 }
@@ -587,9 +575,9 @@ bool SaveStore(const EventStore& store, const std::string& path, uint64_t finger
   std::string tmp = path + ".tmp." + std::to_string(::getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return fail("cannot create " + tmp);
-  bool ok = WriteAll(fd, h.data(), h.size());
+  bool ok = base::WriteAll(fd, h.data(), h.size());
   for (size_t i = 0; ok && i < pieces.size(); ++i)
-    ok = WriteAll(fd, pieces[i].first, pieces[i].second);
+    ok = base::WriteAll(fd, pieces[i].first, pieces[i].second);
   if (!ok || ::fsync(fd) != 0) {
     std::string e = std::strerror(errno);
     ::close(fd);
@@ -606,11 +594,7 @@ bool SaveStore(const EventStore& store, const std::string& path, uint64_t finger
   }
   // Make the rename itself durable.
   std::string dir = p.has_parent_path() ? p.parent_path().string() : ".";
-  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
+  base::SyncDir(dir);  // (best effort: the rename is done either way)
   return true;
 }
 
