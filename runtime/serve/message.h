@@ -12,8 +12,8 @@
 namespace aud::serve {
 
 // Segment's per-message limit (32 KB) and per-batch limit (500 KB).
-constexpr size_t kMaxMessageBytes = 32 * 1024;
-constexpr size_t kMaxBatchBytes = 500 * 1024;
+constexpr size_t kMaxMessageBytes = size_t{32} * 1024;
+constexpr size_t kMaxBatchBytes = size_t{500} * 1024;
 // Segment's limit on the messages of one batch.
 constexpr size_t kMaxBatchMessages = 2500;
 

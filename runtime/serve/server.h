@@ -25,7 +25,7 @@ struct ServerOptions {
   std::string log_dir;    // `.aud/collected`
   uint64_t rotate_bytes = 64ull << 20;
   size_t max_connections = 256;
-  size_t max_header_bytes = 16 * 1024;
+  size_t max_header_bytes = size_t{16} * 1024;
   int request_timeout_ms = 10'000;  // from a request's first byte to its last
   int idle_timeout_ms = 60'000;     // a keep-alive connection without a request
   Metrics* metrics = nullptr;       // required

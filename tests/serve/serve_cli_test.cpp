@@ -59,14 +59,14 @@ TEST(Serve, TrackingApiRepliesLimitsAndCounters) {
             400);
   // Segment's size limits: 32 KB per message, 500 KB per batch.
   std::string big = "{\"userId\":\"u2\",\"event\":\"x\",\"properties\":{\"pad\":\"" +
-                    std::string(33 * 1024, 'a') + "\"}}";
+                    std::string(size_t{33} * 1024, 'a') + "\"}}";
   Reply too_big = Post(s.port, "/v1/track", big);
   EXPECT_EQ(too_big.status, 400);
   EXPECT_NE(too_big.body.find("message_too_large"), std::string::npos);
   std::string huge = "{\"batch\":[";
   for (int i = 0; i < 20; ++i)
     huge += (i ? "," : "") + std::string("{\"type\":\"track\",\"userId\":\"u\",\"event\":\"x\",") +
-            "\"properties\":{\"p\":\"" + std::string(30 * 1024, 'b') + "\"}}";
+            "\"properties\":{\"p\":\"" + std::string(size_t{30} * 1024, 'b') + "\"}}";
   huge += "]}";
   EXPECT_EQ(Post(s.port, "/v1/batch", huge).status, 400);
   // A batch: every message logged; a messageId seen before is not logged again.

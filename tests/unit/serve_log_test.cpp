@@ -69,7 +69,7 @@ TEST(ServeMessage, BatchesInheritContextAndAreAllOrNothing) {
 }
 
 TEST(ServeMessage, SegmentSizeLimits) {
-  std::string pad(32 * 1024, 'x');
+  std::string pad(size_t{32} * 1024, 'x');
   EXPECT_EQ(Normalise("{\"userId\":\"a\",\"p\":\"" + pad + "\"}", "track", kNow).code,
             "message_too_large");
   std::string batch = "{\"batch\":[";
