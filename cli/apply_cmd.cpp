@@ -62,19 +62,6 @@ class Redactor {
 
 std::string FormatTime(int64_t ms) { return ms <= 0 ? "never" : base::FormatRfc3339Seconds(ms); }
 
-connectors::Context MakeContext(const GlobalOptions& g) {
-  connectors::Context ctx;
-  ctx.project_dir = g.dir;
-  ctx.environment = EnvironmentName(g);
-  ctx.getenv = [](const std::string& name, std::string* value) {
-    const char* v = std::getenv(name.c_str());
-    if (!v) return false;
-    *value = v;
-    return true;
-  };
-  return ctx;
-}
-
 // Runs the apply stage and prints its outcome. Exit code.
 int Publish(const GlobalOptions& g, const plan::Plan& plan, state::State& state,
             const config::ProjectConfig& cfg, const Redactor& redact, int64_t lock_timeout_ms,

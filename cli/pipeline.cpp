@@ -305,8 +305,7 @@ std::vector<std::string> EmptySourceErrors(const GlobalOptions& g, const check::
   return errors;
 }
 
-bool PreflightOk(const GlobalOptions& g, const check::Project& project, const plan::Plan& plan) {
-  if (!project.config) return true;
+connectors::Context MakeContext(const GlobalOptions& g) {
   connectors::Context ctx;
   ctx.project_dir = g.dir;
   ctx.environment = EnvironmentName(g);
@@ -316,6 +315,12 @@ bool PreflightOk(const GlobalOptions& g, const check::Project& project, const pl
     *value = v;
     return true;
   };
+  return ctx;
+}
+
+bool PreflightOk(const GlobalOptions& g, const check::Project& project, const plan::Plan& plan) {
+  if (!project.config) return true;
+  const connectors::Context ctx = MakeContext(g);
   std::vector<std::string> errors = apply::Preflight(plan, *project.config, ctx);
   for (const auto& e : errors) std::cerr << "error: " << e << "\n";
   return errors.empty();

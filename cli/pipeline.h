@@ -15,6 +15,7 @@
 #include "cli/commands.h"
 #include "compiler/check/check.h"
 #include "compiler/ir/ir.h"
+#include "runtime/connectors/connector.h"
 #include "runtime/driver/driver.h"
 #include "runtime/ingest/ingest.h"
 #include "runtime/plan/plan.h"
@@ -155,6 +156,10 @@ std::map<std::string, uint64_t> TypeMismatches(const ir::Program& program,
 // its `path` and how to fix it. Plan and apply refuse such a project: an
 // empty or misspelled source would otherwise plan every member's exit.
 std::vector<std::string> EmptySourceErrors(const GlobalOptions& g, const check::Project& project);
+
+// The connectors' context of a command: the project folder, the environment,
+// secrets read from the process environment.
+connectors::Context MakeContext(const GlobalOptions& g);
 
 // Plan-time checks of what applying `plan` needs (apply::Preflight with the
 // process environment): the secrets of every connection with changes to

@@ -200,15 +200,7 @@ class Publisher {
       for (const auto& m : missing) std::cerr << "error: streaming cycle: " << m << "\n";
       return false;
     }
-    connectors::Context ctx;
-    ctx.project_dir = g_.dir;
-    ctx.environment = EnvironmentName(g_);
-    ctx.getenv = [](const std::string& name, std::string* value) {
-      const char* v = std::getenv(name.c_str());
-      if (!v) return false;
-      *value = v;
-      return true;
-    };
+    connectors::Context ctx = MakeContext(g_);
     apply::Options ao;
     ao.now = NowMillis();
     ao.lock_held = true;  // `aud serve` holds the state lock while it serves

@@ -286,6 +286,17 @@ class TestRun {
     return -1;
   }
 
+  // The profile an id names if it is a member, or -1 (with a diff line saying why not).
+  int64_t ResolveMember(const std::string& id, const eval::Bitset& members, Outcome* o) {
+    const int64_t p = Resolve(id, o);
+    if (p < 0) return -1;
+    if (!members.Test(static_cast<uint32_t>(p))) {
+      o->diff.push_back({id, "member", "not a member"});
+      return -1;
+    }
+    return p;
+  }
+
   Outcome Check(const ast::TestItem& item) {
     Outcome o;
     const base::SourceManager& sm = project_.sources;
@@ -329,13 +340,9 @@ class TestRun {
         break;
       }
       case ast::TestItem::Attribute: {
-        int64_t p = Resolve(item.profiles[0].value, &o);
+        const int64_t p = ResolveMember(item.profiles[0].value, members, &o);
         if (p < 0) break;
         const auto pu = static_cast<uint32_t>(p);
-        if (!members.Test(pu)) {
-          o.diff.push_back({item.profiles[0].value, "member", "not a member"});
-          break;
-        }
         const ir::Audience* aud = program_.FindAudience(item.target.text);
         const eval::Column* col = nullptr;
         for (uint32_t a : aud ? aud->attributes : std::vector<uint32_t>{})
@@ -353,13 +360,9 @@ class TestRun {
         break;
       }
       case ast::TestItem::Identities: {
-        int64_t p = Resolve(item.profiles[0].value, &o);
+        const int64_t p = ResolveMember(item.profiles[0].value, members, &o);
         if (p < 0) break;
         const auto pu = static_cast<uint32_t>(p);
-        if (!members.Test(pu)) {
-          o.diff.push_back({item.profiles[0].value, "member", "not a member"});
-          break;
-        }
         int32_t id = ir::kNone;
         for (size_t i = 0; i < program_.identities.size(); ++i)
           if (program_.identities[i].name == item.member.text) id = static_cast<int32_t>(i);
