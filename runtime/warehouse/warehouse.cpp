@@ -20,6 +20,7 @@
 #include <unordered_set>
 
 #include "compiler/base/escape.h"
+#include "compiler/base/file_write.h"
 #include "runtime/connectors/pg_session.h"
 #include "runtime/store/builder.h"
 #include "runtime/store/hash.h"
@@ -233,25 +234,20 @@ bool ReadFile(const std::string& path, std::string* out) {
   return static_cast<bool>(in) || in.eof();
 }
 
-// Writes `data` to `path` through a temp file renamed into place.
+// Writes `data` to `path` (0600) through a fsynced temp file renamed into
+// place, then fsyncs the folder so the rename is durable.
 bool WriteFileAtomic(const std::string& path, const std::string& data, std::string* error) {
   std::string tmp = path + ".tmp-" + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) {
     *error = "cannot write `" + tmp + "`: " + std::strerror(errno);
     return false;
   }
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t w = ::write(fd, data.data() + done, data.size() - done);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      *error = "cannot write `" + tmp + "`: " + std::strerror(errno);
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return false;
-    }
-    done += static_cast<size_t>(w);
+  if (!base::WriteAll(fd, data.data(), data.size())) {
+    *error = "cannot write `" + tmp + "`: " + std::strerror(errno);
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return false;
   }
   bool ok = ::fsync(fd) == 0;
   ::close(fd);
@@ -260,6 +256,8 @@ bool WriteFileAtomic(const std::string& path, const std::string& data, std::stri
     ::unlink(tmp.c_str());
     return false;
   }
+  const size_t slash = path.rfind('/');
+  base::SyncDir(slash == std::string::npos ? "" : path.substr(0, slash));
   return true;
 }
 
