@@ -32,7 +32,7 @@ fuzz_init "${1:-}"
 
 # --- 1. seed corpus ---------------------------------------------------------
 # (few processes: spawning is slow on small VMs)
-cd "$ROOT"
+cd "$ROOT" || exit 1
 printf '\000' > "$WORK/mode0"
 printf '\001' > "$WORK/mode1"
 PARTS="$WORK/parts"

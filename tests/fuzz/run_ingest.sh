@@ -22,7 +22,7 @@ NAME=run_ingest.sh
 fuzz_init "${1:-}"
 
 # --- 1. seed corpus ---------------------------------------------------------
-cd "$ROOT"
+cd "$ROOT" || exit 1
 PARTS="$WORK/parts"
 mkdir -p "$PARTS"
 find tests/eval/cases -name '*.aud' -type f -print0 | sort -z | xargs -0 -r awk -v dir="$PARTS" '

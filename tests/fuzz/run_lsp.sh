@@ -25,7 +25,7 @@ NAME=run_lsp.sh
 fuzz_init "${1:-}"
 
 # --- 1. seed corpus ---------------------------------------------------------
-cd "$ROOT"
+cd "$ROOT" || exit 1
 python3 - "$CORPUS" <<'PY' || { echo "run_lsp.sh: cannot build the seed corpus (python3)" >&2; exit 1; }
 import glob, json, os, sys
 out = sys.argv[1]
