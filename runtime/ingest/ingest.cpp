@@ -29,6 +29,7 @@
 #include <unordered_map>
 
 #include "compiler/base/escape.h"
+#include "compiler/base/file_write.h"
 #include "runtime/ingest/line_parser.h"
 #include "runtime/ingest/segment.h"
 #include "runtime/store/builder.h"
@@ -92,6 +93,7 @@ class Reader {
     struct stat st;
     ::fstat(fd_, &st);
     left_ = static_cast<uint64_t>(st.st_size);
+    opened_mtime_ = st.st_mtim;
     ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) & ~O_NONBLOCK);
     ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
     return StartGzip(shown, error);
@@ -108,6 +110,19 @@ class Reader {
 
   // The bytes the file holds (before decompression).
   uint64_t size() const { return size_; }
+
+  // Whether the file was rewritten while read: it shrank, or its
+  // modification time changed without it growing. A file that only grew
+  // (appended to, like a log) is not: its first `size()` bytes, all that is
+  // read, are what they were.
+  bool RewrittenSinceOpen() const {
+    if (from_memory_ || fd_ < 0) return false;
+    struct stat st;
+    if (::fstat(fd_, &st) != 0) return true;
+    const uint64_t now = static_cast<uint64_t>(st.st_size);
+    if (now != size_) return now < size_;
+    return st.st_mtim.tv_sec != opened_mtime_.tv_sec || st.st_mtim.tv_nsec != opened_mtime_.tv_nsec;
+  }
 
   // Sets up decompression for a `.gz` file (nothing for a plain one).
   bool StartGzip(const std::string& shown, std::string* error) {
@@ -210,6 +225,7 @@ class Reader {
   bool gz_ = false;
   int fd_ = -1;
   uint64_t left_ = 0, size_ = 0;
+  struct timespec opened_mtime_ {};
   bool from_memory_ = false;
   std::string_view memory_;
   std::unique_ptr<z_stream> zs_;
@@ -268,7 +284,8 @@ class Quarantine {
       if (failed_) return;  // best effort: the counts are still reported
       std::error_code ec;
       std::filesystem::create_directories(dir_, ec);
-      std::string tmpl = dir_ + "/" + kTempPrefix + names_[source] + ".XXXXXX";
+      std::string tmpl =
+          dir_ + "/" + kTempPrefix + names_[source] + "." + base::TempOwnerTag() + ".XXXXXX";
       int fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
       if (fd < 0 || !(f_ = ::fdopen(fd, "wb"))) {
         if (fd >= 0) ::close(fd);
@@ -313,7 +330,8 @@ class Quarantine {
   }
 
   // Removes the files of sources that are no longer sources, and temp files
-  // left by runs that ended abnormally (older than an hour).
+  // left by runs that ended abnormally (TempIsStale: their process is gone,
+  // or older than an hour). A temp file is `.q-<name>.<owner tag>.XXXXXX`.
   void RemoveStale() {
     if (dir_.empty()) return;
     std::set<std::string> keep;
@@ -328,7 +346,16 @@ class Quarantine {
       if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
       bool temp = name.rfind(kTempPrefix, 0) == 0;
       bool ours = name.size() > 6 && name.compare(name.size() - 6, 6, ".jsonl") == 0;
-      if ((temp && now - st.st_mtime > 3600) || (!temp && ours && !keep.count(name)))
+      std::string_view tag;
+      if (temp) {
+        const size_t last = name.rfind('.');
+        const size_t prev =
+            last == std::string::npos || last == 0 ? std::string::npos : name.rfind('.', last - 1);
+        if (prev != std::string::npos)
+          tag = std::string_view(name).substr(prev + 1, last - prev - 1);
+      }
+      if ((temp && base::TempIsStale(tag, st.st_mtime, now)) ||
+          (!temp && ours && !keep.count(name)))
         ::unlink(path.c_str());
     }
     ::closedir(d);
@@ -499,6 +526,8 @@ struct ParseProgress {
   uint64_t done = 0;   // bytes on disk of the files finished (or reused)
   uint64_t total = 0;  // bytes on disk of every file
   uint64_t lines = 0;  // lines parsed
+  // The shown names of the files rewritten while they were read.
+  std::vector<std::string> changed;
 };
 
 // The number of parse threads: Options::threads, else `AUD_THREADS`, else
@@ -701,6 +730,9 @@ bool ParseFile(const std::string& path, const std::string& shown, const std::str
   }
   drain();
   prog->done += reader.Offset();
+  // What was read is the file up to its size when opened; a file rewritten
+  // during the read is reported, and the caller does not cache it.
+  if (reader.RewrittenSinceOpen()) prog->changed.push_back(shown);
   // The file's figures, every line counted.
   if (o.progress) o.progress(prog->done, prog->total, prog->lines);
   if (!write_ok) {
@@ -891,6 +923,14 @@ std::vector<std::string> Warnings(const Stats& s) {
   return w;
 }
 
+// The warning for each file that changed while it was read.
+void AddChangedWarnings(const ParseProgress& prog, std::vector<std::string>* warnings) {
+  for (const std::string& shown : prog.changed)
+    warnings->push_back("`" + shown +
+                        "` changed while it was read: the lines it held when it was opened were "
+                        "read; run again to read it as it is now");
+}
+
 // Statistics and the file list, cached beside the store.
 std::string EncodeMeta(const Stats& s, const std::vector<std::string>& files,
                        const std::vector<FileStats>& per_file) {
@@ -1018,13 +1058,13 @@ Result IngestImpl(const std::vector<std::string>& paths, const Options& options,
     r.error = ThreadsError();
     return r;
   }
+  ParseProgress prog;
   {
     std::vector<std::string> shown;
     for (const std::string& p : paths) shown.push_back(Shown(p, options.project_dir));
     Merger merger(options, &r.stats, &r.file_stats, paths, shown);
     Parsers parsers(threads, options);
     uint64_t bytes = 0;
-    ParseProgress prog;
     InputSizes(paths, &bytes, &prog.total);
     if (memory) bytes = memory->size();
     merger.Reserve(bytes);
@@ -1039,6 +1079,7 @@ Result IngestImpl(const std::vector<std::string>& paths, const Options& options,
     r.store = merger.Finish();
   }
   r.warnings = Warnings(r.stats);
+  AddChangedWarnings(prog, &r.warnings);
   if (*io_ok && options.strict && r.stats.Bad() > 0)
     r.error = StrictError(r.stats, Shown(options.quarantine_dir, options.project_dir));
   return r;
@@ -1052,7 +1093,7 @@ std::string Hex(uint64_t v) {
 
 // Writes `text` to `path` atomically (temp file, fsync, rename; mode 0600).
 bool WriteFileAtomically(const std::string& path, const std::string& text, std::string* error) {
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  const std::string tmp = path + ".tmp." + base::TempOwnerTag();
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) {
     *error = "cannot create `" + tmp + "`: " + std::strerror(errno);
@@ -1069,8 +1110,9 @@ bool WriteFileAtomically(const std::string& path, const std::string& text, std::
   return true;
 }
 
-// Removes segment files no current source uses and temp files older than an
-// hour (left by runs that were killed); the number of segments removed.
+// Removes segment files no current source uses and temp files left by runs
+// that were killed (`<segment>.tmp.<owner tag>`, TempIsStale); the number of
+// segments removed.
 uint64_t CollectSegments(const std::string& dir, const std::set<std::string>& keep) {
   uint64_t removed = 0;
   DIR* d = ::opendir(dir.c_str());
@@ -1081,9 +1123,10 @@ uint64_t CollectSegments(const std::string& dir, const std::set<std::string>& ke
     const std::string path = dir + "/" + name;
     struct stat st;
     if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
-    const bool temp = name.find(".tmp.") != std::string::npos;
+    const size_t tmp = name.find(".tmp.");
+    const bool temp = tmp != std::string::npos;
     const bool seg = !temp && name.size() > 4 && name.compare(name.size() - 4, 4, ".seg") == 0;
-    if (temp && now - st.st_mtime > 3600) {
+    if (temp && base::TempIsStale(std::string_view(name).substr(tmp + 5), st.st_mtime, now)) {
       ::unlink(path.c_str());
     } else if (seg && !keep.count(name)) {
       if (::unlink(path.c_str()) == 0) ++removed;
@@ -1091,6 +1134,27 @@ uint64_t CollectSegments(const std::string& dir, const std::set<std::string>& ke
   }
   ::closedir(d);
   return removed;
+}
+
+// Removes the temp files of the merged store (`<cache>.tmp.<owner tag>`)
+// that a killed run left beside it.
+void CollectStoreTemps(const std::string& cache_path) {
+  const std::filesystem::path path(cache_path);
+  const std::string dir = path.parent_path().empty() ? "." : path.parent_path().string();
+  const std::string prefix = path.filename().string() + ".tmp.";
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return;
+  const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  while (struct dirent* e = ::readdir(d)) {
+    const std::string name = e->d_name;
+    if (name.rfind(prefix, 0) != 0) continue;
+    const std::string file = dir + "/" + name;
+    struct stat st;
+    if (::lstat(file.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+        base::TempIsStale(std::string_view(name).substr(prefix.size()), st.st_mtime, now))
+      ::unlink(file.c_str());
+  }
+  ::closedir(d);
 }
 
 }  // namespace
@@ -1277,20 +1341,21 @@ Result IngestCached(const Options& options, const std::string& cache_path, Cache
   bool io_ok = true;
   std::set<std::string> keep;
   std::string manifest = "aud-segments 1\n";
+  ParseProgress prog;
   {
     std::vector<std::string> shown;
     for (const std::string& p : files) shown.push_back(Shown(p, options.project_dir));
     Merger merger(options, &r.stats, &r.file_stats, files, shown);
     Parsers parsers(threads, options);
     uint64_t bytes = 0;
-    ParseProgress prog;
     InputSizes(files, &bytes, &prog.total);
     merger.Reserve(bytes);
     for (size_t i = 0; i < files.size() && io_ok; ++i) {
       const std::string name = Hex(keys[i]) + ".seg";
       const std::string seg_path = dir + "/" + name;
       keep.insert(name);
-      manifest += name + " " + base::JsonString(shown[i]) + "\n";
+      const std::string manifest_line = name + " " + base::JsonString(shown[i]) + "\n";
+      manifest += manifest_line;
       MappedFile map;
       SegmentView view;
       std::string why;
@@ -1311,9 +1376,16 @@ Result IngestCached(const Options& options, const std::string& cache_path, Cache
       std::string werr;
       if (w.OpenFile(seg_path, &werr)) {
         FileSummary sum;
+        const size_t changed = prog.changed.size();
         if (!ParseFile(files[i], shown[i], nullptr, options, &parsers, &prog, &w, &sum, &r.error)) {
           io_ok = false;
           break;
+        }
+        // A file that changed while read is merged as read but not cached:
+        // its segment is dropped below and the merged store is not saved.
+        if (prog.changed.size() > changed) {
+          keep.erase(name);
+          manifest.resize(manifest.size() - manifest_line.size());
         }
         MappedFile written;
         if (w.Finish(sum, keys[i], &werr) && written.Open("", w.fd(), &why) &&
@@ -1335,18 +1407,21 @@ Result IngestCached(const Options& options, const std::string& cache_path, Cache
   }
   st.ingest_seconds = Seconds(t0);
   r.warnings = Warnings(r.stats);
+  AddChangedWarnings(prog, &r.warnings);
   if (io_ok && options.strict && r.stats.Bad() > 0)
     r.error = StrictError(r.stats, Shown(options.quarantine_dir, options.project_dir));
   if (io_ok) {
     t0 = std::chrono::steady_clock::now();
     std::string err;
-    if (!store::SaveStore(r.store, cache_path, fp, EncodeMeta(r.stats, r.files, r.file_stats),
+    if (prog.changed.empty() &&
+        !store::SaveStore(r.store, cache_path, fp, EncodeMeta(r.stats, r.files, r.file_stats),
                           &err) &&
         st.save_error.empty())
       st.save_error = err;
     if (!WriteFileAtomically(dir + "/manifest", manifest, &err) && st.save_error.empty())
       st.save_error = err;
     st.segments_dropped = CollectSegments(dir, keep);
+    CollectStoreTemps(cache_path);
     st.save_seconds = Seconds(t0);
   }
   return r;

@@ -240,7 +240,7 @@ SegmentWriter::~SegmentWriter() { Abandon(); }
 
 bool SegmentWriter::OpenFile(const std::string& path, std::string* error) {
   path_ = path;
-  temp_ = path + ".tmp." + std::to_string(::getpid());
+  temp_ = path + ".tmp." + base::TempOwnerTag();
   fd_ = ::open(temp_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd_ < 0) {
     *error = "cannot create `" + temp_ + "`: " + std::strerror(errno);

@@ -572,7 +572,7 @@ bool SaveStore(const EventStore& store, const std::string& path, uint64_t finger
     std::filesystem::create_directories(p.parent_path(), ec);
     ::chmod(p.parent_path().c_str(), 0700);  // the events are the users' data
   }
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  std::string tmp = path + ".tmp." + base::TempOwnerTag();
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return fail("cannot create " + tmp);
   bool ok = base::WriteAll(fd, h.data(), h.size());

@@ -3,7 +3,8 @@
 // are byte-identical at 1, 2 and 4 threads; adding, changing or deleting one
 // file parses only that file (counted) and equals a full rebuild, messageId
 // deduplication included; a corrupt or torn segment is rebuilt alone; a run
-// killed with SIGKILL mid-ingest leaves nothing that changes the next run;
+// killed with SIGKILL mid-ingest leaves nothing that changes the next run,
+// and the next run removes its temp files;
 // bad input keeps accepted + quarantined + duplicates = lines per file.
 
 #include <gtest/gtest.h>
@@ -16,6 +17,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <random>
 #include <sstream>
@@ -348,8 +350,74 @@ TEST_F(Incremental, SigkillDuringAnIncrementalIngestThenARunEqualsACleanRebuild)
     std::map<std::string, std::string> fq;
     EXPECT_EQ(Bytes(r, dir_ + "/s1"), Bytes(Full(&fq), dir_ + "/s2"));
     EXPECT_TRUE(Files(options_.quarantine_dir) == fq);
+    // The killed run's temp files (quarantine, segments, store) are gone:
+    // they hold users' data.
+    for (const auto& e : fs::recursive_directory_iterator(dir_ + "/.aud")) {
+      const std::string name = e.path().filename().string();
+      EXPECT_TRUE(name.find(".tmp.") == std::string::npos && name.rfind(".q-", 0) != 0) << e.path();
+    }
   }
   EXPECT_GE(killed, 3);  // most runs were killed mid-way
+}
+
+TEST_F(Incremental, AFileThatChangesWhileReadIsReadAsOpenedAndARewriteIsNamed) {
+  // The progress callback runs between reads: the first time it sees
+  // b.jsonl part read, it changes it with `change`.
+  const std::string b = dir_ + "/data/b.jsonl";
+  const uint64_t before = NonBlank(Lines(2, 2000));
+  auto run = [&](const std::function<void()>& change, CacheStatus* st) {
+    bool changed = false;
+    Options o = options_;
+    o.threads = 2;
+    o.batch_bytes = 16 << 10;
+    const uint64_t a_bytes = fs::file_size(dir_ + "/data/a.jsonl");
+    o.progress = [&](uint64_t done, uint64_t, uint64_t) {
+      if (!changed && done > a_bytes + 1000) {  // a.jsonl is read first, then b.jsonl
+        change();
+        changed = true;
+      }
+    };
+    Result r = IngestCached(o, cache_, st);
+    EXPECT_TRUE(changed);
+    EXPECT_TRUE(r.error.empty()) << r.error;
+    ExpectPerFileSums(r);
+    return r;
+  };
+  auto warned = [](const Result& r) {
+    for (const std::string& w : r.warnings)
+      if (w.find("`data/b.jsonl` changed while it was read") != std::string::npos) return true;
+    return false;
+  };
+  // Appended to (a log being written): the lines it had when opened, no
+  // warning; the next run reads the rest.
+  CacheStatus st;
+  Result grown = run(
+      [&] {
+        std::ofstream out(b, std::ios::binary | std::ios::app);
+        out << Lines(9, 50);
+      },
+      &st);
+  EXPECT_EQ(grown.file_stats[1].lines, before);
+  EXPECT_FALSE(warned(grown));
+  CacheStatus next;
+  Result again = Cached(&next);
+  EXPECT_EQ(next.files_parsed, 1u);
+  EXPECT_EQ(again.file_stats[1].lines, before + NonBlank(Lines(9, 50)));
+  EXPECT_EQ(Bytes(again, dir_ + "/s1"), Bytes(Full(), dir_ + "/s2"));
+  // Rewritten in place, shorter: what was read is kept (its file's sums
+  // hold), the file is named, nothing of it is cached, and the next run
+  // reads it as it is now and equals a full rebuild.
+  fs::remove_all(dir_ + "/.aud/cache");  // so that every file is read again
+  Result rewritten = run([&] { Write(b, Lines(10, 20)); }, &st);
+  EXPECT_TRUE(warned(rewritten));
+  CacheStatus after;
+  Result fresh = Cached(&after);
+  EXPECT_FALSE(after.hit);
+  EXPECT_EQ(after.files_parsed, 1u);  // b.jsonl, whose segment was not kept
+  EXPECT_EQ(after.files_reused, 2u);
+  EXPECT_FALSE(warned(fresh));
+  EXPECT_EQ(fresh.file_stats[1].lines, NonBlank(Lines(10, 20)));
+  EXPECT_EQ(Bytes(fresh, dir_ + "/s1"), Bytes(Full(), dir_ + "/s2"));
 }
 
 TEST_F(Incremental, CacheFilesAreOwnerOnly) {
