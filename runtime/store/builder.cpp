@@ -365,10 +365,19 @@ EventStore StoreBuilder::Finish() {
       best[r] = n;
     }
   }
-  // Components in the order of their keys at as_of = infinity, so that whole
-  // components come out of BuildProfiles nearly in event order.
+  // Components in the order of their keys at as_of = infinity, compared as
+  // BuildProfiles orders profiles (bytes, then a userId key before an equal
+  // anonymousId key), so that whole components come out of BuildProfiles in
+  // profile order and it sorts only the profiles whose key differs at as_of.
+  auto key_less = [&](uint32_t x, uint32_t y) {
+    const Node& a = s_.nodes[x];
+    const Node& b = s_.nodes[y];
+    const std::string_view sa = s_.dict.Get(a.value), sb = s_.dict.Get(b.value);
+    if (sa != sb) return sa < sb;
+    return a.kind == IdKind::UserId && b.kind != IdKind::UserId;
+  };
   std::sort(roots.begin(), roots.end(),
-            [&](uint32_t x, uint32_t y) { return less(best[x], best[y]); });
+            [&](uint32_t x, uint32_t y) { return key_less(best[x], best[y]); });
   std::vector<uint32_t> comp_of_root(num_nodes, kNoNode);
   for (uint32_t c = 0; c < roots.size(); ++c) comp_of_root[roots[c]] = c;
   s_.num_components = static_cast<uint32_t>(roots.size());

@@ -13,6 +13,9 @@ namespace {
 // A profile before sorting: its key node and ranges of the staging arrays.
 struct Staged {
   uint32_t key_node;
+  // A whole component (every node present): its key is the component's key
+  // at as_of = infinity, the store's component order.
+  bool whole;
   uint64_t ev_begin, ev_end;
   uint32_t uid_begin, uid_end, aid_begin, aid_end, tr_begin, tr_end;
 };
@@ -44,6 +47,7 @@ class Stager {
       // The common case: the whole component is one profile. (With two or more
       // nodes every node is on a link in effect, so every node is present.)
       Staged p = Begin();
+      p.whole = true;
       for (uint32_t k = nb; k < ne; ++k) AddNode(s_.component_nodes[k], &p);
       for (uint32_t e = eb; e < ee; ++e) events_.push_back(e);
       for (uint32_t t = tb; t < te; ++t) AddTrait(s_.traits[t]);
@@ -186,9 +190,17 @@ Profiles BuildProfiles(const EventStore& store, int64_t as_of) {
     if (sa != sb) return sa < sb;
     return a.kind == IdKind::UserId && b.kind != IdKind::UserId;
   };
-  // Components are numbered by key already: usually sorted.
+  // The store numbers components by their key (StoreBuilder::Finish), so the
+  // whole components are in order already; only the profiles of components
+  // split at as_of are sorted, then merged in (keys are distinct).
   if (!std::is_sorted(order.begin(), order.end(), key_less)) {
-    std::sort(order.begin(), order.end(), key_less);
+    std::vector<uint32_t> whole, split;
+    for (uint32_t i : order) (st.staged[i].whole ? whole : split).push_back(i);
+    // (A cache written before components were ordered this way.)
+    if (!std::is_sorted(whole.begin(), whole.end(), key_less))
+      std::sort(whole.begin(), whole.end(), key_less);
+    std::sort(split.begin(), split.end(), key_less);
+    std::merge(whole.begin(), whole.end(), split.begin(), split.end(), order.begin(), key_less);
   }
 
   Profiles p;
