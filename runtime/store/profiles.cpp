@@ -193,7 +193,8 @@ Profiles BuildProfiles(const EventStore& store, int64_t as_of) {
   // The store numbers components by their key (StoreBuilder::Finish), so the
   // whole components are in order already; only the profiles of components
   // split at as_of are sorted, then merged in (keys are distinct).
-  if (!std::is_sorted(order.begin(), order.end(), key_less)) {
+  const bool in_order = std::is_sorted(order.begin(), order.end(), key_less);
+  if (!in_order) {
     std::vector<uint32_t> whole, split;
     for (uint32_t i : order) (st.staged[i].whole ? whole : split).push_back(i);
     // (A cache written before components were ordered this way.)
@@ -211,6 +212,26 @@ Profiles BuildProfiles(const EventStore& store, int64_t as_of) {
   p.user_id_offsets.reserve(p.count + 1);
   p.anonymous_id_offsets.reserve(p.count + 1);
   p.trait_offsets.reserve(p.count + 1);
+  if (in_order) {
+    // The staging arrays are the profiles' arrays already: moved, not copied.
+    p.event_offsets.push_back(0);
+    p.user_id_offsets.push_back(0);
+    p.anonymous_id_offsets.push_back(0);
+    p.trait_offsets.push_back(0);
+    for (const Staged& s : st.staged) {
+      p.key.emplace_back(store.dict.Get(store.nodes[s.key_node].value));
+      p.event_offsets.push_back(s.ev_end);
+      p.user_id_offsets.push_back(s.uid_end);
+      p.anonymous_id_offsets.push_back(s.aid_end);
+      p.trait_offsets.push_back(s.tr_end);
+    }
+    p.events = std::move(st.events_);
+    p.user_ids = std::move(st.uids_);
+    p.anonymous_ids = std::move(st.aids_);
+    p.traits = std::move(st.traits_);
+    p.type_index = BuildTypeIndex(store, p);
+    return p;
+  }
   p.events.reserve(st.events_.size());
   p.user_ids.reserve(st.uids_.size());
   p.anonymous_ids.reserve(st.aids_.size());
