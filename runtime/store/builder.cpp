@@ -205,26 +205,26 @@ void StoreBuilder::AddEvent(uint16_t type, int64_t ts, uint64_t order, std::stri
     switch (v.kind) {
       case ValueKind::Int:
         if (again)
-          c.ints.back() = v.i;
+          c.ints.Own().back() = v.i;
         else
           c.ints.push_back(v.i);
         break;
       case ValueKind::Float:
         if (again)
-          c.floats.back() = v.f;
+          c.floats.Own().back() = v.f;
         else
           c.floats.push_back(v.f);
         break;
       case ValueKind::Bool:
         if (again)
-          c.bools.back() = v.b ? 1 : 0;
+          c.bools.Own().back() = v.b ? 1 : 0;
         else
           c.bools.push_back(v.b ? 1 : 0);
         break;
       case ValueKind::String: {
         uint32_t code = s_.dict.Intern(v.s);
         if (again)
-          c.codes.back() = code;
+          c.codes.Own().back() = code;
         else
           c.codes.push_back(code);
         break;
@@ -424,14 +424,16 @@ EventStore StoreBuilder::Finish() {
       if (present * 4 >= rows) {
         // Dense: a value slot per row.
         ReserveHuge(out.valid, (rows + 63) / 64);
-        out.valid.assign((rows + 63) / 64, 0);
-        auto scatter = [&](const auto& in, auto& dst) {
+        std::vector<uint64_t>& valid = out.valid.Own();
+        valid.assign((rows + 63) / 64, 0);
+        auto scatter = [&](const auto& in, auto& dst_array) {
+          auto& dst = dst_array.Own();
           ReserveHuge(dst, rows);
           dst.assign(rows, {});
           for (size_t i = 0; i < present; ++i) {
             const uint32_t r = nr[c.rows[i]];
             dst[r] = in[i];
-            out.valid[r >> 6] |= uint64_t{1} << (r & 63);
+            valid[r >> 6] |= uint64_t{1} << (r & 63);
           }
         };
         switch (c.kind) {
@@ -446,9 +448,11 @@ EventStore StoreBuilder::Finish() {
         order.resize(present);
         for (size_t i = 0; i < present; ++i) order[i] = {nr[c.rows[i]], static_cast<uint32_t>(i)};
         if (!std::is_sorted(order.begin(), order.end())) std::sort(order.begin(), order.end());
-        out.rows.resize(present);
-        for (size_t i = 0; i < present; ++i) out.rows[i] = order[i].first;
-        auto gather = [&](const auto& in, auto& dst) {
+        std::vector<uint32_t>& out_rows = out.rows.Own();
+        out_rows.resize(present);
+        for (size_t i = 0; i < present; ++i) out_rows[i] = order[i].first;
+        auto gather = [&](const auto& in, auto& dst_array) {
+          auto& dst = dst_array.Own();
           dst.resize(present);
           for (size_t i = 0; i < present; ++i) dst[i] = in[order[i].second];
         };
