@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -268,7 +269,9 @@ class Quarantine {
       if (failed_) return;  // best effort: the counts are still reported
       std::error_code ec;
       std::filesystem::create_directories(dir_, ec);
-      std::string tmpl = dir_ + "/" + kTempPrefix + names_[source] + ".XXXXXX";
+      // The writer's pid in the name: RemoveStale drops a killed run's temp.
+      std::string tmpl =
+          dir_ + "/" + kTempPrefix + std::to_string(::getpid()) + "-" + names_[source] + ".XXXXXX";
       int fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
       if (fd < 0 || !(f_ = ::fdopen(fd, "wb"))) {
         if (fd >= 0) ::close(fd);
@@ -313,7 +316,8 @@ class Quarantine {
   }
 
   // Removes the files of sources that are no longer sources, and temp files
-  // left by runs that ended abnormally (older than an hour).
+  // left by runs that ended abnormally (their writer is gone, or, without a
+  // pid in the name, older than an hour).
   void RemoveStale() {
     if (dir_.empty()) return;
     std::set<std::string> keep;
@@ -328,13 +332,28 @@ class Quarantine {
       if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
       bool temp = name.rfind(kTempPrefix, 0) == 0;
       bool ours = name.size() > 6 && name.compare(name.size() - 6, 6, ".jsonl") == 0;
-      if ((temp && now - st.st_mtime > 3600) || (!temp && ours && !keep.count(name)))
+      if ((temp && (now - st.st_mtime > 3600 || WriterGone(name))) ||
+          (!temp && ours && !keep.count(name)))
         ::unlink(path.c_str());
     }
     ::closedir(d);
   }
 
  private:
+  // Whether the temp file `name` (`.q-<pid>-…`) was written by a process
+  // that no longer runs.
+  static bool WriterGone(const std::string& name) {
+    const size_t from = std::strlen(kTempPrefix);
+    const size_t dash = name.find('-', from);
+    if (dash == std::string::npos || dash == from || dash - from > 9) return false;
+    long pid = 0;
+    for (size_t i = from; i < dash; ++i) {
+      if (name[i] < '0' || name[i] > '9') return false;
+      pid = pid * 10 + (name[i] - '0');
+    }
+    if (pid <= 0 || pid == ::getpid()) return false;
+    return ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+  }
   void Discard() {
     if (f_) {
       std::fclose(f_);
@@ -370,6 +389,15 @@ class MessageIds {
     store::ReserveHuge(offsets_, n + 1);
     arena_.reserve(n * 40);  // about a UUID per line
     store::AdviseHuge(arena_.data(), arena_.capacity());
+  }
+
+  // Frees every id (the table is not needed once every file is merged).
+  void Clear() {
+    Free(slots_, cap_);
+    slots_ = nullptr;
+    cap_ = 0;
+    std::vector<uint64_t>().swap(offsets_);
+    std::string().swap(arena_);
   }
 
   static void Prefetch(void* self, uint64_t hash) {
@@ -776,6 +804,8 @@ class Merger {
 
   store::EventStore Finish() {
     auto t0 = std::chrono::steady_clock::now();
+    // The messageId table goes before the layout, the cold run's peak.
+    message_ids_.Clear();
     store::EventStore s = builder_.Finish();
     stats_->build_seconds = Seconds(t0);
     for (const store::EventType& t : s.types) stats_->event_types[t.key] = t.rows;
@@ -1295,7 +1325,7 @@ Result IngestCached(const Options& options, const std::string& cache_path, Cache
       SegmentView view;
       std::string why;
       if (map.Open(seg_path, -1, &why) &&
-          OpenSegment(map.data(), map.size(), keys[i], &view, &why)) {
+          OpenSegment(map.data(), map.size(), keys[i], &view, &why, &map)) {
         ++st.files_reused;
         struct stat sb;
         if (::stat(files[i].c_str(), &sb) == 0) prog.done += static_cast<uint64_t>(sb.st_size);
@@ -1317,7 +1347,7 @@ Result IngestCached(const Options& options, const std::string& cache_path, Cache
         }
         MappedFile written;
         if (w.Finish(sum, keys[i], &werr) && written.Open("", w.fd(), &why) &&
-            OpenSegment(written.data(), written.size(), keys[i], &view, &why)) {
+            OpenSegment(written.data(), written.size(), keys[i], &view, &why, &written)) {
           if (!merger.File(files[i], shown[i], view, true, &written, &r.error)) io_ok = false;
           continue;
         }

@@ -392,9 +392,13 @@ EventStore StoreBuilder::Finish() {
     // Stable: equal timestamps keep input order.
     if (!std::is_sorted(b, e, by_ts)) std::stable_sort(b, e, by_ts);
   }
+  // Each input array goes as soon as it is laid out (the cold run's peak).
   s_.ts = Gather(ev_ts_, perm);
-  s_.type = Gather(ev_type_, perm);
+  std::vector<int64_t>().swap(ev_ts_);
   s_.node = Gather(ev_node_, perm);
+  std::vector<uint32_t>().swap(ev_node_);
+  s_.type = Gather(ev_type_, perm);
+  std::vector<uint16_t>().swap(ev_type_);
   // Rows follow the store order: new_row[type][old row] = new row.
   std::vector<std::vector<uint32_t>> new_row(s_.types.size());
   for (size_t t = 0; t < s_.types.size(); ++t) new_row[t].resize(s_.types[t].rows);
@@ -402,14 +406,11 @@ EventStore StoreBuilder::Finish() {
   s_.row.resize(ne);
   for (size_t k = 0; k < ne; ++k) {
     uint32_t old = perm[k];
-    uint16_t t = ev_type_[old];
+    uint16_t t = s_.type[k];
     s_.row[k] = next_row[t]++;
     new_row[t][ev_row_[old]] = s_.row[k];
   }
-  std::vector<int64_t>().swap(ev_ts_);
-  std::vector<uint16_t>().swap(ev_type_);
   std::vector<uint32_t>().swap(ev_row_);
-  std::vector<uint32_t>().swap(ev_node_);
   std::vector<uint32_t>().swap(perm);
   std::vector<std::pair<uint32_t, uint32_t>> order;  // (new row, value index)
   for (size_t t = 0; t < s_.types.size(); ++t) {
