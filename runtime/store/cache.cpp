@@ -24,6 +24,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <limits>
@@ -422,10 +423,34 @@ bool ReadDict(In* in, Dictionary* d) {
 
 // How a column's values are stored.
 enum class ColumnCode : uint8_t {
-  Raw = 0,       // the in-memory elements (floats, bools)
-  Packed = 1,    // ints: frame of reference
-  LocalDict = 2  // strings: the column's distinct codes (Raw, ascending) + Packed indices
+  Raw = 0,        // the in-memory elements (floats, bools)
+  Packed = 1,     // ints: frame of reference
+  LocalDict = 2,  // strings: the column's distinct codes (Raw, ascending) + Packed indices
+  Decimal = 3     // floats that are all k / 10^d exactly: d (u8), then k Packed
 };
+
+// The smallest d in 0..4 such that every value is exactly k / 10^d for an
+// integer k (bit for bit, so -0.0, NaN and infinities never qualify), or -1.
+int DecimalDigits(const Array<double>& v) {
+  static const double kScale[5] = {1, 10, 100, 1000, 10000};
+  for (int d = 0; d < 5; ++d) {
+    bool all = true;
+    for (double x : v) {
+      const double y = x * kScale[d];
+      if (!(y > -9e15 && y < 9e15)) {
+        all = false;
+        break;
+      }
+      const double back = static_cast<double>(std::llround(y)) / kScale[d];
+      if (std::memcmp(&back, &x, sizeof x) != 0) {
+        all = false;
+        break;
+      }
+    }
+    if (all) return d;
+  }
+  return -1;
+}
 
 void WriteColumn(const Column& c, Out* o) {
   o->Put<uint32_t>(c.name);
@@ -436,10 +461,19 @@ void WriteColumn(const Column& c, Out* o) {
       o->Put<uint8_t>(static_cast<uint8_t>(ColumnCode::Packed));
       PackedVec(o, c.ints);
       break;
-    case ValueKind::Float:
-      o->Put<uint8_t>(static_cast<uint8_t>(ColumnCode::Raw));
-      o->Raw(c.floats);
+    case ValueKind::Float: {
+      const int d = DecimalDigits(c.floats);
+      if (d < 0) {
+        o->Put<uint8_t>(static_cast<uint8_t>(ColumnCode::Raw));
+        o->Raw(c.floats);
+        break;
+      }
+      static const double kScale[5] = {1, 10, 100, 1000, 10000};
+      o->Put<uint8_t>(static_cast<uint8_t>(ColumnCode::Decimal));
+      o->Put<uint8_t>(static_cast<uint8_t>(d));
+      Packed(o, c.floats.size(), [&](size_t i) { return std::llround(c.floats[i] * kScale[d]); });
       break;
+    }
     case ValueKind::Bool:
       o->Put<uint8_t>(static_cast<uint8_t>(ColumnCode::Raw));
       o->Raw(c.bools);
@@ -490,6 +524,18 @@ bool ReadColumn(In* in, size_t num_strings, const Keep& keep, Column* c) {
       break;
     }
     case ValueKind::Float:
+      if (code == static_cast<uint8_t>(ColumnCode::Decimal)) {
+        static const double kScale[5] = {1, 10, 100, 1000, 10000};
+        const uint8_t d = in->Get<uint8_t>();
+        PackedView v;
+        if (d > 4 || !ReadPacked(in, &v)) return false;
+        const double scale = kScale[d];
+        c->floats = Array<double>::Lazy(v.n, [v, scale, keep](double* out) {
+          for (uint64_t i = 0; i < v.n; ++i)
+            out[i] = static_cast<double>(static_cast<int64_t>(v.Get(i))) / scale;
+        });
+        break;
+      }
       if (code != static_cast<uint8_t>(ColumnCode::Raw)) return false;
       c->floats = BorrowRaw<double>(in, keep);
       break;
@@ -942,6 +988,12 @@ class Mapped {
   }
   const char* data() const { return data_; }
   size_t size() const { return size_; }
+  // Drops the pages from memory: the arrays borrowed from the mapping map
+  // them back from the page cache when read, so a process holds only what
+  // it reads.
+  void Drop() {
+    if (data_) ::madvise(data_, size_, MADV_DONTNEED);
+  }
 
  private:
   char* data_ = nullptr;
@@ -1082,6 +1134,7 @@ std::optional<EventStore> LoadStore(const std::string& path, uint64_t fingerprin
     SetReason(reason, "corrupt");
     return std::nullopt;
   }
+  file->Drop();  // everything was read once: checksums, validation, decoding
   SetReason(reason, "");
   return s;
 }
