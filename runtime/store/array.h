@@ -50,11 +50,10 @@ class Array {
   size_t size() const { return mode_ == Mode::Owned ? own_.size() : n_; }
   bool empty() const { return size() == 0; }
   const T* data() const {
-    switch (mode_) {
-      case Mode::Owned: return own_.data();
-      case Mode::Borrowed: return ptr_;
-      case Mode::Lazy: break;
-    }
+    if (mode_ == Mode::Owned) return own_.data();
+    if (mode_ == Mode::Borrowed) return ptr_;
+    // Lazy: once widened, one flag and the pointer.
+    if (lazy_->done.load(std::memory_order_acquire)) return lazy_->vec.data();
     return Materialize();
   }
   const T& operator[](size_t i) const { return data()[i]; }
