@@ -452,7 +452,7 @@ int DecimalDigits(const Array<double>& v) {
   return -1;
 }
 
-void WriteColumn(const Column& c, Out* o) {
+void WriteColumn(const Column& c, std::vector<uint32_t>* scratch, Out* o) {
   o->Put<uint32_t>(c.name);
   o->Put<uint8_t>(static_cast<uint8_t>(c.kind));
   o->Put<uint8_t>(c.sparse ? 1 : 0);
@@ -480,14 +480,23 @@ void WriteColumn(const Column& c, Out* o) {
       break;
     case ValueKind::String: {
       o->Put<uint8_t>(static_cast<uint8_t>(ColumnCode::LocalDict));
-      std::vector<uint32_t> local(c.codes.begin(), c.codes.end());
+      // `index` (one slot per dictionary code, all UINT32_MAX between
+      // columns) maps a code to its local index in time linear in the values.
+      std::vector<uint32_t>& index = *scratch;
+      std::vector<uint32_t> local;
+      for (uint32_t code : c.codes) {
+        if (code >= index.size())
+          index.resize(size_t{code} + 1, UINT32_MAX);  // (not a valid store)
+        if (index[code] == UINT32_MAX) {
+          index[code] = 0;
+          local.push_back(code);
+        }
+      }
       std::sort(local.begin(), local.end());
-      local.erase(std::unique(local.begin(), local.end()), local.end());
+      for (size_t k = 0; k < local.size(); ++k) index[local[k]] = static_cast<uint32_t>(k);
       o->Raw(local);
-      Packed(o, c.codes.size(), [&](size_t i) {
-        return static_cast<uint64_t>(std::lower_bound(local.begin(), local.end(), c.codes[i]) -
-                                     local.begin());
-      });
+      Packed(o, c.codes.size(), [&](size_t i) { return index[c.codes[i]]; });
+      for (uint32_t code : local) index[code] = UINT32_MAX;
       break;
     }
   }
@@ -713,12 +722,13 @@ bool WritePayload(const EventStore& s, std::string_view meta, Out* o) {
   };
   WriteDict(s.dict, o);
   end_section();
+  std::vector<uint32_t> scratch(s.dict.size(), UINT32_MAX);
   o->Put<uint32_t>(static_cast<uint32_t>(s.types.size()));
   for (const EventType& t : s.types) {
     o->Str(t.key);
     o->Put<uint32_t>(t.rows);
     o->Put<uint32_t>(static_cast<uint32_t>(t.columns.size()));
-    for (const Column& c : t.columns) WriteColumn(c, o);
+    for (const Column& c : t.columns) WriteColumn(c, &scratch, o);
   }
   end_section();
   {
