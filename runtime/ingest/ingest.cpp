@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -397,6 +398,15 @@ class MessageIds {
     store::ReserveHuge(offsets_, n + 1);
     arena_.reserve(n * 40);  // about a UUID per line
     store::AdviseHuge(arena_.data(), arena_.capacity());
+  }
+
+  // Frees every id (the table is not needed once every file is merged).
+  void Clear() {
+    Free(slots_, cap_);
+    slots_ = nullptr;
+    cap_ = 0;
+    std::vector<uint64_t>().swap(offsets_);
+    std::string().swap(arena_);
   }
 
   static void Prefetch(void* self, uint64_t hash) {
@@ -808,6 +818,8 @@ class Merger {
 
   store::EventStore Finish() {
     auto t0 = std::chrono::steady_clock::now();
+    // The messageId table goes before the layout, the cold run's peak.
+    message_ids_.Clear();
     store::EventStore s = builder_.Finish();
     stats_->build_seconds = Seconds(t0);
     for (const store::EventType& t : s.types) stats_->event_types[t.key] = t.rows;
@@ -1360,7 +1372,7 @@ Result IngestCached(const Options& options, const std::string& cache_path, Cache
       SegmentView view;
       std::string why;
       if (map.Open(seg_path, -1, &why) &&
-          OpenSegment(map.data(), map.size(), keys[i], &view, &why)) {
+          OpenSegment(map.data(), map.size(), keys[i], &view, &why, &map)) {
         ++st.files_reused;
         struct stat sb;
         if (::stat(files[i].c_str(), &sb) == 0) prog.done += static_cast<uint64_t>(sb.st_size);
@@ -1389,7 +1401,7 @@ Result IngestCached(const Options& options, const std::string& cache_path, Cache
         }
         MappedFile written;
         if (w.Finish(sum, keys[i], &werr) && written.Open("", w.fd(), &why) &&
-            OpenSegment(written.data(), written.size(), keys[i], &view, &why)) {
+            OpenSegment(written.data(), written.size(), keys[i], &view, &why, &written)) {
           if (!merger.File(files[i], shown[i], view, true, &written, &r.error)) io_ok = false;
           continue;
         }

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -331,8 +332,8 @@ void SegmentWriter::Abandon() {
   temp_.clear();
 }
 
-bool OpenSegment(const char* data, size_t size, uint64_t key, SegmentView* out,
-                 std::string* reason) {
+bool OpenSegment(const char* data, size_t size, uint64_t key, SegmentView* out, std::string* reason,
+                 MappedFile* map) {
   auto no = [&](const char* r) {
     *reason = r;
     return false;
@@ -356,7 +357,16 @@ bool OpenSegment(const char* data, size_t size, uint64_t key, SegmentView* out,
   if (size - kHeaderSize < payload) return no("truncated");
   if (size - kHeaderSize > payload || summary_at > payload) return no("corrupt");
   const char* p = data + kHeaderSize;
-  if (store::Hash64(p, payload) != sum) return no("corrupt");
+  {
+    store::Hasher hasher;
+    constexpr size_t kChunk = size_t{8} << 20;
+    for (size_t at = 0; at < payload; at += kChunk) {
+      const size_t n = std::min<size_t>(kChunk, payload - at);
+      hasher.Update(p + at, n);
+      if (map) map->Drop(p + at, n);
+    }
+    if (hasher.Digest() != sum) return no("corrupt");
+  }
   out->blocks = p;
   out->blocks_size = summary_at;
   out->summary = FileSummary{};
@@ -416,6 +426,14 @@ bool MappedFile::Open(const std::string& path, int fd, std::string* reason) {
   }
   if (own) ::close(fd);
   return true;
+}
+
+void MappedFile::Drop(const char* p, size_t n) {
+  if (!data_ || p < data_ || p + n > data_ + size_) return;
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  size_t from = (static_cast<size_t>(p - data_) + page - 1) / page * page;
+  size_t to = (static_cast<size_t>(p - data_) + n) / page * page;
+  if (to > from) ::madvise(data_ + from, to - from, MADV_DONTNEED);
 }
 
 void MappedFile::Release(const char* p) {

@@ -104,11 +104,16 @@ struct SegmentView {
   FileSummary summary;
 };
 
+class MappedFile;
+
 // Checks the segment `data[0, size)` (header, version, key, checksum) and
 // decodes its summary. False with `reason`: "truncated", "foreign-file",
-// "version", "stale" or "corrupt".
-bool OpenSegment(const char* data, size_t size, uint64_t key, SegmentView* out,
-                 std::string* reason);
+// "version", "stale" or "corrupt". When `map` (which holds `data`) is given,
+// the pages the checksum read are dropped from memory behind it, so checking
+// a big segment does not make all of it resident at once (the merge maps
+// them back from the page cache, a window at a time).
+bool OpenSegment(const char* data, size_t size, uint64_t key, SegmentView* out, std::string* reason,
+                 MappedFile* map = nullptr);
 
 // One block of a segment, as read by NextBlock.
 struct Block {
@@ -135,6 +140,9 @@ class MappedFile {
   size_t size() const { return size_; }
   // Drops the pages before `p` from memory (they were read).
   void Release(const char* p);
+  // Drops the whole pages of [p, p + n) from memory without moving the
+  // Release mark (they are read again later).
+  void Drop(const char* p, size_t n);
 
  private:
   char* data_ = nullptr;

@@ -205,26 +205,26 @@ void StoreBuilder::AddEvent(uint16_t type, int64_t ts, uint64_t order, std::stri
     switch (v.kind) {
       case ValueKind::Int:
         if (again)
-          c.ints.back() = v.i;
+          c.ints.Own().back() = v.i;
         else
           c.ints.push_back(v.i);
         break;
       case ValueKind::Float:
         if (again)
-          c.floats.back() = v.f;
+          c.floats.Own().back() = v.f;
         else
           c.floats.push_back(v.f);
         break;
       case ValueKind::Bool:
         if (again)
-          c.bools.back() = v.b ? 1 : 0;
+          c.bools.Own().back() = v.b ? 1 : 0;
         else
           c.bools.push_back(v.b ? 1 : 0);
         break;
       case ValueKind::String: {
         uint32_t code = s_.dict.Intern(v.s);
         if (again)
-          c.codes.back() = code;
+          c.codes.Own().back() = code;
         else
           c.codes.push_back(code);
         break;
@@ -401,9 +401,13 @@ EventStore StoreBuilder::Finish() {
     // Stable: equal timestamps keep input order.
     if (!std::is_sorted(b, e, by_ts)) std::stable_sort(b, e, by_ts);
   }
+  // Each input array goes as soon as it is laid out (the cold run's peak).
   s_.ts = Gather(ev_ts_, perm);
-  s_.type = Gather(ev_type_, perm);
+  std::vector<int64_t>().swap(ev_ts_);
   s_.node = Gather(ev_node_, perm);
+  std::vector<uint32_t>().swap(ev_node_);
+  s_.type = Gather(ev_type_, perm);
+  std::vector<uint16_t>().swap(ev_type_);
   // Rows follow the store order: new_row[type][old row] = new row.
   std::vector<std::vector<uint32_t>> new_row(s_.types.size());
   for (size_t t = 0; t < s_.types.size(); ++t) new_row[t].resize(s_.types[t].rows);
@@ -411,14 +415,11 @@ EventStore StoreBuilder::Finish() {
   s_.row.resize(ne);
   for (size_t k = 0; k < ne; ++k) {
     uint32_t old = perm[k];
-    uint16_t t = ev_type_[old];
+    uint16_t t = s_.type[k];
     s_.row[k] = next_row[t]++;
     new_row[t][ev_row_[old]] = s_.row[k];
   }
-  std::vector<int64_t>().swap(ev_ts_);
-  std::vector<uint16_t>().swap(ev_type_);
   std::vector<uint32_t>().swap(ev_row_);
-  std::vector<uint32_t>().swap(ev_node_);
   std::vector<uint32_t>().swap(perm);
   std::vector<std::pair<uint32_t, uint32_t>> order;  // (new row, value index)
   for (size_t t = 0; t < s_.types.size(); ++t) {
@@ -433,14 +434,16 @@ EventStore StoreBuilder::Finish() {
       if (present * 4 >= rows) {
         // Dense: a value slot per row.
         ReserveHuge(out.valid, (rows + 63) / 64);
-        out.valid.assign((rows + 63) / 64, 0);
-        auto scatter = [&](const auto& in, auto& dst) {
+        std::vector<uint64_t>& valid = out.valid.Own();
+        valid.assign((rows + 63) / 64, 0);
+        auto scatter = [&](const auto& in, auto& dst_array) {
+          auto& dst = dst_array.Own();
           ReserveHuge(dst, rows);
           dst.assign(rows, {});
           for (size_t i = 0; i < present; ++i) {
             const uint32_t r = nr[c.rows[i]];
             dst[r] = in[i];
-            out.valid[r >> 6] |= uint64_t{1} << (r & 63);
+            valid[r >> 6] |= uint64_t{1} << (r & 63);
           }
         };
         switch (c.kind) {
@@ -455,9 +458,11 @@ EventStore StoreBuilder::Finish() {
         order.resize(present);
         for (size_t i = 0; i < present; ++i) order[i] = {nr[c.rows[i]], static_cast<uint32_t>(i)};
         if (!std::is_sorted(order.begin(), order.end())) std::sort(order.begin(), order.end());
-        out.rows.resize(present);
-        for (size_t i = 0; i < present; ++i) out.rows[i] = order[i].first;
-        auto gather = [&](const auto& in, auto& dst) {
+        std::vector<uint32_t>& out_rows = out.rows.Own();
+        out_rows.resize(present);
+        for (size_t i = 0; i < present; ++i) out_rows[i] = order[i].first;
+        auto gather = [&](const auto& in, auto& dst_array) {
+          auto& dst = dst_array.Own();
           dst.resize(present);
           for (size_t i = 0; i < present; ++i) dst[i] = in[order[i].second];
         };

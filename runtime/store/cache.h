@@ -15,7 +15,8 @@
 namespace aud::store {
 
 // Bumped whenever the file layout or the meaning of a stored field changes.
-constexpr uint32_t kCacheFormatVersion = 3;  // 2: sparse columns; 3: group calls
+// 2: sparse columns; 3: group calls; 4: lean layout (narrow arrays, mapped load)
+constexpr uint32_t kCacheFormatVersion = 4;
 
 // A fingerprint of source files: for each, its path, size, mtime and a hash
 // of its first and last 64 KiB; `salt` mixes in anything else the store

@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "runtime/store/array.h"
+
 namespace aud::store {
 
 // Advises huge pages for the whole 2 MiB pages inside [p, p + bytes).
@@ -44,6 +46,12 @@ template <typename T>
 void PushHuge(std::vector<T>& v, const T& x) {
   if (v.size() == v.capacity()) ReserveHuge(v, std::max<size_t>(1024, v.capacity() * 2));
   v.push_back(x);
+}
+
+// The same for a store array (made owned first).
+template <typename T>
+void ReserveHuge(Array<T>& v, size_t n) {
+  ReserveHuge(v.Own(), n);
 }
 
 }  // namespace aud::store

@@ -16,6 +16,10 @@ template <typename T>
 size_t VecBytes(const std::vector<T>& v) {
   return v.size() * sizeof(T);
 }
+template <typename T>
+size_t VecBytes(const Array<T>& v) {
+  return v.size() * sizeof(T);
+}
 
 }  // namespace
 
@@ -146,14 +150,16 @@ Column Column::Dense(uint32_t type_rows) const {
     out = *this;
     return out;
   }
-  out.valid.assign((type_rows + 63) / 64, 0);
-  auto scatter = [&](const auto& in, auto& dst) {
+  std::vector<uint64_t>& valid_out = out.valid.Own();
+  valid_out.assign((type_rows + 63) / 64, 0);
+  auto scatter = [&](const auto& in, auto& dst_array) {
+    auto& dst = dst_array.Own();
     dst.assign(type_rows, {});
     for (size_t i = 0; i < rows.size() && i < in.size(); ++i) {
       const uint32_t r = rows[i];
       if (r >= type_rows) continue;
       dst[r] = in[i];
-      out.valid[r >> 6] |= uint64_t{1} << (r & 63);
+      valid_out[r >> 6] |= uint64_t{1} << (r & 63);
     }
   };
   switch (kind) {

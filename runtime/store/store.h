@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "runtime/store/array.h"
+
 namespace aud::store {
 
 // Interned strings; code 0 is the empty string. The bytes live in blocks
@@ -61,12 +63,14 @@ struct Column {
   uint32_t name = 0;  // dictionary code of the property name
   ValueKind kind = ValueKind::Int;
   bool sparse = false;
-  std::vector<int64_t> ints;    // Int
-  std::vector<double> floats;   // Float
-  std::vector<uint8_t> bools;   // Bool
-  std::vector<uint32_t> codes;  // String (dictionary codes)
-  std::vector<uint64_t> valid;  // dense: one bit per row
-  std::vector<uint32_t> rows;   // sparse: the rows with a value, ascending
+  // The arrays are owned when built, borrowed from the mapped cache file or
+  // lazy (widened from the file's narrow encoding on first read) when loaded.
+  Array<int64_t> ints;    // Int
+  Array<double> floats;   // Float
+  Array<uint8_t> bools;   // Bool
+  Array<uint32_t> codes;  // String (dictionary codes)
+  Array<uint64_t> valid;  // dense: one bit per row
+  Array<uint32_t> rows;   // sparse: the rows with a value, ascending
   // Whether dense row `row` has a value (dense columns only).
   bool Valid(uint32_t row) const { return (valid[row >> 6] >> (row & 63)) & 1; }
   // The index of `row`'s value in the value array, or -1 when it has none

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -129,6 +130,42 @@ TEST_F(IngestCache, CorruptedCacheIsRebuilt) {
   ExpectSame(cold, r);
   Cached(&st);
   EXPECT_TRUE(st.hit);
+}
+
+TEST_F(IngestCache, OlderFormatIsRefusedAsVersionAndRebuilt) {
+  // A cache file of format 3 (the layout before the lean one): same header,
+  // older version number. It is never parsed: refused as `version`, then
+  // rebuilt in the current format.
+  CacheStatus st;
+  Result cold = Cached(&st);
+  std::string bytes;
+  {
+    std::ifstream in(cache_, std::ios::binary);
+    bytes.assign((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  }
+  ASSERT_GT(bytes.size(), 48u);
+  const uint32_t v3 = 3;
+  std::memcpy(&bytes[12], &v3, 4);
+  Write(cache_, bytes);
+  Result r = Cached(&st);
+  EXPECT_FALSE(st.hit);
+  EXPECT_EQ(st.reason, "version");
+  ExpectSame(cold, r);
+  Result warm = Cached(&st);
+  EXPECT_TRUE(st.hit);
+  ExpectSame(cold, warm);
+  // The warm store reads the same values as the one just built (its
+  // columns come from the mapping).
+  ASSERT_EQ(warm.store.types.size(), cold.store.types.size());
+  for (size_t t = 0; t < cold.store.types.size(); ++t) {
+    ASSERT_EQ(warm.store.types[t].columns.size(), cold.store.types[t].columns.size());
+    for (size_t c = 0; c < cold.store.types[t].columns.size(); ++c) {
+      const store::Column& a = cold.store.types[t].columns[c];
+      const store::Column& b = warm.store.types[t].columns[c];
+      EXPECT_TRUE(a.ints == b.ints && a.floats == b.floats && a.codes == b.codes &&
+                  a.valid == b.valid);
+    }
+  }
 }
 
 TEST_F(IngestCache, StrictAppliesToCachedBadLines) {

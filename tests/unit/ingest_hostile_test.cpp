@@ -356,7 +356,7 @@ TEST_F(Hostile, SparseColumnsReadLikeDenseOnesAndSurviveTheCache) {
   // A sparse column with its rows out of order is refused.
   store::EventStore broken = s;
   for (store::Column& c : broken.types[0].columns)
-    if (c.sparse) std::swap(c.rows[0], c.rows[1]);
+    if (c.sparse) std::swap(c.rows.Own()[0], c.rows.Own()[1]);
   EXPECT_FALSE(store::ValidateStore(broken));
 }
 

@@ -8,10 +8,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -242,6 +244,263 @@ TEST(StoreFingerprint, FollowsPathSizeMtimeAndContent) {
   ASSERT_EQ(::utimensat(AT_FDCWD, a.c_str(), later, 0), 0);
   EXPECT_NE(Fingerprint({a, b}), f1);
   fs::remove_all(dir);
+}
+
+// Rewrites the payload and header checksums of a cache file image, so that
+// a changed payload reaches the parser and the validator.
+void Reseal(std::string* b) {
+  ASSERT_GE(b->size(), 48u);
+  const uint64_t sum = Hash64(b->data() + 48, b->size() - 48);
+  std::memcpy(&(*b)[32], &sum, 8);
+  const uint64_t head = Hash64(b->data(), 40);
+  std::memcpy(&(*b)[40], &head, 8);
+}
+
+// Reads every value of a loaded store (widening its lazy columns) and checks
+// that every index is in range.
+void TouchEverything(const EventStore& s) {
+  std::string why;
+  ASSERT_TRUE(ValidateStore(s, &why)) << why;
+  for (const EventType& t : s.types) {
+    for (const Column& c : t.columns) {
+      int64_t sum = 0;
+      for (int64_t v : c.ints) sum += v;
+      for (uint32_t code : c.codes) ASSERT_LT(code, s.dict.size());
+      for (size_t r = 0; r < t.rows; ++r) sum += c.Index(static_cast<uint32_t>(r));
+      (void)sum;
+    }
+  }
+}
+
+TEST_F(StoreCache, HostilePayloadWithValidChecksumsNeverCrashes) {
+  // Payload bytes changed, with both checksums made right
+  // again: the parser and validator refuse the file as corrupt, or what
+  // loads is consistent and every value can be read.
+  ASSERT_EQ(Reason(path_ + ".none", kFp), "missing");
+  size_t refused = 0, loaded = 0;
+  // (Every 5th byte, each bit in turn: a load takes a file write and a map.)
+  for (size_t pos = 48; pos < bytes_.size(); pos += 5) {
+    for (int mask : {1 << (pos % 8)}) {
+      std::string b = bytes_;
+      b[pos] = static_cast<char>(b[pos] ^ mask);
+      Reseal(&b);
+      Write(path_, b);
+      std::string reason;
+      std::optional<EventStore> s = LoadStore(path_, kFp, &reason);
+      if (!s) {
+        EXPECT_EQ(reason, "corrupt") << "byte " << pos;
+        ++refused;
+        continue;
+      }
+      ++loaded;
+      TouchEverything(*s);
+    }
+  }
+  EXPECT_GT(refused, 0u);
+  // (Some changes are harmless: a float value, a time delta that keeps the
+  // order, a padding-free count of equal values.)
+  EXPECT_GT(loaded, 0u);
+  // The untouched image resealed still loads.
+  std::string b = bytes_;
+  Reseal(&b);
+  Write(path_, b);
+  EXPECT_TRUE(LoadStore(path_, kFp).has_value());
+}
+
+TEST_F(StoreCache, LoadBorrowsFromTheMappingAndWidensOnFirstRead) {
+  std::optional<EventStore> s = LoadStore(path_, kFp);
+  ASSERT_TRUE(s.has_value());
+  size_t borrowed = 0, lazy = 0;
+  for (const EventType& t : s->types) {
+    for (const Column& c : t.columns) {
+      switch (c.kind) {
+        case ValueKind::Int: EXPECT_TRUE(c.ints.lazy()); break;
+        case ValueKind::Float: EXPECT_TRUE(c.floats.borrowed() || c.floats.lazy()); break;
+        case ValueKind::Bool: EXPECT_TRUE(c.bools.borrowed()); break;
+        case ValueKind::String: EXPECT_TRUE(c.codes.lazy()); break;
+      }
+      EXPECT_TRUE(c.sparse ? c.rows.borrowed() : c.valid.borrowed());
+      if (c.ints.lazy() || c.codes.lazy()) {
+        ++lazy;
+        // Loading (and validating) did not widen it.
+        EXPECT_FALSE(c.ints.lazy() ? c.ints.materialized() : c.codes.materialized());
+      } else {
+        ++borrowed;
+      }
+    }
+  }
+  EXPECT_GT(borrowed, 0u);
+  EXPECT_GT(lazy, 0u);
+  // A copy shares the mapping and outlives the loaded store; reading widens.
+  EventStore copy = *s;
+  s.reset();
+  EXPECT_TRUE(copy == store_);
+  for (const EventType& t : copy.types)
+    for (const Column& c : t.columns) EXPECT_TRUE(c.ints.materialized() && c.codes.materialized());
+  // Writing to a borrowed array copies it first.
+  Column& c = copy.types[0].columns[0];
+  const size_t words = c.valid.size();
+  c.valid.Own().push_back(0);
+  EXPECT_FALSE(c.valid.borrowed());
+  EXPECT_EQ(c.valid.size(), words + 1);
+}
+
+// A store whose times need the escapes: components spanning decades, times
+// before 1970, gaps wider than 2^32 ms, equal times, the extremes of int64.
+EventStore WideTimeStore() {
+  StoreBuilder b;
+  uint16_t page = 0;
+  EXPECT_TRUE(b.TypeIndex("page", &page));
+  uint64_t order = 0;
+  const int64_t kYear = 365LL * 86400000LL;
+  std::vector<int64_t> times = {0,
+                                -5 * kYear,
+                                1767225600000LL,
+                                1767225600000LL,
+                                1767225600000LL + 65535,
+                                1767225600000LL + 65536,
+                                1767225600000LL + (1LL << 32) - 1,
+                                1767225600000LL + (1LL << 32) + 5,
+                                1767225600000LL + 30 * kYear,
+                                INT64_MIN + 1,
+                                INT64_MAX - 3};
+  for (int u = 0; u < 3; ++u) {
+    for (size_t k = 0; k < times.size(); ++k) {
+      std::vector<InputValue> props(1);
+      props[0].name = "n";
+      props[0].kind = ValueKind::Int;
+      props[0].i = k % 2 ? INT64_MIN : INT64_MAX - static_cast<int64_t>(k);
+      b.AddEvent(page, times[k] + u, ++order, "user-" + std::to_string(u), "", props.data(), 1);
+    }
+    std::vector<InputValue> traits(1);
+    traits[0].name = "age";
+    traits[0].kind = ValueKind::Float;
+    traits[0].f = -0.0;
+    b.AddIdentify(-7 * kYear, ++order, "user-" + std::to_string(u), "", traits.data(), 1);
+    b.AddIdentify(INT64_MAX - 1, ++order, "user-" + std::to_string(u), "", traits.data(), 1);
+  }
+  // A run of close times (2-byte deltas win), one step of exactly the
+  // 2-byte escape value.
+  int64_t t = 1800000000000LL;
+  for (int k = 0; k < 300; ++k) {
+    t += k == 150 ? 0xFFFF : 1000;
+    b.AddEvent(page, t, ++order, "user-0", "", nullptr, 0);
+  }
+  // Trait times with 4-byte deltas, one of exactly the 4-byte escape value.
+  std::vector<InputValue> traits(1);
+  traits[0].name = "plan";
+  traits[0].kind = ValueKind::String;
+  traits[0].s = "pro";
+  for (int64_t at : {int64_t{70000}, int64_t{140000}, int64_t{140000 + 0xFFFFFFFFLL}})
+    b.AddIdentify(1900000000000LL + at, ++order, "user-0", "", traits.data(), 1);
+  b.AddAlias(-3 * kYear, ++order, "user-0", "user-1", "");
+  b.AddAlias(40 * kYear, ++order, "user-2", "user-1", "");
+  return b.Finish();
+}
+
+TEST_F(StoreCache, TimesAcrossYearsAndExtremesRoundTrip) {
+  EventStore s = WideTimeStore();
+  std::string why;
+  ASSERT_TRUE(ValidateStore(s, &why)) << why;
+  ASSERT_EQ(s.num_components, 1u);
+  ASSERT_TRUE(SaveStore(s, path_, kFp));
+  std::optional<EventStore> l = LoadStore(path_, kFp, &why);
+  ASSERT_TRUE(l.has_value()) << why;
+  EXPECT_EQ(l->ts, s.ts);
+  EXPECT_EQ(l->traits, s.traits);
+  EXPECT_EQ(l->links, s.links);
+  EXPECT_TRUE(*l == s);
+}
+
+TEST_F(StoreCache, EventsCostAFewBytesEach) {
+  // 20,000 events of 100 people, a few seconds apart, two small string
+  // properties and an int: the lean layout keeps the file near 10 bytes
+  // per event (the format-3 layout took over 40).
+  StoreBuilder b;
+  uint16_t types[3];
+  ASSERT_TRUE(b.TypeIndex("page", &types[0]));
+  ASSERT_TRUE(b.TrackType("A", &types[1]));
+  ASSERT_TRUE(b.TrackType("B", &types[2]));
+  uint64_t order = 0;
+  const int n = 20000;
+  for (int i = 0; i < n; ++i) {
+    std::vector<InputValue> props(3);
+    std::string path = "/p/" + std::to_string(i % 50);
+    props[0].name = "path";
+    props[0].kind = ValueKind::String;
+    props[0].s = path;
+    props[1].name = "currency";
+    props[1].kind = ValueKind::String;
+    props[1].s = i % 3 ? "SEK" : "EUR";
+    props[2].name = "quantity";
+    props[2].kind = ValueKind::Int;
+    props[2].i = 1 + i % 5;
+    b.AddEvent(types[i % 3], 1767225600000LL + int64_t{i} * 3000, ++order,
+               "user-" + std::to_string(i % 100), "", props.data(), props.size());
+  }
+  EventStore s = b.Finish();
+  ASSERT_TRUE(SaveStore(s, path_, kFp));
+  const double per_event = static_cast<double>(fs::file_size(path_)) / n;
+  EXPECT_LT(per_event, 12.0);
+  std::optional<EventStore> l = LoadStore(path_, kFp);
+  ASSERT_TRUE(l.has_value());
+  EXPECT_TRUE(*l == s);
+}
+
+TEST_F(StoreCache, FloatsRoundTripBitForBit) {
+  // Columns of decimal values (stored as scaled integers, widened lazily) and
+  // of values that are not (kept as raw doubles, borrowed): every bit back.
+  const std::vector<std::vector<double>> sets = {{13.99, 0.1, 250, -7.5, 0, 1234.5678},
+                                                 {0.30000000000000004, 1.0 / 3},
+                                                 {-0.0, 1.5},
+                                                 {1e300, 2},
+                                                 {5e-324, 1},
+                                                 {std::numeric_limits<double>::infinity(), 1},
+                                                 {std::nan(""), 1},
+                                                 {8.9e13, -8.9e13, 0.01},
+                                                 {9.2e18, 1}};
+  StoreBuilder b;
+  uint16_t type = 0;
+  ASSERT_TRUE(b.TypeIndex("page", &type));
+  uint64_t order = 0;
+  std::vector<std::string> names;
+  for (size_t k = 0; k < sets.size(); ++k) names.push_back("f" + std::to_string(k));
+  for (size_t row = 0; row < 6; ++row) {
+    std::vector<InputValue> props;
+    for (size_t k = 0; k < sets.size(); ++k) {
+      InputValue v;
+      v.name = names[k];
+      v.kind = ValueKind::Float;
+      v.f = sets[k][row % sets[k].size()];
+      props.push_back(v);
+    }
+    b.AddEvent(type, 1767225600000LL + static_cast<int64_t>(row), ++order, "u", "", props.data(),
+               props.size());
+  }
+  EventStore s = b.Finish();
+  ASSERT_TRUE(SaveStore(s, path_, kFp));
+  std::optional<EventStore> l = LoadStore(path_, kFp);
+  ASSERT_TRUE(l.has_value());
+  size_t lazy = 0, borrowed = 0;
+  for (size_t k = 0; k < s.types[0].columns.size(); ++k) {
+    const Column& want = s.types[0].columns[k];
+    const Column& got = l->types[0].columns[k];
+    lazy += got.floats.lazy();
+    borrowed += got.floats.borrowed();
+    ASSERT_EQ(got.floats.size(), want.floats.size());
+    EXPECT_EQ(std::memcmp(got.floats.data(), want.floats.data(), want.floats.size() * 8), 0)
+        << s.dict.Get(want.name);
+  }
+  EXPECT_EQ(lazy, 2u);  // f0 and f7 (f8 is beyond the exact range of scaled integers)
+  EXPECT_EQ(borrowed, sets.size() - 2);
+}
+
+TEST_F(StoreCache, FormatThreeIsRefusedAsAnotherVersion) {
+  std::string b = bytes_;
+  uint32_t v = 3;
+  std::memcpy(&b[12], &v, 4);
+  Write(path_, b);
+  EXPECT_EQ(Reason(path_, kFp), "version");
 }
 
 TEST(StoreValidate, CatchesBrokenInvariants) {
