@@ -164,6 +164,11 @@ class Publisher {
     cv_.notify_one();
   }
 
+  ~Publisher() {
+    for (int fd : fds_)
+      if (fd >= 0) ::close(fd);
+  }
+
   void Stop() {
     std::lock_guard<std::mutex> l(mu_);
     stop_ = true;
@@ -353,11 +358,14 @@ class Publisher {
     if (!parsed.message_id.empty() && !delta_message_ids_.insert(parsed.message_id_hash).second)
       return;  // ingest keeps the first of a messageId
     const auto index = static_cast<uint32_t>(delta_.size());
-    delta_.push_back({file, offset, static_cast<uint32_t>(line.size())});
+    delta_.push_back({file, offset, static_cast<uint32_t>(line.size()), {}, 0});
     auto add = [&](store::IdKind kind, std::string_view value) {
       if (value.empty()) return;
       const std::string id = IdKey(kind, value);
-      id_lines_[IdIndex(id)].push_back(index);
+      const uint32_t i = IdIndex(id);
+      id_lines_[i].push_back(index);
+      Delta& d = delta_[index];
+      d.ids[d.num_ids++] = i;
       touched_.insert(id);
     };
     add(store::IdKind::UserId, parsed.user_id);
@@ -547,13 +555,8 @@ class Publisher {
         if (!seen_lines.insert(line).second) continue;
         lines.push_back(line);
         // The line's other identities.
-        ingest::ParsedLine parsed;
-        std::string text;
-        if (!LineText(line, &text) || !Parse(text, &parsed)) continue;
-        for (std::string_view v : {parsed.user_id, parsed.previous_id})
-          if (!v.empty()) queue.push_back(IdKey(store::IdKind::UserId, v));
-        for (std::string_view v : {parsed.anonymous_id, parsed.previous_id})
-          if (!v.empty()) queue.push_back(IdKey(store::IdKind::AnonymousId, v));
+        const Delta& dl = delta_[line];
+        for (uint8_t k = 0; k < dl.num_ids; ++k) queue.push_back(id_names_[dl.ids[k]]);
       }
     }
     std::sort(components.begin(), components.end());
@@ -611,12 +614,12 @@ class Publisher {
 
   bool LineText(uint32_t line, std::string* out) {
     const Delta& d = delta_[line];
-    const std::string path = log_dir_ + "/" + files_[d.file];
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fds_.size() <= d.file) fds_.resize(d.file + 1, -1);
+    int& fd = fds_[d.file];
+    if (fd < 0) fd = ::open((log_dir_ + "/" + files_[d.file]).c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return false;
     out->resize(d.length);
     const ssize_t r = ::pread(fd, out->data(), d.length, static_cast<off_t>(d.offset));
-    ::close(fd);
     return r == static_cast<ssize_t>(d.length);
   }
 
@@ -683,11 +686,14 @@ class Publisher {
     return text;
   }
 
-  // A collected line since the base, by position in the log.
+  // A collected line since the base, by position in the log, with its
+  // identities (indices into id_names_: userId, anonymousId, previousId as both).
   struct Delta {
     uint32_t file;
     uint64_t offset;
     uint32_t length;
+    uint32_t ids[4];
+    uint8_t num_ids;
   };
   using Due = std::pair<int64_t, std::string>;  // (instant, an identity of the profile)
 
@@ -711,7 +717,8 @@ class Publisher {
   // The log since the base: per file, the bytes read; the lines by position.
   std::map<std::string, uint64_t> offsets_;
   uint64_t consumed_bytes_ = 0;  // of the log, read (by the base or the tail)
-  std::vector<std::string> files_;
+  std::vector<std::string> files_;  // log file names, by Delta::file
+  std::vector<int> fds_;            // their descriptors, opened when first read (-1: not yet)
   std::vector<Delta> delta_;
   std::unordered_set<uint64_t> delta_message_ids_;
   std::unordered_map<std::string, uint32_t> id_index_;  // identity -> index

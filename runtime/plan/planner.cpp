@@ -382,6 +382,7 @@ bool MakePlan(const PlanInput& in, const PlanOptions& options, Plan* out,
 
     // ---- 4. Diff against the confirmed members.
     std::map<std::string, state::Member> current;
+    auto u = uncertain.find(k);
     // A partial plan diffs the keys in scope and the desired ones only.
     const std::set<std::string>* scope = nullptr;
     if (options.partial) {
@@ -392,11 +393,21 @@ bool MakePlan(const PlanInput& in, const PlanOptions& options, Plan* out,
     auto in_scope = [&](const std::string& key) {
       return !scope || scope->count(key) || desired.count(key);
     };
-    if (exists)
-      for (auto& [key, m] : st.Members(k.first, k.second))
+    if (exists) {
+      std::map<std::string, state::Member> members;
+      if (scope) {
+        // A partial plan reads the records of its keys only.
+        std::set<std::string> keys(scope->begin(), scope->end());
+        for (const auto& [key, row] : desired) keys.insert(key);
+        if (u != uncertain.end()) keys.insert(u->second.begin(), u->second.end());
+        members = st.MembersIn(k.first, k.second, keys);
+      } else {
+        members = st.Members(k.first, k.second);
+      }
+      for (auto& [key, m] : members)
         if (m.status != state::MemberStatus::Exited && in_scope(key)) current.emplace(key, m);
+    }
     const bool replace = exists && w.refresh == "once" && rec->second.definition_hash != w.hash;
-    auto u = uncertain.find(k);
     std::set<std::string> uncertain_in_scope;
     if (scope && u != uncertain.end()) {
       for (const auto& key : u->second)
