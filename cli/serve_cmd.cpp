@@ -2,9 +2,10 @@
 // (docs/serve.md). The collection side is runtime/serve; this file wires it
 // to the project (aud.toml's `[serve]`, the state lock) and runs the
 // streaming publisher: the audiences declared `refresh streaming` are
-// planned and applied with the same planner and apply as `aud apply`,
-// whenever messages were collected (at most every `--batch-window`) and every
-// `--recheck` (time-driven entries and exits).
+// planned and applied with the same planner and apply as `aud apply` —
+// fast cycles over the profiles that collected messages touched (at most
+// every `--batch-window`) or whose next time-driven change is due, and a
+// full cycle at start and every `--recheck-full`.
 
 #include <fcntl.h>
 #include <signal.h>
@@ -198,6 +199,9 @@ class Publisher {
         // A changed `[sources.*]` file, or time-driven changes that cannot be scheduled.
         if (SourcesSignature() != sources_signature_ || !shape_.schedulable) need_full = true;
       }
+      // The lines since the base are indexed in memory: past kMaxDeltaLines
+      // a full cycle makes them part of the base.
+      if (delta_.size() >= kMaxDeltaLines) need_full = true;
       const bool full = (need_full && now - last_full >= std::min<int64_t>(o_.recheck_ms, 1000)) ||
                         now - last_full >= o_.recheck_full_ms;
       const bool due = !due_.empty() && due_.top().first <= NowMillis();
@@ -696,6 +700,7 @@ class Publisher {
     uint8_t num_ids;
   };
   using Due = std::pair<int64_t, std::string>;  // (instant, an identity of the profile)
+  static constexpr size_t kMaxDeltaLines = 2'000'000;
 
   const GlobalOptions& g_;
   const ServeOptions& o_;
@@ -841,8 +846,12 @@ int RunServe(const GlobalOptions& g, const ServeOptions& o) {
   else
     std::cout << "Streaming " << audiences.size()
               << (audiences.size() == 1 ? " audience" : " audiences") << " (batch window "
-              << o.batch_window_ms << " ms, recheck " << o.recheck_ms << " ms)"
-              << (o.publish ? "" : "; publishing off (--publish=false)") << ".\n";
+              << o.batch_window_ms << " ms, a full cycle every " << o.recheck_full_ms << " ms; "
+              << (TimeShapeOf(program).schedulable
+                      ? std::string("time-driven changes scheduled per profile")
+                      : "time-driven changes found by a full cycle every " +
+                            std::to_string(o.recheck_ms) + " ms (`days_since`)")
+              << ")" << (o.publish ? "" : "; publishing off (--publish=false)") << ".\n";
   std::cout.flush();
 
   std::thread publishing;

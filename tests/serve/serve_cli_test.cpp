@@ -214,14 +214,19 @@ TEST(Serve, RecoversATornLogAndHoldsTheStateLock) {
   EXPECT_NE(nokey.err.find("AUD_TEST_WRITE_KEY"), std::string::npos) << nokey.err;
 }
 
-TEST(Serve, StreamingPublishesWhatApplyWouldAndTimeDrivenExits) {
+// The streaming executor; the reference `aud apply` uses the other one.
+class ServeStreaming : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ServeStreaming, PublishesWhatApplyWouldAndTimeDrivenExits) {
+  const std::string engine = GetParam();
+  const std::string other = engine == "jit" ? "interp" : "jit";
   TempDir d("aud-serve");
   TestServer hook({});
   WriteProject(d, hook.port());
   // Incremental only: the full cycle runs once, at start (on an empty log),
   // so every change below is planned by fast cycles over the touched
   // profiles, and `--recheck` is far longer than the time-driven exit.
-  Serving s(d.path(), {"--engine", "interp", "--recheck-full", "1h", "--recheck", "1m"});
+  Serving s(d.path(), {"--engine", engine, "--recheck-full", "1h", "--recheck", "1m"});
   ASSERT_TRUE(WaitHealthy(s.port));
   // A generated stream: 300 users, 1500 orders in batches of 100.
   std::mt19937_64 rng(7);
@@ -239,7 +244,7 @@ TEST(Serve, StreamingPublishesWhatApplyWouldAndTimeDrivenExits) {
   ASSERT_TRUE(WaitCaughtUp(s.port));
   std::map<std::string, std::string> served = Members(hook, "repeat_buyers");
   EXPECT_GT(served.size(), 100u);
-  EXPECT_EQ(served, Reference(d.path(), "jit"));
+  EXPECT_EQ(served, Reference(d.path(), other));
   EXPECT_EQ(hook.Stats().duplicate_applications, 0);
   // `aud plan` beside the serving process: caught up, so no changes.
   RunResult plan = RunAud(d.path(), {"plan", "--detailed-exitcode"}, kEnv);
@@ -281,7 +286,7 @@ TEST(Serve, StreamingPublishesWhatApplyWouldAndTimeDrivenExits) {
   EXPECT_EQ(after.count("zz-old"), 0u) << "the old key exits";
   ASSERT_EQ(after.count("aa-new"), 1u);
   EXPECT_NE(after["aa-new"].find("\"orders\":4"), std::string::npos) << after["aa-new"];
-  EXPECT_EQ(after, Reference(d.path(), "jit"));
+  EXPECT_EQ(after, Reference(d.path(), other));
   EXPECT_EQ(Metric(s.port, "aud_serve_full_cycles_total"), 1) << "only the one at start";
 
   // Time-driven: a big order enters `recent_big`, which it leaves 6 s after
@@ -305,6 +310,8 @@ TEST(Serve, StreamingPublishesWhatApplyWouldAndTimeDrivenExits) {
   EXPECT_EQ(Metric(s.port, "aud_serve_full_cycles_total"), 1) << "no full cycle found it";
   EXPECT_EQ(s.Term().exit_code, 0);
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, ServeStreaming, ::testing::Values("interp", "jit"));
 
 TEST(Serve, SigkillUnderLoadLosesNoAcknowledgedMessage) {
   TempDir d("aud-serve");
