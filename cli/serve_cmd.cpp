@@ -308,7 +308,8 @@ class Publisher {
     out->resize(static_cast<size_t>(sb.st_size) - offset);
     size_t got = 0;
     while (got < out->size()) {
-      ssize_t r = ::pread(fd, out->data() + got, out->size() - got, static_cast<off_t>(offset + got));
+      ssize_t r =
+          ::pread(fd, out->data() + got, out->size() - got, static_cast<off_t>(offset + got));
       if (r <= 0) break;
       got += static_cast<size_t>(r);
     }
@@ -402,7 +403,9 @@ class Publisher {
       case ingest::Call::Identify:
         b->AddIdentify(l.ts, order, l.user_id, l.anonymous_id, l.values.data(), l.values.size());
         break;
-      case ingest::Call::Alias: b->AddAlias(l.ts, order, l.previous_id, l.user_id, l.anonymous_id); break;
+      case ingest::Call::Alias:
+        b->AddAlias(l.ts, order, l.previous_id, l.user_id, l.anonymous_id);
+        break;
       case ingest::Call::Group:
         b->AddGroup(l.ts, order, l.user_id, l.anonymous_id, l.group_id, l.values.data(),
                     l.values.size());
@@ -461,8 +464,8 @@ class Publisher {
         for (; it != profiles.key.end() && *it == row.profile; ++it) {
           const auto p = static_cast<uint32_t>(it - profiles.key.begin());
           for (uint32_t k = profiles.user_id_offsets[p]; k < profiles.user_id_offsets[p + 1]; ++k)
-            (*out)[IdKey(store::IdKind::UserId, store.dict.Get(profiles.user_ids[k]))]
-                .emplace_back(pub, key);
+            (*out)[IdKey(store::IdKind::UserId, store.dict.Get(profiles.user_ids[k]))].emplace_back(
+                pub, key);
           for (uint32_t k = profiles.anonymous_id_offsets[p];
                k < profiles.anonymous_id_offsets[p + 1]; ++k)
             (*out)[IdKey(store::IdKind::AnonymousId, store.dict.Get(profiles.anonymous_ids[k]))]
@@ -473,8 +476,8 @@ class Publisher {
   }
 
   uint32_t PubIndex(const std::string& audience, const std::string& destination) {
-    auto [it, added] =
-        pub_index_.emplace(std::make_pair(audience, destination), static_cast<uint32_t>(pubs_.size()));
+    auto [it, added] = pub_index_.emplace(std::make_pair(audience, destination),
+                                          static_cast<uint32_t>(pubs_.size()));
     if (added) pubs_.push_back(it->first);
     return it->second;
   }
@@ -506,8 +509,9 @@ class Publisher {
     if (shape_.schedulable)
       for (uint32_t c = 0; c < s.num_components; ++c)
         if (int64_t t = NextInstant(s, c, now, shape_); t != INT64_MAX)
-          due_.emplace(t, IdKey(s.nodes[s.component_nodes[s.component_node_offsets[c]]].kind,
-                                s.dict.Get(s.nodes[s.component_nodes[s.component_node_offsets[c]]].value)));
+          due_.emplace(
+              t, IdKey(s.nodes[s.component_nodes[s.component_node_offsets[c]]].kind,
+                       s.dict.Get(s.nodes[s.component_nodes[s.component_node_offsets[c]]].value)));
     return true;
   }
 
@@ -545,8 +549,8 @@ class Publisher {
           const uint32_t c = base.node_component[n->second];
           if (seen_components.insert(c).second) {
             components.push_back(c);
-            for (uint32_t k = base.component_node_offsets[c]; k < base.component_node_offsets[c + 1];
-                 ++k) {
+            for (uint32_t k = base.component_node_offsets[c];
+                 k < base.component_node_offsets[c + 1]; ++k) {
               const store::Node& node = base.nodes[base.component_nodes[k]];
               queue.push_back(IdKey(node.kind, base.dict.Get(node.value)));
             }
@@ -721,7 +725,7 @@ class Publisher {
   std::unordered_map<uint64_t, uint32_t> base_nodes_;  // (kind, code) -> node
   // The log since the base: per file, the bytes read; the lines by position.
   std::map<std::string, uint64_t> offsets_;
-  uint64_t consumed_bytes_ = 0;  // of the log, read (by the base or the tail)
+  uint64_t consumed_bytes_ = 0;     // of the log, read (by the base or the tail)
   std::vector<std::string> files_;  // log file names, by Delta::file
   std::vector<int> fds_;            // their descriptors, opened when first read (-1: not yet)
   std::vector<Delta> delta_;

@@ -413,8 +413,9 @@ bool MakePlan(const PlanInput& in, const PlanOptions& options, Plan* out,
       for (const auto& key : u->second)
         if (in_scope(key)) uncertain_in_scope.insert(key);
     }
-    const std::set<std::string>* again_keys =
-        u == uncertain.end() ? nullptr : scope ? &uncertain_in_scope : &u->second;
+    const std::set<std::string>* again_keys = u == uncertain.end() ? nullptr
+                                              : scope              ? &uncertain_in_scope
+                                                                   : &u->second;
     const uint64_t again = Diff(current, desired, again_keys, replace, &pp);
     if (options.partial) {
       // The count after this plan: recorded members + enters - exits.

@@ -313,6 +313,32 @@ TEST_P(ServeStreaming, PublishesWhatApplyWouldAndTimeDrivenExits) {
 
 INSTANTIATE_TEST_SUITE_P(Engines, ServeStreaming, ::testing::Values("interp", "jit"));
 
+// A program reading the instant itself (`days_since`) cannot be scheduled:
+// its time-driven changes fall back to a full cycle every `--recheck`.
+TEST(Serve, DaysSinceFallsBackToFullCyclesEveryRecheck) {
+  TempDir d("aud-serve");
+  TestServer hook({});
+  WriteProject(d, hook.port());
+  std::string program = kProgram;
+  program.replace(program.find("segment buyers = count(order_completed) >= 2"),
+                  std::string("segment buyers = count(order_completed) >= 2").size(),
+                  "segment buyers = days_since(last(order_completed.timestamp)) <= 7");
+  d.Write("main.aud", program);
+  Serving s(d.path(), {"--recheck", "300ms"});
+  ASSERT_TRUE(WaitHealthy(s.port));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_GE(Metric(s.port, "aud_serve_full_cycles_total"), 3) << "one per --recheck";
+  EXPECT_EQ(s.Term().exit_code, 0);
+
+  // The same project without it is scheduled: one full cycle, at start.
+  WriteProject(d, hook.port());
+  Serving t(d.path(), {"--recheck", "300ms"});
+  ASSERT_TRUE(WaitHealthy(t.port));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(Metric(t.port, "aud_serve_full_cycles_total"), 1);
+  EXPECT_EQ(t.Term().exit_code, 0);
+}
+
 TEST(Serve, SigkillUnderLoadLosesNoAcknowledgedMessage) {
   TempDir d("aud-serve");
   TestServer hook({});

@@ -113,11 +113,11 @@ std::string Dump(const EventStore& s, bool ties_sorted = false) {
         for (const auto& t : traits) out += t;
         traits.clear();
       }
-      traits.push_back(" trait " + node(r.node) + " " + std::to_string(r.ts) + " " +
-             std::string(s.dict.Get(r.name)) + (r.is_null ? " null" : "") + " " +
-             std::to_string(r.i) + " " +
-             (r.kind == ValueKind::String && !r.is_null ? std::string(s.dict.Get(r.str)) : "") +
-             "\n");
+      traits.push_back(
+          " trait " + node(r.node) + " " + std::to_string(r.ts) + " " +
+          std::string(s.dict.Get(r.name)) + (r.is_null ? " null" : "") + " " + std::to_string(r.i) +
+          " " + (r.kind == ValueKind::String && !r.is_null ? std::string(s.dict.Get(r.str)) : "") +
+          "\n");
     }
     std::sort(traits.begin(), traits.end());
     for (const auto& t : traits) out += t;
