@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "runtime/store/builder.h"
@@ -39,6 +40,14 @@ InputValue Null(const char* name) {
   return v;
 }
 
+// The concatenation of `parts` (appended: GCC 12 warns about some `+` chains).
+template <typename... T>
+std::string Cat(const T&... parts) {
+  std::string out;
+  (out.append(std::string_view(parts)), ...);
+  return out;
+}
+
 // Feeds lines [from, to) of one fixed input to a builder (orders from
 // `order_base`); returns the number of lines of the input.
 size_t Feed(StoreBuilder* b, size_t from = 0, size_t to = SIZE_MAX, uint64_t order_base = 0) {
@@ -53,7 +62,7 @@ size_t Feed(StoreBuilder* b, size_t from = 0, size_t to = SIZE_MAX, uint64_t ord
   EXPECT_TRUE(b->TypeIndex("track:View", &view));
   EXPECT_TRUE(b->TypeIndex("page", &page));
   for (int i = 0; i < 40; ++i) {
-    const std::string u = "u" + std::to_string(i % 9), a = "a" + std::to_string(i % 13);
+    const std::string u = Cat("u", std::to_string(i % 9)), a = Cat("a", std::to_string(i % 13));
     std::vector<InputValue> p = {Int("n", i), Str("sku", i % 3 ? "x" : "y")};
     if (i % 7 == 0) p.push_back(Int("rare", i));  // a sparse column
     if (take())
@@ -61,8 +70,8 @@ size_t Feed(StoreBuilder* b, size_t from = 0, size_t to = SIZE_MAX, uint64_t ord
     std::vector<InputValue> t = {Str("plan", i % 2 ? "pro" : "free"), Null("gone")};
     if (take())
       b->AddIdentify(1000 + i, ++order, i % 3 ? u : "", i % 3 ? "" : a, t.data(), t.size());
-    if (i % 11 == 0 && take()) b->AddAlias(1005 + i, ++order, "p" + std::to_string(i), u, "");
-    const std::string z = "z" + std::to_string(i % 17);
+    if (i % 11 == 0 && take()) b->AddAlias(1005 + i, ++order, Cat("p", std::to_string(i)), u, "");
+    const std::string z = Cat("z", std::to_string(i % 17));
     if (take()) b->AddEvent(i % 2 ? view : page, 1000 + i, ++order, "", z, p.data(), 1);
   }
   // An alias whose previousId becomes a userId only later (a link with `until`).
@@ -84,26 +93,25 @@ size_t Feed(StoreBuilder* b, size_t from = 0, size_t to = SIZE_MAX, uint64_t ord
 std::string Dump(const EventStore& s, bool ties_sorted = false) {
   std::string out;
   auto node = [&](uint32_t n) {
-    return std::string(s.nodes[n].kind == IdKind::UserId ? "u:" : "a:") +
-           std::string(s.dict.Get(s.nodes[n].value));
+    return Cat(s.nodes[n].kind == IdKind::UserId ? "u:" : "a:", s.dict.Get(s.nodes[n].value));
   };
   for (uint32_t c = 0; c < s.num_components; ++c) {
     out += "component\n";
     std::vector<std::string> nodes;
     for (uint32_t k = s.component_node_offsets[c]; k < s.component_node_offsets[c + 1]; ++k)
-      nodes.push_back(node(s.component_nodes[k]) + "@" +
-                      std::to_string(s.nodes[s.component_nodes[k]].first_ts));
+      nodes.push_back(Cat(node(s.component_nodes[k]), "@",
+                          std::to_string(s.nodes[s.component_nodes[k]].first_ts)));
     std::sort(nodes.begin(), nodes.end());
-    for (const auto& n : nodes) out += " node " + n + "\n";
+    for (const auto& n : nodes) out += Cat(" node ", n, "\n");
     std::vector<std::string> links;
     for (uint32_t k = s.component_link_offsets[c]; k < s.component_link_offsets[c + 1]; ++k) {
       const Link& l = s.links[k];
       std::string a = node(l.a), b = node(l.b);
       if (b < a) std::swap(a, b);
-      links.push_back(a + "-" + b + " " + std::to_string(l.ts) + " " + std::to_string(l.until));
+      links.push_back(Cat(a, "-", b, " ", std::to_string(l.ts), " ", std::to_string(l.until)));
     }
     std::sort(links.begin(), links.end());
-    for (const auto& l : links) out += " link " + l + "\n";
+    for (const auto& l : links) out += Cat(" link ", l, "\n");
     std::vector<std::string> traits;
     for (uint32_t k = s.component_trait_offsets[c]; k < s.component_trait_offsets[c + 1]; ++k) {
       const TraitRecord& r = s.traits[k];
@@ -114,10 +122,10 @@ std::string Dump(const EventStore& s, bool ties_sorted = false) {
         traits.clear();
       }
       traits.push_back(
-          " trait " + node(r.node) + " " + std::to_string(r.ts) + " " +
-          std::string(s.dict.Get(r.name)) + (r.is_null ? " null" : "") + " " + std::to_string(r.i) +
-          " " + (r.kind == ValueKind::String && !r.is_null ? std::string(s.dict.Get(r.str)) : "") +
-          "\n");
+          Cat(" trait ", node(r.node), " ", std::to_string(r.ts), " ", s.dict.Get(r.name),
+              r.is_null ? " null" : "", " ", std::to_string(r.i), " ",
+              r.kind == ValueKind::String && !r.is_null ? s.dict.Get(r.str) : std::string_view(),
+              "\n"));
     }
     std::sort(traits.begin(), traits.end());
     for (const auto& t : traits) out += t;
@@ -132,16 +140,16 @@ std::string Dump(const EventStore& s, bool ties_sorted = false) {
       const EventType& t = s.types[s.type[e]];
       if (s.ts[e] != tied_ts) flush();
       tied_ts = s.ts[e];
-      std::string line = " event " + t.key + " " + std::to_string(s.ts[e]) + " " + node(s.node[e]);
+      std::string line = Cat(" event ", t.key, " ", std::to_string(s.ts[e]), " ", node(s.node[e]));
       for (const Column& col : t.columns) {
         int64_t i = col.Index(s.row[e]);
         if (i < 0) continue;
-        line += " " + std::string(s.dict.Get(col.name)) + "=";
+        line += Cat(" ", s.dict.Get(col.name), "=");
         const auto at = static_cast<size_t>(i);
         if (col.kind == ValueKind::Int) line += std::to_string(col.ints[at]);
-        if (col.kind == ValueKind::String) line += std::string(s.dict.Get(col.codes[at]));
+        if (col.kind == ValueKind::String) line += s.dict.Get(col.codes[at]);
       }
-      tied.push_back(line + "\n");
+      tied.push_back(Cat(line, "\n"));
     }
     flush();
   }
@@ -153,8 +161,8 @@ std::string DumpProfiles(const EventStore& s, int64_t as_of) {
   Profiles p = BuildProfiles(s, as_of);
   std::string out;
   for (uint32_t i = 0; i < p.count; ++i)
-    out += p.key[i] + ":" + std::to_string(p.event_offsets[i + 1] - p.event_offsets[i]) + ":" +
-           std::to_string(p.trait_offsets[i + 1] - p.trait_offsets[i]) + " ";
+    out += Cat(p.key[i], ":", std::to_string(p.event_offsets[i + 1] - p.event_offsets[i]), ":",
+               std::to_string(p.trait_offsets[i + 1] - p.trait_offsets[i]), " ");
   return out;
 }
 
