@@ -18,6 +18,7 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <deque>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -264,7 +265,12 @@ class Publisher {
     for (const auto& fs : ingest_.file_stats) {
       const size_t slash = fs.file.rfind('/');
       const std::string name = slash == std::string::npos ? fs.file : fs.file.substr(slash + 1);
-      if (fs.file.find(".aud/collected/") != std::string::npos) lines[name] = fs.lines;
+      if (fs.file.find(".aud/collected/") == std::string::npos) continue;
+      lines[name] = fs.lines;
+      // A last line ingest read while the server was writing it is a torn
+      // piece it quarantined as invalid JSON (the server writes only valid
+      // lines): that line is not in the base, so the tail reads it again.
+      if (fs.quarantined > 0 && fs.lines > 0 && TornLastLine(name, fs.lines)) --lines[name];
     }
     consumed_bytes_ = 0;
     for (const auto& name : serve::CollectedLog::Files(log_dir_)) {
@@ -275,6 +281,21 @@ class Publisher {
       consumed_bytes_ += offset;
     }
     return true;
+  }
+
+  // Whether the quarantine of log file `name` has line `line` as invalid JSON.
+  bool TornLastLine(const std::string& name, uint64_t line) {
+    for (const std::string& q : {name + ".jsonl", ".aud__collected__" + name + ".jsonl"}) {
+      std::ifstream in(g_.dir + "/.aud/quarantine/" + q);
+      std::string entry;
+      const std::string at = "\"line\":" + std::to_string(line) + ",";
+      while (std::getline(in, entry))
+        if (entry.find(at) != std::string::npos &&
+            entry.find("\"reason\":\"invalid-json\"") != std::string::npos &&
+            entry.find("collected/" + name) != std::string::npos)
+          return true;
+    }
+    return false;
   }
 
   // The byte offset after the first `n` non-blank lines of log file `name`.
