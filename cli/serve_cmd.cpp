@@ -207,7 +207,7 @@ class Publisher {
                         now - last_full >= o_.recheck_full_ms;
       const bool due = !due_.empty() && due_.top().first <= NowMillis();
       const bool batch = (fresh || !retry_.empty()) && now - last_cycle >= o_.batch_window_ms;
-      if (!full && !due && !batch) continue;
+      if (!full && (!base_ok_ || (!due && !batch))) continue;  // no base yet: a full cycle first
       last_cycle = Mono();
       bool ok = false;
       if (full) {
@@ -241,12 +241,16 @@ class Publisher {
   // the log tail after the lines the base holds. False on an error.
   bool LoadBase(bool* cached) {
     std::string error;
-    sources_signature_ = SourcesSignature();
-    base_ok_ = false;
-    if (!IngestProject(g_, project_, &ingest_, cached, &error)) {
+    const std::string signature = SourcesSignature();
+    // The base in use stays until the new one is read (a failed read keeps
+    // the fast cycles on the old base and the tail where it is).
+    ingest::Result fresh;
+    if (!IngestProject(g_, project_, &fresh, cached, &error)) {
       std::cerr << "error: streaming cycle: " << base::TerminalSafe(error) << "\n";
       return false;
     }
+    ingest_ = std::move(fresh);
+    sources_signature_ = signature;
     base_ok_ = true;
     data_fingerprint_ = DataFingerprint(g_, project_, ingest_);
     const store::EventStore& s = ingest_.store;
