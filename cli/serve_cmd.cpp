@@ -526,7 +526,14 @@ class Publisher {
     po.refresh = false;  // destinations are read back by `aud plan`, not every cycle
     std::unordered_map<std::string, std::vector<std::pair<uint32_t, std::string>>> keys;
     po.on_desired = KeyRecorder(s, profiles, &keys);
-    if (!PlanAndApply(in, po)) return false;
+    if (!PlanAndApply(in, po)) {
+      // Some rows may have been sent: their keys join the scope of later cycles.
+      for (auto& [id, list] : keys) {
+        auto& to = keys_of_[id];
+        to.insert(to.end(), list.begin(), list.end());
+      }
+      return false;
+    }
     keys_of_ = std::move(keys);
     retry_.clear();
     // Every component's next time-driven change.
@@ -626,14 +633,19 @@ class Publisher {
     }
     std::unordered_map<std::string, std::vector<std::pair<uint32_t, std::string>>> keys;
     po.on_desired = KeyRecorder(small, profiles, &keys);
-    if (!PlanAndApply(in, po)) {
-      retry_ = touched;  // evaluated again by the next cycle
-      return false;
-    }
-    for (const auto& id : ids) keys_of_.erase(id);
+    const bool ok = PlanAndApply(in, po);
+    // The keys these profiles are published under: replaced after a
+    // success; after a failure (some rows may have been sent) the new ones
+    // are added to the old, so the retry's scope covers both.
+    if (ok)
+      for (const auto& id : ids) keys_of_.erase(id);
     for (auto& [id, list] : keys) {
       auto& to = keys_of_[id];
       to.insert(to.end(), list.begin(), list.end());
+    }
+    if (!ok) {
+      retry_ = touched;  // evaluated again by the next cycle
+      return false;
     }
     if (shape_.schedulable)
       for (uint32_t c = 0; c < small.num_components; ++c)
