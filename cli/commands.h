@@ -138,11 +138,12 @@ int RunAccess(const GlobalOptions& g, const AccessOptions& o);
 bool ParseLockTimeout(const std::string& text, int64_t* ms);
 // Options of `aud serve` (docs/serve.md).
 struct ServeOptions {
-  std::string listen;             // --listen HOST:PORT; "" the `[serve] listen` or 127.0.0.1:8088
-  std::string engine = "jit";     // the streaming cycles' executor: jit | interp
-  int64_t batch_window_ms = 200;  // --batch-window: new messages wait at most this for a cycle
-  int64_t recheck_ms = 1000;      // --recheck: a cycle at least this often (time-driven changes)
-  bool publish = true;            // --publish=false: collect only
+  std::string listen;               // --listen HOST:PORT; "" the `[serve] listen` or 127.0.0.1:8088
+  std::string engine = "jit";       // the streaming cycles' executor: jit | interp
+  int64_t batch_window_ms = 200;    // --batch-window: new messages wait at most this for a cycle
+  int64_t recheck_ms = 1000;        // --recheck: sources checked (unschedulable time: a full cycle)
+  int64_t recheck_full_ms = 60000;  // --recheck-full: a full cycle at least this often
+  bool publish = true;              // --publish=false: collect only
   uint64_t rotate_bytes = 64ull << 20;  // collected log files rotate at this size
   int64_t lock_timeout_ms = 0;          // --lock-timeout: wait for the state lock
 };

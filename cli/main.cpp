@@ -193,7 +193,7 @@ int main(int argc, char** argv) try {
   add_plan_options(apply, apply_opts.plan);
 
   aud::cli::ServeOptions serve_opts;
-  std::string serve_batch_window, serve_recheck, serve_lock_timeout;
+  std::string serve_batch_window, serve_recheck, serve_recheck_full, serve_lock_timeout;
   auto* serve = app.add_subcommand(
       "serve", "collect events with Segment's Tracking API and publish streaming audiences");
   serve->add_option("--listen", serve_opts.listen, "address to listen on (default 127.0.0.1:8088)")
@@ -206,7 +206,12 @@ int main(int argc, char** argv) try {
       ->type_name("DURATION");
   serve
       ->add_option("--recheck", serve_recheck,
-                   "a streaming cycle at least this often, for time-driven changes (default 1s)")
+                   "check the sources this often; for time-driven changes that cannot be "
+                   "scheduled (days_since), a full cycle (default 1s)")
+      ->type_name("DURATION");
+  serve
+      ->add_option("--recheck-full", serve_recheck_full,
+                   "a full streaming cycle (every profile) at least this often (default 60s)")
       ->type_name("DURATION");
   serve
       ->add_option("--publish", serve_opts.publish,
@@ -322,10 +327,12 @@ int main(int argc, char** argv) try {
   }
   for (auto [text, ms] : {std::pair{&serve_batch_window, &serve_opts.batch_window_ms},
                           std::pair{&serve_recheck, &serve_opts.recheck_ms},
+                          std::pair{&serve_recheck_full, &serve_opts.recheck_full_ms},
                           std::pair{&serve_lock_timeout, &serve_opts.lock_timeout_ms}}) {
     if (!text->empty() && (!aud::cli::ParseLockTimeout(*text, ms) || *ms <= 0) &&
         text != &serve_lock_timeout) {
-      std::cerr << "error: `--batch-window` and `--recheck` must be durations above 0 such as "
+      std::cerr << "error: `--batch-window`, `--recheck` and `--recheck-full` must be durations "
+                   "above 0 such as "
                    "`200ms` or `1s`, not `"
                 << *text << "`\n";
       return 1;

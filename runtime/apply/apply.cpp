@@ -200,8 +200,7 @@ class Applier {
     out.connection = p.connection;
     out.created_at = rec && rec->created_at ? rec->created_at : options_.now;
     out.updated_at = options_.now;
-    for (const auto& [key, m] : state_.Members(p.audience, p.destination))
-      if (m.status != state::MemberStatus::Exited) ++out.members;
+    out.members = state_.MemberCount(p.audience, p.destination);
     std::string error;
     if (!state_.RecordPublication(out, &error)) {
       Fatal("recording publication `" + p.audience + "` -> `" + p.destination + "`: " + error);

@@ -43,4 +43,21 @@ std::vector<std::string> MassExits(const Plan& plan, const check::Project& proje
   return out;
 }
 
+std::vector<std::string> PartialMassExits(const Plan& plan, const check::Project& project,
+                                          const std::map<PubKey, uint64_t>& recorded) {
+  std::vector<std::string> out;
+  for (const auto& p : plan.publications) {
+    if (p.action == Action::NoOp || p.action == Action::Delete || p.exit.empty()) continue;
+    auto r = recorded.find({p.audience, p.destination});
+    if (r == recorded.end() || r->second == 0) continue;
+    // The exits of a partial plan are recorded members (in scope).
+    std::set<std::string> current(p.exit.begin(), p.exit.end());
+    bool declared = false;
+    const double limit = MaxExitFraction(project, p.destination, &declared);
+    if (std::string m = MassExitOf(p, current, limit, declared, r->second); !m.empty())
+      out.push_back(std::move(m));
+  }
+  return out;
+}
+
 }  // namespace aud::plan

@@ -450,7 +450,7 @@ std::string Percent(double f) {
 }  // namespace
 
 std::string MassExitOf(const PublicationPlan& p, const std::set<std::string>& current, double limit,
-                       bool declared) {
+                       bool declared, uint64_t recorded_members) {
   if (p.action == Action::NoOp || p.action == Action::Delete || p.exit.empty()) return "";
   if (current.empty()) return "";
   // A replace exits every member and enters the desired ones again: only
@@ -461,7 +461,7 @@ std::string MassExitOf(const PublicationPlan& p, const std::set<std::string>& cu
   uint64_t lost = 0;
   for (const auto& key : p.exit)
     if (current.count(key) && !back.count(key)) ++lost;
-  const uint64_t recorded = current.size();
+  const uint64_t recorded = recorded_members ? recorded_members : current.size();
   if (lost < kMassExitMinimum || static_cast<double>(lost) <= limit * static_cast<double>(recorded))
     return "";
   return "publication `" + p.audience + "` -> `" + p.destination + "` would remove " +

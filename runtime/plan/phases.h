@@ -153,8 +153,16 @@ std::string MaxProfilesError(const PubKey& k, int64_t max_profiles, uint64_t des
 // The mass-exit message of one publication (docs/plan.md), or "" when it
 // keeps enough of its `current` members: `limit` is its max exit fraction,
 // `declared` whether the destination sets `max_exit_fraction`.
+// `recorded` (0: current.size()) is the count the lost members are compared
+// with (a partial plan: every recorded member, of which `current` holds the
+// ones in scope).
 std::string MassExitOf(const PublicationPlan& p, const std::set<std::string>& current, double limit,
-                       bool declared);
+                       bool declared, uint64_t recorded = 0);
+
+// MassExits of a partial plan (PlanOptions::partial): each publication's
+// exits against its recorded member count `recorded[(audience, destination)]`.
+std::vector<std::string> PartialMassExits(const Plan& plan, const check::Project& project,
+                                          const std::map<PubKey, uint64_t>& recorded);
 
 // Mass exits become errors (with kMassExitHint) unless `allow`, then warnings.
 void ApplyMassExitPolicy(const std::vector<std::string>& mass_exits, bool allow,

@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -158,6 +159,19 @@ struct PlanOptions {
   bool allow_mass_exit = false;       // --allow-mass-exit: no mass-exit guard
   bool refresh = true;                // read back readable destinations and repair drift
   bool refresh_only = false;          // plan the drift repair alone (implies refresh)
+  // A partial plan (`aud serve`'s fast cycles, docs/serve.md "Streaming
+  // audiences"): `PlanInput::profiles` hold only some profiles. Per
+  // publication, only the recorded keys in `scope` and the keys the
+  // evaluated profiles want are diffed; every other recorded member keeps its
+  // state. `max_profiles` counts recorded members + enters - exits;
+  // expectations are left to full plans; the mass-exit guard compares the
+  // exits with every recorded member; no publication is deleted.
+  bool partial = false;
+  std::map<std::pair<std::string, std::string>, std::set<std::string>> scope;
+  // Called with each evaluated publication's desired rows (by key), before the diff.
+  std::function<void(const std::string& audience, const std::string& destination,
+                     const std::map<std::string, connectors::Row>& desired)>
+      on_desired;
 };
 
 // Everything the planner reads. The project must have checked without errors.

@@ -353,14 +353,17 @@ bool MakePlan(const PlanInput& in, const PlanOptions& options, Plan* out,
     std::map<std::string, connectors::Row> desired = KeyedRows(
         ri, ConsentingMembers(res.members[w.ir->formula], consents, profiles.count, &pp.skipped),
         &pp.skipped);
-    // ---- 6. Caps: `max_profiles`.
-    if (std::string e = MaxProfilesError(k, d.max_profiles, desired.size()); !e.empty()) {
-      errors->push_back(e);
-      continue;
+    if (options.on_desired) options.on_desired(k.first, k.second, desired);
+    // ---- 6. Caps: `max_profiles` (a partial plan: after the diff).
+    if (!options.partial) {
+      if (std::string e = MaxProfilesError(k, d.max_profiles, desired.size()); !e.empty()) {
+        errors->push_back(e);
+        continue;
+      }
     }
     pp.desired = desired.size();
-    // ---- 7. Expectations on what this publication would send.
-    if (!options.refresh_only) {
+    // ---- 7. Expectations on what this publication would send (full plans).
+    if (!options.refresh_only && !options.partial) {
       ExpectFacts facts;
       facts.size = pp.desired;
       facts.has_previous = exists;
@@ -379,13 +382,52 @@ bool MakePlan(const PlanInput& in, const PlanOptions& options, Plan* out,
 
     // ---- 4. Diff against the confirmed members.
     std::map<std::string, state::Member> current;
-    if (exists)
-      for (auto& [key, m] : st.Members(k.first, k.second))
-        if (m.status != state::MemberStatus::Exited) current.emplace(key, m);
-    const bool replace = exists && w.refresh == "once" && rec->second.definition_hash != w.hash;
     auto u = uncertain.find(k);
-    const uint64_t again =
-        Diff(current, desired, u != uncertain.end() ? &u->second : nullptr, replace, &pp);
+    // A partial plan diffs the keys in scope and the desired ones only.
+    const std::set<std::string>* scope = nullptr;
+    if (options.partial) {
+      static const std::set<std::string> kNoKeys;
+      auto sc = options.scope.find(k);
+      scope = sc != options.scope.end() ? &sc->second : &kNoKeys;
+    }
+    auto in_scope = [&](const std::string& key) {
+      return !scope || scope->count(key) || desired.count(key);
+    };
+    if (exists) {
+      std::map<std::string, state::Member> members;
+      if (scope) {
+        // A partial plan reads the records of its keys only.
+        std::set<std::string> keys(scope->begin(), scope->end());
+        for (const auto& [key, row] : desired) keys.insert(key);
+        if (u != uncertain.end()) keys.insert(u->second.begin(), u->second.end());
+        members = st.MembersIn(k.first, k.second, keys);
+      } else {
+        members = st.Members(k.first, k.second);
+      }
+      for (auto& [key, m] : members)
+        if (m.status != state::MemberStatus::Exited && in_scope(key)) current.emplace(key, m);
+    }
+    const bool replace = exists && w.refresh == "once" && rec->second.definition_hash != w.hash;
+    std::set<std::string> uncertain_in_scope;
+    if (scope && u != uncertain.end()) {
+      for (const auto& key : u->second)
+        if (in_scope(key)) uncertain_in_scope.insert(key);
+    }
+    const std::set<std::string>* again_keys = u == uncertain.end() ? nullptr
+                                              : scope              ? &uncertain_in_scope
+                                                                   : &u->second;
+    const uint64_t again = Diff(current, desired, again_keys, replace, &pp);
+    if (options.partial) {
+      // The count after this plan: recorded members + enters - exits.
+      uint64_t after = exists ? rec->second.members : 0;
+      for (const auto& r : pp.enter) after += current.count(r.key) ? 0 : 1;
+      for (const auto& key : pp.exit) after -= current.count(key) && after ? 1 : 0;
+      pp.desired = after;
+      if (std::string e = MaxProfilesError(k, d.max_profiles, after); !e.empty()) {
+        errors->push_back(e);
+        continue;
+      }
+    }
     if (again)
       plan.warnings.push_back("publication " + k.first + " -> " + k.second + ": " +
                               std::to_string(again) +
@@ -409,8 +451,8 @@ bool MakePlan(const PlanInput& in, const PlanOptions& options, Plan* out,
     if (pp.action != Action::Replace || options.refresh_only) pp.action = ActionOf(exists, pp);
     plan.publications.push_back(std::move(pp));
   }
-  // ---- 7. Expectations on the audiences evaluated: size and attributes.
-  if (!options.refresh_only) {
+  // ---- 7. Expectations on the audiences evaluated: size and attributes (full plans).
+  if (!options.refresh_only && !options.partial) {
     for (const auto& [name, w] : work) {
       if (!w.evaluate) continue;
       const eval::Bitset& mem = res.members[w.ir->formula];
@@ -436,7 +478,7 @@ bool MakePlan(const PlanInput& in, const PlanOptions& options, Plan* out,
 
   // ---- Publications recorded but no longer in code: delete.
   for (const auto& [k, r] : recorded) {
-    if (code.count(k) || !selected(k) || options.refresh_only) continue;
+    if (code.count(k) || !selected(k) || options.refresh_only || options.partial) continue;
     PublicationPlan pp;
     pp.audience = k.first;
     pp.destination = k.second;
@@ -507,7 +549,14 @@ bool MakePlan(const PlanInput& in, const PlanOptions& options, Plan* out,
   // ---- 6. Policies, the mass-exit guard: most of a publication's members leaving at once
   // is refused unless asked for (--allow-mass-exit, `max_exit_fraction`).
   plan.allow_mass_exit = options.allow_mass_exit;
-  std::vector<std::string> mass_exits = MassExits(plan, project, st);
+  std::vector<std::string> mass_exits;
+  if (options.partial) {
+    std::map<PubKey, uint64_t> counts;
+    for (const auto& [k, r] : recorded) counts[k] = r.members;
+    mass_exits = PartialMassExits(plan, project, counts);
+  } else {
+    mass_exits = MassExits(plan, project, st);
+  }
 
   // A failed state read looks like an empty state ("create everything"):
   // refuse rather than plan from it.

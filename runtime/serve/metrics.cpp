@@ -85,6 +85,11 @@ std::string Metrics::Render() const {
   counter("aud_serve_cycles_total", "Streaming evaluation cycles run.", cycles.load());
   counter("aud_serve_cycle_errors_total", "Streaming evaluation cycles that failed.",
           cycle_errors.load());
+  counter("aud_serve_full_cycles_total",
+          "Full streaming cycles (every profile; the others evaluate the touched profiles).",
+          full_cycles.load());
+  counter("aud_serve_profiles_evaluated_total", "Profiles evaluated by streaming cycles.",
+          profiles_evaluated.load());
   std::lock_guard<std::mutex> l(mu_);
   out +=
       "# HELP aud_serve_rejected_total Messages or requests refused, by reason.\n"

@@ -22,6 +22,8 @@ class Metrics {
   std::atomic<uint64_t> commits{0};      // group commits (one fdatasync each)
   std::atomic<uint64_t> cycles{0};       // streaming evaluation cycles run
   std::atomic<uint64_t> cycle_errors{0};
+  std::atomic<uint64_t> full_cycles{0};           // of them, full cycles (every profile)
+  std::atomic<uint64_t> profiles_evaluated{0};    // profiles evaluated by the cycles
   std::atomic<double> evaluation_lag_seconds{0};  // the oldest message not yet evaluated
 
   // A request or message refused, by reason ("invalid_json", "unauthorized", ...).

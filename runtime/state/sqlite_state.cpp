@@ -247,6 +247,10 @@ class SqliteState final : public State {
   std::vector<PublicationRecord> Publications() override;
   std::map<std::string, Member> Members(const std::string& audience,
                                         const std::string& destination) override;
+  std::map<std::string, Member> MembersIn(const std::string& audience,
+                                          const std::string& destination,
+                                          const std::set<std::string>& keys) override;
+  uint64_t MemberCount(const std::string& audience, const std::string& destination) override;
 
   bool RecordBatch(const Confirmed& c, std::string* error) override;
   bool RecordAudience(const AudienceRecord& a, std::string* error) override;
@@ -663,6 +667,51 @@ std::map<std::string, Member> SqliteState::Members(const std::string& audience,
     out.emplace(std::move(key), std::move(m));
   }
   return out;
+}
+
+std::map<std::string, Member> SqliteState::MembersIn(const std::string& audience,
+                                                     const std::string& destination,
+                                                     const std::set<std::string>& keys) {
+  std::map<std::string, Member> out;
+  int64_t id = 0;
+  {
+    Stmt pub;
+    if (!ReadPrepare(&pub, "SELECT id FROM publications WHERE audience = ? AND destination = ?"))
+      return out;
+    pub.Bind(1, audience).Bind(2, destination);
+    if (ReadStep(&pub) != SQLITE_ROW) return out;
+    id = pub.Int(0);
+  }
+  Stmt st;
+  if (!ReadPrepare(&st,
+                   "SELECT payload_hash, visitor, status, entered_at, updated_at FROM members"
+                   " WHERE publication = ? AND key = ?"))
+    return out;
+  for (const auto& key : keys) {
+    st.Bind(1, id).Bind(2, key);
+    if (ReadStep(&st) == SQLITE_ROW) {
+      Member m;
+      m.key = key;
+      m.payload_hash = st.Text(0);
+      m.visitor = st.Int(1) != 0;
+      m.status = StatusFromText(st.Text(2));
+      m.entered_at = st.Int(3);
+      m.updated_at = st.Int(4);
+      out.emplace(key, std::move(m));
+    }
+    st.Reset();
+  }
+  return out;
+}
+
+uint64_t SqliteState::MemberCount(const std::string& audience, const std::string& destination) {
+  Stmt st;
+  if (!ReadPrepare(&st,
+                   "SELECT count(*) FROM members m JOIN publications p ON p.id = m.publication"
+                   " WHERE p.audience = ? AND p.destination = ? AND m.status <> 'exited'"))
+    return 0;
+  st.Bind(1, audience).Bind(2, destination);
+  return ReadStep(&st) == SQLITE_ROW ? static_cast<uint64_t>(st.Int(0)) : 0;
 }
 
 // ---- writes ----------------------------------------------------------------

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -122,6 +123,23 @@ class State {
   // Every member record of a publication (exited ones included), by key.
   virtual std::map<std::string, Member> Members(const std::string& audience,
                                                 const std::string& destination) = 0;
+  // The member records of a publication whose key is in `keys` (a partial
+  // plan's scope); a backend may read only those.
+  virtual std::map<std::string, Member> MembersIn(const std::string& audience,
+                                                  const std::string& destination,
+                                                  const std::set<std::string>& keys) {
+    std::map<std::string, Member> out;
+    for (auto& [key, m] : Members(audience, destination))
+      if (keys.count(key)) out.emplace(key, std::move(m));
+    return out;
+  }
+  // The number of current (not exited) members of a publication.
+  virtual uint64_t MemberCount(const std::string& audience, const std::string& destination) {
+    uint64_t n = 0;
+    for (const auto& [key, m] : Members(audience, destination))
+      n += m.status != MemberStatus::Exited ? 1 : 0;
+    return n;
+  }
 
   // Writes: each is one transaction and bumps the serial when it changes
   // anything. Return false with `error` on failure (nothing written).

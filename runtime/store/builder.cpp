@@ -119,6 +119,18 @@ uint32_t StoreBuilder::Mention(IdKind kind, std::string_view value, int64_t ts) 
   return n;
 }
 
+void StoreBuilder::AddNode(IdKind kind, std::string_view value, int64_t first_ts) {
+  Node& node = s_.nodes[NodeOf(kind, s_.dict.Intern(value))];
+  if (first_ts < node.first_ts) node.first_ts = first_ts;
+}
+
+void StoreBuilder::AddLink(int64_t ts, IdKind a_kind, std::string_view a, IdKind b_kind,
+                           std::string_view b, int64_t until) {
+  const uint32_t na = NodeOf(a_kind, s_.dict.Intern(a));
+  const uint32_t nb = NodeOf(b_kind, s_.dict.Intern(b));
+  PushHuge(links_, Link{ts, na, nb, until});
+}
+
 uint32_t StoreBuilder::Identify(std::string_view user_id, std::string_view anonymous_id,
                                 int64_t ts) {
   uint32_t u = user_id.empty() ? kNoNode : Mention(IdKind::UserId, user_id, ts);

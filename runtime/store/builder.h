@@ -60,6 +60,13 @@ class StoreBuilder {
   void AddAlias(int64_t ts, uint64_t order, std::string_view previous_id, std::string_view user_id,
                 std::string_view anonymous_id);
 
+  // Re-emission (reemit.h): the node (kind, value) named first at
+  // `first_ts` (INT64_MAX: only by an alias previousId), and a link resolved
+  // already (as a store holds it), effective from `ts` until `until`.
+  void AddNode(IdKind kind, std::string_view value, int64_t first_ts);
+  void AddLink(int64_t ts, IdKind a_kind, std::string_view a, IdKind b_kind, std::string_view b,
+               int64_t until);
+
   size_t num_events() const { return ev_ts_.size(); }
   // Room for about `lines` input lines.
   void Reserve(size_t lines);

@@ -214,11 +214,19 @@ TEST(Serve, RecoversATornLogAndHoldsTheStateLock) {
   EXPECT_NE(nokey.err.find("AUD_TEST_WRITE_KEY"), std::string::npos) << nokey.err;
 }
 
-TEST(Serve, StreamingPublishesWhatApplyWouldAndTimeDrivenExits) {
+// The streaming executor; the reference `aud apply` uses the other one.
+class ServeStreaming : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ServeStreaming, PublishesWhatApplyWouldAndTimeDrivenExits) {
+  const std::string engine = GetParam();
+  const std::string other = engine == "jit" ? "interp" : "jit";
   TempDir d("aud-serve");
   TestServer hook({});
   WriteProject(d, hook.port());
-  Serving s(d.path(), {"--engine", "interp"});
+  // Incremental only: the full cycle runs once, at start (on an empty log),
+  // so every change below is planned by fast cycles over the touched
+  // profiles, and `--recheck` is far longer than the time-driven exit.
+  Serving s(d.path(), {"--engine", engine, "--recheck-full", "1h", "--recheck", "1m"});
   ASSERT_TRUE(WaitHealthy(s.port));
   // A generated stream: 300 users, 1500 orders in batches of 100.
   std::mt19937_64 rng(7);
@@ -236,7 +244,7 @@ TEST(Serve, StreamingPublishesWhatApplyWouldAndTimeDrivenExits) {
   ASSERT_TRUE(WaitCaughtUp(s.port));
   std::map<std::string, std::string> served = Members(hook, "repeat_buyers");
   EXPECT_GT(served.size(), 100u);
-  EXPECT_EQ(served, Reference(d.path(), "jit"));
+  EXPECT_EQ(served, Reference(d.path(), other));
   EXPECT_EQ(hook.Stats().duplicate_applications, 0);
   // `aud plan` beside the serving process: caught up, so no changes.
   RunResult plan = RunAud(d.path(), {"plan", "--detailed-exitcode"}, kEnv);
@@ -262,9 +270,27 @@ TEST(Serve, StreamingPublishesWhatApplyWouldAndTimeDrivenExits) {
   std::map<std::string, std::string> after = Members(hook, "repeat_buyers");
   ASSERT_EQ(after.count("merged"), 1u);
   EXPECT_NE(after["merged"].find("\"orders\":2"), std::string::npos) << after["merged"];
+  // Two members merged by an alias: one profile under the smaller key, and
+  // the other key exits.
+  std::string four = "{\"batch\":[";
+  for (int i = 0; i < 2; ++i)
+    four += (i ? "," : "") + Track("zz-old", 1) + "," + Track("aa-new", 1);
+  ASSERT_EQ(Post(s.port, "/v1/batch", four + "]}").status, 200);
+  ASSERT_TRUE(WaitCaughtUp(s.port));
+  ASSERT_EQ(Members(hook, "repeat_buyers").count("zz-old"), 1u);
+  ASSERT_EQ(Members(hook, "repeat_buyers").count("aa-new"), 1u);
+  ASSERT_EQ(Post(s.port, "/v1/alias", "{\"previousId\":\"zz-old\",\"userId\":\"aa-new\"}").status,
+            200);
+  ASSERT_TRUE(WaitCaughtUp(s.port));
+  after = Members(hook, "repeat_buyers");
+  EXPECT_EQ(after.count("zz-old"), 0u) << "the old key exits";
+  ASSERT_EQ(after.count("aa-new"), 1u);
+  EXPECT_NE(after["aa-new"].find("\"orders\":4"), std::string::npos) << after["aa-new"];
+  EXPECT_EQ(after, Reference(d.path(), other));
+  EXPECT_EQ(Metric(s.port, "aud_serve_full_cycles_total"), 1) << "only the one at start";
 
   // Time-driven: a big order enters `recent_big`, which it leaves 6 s after
-  // the order with no new message (within the recheck bound).
+  // the order with no new message, at the scheduled instant.
   const auto sent = std::chrono::steady_clock::now();
   ASSERT_EQ(Post(s.port, "/v1/track", Track("vip", 5000, "big-1", NowIso())).status, 200);
   auto seen = [&] { return Members(hook, "recent_big").count("vip") == 1; };
@@ -280,8 +306,37 @@ TEST(Serve, StreamingPublishesWhatApplyWouldAndTimeDrivenExits) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
   EXPECT_FALSE(seen()) << "exited without a new message";
   EXPECT_GE(exited, 5.9);
-  EXPECT_LT(exited, 6.0 + 2.5) << "the latency bound: --recheck (1 s) + one cycle";
+  EXPECT_LT(exited, 7.0) << "scheduled at the instant the window passes (--recheck is 1m)";
+  EXPECT_EQ(Metric(s.port, "aud_serve_full_cycles_total"), 1) << "no full cycle found it";
   EXPECT_EQ(s.Term().exit_code, 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, ServeStreaming, ::testing::Values("interp", "jit"));
+
+// A program reading the instant itself (`days_since`) cannot be scheduled:
+// its time-driven changes fall back to a full cycle every `--recheck`.
+TEST(Serve, DaysSinceFallsBackToFullCyclesEveryRecheck) {
+  TempDir d("aud-serve");
+  TestServer hook({});
+  WriteProject(d, hook.port());
+  std::string program = kProgram;
+  program.replace(program.find("segment buyers = count(order_completed) >= 2"),
+                  std::string("segment buyers = count(order_completed) >= 2").size(),
+                  "segment buyers = days_since(last(order_completed.timestamp)) <= 7");
+  d.Write("main.aud", program);
+  Serving s(d.path(), {"--recheck", "300ms"});
+  ASSERT_TRUE(WaitHealthy(s.port));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_GE(Metric(s.port, "aud_serve_full_cycles_total"), 3) << "one per --recheck";
+  EXPECT_EQ(s.Term().exit_code, 0);
+
+  // The same project without it is scheduled: one full cycle, at start.
+  WriteProject(d, hook.port());
+  Serving t(d.path(), {"--recheck", "300ms"});
+  ASSERT_TRUE(WaitHealthy(t.port));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(Metric(t.port, "aud_serve_full_cycles_total"), 1);
+  EXPECT_EQ(t.Term().exit_code, 0);
 }
 
 TEST(Serve, SigkillUnderLoadLosesNoAcknowledgedMessage) {

@@ -68,6 +68,15 @@ TEST(PlanPolicies, DeletesNoOpsAndReplacesThatComeBackAreNotMassExits) {
   EXPECT_NE(MassExitOf(Pub(Action::Replace, 200, 20), Current(200), 0.5, false), "");
 }
 
+TEST(PlanPolicies, APartialPlanIsMeasuredAgainstEveryRecordedMember) {
+  // `aud serve`'s partial plans: the 150 exits are all of the keys in scope,
+  // but 150 of the 1000 recorded members: not a mass exit.
+  EXPECT_EQ(MassExitOf(Pub(Action::Update, 150), Current(150), 0.5, false, 1000), "");
+  EXPECT_EQ(MassExitOf(Pub(Action::Update, 600), Current(600), 0.5, false, 1000),
+            "publication `vip` -> `crm` would remove 600 of its 1000 recorded members (60%), over "
+            "its limit of 50% (the default; no `max_exit_fraction`)");
+}
+
 TEST(PlanPolicies, MassExitsAreErrorsUnlessAllowed) {
   std::vector<std::string> warnings, errors;
   ApplyMassExitPolicy({"m1", "m2"}, false, &warnings, &errors);

@@ -63,6 +63,28 @@ Confirmed Batch(const std::vector<std::string>& upserts, std::vector<std::string
   return c;
 }
 
+// `aud serve`'s partial plans read some keys' records and count members.
+TEST_F(StateTest, MembersInAndMemberCount) {
+  auto s = Open();
+  ASSERT_TRUE(s);
+  std::string error;
+  EXPECT_TRUE(s->MembersIn("buyers", "crm", {"k1"}).empty()) << "no publication yet";
+  EXPECT_EQ(s->MemberCount("buyers", "crm"), 0u);
+  ASSERT_TRUE(s->RecordBatch(Batch({"k1", "k2", "k3"}, {}, 100), &error)) << error;
+  ASSERT_TRUE(s->RecordBatch(Batch({}, {"k2"}, 200), &error)) << error;
+  auto some = s->MembersIn("buyers", "crm", {"k1", "k2", "nope"});
+  ASSERT_EQ(some.size(), 2u);
+  EXPECT_EQ(some["k1"].key, "k1");
+  EXPECT_EQ(some["k1"].payload_hash, "h1");
+  EXPECT_EQ(some["k1"].status, MemberStatus::Realized);
+  EXPECT_EQ(some["k2"].status, MemberStatus::Exited) << "exited records are records";
+  auto all = s->Members("buyers", "crm");
+  EXPECT_EQ(some["k1"].entered_at, all["k1"].entered_at);
+  EXPECT_EQ(some["k2"].updated_at, all["k2"].updated_at);
+  EXPECT_EQ(s->MemberCount("buyers", "crm"), 2u) << "k1 and k3";
+  EXPECT_TRUE(s->MembersIn("buyers", "other", {"k1"}).empty());
+}
+
 TEST_F(StateTest, CreatesSchemaAndLineageStableAcrossReopen) {
   std::string lineage;
   {
