@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
 
 #include "compiler/codegen/abi.h"
 #include "compiler/ir/analysis.h"
@@ -94,6 +95,9 @@ class Gen {
   Value* cur_row = nullptr;  // i64
   bool in_event_ = false;
   bool in_range_ = false;  // the event in scope is inside every running slot's window
+  // Per slot, whether this profile needs its value (ir::Analysis::slot_guards),
+  // computed once per profile; null: always.
+  std::vector<Value*> need_;
 
   // Column descriptors, loaded once per call (per property and kind).
   struct ColRegs {
@@ -491,6 +495,12 @@ class Gen {
       case Op::And:
       case Op::Or: {
         Value* a = Truth(Eval(arg(0)));
+        if (Speculable(static_cast<int32_t>(arg(1)))) {
+          // Both sides evaluated (no effect, no scratch string): no branch
+          // on data, the same value as the short circuit.
+          Value* b = Truth(Eval(arg(1)));
+          return BoolV(n.op == Op::And ? B.CreateAnd(a, b) : B.CreateOr(a, b));
+        }
         V r = Choose(
             a, Type::Bool,
             [&] { return n.op == Op::And ? BoolV(Truth(Eval(arg(1)))) : BoolV(I1(true)); },
@@ -1156,6 +1166,42 @@ class Gen {
     return out;
   }
 
+  // need_ for this profile: a slot whose every direct reader has a false
+  // trait-only conjunct is not needed (those formulas are false whatever it
+  // holds), so its ranged loop can be skipped.
+  void SlotNeeds() {
+    need_.assign(p_.slots.size(), nullptr);
+    if (a_->slot_guards.size() != p_.slots.size()) return;
+    std::map<uint32_t, Value*> truth;
+    auto holds = [&](uint32_t c) {
+      auto it = truth.find(c);
+      if (it != truth.end()) return it->second;
+      Value* t = Truth(Eval(c));
+      truth.emplace(c, t);
+      return t;
+    };
+    for (size_t si = 0; si < p_.slots.size(); ++si) {
+      const auto& g = a_->slot_guards[si];
+      if (g.always || !b_.uses.slots[si] || !Ranged(static_cast<uint32_t>(si))) continue;
+      Value* any = I1(false);
+      for (const auto& conjuncts : g.formulas) {
+        Value* all = I1(true);
+        for (uint32_t c : conjuncts) all = B.CreateAnd(all, holds(c));
+        any = B.CreateOr(any, all);
+      }
+      need_[si] = any;
+    }
+  }
+  // Whether any of `slots` is needed (null: always).
+  Value* AnyNeeded(const std::vector<uint32_t>& slots) {
+    Value* any = I1(false);
+    for (uint32_t si : slots) {
+      if (need_.empty() || !need_[si]) return nullptr;
+      any = B.CreateOr(any, need_[si]);
+    }
+    return any;
+  }
+
   // Runs the ranged slots `slots` (Ranged) of store type `t` over the type's
   // events [lo, hi) of this profile. The events up to as_of end at `ub`
   // (scanned back from hi); the `within D` windows, shortest first, start
@@ -1166,6 +1212,13 @@ class Gen {
   // its window in the order a walk gives it, so its value is the walk's.
   void RangedSlots(uint32_t t, const std::vector<uint32_t>& slots, Value* lo, Value* hi) {
     if (slots.empty()) return;
+    if (Value* any = AnyNeeded(slots)) {
+      If(any, [&] { RangedSlotsNeeded(t, slots, lo, hi); });
+      return;
+    }
+    RangedSlotsNeeded(t, slots, lo, hi);
+  }
+  void RangedSlotsNeeded(uint32_t t, const std::vector<uint32_t>& slots, Value* lo, Value* hi) {
     Value* asof = c_as_of;
     Value* ub = ScanBack(lo, hi, [&](Value* ts) { return B.CreateICmpSGT(ts, asof); });
     // Windows: all of history, then the distinct `within` durations ascending.
@@ -1189,6 +1242,18 @@ class Gen {
           loop.push_back(si);
       }
       if (loop.empty()) continue;
+      if (Value* any = AnyNeeded(loop))
+        If(any, [&] { RangeLoop(t, loop, first, ub); });
+      else
+        RangeLoop(t, loop, first, ub);
+    }
+  }
+
+  // One loop over the typed events [first, ub) running `loop` (slots of type
+  // t whose window is that range); a slot this profile does not need is
+  // skipped on each event (a branch the same way every time).
+  void RangeLoop(uint32_t t, const std::vector<uint32_t>& loop, Value* first, Value* ub) {
+    {
       llvm::AllocaInst* ka = Alloca(i64, "rk");
       B.CreateStore(first, ka);
       BasicBlock* head = Block("range.loop");
@@ -1202,7 +1267,12 @@ class Gen {
       EnterEvent(B.CreateZExt(Load(i32, B.CreateGEP(i32, c_typed_, k)), i64));
       in_event_ = true;
       in_range_ = true;
-      Consume(t, loop);
+      for (uint32_t si : loop) {
+        if (loop.size() > 1 && !need_.empty() && need_[si])
+          If(need_[si], [&] { Consume(t, {si}); });
+        else
+          Consume(t, {si});
+      }
       in_range_ = false;
       in_event_ = false;
       if (a_->makes_scratch) B.CreateCall(h_scratch_clear, {th});
@@ -1591,6 +1661,7 @@ std::unique_ptr<llvm::Module> Gen::Run() {
   bool any_consumer = false;
   for (const auto& c : consumers) any_consumer = any_consumer || !c.empty();
   if (!walks.empty()) {
+    SlotNeeds();
     TypeWalks(walks);
   } else if (any_consumer) {
     Value* p64 = B.CreateZExt(prof, i64);
@@ -1680,13 +1751,19 @@ std::unique_ptr<llvm::Module> Gen::Run() {
     Value* wp = B.CreateGEP(i64, words, word);
     B.CreateStore(B.CreateOr(Load(i64, wp), bit), wp);
   };
+  // Membership without a branch on the data: the word ORed with the bit or 0.
+  auto or_bit = [&](Value* table, uint32_t f, Value* t) {
+    Value* words = Load(ptr(i64), B.CreateGEP(ptr(i64), table, I64(f)));
+    Value* wp = B.CreateGEP(i64, words, word);
+    B.CreateStore(B.CreateOr(Load(i64, wp), B.CreateSelect(t, bit, I64(0))), wp);
+  };
   for (uint32_t f = 0; f < p_.formulas.size(); ++f) {
     if (!b_.uses.formulas[f] || failed_) continue;
     const ir::Formula& fm = p_.formulas[f];
     V v = Eval(fm.root);
     if (fm.kind != ir::FormulaKind::Attribute) {
       Value* t = Truth(v);
-      If(t, [&] { set_bit(c_members, f); });
+      or_bit(c_members, f, t);
       formula_vals_[f] = BoolV(t);
       formula_done_[f] = true;
       continue;
