@@ -1077,9 +1077,8 @@ class Gen {
   // too few for vector loops, whose checks and remainders cost more than
   // they save (and grow the object several times).
   void NoVectorize(llvm::Instruction* br) {
-    llvm::MDNode* vec =
-        llvm::MDNode::get(C, {llvm::MDString::get(C, "llvm.loop.vectorize.enable"),
-                              llvm::ConstantAsMetadata::get(I1(false))});
+    llvm::MDNode* vec = llvm::MDNode::get(C, {llvm::MDString::get(C, "llvm.loop.vectorize.enable"),
+                                              llvm::ConstantAsMetadata::get(I1(false))});
     llvm::MDNode* unroll =
         llvm::MDNode::get(C, {llvm::MDString::get(C, "llvm.loop.unroll.disable")});
     llvm::TempMDTuple tmp = llvm::MDNode::getTemporary(C, {});
@@ -1157,8 +1156,7 @@ class Gen {
     Value* ts = TypedTs(k);
     for (size_t j = 0; j + 1 < n; ++j)
       B.CreateStore(
-          B.CreateAdd(Load(i64, cnt[j]), B.CreateZExt(B.CreateICmpSGE(ts, bound[j]), i64)),
-          cnt[j]);
+          B.CreateAdd(Load(i64, cnt[j]), B.CreateZExt(B.CreateICmpSGE(ts, bound[j]), i64)), cnt[j]);
     B.CreateStore(B.CreateAdd(k, I64(1)), ka);
     NoVectorize(B.CreateBr(loop));
     B.SetInsertPoint(done);
@@ -1336,7 +1334,8 @@ class Gen {
     // Per walked type: its range in this profile (empty when absent).
     const std::vector<ir::TypeWalk> walks = WalksToRun(all_walks);
     std::vector<uint32_t> types;
-    for (const ir::TypeWalk& w : all_walks) types.insert(types.end(), w.types.begin(), w.types.end());
+    for (const ir::TypeWalk& w : all_walks)
+      types.insert(types.end(), w.types.begin(), w.types.end());
     std::sort(types.begin(), types.end());
     types.erase(std::unique(types.begin(), types.end()), types.end());
     std::vector<llvm::AllocaInst*> lo(types.size()), hi(types.size());
