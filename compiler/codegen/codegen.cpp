@@ -1164,6 +1164,36 @@ class Gen {
     return out;
   }
 
+  // Per slot, the bound B > 0 at which a count may stop counting: the slot
+  // is a count (not a sequence) read only as `count >= T` with integer
+  // constants T <= B (`did` is `count >= 1`), so min(count, B) gives every
+  // reader the same value; 0: the exact count is needed.
+  std::vector<int64_t> saturate_;
+  void Saturation() {
+    saturate_.assign(p_.slots.size(), 0);
+    std::vector<bool> exact(p_.slots.size(), false);
+    for (size_t i = 0; i < p_.slots.size(); ++i)
+      exact[i] = p_.slots[i].agg != ir::Agg::Count || p_.slots[i].type != Type::Int;
+    for (const ir::Formula& f : p_.formulas)
+      if (p_.nodes[f.root].op == Op::Slot) exact[p_.nodes[f.root].index] = true;
+    for (const ir::Node& n : p_.nodes) {
+      for (size_t k = 0; k < n.args.size(); ++k) {
+        const ir::Node& a = p_.nodes[n.args[k]];
+        if (a.op != Op::Slot || a.index >= p_.slots.size()) continue;
+        const ir::Node* c = n.args.size() == 2 ? &p_.nodes[n.args[1]] : nullptr;
+        const bool ge = n.op == Op::Ge && k == 0 && c && c->op == Op::Const &&
+                        c->type == Type::Int && c->i >= 1 && c->i <= (int64_t{1} << 40);
+        if (!ge) {
+          exact[a.index] = true;
+          continue;
+        }
+        saturate_[a.index] = std::max(saturate_[a.index], c->i);
+      }
+    }
+    for (size_t i = 0; i < p_.slots.size(); ++i)
+      if (exact[i]) saturate_[i] = 0;
+  }
+
   // need_ for this profile: a slot whose every direct reader has a false
   // trait-only conjunct is not needed (those formulas are false whatever it
   // holds), so its ranged loop can be skipped.
@@ -1260,7 +1290,23 @@ class Gen {
       B.CreateBr(head);
       B.SetInsertPoint(head);
       Value* k = Load(i64, ka);
-      B.CreateCondBr(B.CreateICmpULT(k, ub), body, after);
+      Value* more = B.CreateICmpULT(k, ub);
+      // Stop early once no slot of the loop can change a result: every one
+      // is a saturable count that reached its bound, or is not needed.
+      Value* open = I1(false);
+      bool can_stop = true;
+      for (uint32_t si : loop) {
+        Value* need = need_.empty() ? nullptr : need_[si];
+        if (saturate_[si] == 0) {
+          if (!need) can_stop = false;
+          open = B.CreateOr(open, need ? need : I1(true));
+          continue;
+        }
+        Value* under = B.CreateICmpSLT(Load(i64, states_[si].count), I64(saturate_[si]));
+        open = B.CreateOr(open, need ? B.CreateAnd(need, under) : under);
+      }
+      if (can_stop) more = B.CreateAnd(more, open);
+      B.CreateCondBr(more, body, after);
       B.SetInsertPoint(body);
       EnterEvent(B.CreateZExt(Load(i32, B.CreateGEP(i32, c_typed_, k)), i64));
       in_event_ = true;
@@ -1660,6 +1706,7 @@ std::unique_ptr<llvm::Module> Gen::Run() {
   bool any_consumer = false;
   for (const auto& c : consumers) any_consumer = any_consumer || !c.empty();
   if (!walks.empty()) {
+    Saturation();
     SlotNeeds();
     TypeWalks(walks);
   } else if (any_consumer) {
