@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
 
 #include "compiler/codegen/abi.h"
 #include "compiler/ir/analysis.h"
@@ -22,6 +23,7 @@
 #include "llvm/IR/Function.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Metadata.h"
 #include "llvm/IR/Module.h"
 #include "llvm/IR/Verifier.h"
 #include "llvm/Support/raw_ostream.h"
@@ -92,10 +94,16 @@ class Gen {
   Value* cur_ts = nullptr;
   Value* cur_row = nullptr;  // i64
   bool in_event_ = false;
+  bool in_range_ = false;  // the event in scope is inside every running slot's window
+  // Per slot, whether this profile needs its value (ir::Analysis::slot_guards),
+  // computed once per profile; null: always.
+  std::vector<Value*> need_;
 
   // Column descriptors, loaded once per call (per property and kind).
   struct ColRegs {
     Value *data = nullptr, *valid = nullptr, *rows = nullptr, *words = nullptr;
+    // min(rows, 64 * words), saturated: row r is in bounds iff r < limit.
+    Value* limit = nullptr;
   };
   std::vector<ColRegs> cols_;
 
@@ -247,10 +255,9 @@ class Gen {
       Fail("column read that the binding lacks");
       return {I1(false), llvm::Constant::getNullValue(et)};
     }
-    Value* rows = cr.rows;
-    Value* words = cr.words;
     Value* word_index = B.CreateLShr(cur_row, 6);
-    Value* in = B.CreateAnd(B.CreateICmpULT(cur_row, rows), B.CreateICmpULT(word_index, words));
+    // r < rows && (r >> 6) < words, as one comparison.
+    Value* in = B.CreateICmpULT(cur_row, cr.limit);
     // In bounds: the valid word and the value are both loadable (one branch).
     BasicBlock* from = B.GetInsertBlock();
     BasicBlock* ld = Block("col.ld");
@@ -488,6 +495,12 @@ class Gen {
       case Op::And:
       case Op::Or: {
         Value* a = Truth(Eval(arg(0)));
+        if (Speculable(static_cast<int32_t>(arg(1)))) {
+          // Both sides evaluated (no effect, no scratch string): no branch
+          // on data, the same value as the short circuit.
+          Value* b = Truth(Eval(arg(1)));
+          return BoolV(n.op == Op::And ? B.CreateAnd(a, b) : B.CreateOr(a, b));
+        }
         V r = Choose(
             a, Type::Bool,
             [&] { return n.op == Op::And ? BoolV(Truth(Eval(arg(1)))) : BoolV(I1(true)); },
@@ -646,6 +659,7 @@ class Gen {
   }
 
   Value* InWindow(const ir::Window& w, Value* ts) {
+    if (in_range_) return I1(true);  // a ranged loop visits only its window's events
     Value* le = B.CreateICmpSLE(ts, c_as_of);
     switch (w.kind) {
       case ir::Window::All: return le;
@@ -733,9 +747,63 @@ class Gen {
     B.CreateStore(I1(true), st.seen);
   }
 
+  // Whether the tree at `node` (kNone: none) may be evaluated on an event
+  // whatever the window and `where` say: it makes no scratch string (every
+  // other operation reads only bounds-checked columns, traits and constants
+  // and has no effect).
+  bool Speculable(int32_t node) const {
+    if (node == ir::kNone) return true;
+    const ir::Node& n = p_.nodes[static_cast<size_t>(node)];
+    if (ir::Info(n.op).scratch) return false;
+    for (uint32_t a : n.args)
+      if (!Speculable(static_cast<int32_t>(a))) return false;
+    return true;
+  }
+
+  // A count, sum or average whose `where` and value can be speculated is
+  // updated without branches: the window test and `where` are computed on
+  // every event of its walk and select the update, which is the same value
+  // as the branching form (integer adds of 0, or the old float sum kept).
+  bool Branchless(const ir::Slot& slot) const {
+    if (slot.agg != ir::Agg::Count && slot.agg != ir::Agg::Sum && slot.agg != ir::Agg::Avg)
+      return false;
+    return Speculable(slot.where) && (slot.agg == ir::Agg::Count || Speculable(slot.value));
+  }
+
+  void AggregateBranchless(size_t si) {
+    const ir::Slot& slot = p_.slots[si];
+    State& st = states_[si];
+    Value* take = B.CreateAnd(InWindow(slot.window, cur_ts), Where(slot.where));
+    if (slot.agg == ir::Agg::Count) {
+      B.CreateStore(B.CreateAdd(Load(i64, st.count), B.CreateZExt(take, i64)), st.count);
+      return;
+    }
+    if (slot.value == ir::kNone) {
+      Fail("aggregate without a value");
+      return;
+    }
+    V v = Eval(static_cast<uint32_t>(slot.value));
+    Type t = p_.nodes[slot.value].type;
+    take = B.CreateAnd(take, v.present);
+    if (slot.agg == ir::Agg::Sum && t != Type::Float) {
+      Value* s = Load(i64, st.isum);
+      B.CreateStore(B.CreateAdd(s, B.CreateSelect(take, v.i, I64(0))), st.isum);
+      return;
+    }
+    Value* x = t == Type::Float ? v.f : B.CreateSIToFP(v.i, dbl);
+    Value* s = Load(dbl, st.fsum);
+    B.CreateStore(B.CreateSelect(take, B.CreateFAdd(s, x), s), st.fsum);
+    if (slot.agg == ir::Agg::Avg)
+      B.CreateStore(B.CreateAdd(Load(i64, st.count), B.CreateZExt(take, i64)), st.count);
+  }
+
   void Aggregate(size_t si) {
     const ir::Slot& slot = p_.slots[si];
     State& st = states_[si];
+    if (Branchless(slot)) {
+      AggregateBranchless(si);
+      return;
+    }
     Value* inw = InWindow(slot.window, cur_ts);
     If(inw, [&] {
       If(Where(slot.where), [&] {
@@ -990,14 +1058,330 @@ class Gen {
   // over that range, a walk of several merges the ranges by event index (the
   // profile's event order); each starts at its earliest relevant time and
   // a walk of sequences stops once every one holds.
-  void TypeWalks(const std::vector<ir::TypeWalk>& walks) {
+  // Whether used slot `si` runs over its own range of its type's events
+  // (RangedSlots) instead of in a walk: an aggregate (not a sequence) over
+  // all of history or `within D`, whose events are a suffix of the type's
+  // time-ordered events up to as_of.
+  bool Ranged(uint32_t si) const {
+    const ir::Slot& s = p_.slots[si];
+    return s.agg != ir::Agg::Sequence &&
+           (s.window.kind == ir::Window::All ||
+            (s.window.kind == ir::Window::Within && s.window.within >= 1));
+  }
+  static bool CountAll(const ir::Slot& s) {
+    return s.agg == ir::Agg::Count && s.where == ir::kNone;
+  }
+
+  // Marks the back edge `br` of a loop over a profile's events: not
+  // vectorized nor unrolled. A profile has a few dozen events of a type,
+  // too few for vector loops, whose checks and remainders cost more than
+  // they save (and grow the object several times).
+  void NoVectorize(llvm::Instruction* br) {
+    llvm::MDNode* vec = llvm::MDNode::get(C, {llvm::MDString::get(C, "llvm.loop.vectorize.enable"),
+                                              llvm::ConstantAsMetadata::get(I1(false))});
+    llvm::MDNode* unroll =
+        llvm::MDNode::get(C, {llvm::MDString::get(C, "llvm.loop.unroll.disable")});
+    llvm::TempMDTuple tmp = llvm::MDNode::getTemporary(C, {});
+    llvm::MDNode* loop = llvm::MDNode::get(C, {tmp.get(), vec, unroll});
+    loop->replaceOperandWith(0, loop);
+    br->setMetadata(llvm::LLVMContext::MD_loop, loop);
+  }
+
+  // The time of typed event position `k` (i64).
+  Value* TypedTs(Value* k) {
+    Value* e = B.CreateZExt(Load(i32, B.CreateGEP(i32, c_typed_, k)), i64);
+    return Load(i64, B.CreateGEP(i64, c_ts, e));
+  }
+
+  // The smallest c in [lo, from] such that keep(time of position j) holds
+  // for every j in [c, from): scans back from `from` (the range is
+  // time-ordered, so `keep`, a lower bound on time, holds on a suffix).
+  Value* ScanBack(Value* lo, Value* from, const std::function<Value*(Value*)>& keep) {
+    llvm::AllocaInst* ca = Alloca(i64, "scan");
+    B.CreateStore(from, ca);
+    BasicBlock* loop = Block("scan.loop");
+    BasicBlock* test = Block("scan.test");
+    BasicBlock* step = Block("scan.step");
+    BasicBlock* done = Block("scan.done");
+    B.CreateBr(loop);
+    B.SetInsertPoint(loop);
+    Value* c = Load(i64, ca);
+    B.CreateCondBr(B.CreateICmpULT(lo, c), test, done);
+    B.SetInsertPoint(test);
+    Value* prev = B.CreateSub(c, I64(1));
+    B.CreateCondBr(keep(TypedTs(prev)), step, done);
+    B.SetInsertPoint(step);
+    B.CreateStore(prev, ca);
+    NoVectorize(B.CreateBr(loop));
+    B.SetInsertPoint(done);
+    return Load(i64, ca);
+  }
+
+  // The first position of each `within D` window (ds ascending, distinct,
+  // D >= 1) in the time-ordered range [lo, ub) of events up to as_of: the
+  // longest window's start by a scan back from ub, then one loop over that
+  // window's events counting, per shorter window, the events inside it
+  // (ts >= as_of - D + 1): without branches on the data, so one loop exit
+  // mispredicted per type instead of one per window.
+  std::vector<Value*> WindowStarts(const std::vector<int64_t>& ds, Value* lo, Value* ub) {
+    const size_t n = ds.size();
+    std::vector<Value*> out(n);
+    if (n == 0) return out;
+    // ts > as_of - D as ts >= as_of - D + 1, clamped to int64: D >= 1 keeps
+    // it at most as_of, and below INT64_MIN every time is inside.
+    Value* low = llvm::ConstantInt::get(i128, static_cast<uint64_t>(INT64_MIN), true);
+    std::vector<Value*> bound(n);
+    for (size_t j = 0; j < n; ++j) {
+      Value* b = B.CreateAdd(B.CreateSub(Wide(c_as_of), I128(ds[j])), I128(1));
+      bound[j] = B.CreateTrunc(B.CreateSelect(B.CreateICmpSLT(b, low), low, b), i64);
+    }
+    Value* first = ScanBack(lo, ub, [&](Value* ts) { return B.CreateICmpSGE(ts, bound[n - 1]); });
+    out[n - 1] = first;
+    if (n == 1) return out;
+    std::vector<llvm::AllocaInst*> cnt(n - 1);
+    for (size_t j = 0; j + 1 < n; ++j) {
+      cnt[j] = Alloca(i64, "wcnt");
+      B.CreateStore(I64(0), cnt[j]);
+    }
+    llvm::AllocaInst* ka = Alloca(i64, "wk");
+    B.CreateStore(first, ka);
+    BasicBlock* loop = Block("wcount.loop");
+    BasicBlock* body = Block("wcount.body");
+    BasicBlock* done = Block("wcount.done");
+    B.CreateBr(loop);
+    B.SetInsertPoint(loop);
+    Value* k = Load(i64, ka);
+    B.CreateCondBr(B.CreateICmpULT(k, ub), body, done);
+    B.SetInsertPoint(body);
+    Value* ts = TypedTs(k);
+    for (size_t j = 0; j + 1 < n; ++j)
+      B.CreateStore(
+          B.CreateAdd(Load(i64, cnt[j]), B.CreateZExt(B.CreateICmpSGE(ts, bound[j]), i64)), cnt[j]);
+    B.CreateStore(B.CreateAdd(k, I64(1)), ka);
+    NoVectorize(B.CreateBr(loop));
+    B.SetInsertPoint(done);
+    for (size_t j = 0; j + 1 < n; ++j) out[j] = B.CreateSub(ub, Load(i64, cnt[j]));
+    return out;
+  }
+
+  // Per slot, the bound B > 0 at which a count may stop counting: the slot
+  // is a count (not a sequence) read only as `count >= T` with integer
+  // constants T <= B (`did` is `count >= 1`), so min(count, B) gives every
+  // reader the same value; 0: the exact count is needed.
+  std::vector<int64_t> saturate_;
+  void Saturation() {
+    saturate_.assign(p_.slots.size(), 0);
+    std::vector<bool> exact(p_.slots.size(), false);
+    for (size_t i = 0; i < p_.slots.size(); ++i)
+      exact[i] = p_.slots[i].agg != ir::Agg::Count || p_.slots[i].type != Type::Int;
+    for (const ir::Formula& f : p_.formulas)
+      if (p_.nodes[f.root].op == Op::Slot) exact[p_.nodes[f.root].index] = true;
+    for (const ir::Node& n : p_.nodes) {
+      for (size_t k = 0; k < n.args.size(); ++k) {
+        const ir::Node& a = p_.nodes[n.args[k]];
+        if (a.op != Op::Slot || a.index >= p_.slots.size()) continue;
+        const ir::Node* c = n.args.size() == 2 ? &p_.nodes[n.args[1]] : nullptr;
+        const bool ge = n.op == Op::Ge && k == 0 && c && c->op == Op::Const &&
+                        c->type == Type::Int && c->i >= 1 && c->i <= (int64_t{1} << 40);
+        if (!ge) {
+          exact[a.index] = true;
+          continue;
+        }
+        saturate_[a.index] = std::max(saturate_[a.index], c->i);
+      }
+    }
+    for (size_t i = 0; i < p_.slots.size(); ++i)
+      if (exact[i]) saturate_[i] = 0;
+  }
+
+  // need_ for this profile: a slot whose every direct reader has a false
+  // trait-only conjunct is not needed (those formulas are false whatever it
+  // holds), so its ranged loop can be skipped.
+  void SlotNeeds() {
+    need_.assign(p_.slots.size(), nullptr);
+    if (a_->slot_guards.size() != p_.slots.size()) return;
+    std::map<uint32_t, Value*> truth;
+    auto holds = [&](uint32_t c) {
+      auto it = truth.find(c);
+      if (it != truth.end()) return it->second;
+      Value* t = Truth(Eval(c));
+      truth.emplace(c, t);
+      return t;
+    };
+    for (size_t si = 0; si < p_.slots.size(); ++si) {
+      const auto& g = a_->slot_guards[si];
+      if (g.always || !b_.uses.slots[si] || !Ranged(static_cast<uint32_t>(si))) continue;
+      Value* any = I1(false);
+      for (const auto& conjuncts : g.formulas) {
+        Value* all = I1(true);
+        for (uint32_t c : conjuncts) all = B.CreateAnd(all, holds(c));
+        any = B.CreateOr(any, all);
+      }
+      need_[si] = any;
+    }
+  }
+  // Whether any of `slots` is needed (null: always).
+  Value* AnyNeeded(const std::vector<uint32_t>& slots) {
+    Value* any = I1(false);
+    for (uint32_t si : slots) {
+      if (need_.empty() || !need_[si]) return nullptr;
+      any = B.CreateOr(any, need_[si]);
+    }
+    return any;
+  }
+
+  // Runs the ranged slots `slots` (Ranged) of store type `t` over the type's
+  // events [lo, hi) of this profile. The events up to as_of end at `ub`
+  // (scanned back from hi); the `within D` windows, shortest first, start
+  // where a scan back from ub stops, each continuing the shorter one's, and
+  // all of history starts at lo. Per distinct window, a count without
+  // `where` is the range's length and the other slots share one loop over
+  // the range, without window tests: each slot sees exactly the events of
+  // its window in the order a walk gives it, so its value is the walk's.
+  void RangedSlots(uint32_t t, const std::vector<uint32_t>& slots, Value* lo, Value* hi) {
+    if (slots.empty()) return;
+    if (Value* any = AnyNeeded(slots)) {
+      If(any, [&] { RangedSlotsNeeded(t, slots, lo, hi); });
+      return;
+    }
+    RangedSlotsNeeded(t, slots, lo, hi);
+  }
+  void RangedSlotsNeeded(uint32_t t, const std::vector<uint32_t>& slots, Value* lo, Value* hi) {
+    Value* asof = c_as_of;
+    Value* ub = ScanBack(lo, hi, [&](Value* ts) { return B.CreateICmpSGT(ts, asof); });
+    // Windows: all of history, then the distinct `within` durations ascending.
+    std::vector<int64_t> ds;
+    for (uint32_t si : slots)
+      if (p_.slots[si].window.kind == ir::Window::Within) ds.push_back(p_.slots[si].window.within);
+    std::sort(ds.begin(), ds.end());
+    ds.erase(std::unique(ds.begin(), ds.end()), ds.end());
+    std::vector<Value*> start = WindowStarts(ds, lo, ub);
+    for (size_t g = 0; g <= ds.size(); ++g) {
+      Value* first = g == 0 ? lo : start[g - 1];
+      std::vector<uint32_t> loop;
+      for (uint32_t si : slots) {
+        const ir::Window& w = p_.slots[si].window;
+        const bool mine = g == 0 ? w.kind == ir::Window::All
+                                 : w.kind == ir::Window::Within && w.within == ds[g - 1];
+        if (!mine) continue;
+        if (CountAll(p_.slots[si]))
+          B.CreateStore(B.CreateSub(ub, first), states_[si].count);
+        else
+          loop.push_back(si);
+      }
+      if (loop.empty()) continue;
+      if (Value* any = AnyNeeded(loop))
+        If(any, [&] { RangeLoop(t, loop, first, ub); });
+      else
+        RangeLoop(t, loop, first, ub);
+    }
+  }
+
+  // One loop over the typed events [first, ub) running `loop` (slots of type
+  // t whose window is that range); a slot this profile does not need is
+  // skipped on each event (a branch the same way every time).
+  void RangeLoop(uint32_t t, const std::vector<uint32_t>& loop, Value* first, Value* ub) {
+    {
+      llvm::AllocaInst* ka = Alloca(i64, "rk");
+      B.CreateStore(first, ka);
+      BasicBlock* head = Block("range.loop");
+      BasicBlock* body = Block("range.body");
+      BasicBlock* after = Block("range.after");
+      B.CreateBr(head);
+      B.SetInsertPoint(head);
+      Value* k = Load(i64, ka);
+      Value* more = B.CreateICmpULT(k, ub);
+      // Stop early once no slot of the loop can change a result: every one
+      // is a saturable count that reached its bound, or is not needed.
+      Value* open = I1(false);
+      bool can_stop = true;
+      for (uint32_t si : loop) {
+        Value* need = need_.empty() ? nullptr : need_[si];
+        if (saturate_[si] == 0) {
+          if (!need) can_stop = false;
+          open = B.CreateOr(open, need ? need : I1(true));
+          continue;
+        }
+        Value* under = B.CreateICmpSLT(Load(i64, states_[si].count), I64(saturate_[si]));
+        open = B.CreateOr(open, need ? B.CreateAnd(need, under) : under);
+      }
+      if (can_stop) more = B.CreateAnd(more, open);
+      B.CreateCondBr(more, body, after);
+      B.SetInsertPoint(body);
+      EnterEvent(B.CreateZExt(Load(i32, B.CreateGEP(i32, c_typed_, k)), i64));
+      in_event_ = true;
+      in_range_ = true;
+      for (uint32_t si : loop) {
+        if (loop.size() > 1 && !need_.empty() && need_[si])
+          If(need_[si], [&] { Consume(t, {si}); });
+        else
+          Consume(t, {si});
+      }
+      in_range_ = false;
+      in_event_ = false;
+      if (a_->makes_scratch) B.CreateCall(h_scratch_clear, {th});
+      B.CreateStore(B.CreateAdd(Load(i64, ka), I64(1)), ka);
+      NoVectorize(B.CreateBr(head));
+      B.SetInsertPoint(after);
+    }
+  }
+
+  // The walks to make, from `walks`: counts by range (CountedByRange) leave
+  // each walk's consumers; a type left with none is not walked; each walk's
+  // start is recomputed from the slots it still runs.
+  std::vector<ir::TypeWalk> WalksToRun(const std::vector<ir::TypeWalk>& walks) const {
+    std::vector<ir::TypeWalk> out;
+    for (const ir::TypeWalk& w : walks) {
+      ir::TypeWalk r;
+      for (size_t j = 0; j < w.types.size(); ++j) {
+        std::vector<uint32_t> rest;
+        for (uint32_t si : w.consumers[j])
+          if (!Ranged(si)) rest.push_back(si);
+        if (rest.empty()) continue;
+        r.types.push_back(w.types[j]);
+        r.consumers.push_back(std::move(rest));
+      }
+      if (r.types.empty()) continue;
+      std::vector<uint32_t> slots;
+      for (const auto& c : r.consumers) slots.insert(slots.end(), c.begin(), c.end());
+      std::sort(slots.begin(), slots.end());
+      slots.erase(std::unique(slots.begin(), slots.end()), slots.end());
+      // As ir::TypeWalks: the widest of the slots' bounds, unbounded when
+      // one is (or the `earliest-time` pass did not run).
+      bool bounded = !a_->slot_earliest.empty();
+      r.stop_when_satisfied = true;
+      for (uint32_t si : slots) {
+        r.stop_when_satisfied = r.stop_when_satisfied && p_.slots[si].agg == ir::Agg::Sequence;
+        if (!bounded) continue;
+        const ir::TimeBound& b = a_->slot_earliest[si];
+        if (!b.bounded) {
+          bounded = false;
+          continue;
+        }
+        ir::TimeBound& e = r.earliest;
+        if (b.has_within)
+          e.max_within = e.has_within ? std::max(e.max_within, b.max_within) : b.max_within;
+        e.has_within = e.has_within || b.has_within;
+        if (b.has_from) e.min_from = e.has_from ? std::min(e.min_from, b.min_from) : b.min_from;
+        e.has_from = e.has_from || b.has_from;
+      }
+      r.earliest.bounded = bounded && (r.earliest.has_within || r.earliest.has_from);
+      if (!r.earliest.bounded) r.earliest = ir::TimeBound{};
+      out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+  void TypeWalks(const std::vector<ir::TypeWalk>& all_walks) {
     Value* c_dir_off = c_dir_off_;
     Value* c_dir_type = c_dir_type_;
     Value* c_dir_begin = c_dir_begin_;
     Value* c_typed = c_typed_;
     // Per walked type: its range in this profile (empty when absent).
+    const std::vector<ir::TypeWalk> walks = WalksToRun(all_walks);
     std::vector<uint32_t> types;
-    for (const ir::TypeWalk& w : walks) types.insert(types.end(), w.types.begin(), w.types.end());
+    for (const ir::TypeWalk& w : all_walks)
+      types.insert(types.end(), w.types.begin(), w.types.end());
     std::sort(types.begin(), types.end());
     types.erase(std::unique(types.begin(), types.end()), types.end());
     std::vector<llvm::AllocaInst*> lo(types.size()), hi(types.size());
@@ -1038,6 +1422,17 @@ class Gen {
     B.CreateStore(B.CreateAdd(d, I64(1)), da);
     B.CreateBr(dloop);
     B.SetInsertPoint(ddone);
+
+    for (const ir::TypeWalk& w : all_walks) {
+      for (size_t j = 0; j < w.types.size(); ++j) {
+        std::vector<uint32_t> ranged;
+        for (uint32_t si : w.consumers[j])
+          if (Ranged(si)) ranged.push_back(si);
+        if (ranged.empty()) continue;
+        const size_t x = at(w.types[j]);
+        RangedSlots(w.types[j], ranged, Load(i64, lo[x]), Load(i64, hi[x]));
+      }
+    }
 
     for (const ir::TypeWalk& w : walks) {
       const size_t n = w.types.size();
@@ -1117,7 +1512,7 @@ class Gen {
       in_event_ = false;
       B.SetInsertPoint(next);
       if (a_->makes_scratch) B.CreateCall(h_scratch_clear, {th});
-      B.CreateBr(loop);
+      NoVectorize(B.CreateBr(loop));
       B.SetInsertPoint(after);
     }
   }
@@ -1246,6 +1641,9 @@ std::unique_ptr<llvm::Module> Gen::Run() {
       cr.valid = Load(ptr(i64), B.CreateStructGEP(colT, col, 1));
       cr.rows = Load(i64, B.CreateStructGEP(colT, col, 2));
       cr.words = Load(i64, B.CreateStructGEP(colT, col, 3));
+      Value* bits = B.CreateSelect(B.CreateICmpUGT(cr.words, I64(int64_t{1} << 57)), I64(-1),
+                                   B.CreateShl(cr.words, I64(6)));
+      cr.limit = B.CreateSelect(B.CreateICmpULT(cr.rows, bits), cr.rows, bits);
     }
   }
 
@@ -1308,6 +1706,8 @@ std::unique_ptr<llvm::Module> Gen::Run() {
   bool any_consumer = false;
   for (const auto& c : consumers) any_consumer = any_consumer || !c.empty();
   if (!walks.empty()) {
+    Saturation();
+    SlotNeeds();
     TypeWalks(walks);
   } else if (any_consumer) {
     Value* p64 = B.CreateZExt(prof, i64);
@@ -1397,13 +1797,19 @@ std::unique_ptr<llvm::Module> Gen::Run() {
     Value* wp = B.CreateGEP(i64, words, word);
     B.CreateStore(B.CreateOr(Load(i64, wp), bit), wp);
   };
+  // Membership without a branch on the data: the word ORed with the bit or 0.
+  auto or_bit = [&](Value* table, uint32_t f, Value* t) {
+    Value* words = Load(ptr(i64), B.CreateGEP(ptr(i64), table, I64(f)));
+    Value* wp = B.CreateGEP(i64, words, word);
+    B.CreateStore(B.CreateOr(Load(i64, wp), B.CreateSelect(t, bit, I64(0))), wp);
+  };
   for (uint32_t f = 0; f < p_.formulas.size(); ++f) {
     if (!b_.uses.formulas[f] || failed_) continue;
     const ir::Formula& fm = p_.formulas[f];
     V v = Eval(fm.root);
     if (fm.kind != ir::FormulaKind::Attribute) {
       Value* t = Truth(v);
-      If(t, [&] { set_bit(c_members, f); });
+      or_bit(c_members, f, t);
       formula_vals_[f] = BoolV(t);
       formula_done_[f] = true;
       continue;

@@ -165,7 +165,55 @@ bool TraitOnly(const Program& p, uint32_t node) {
   return true;
 }
 
+namespace {
+
+// The slots the tree at `node` reads directly (not through a formula).
+void SlotsRead(const Program& p, uint32_t node, std::vector<uint32_t>& out) {
+  const Node& n = p.nodes[node];
+  if (n.op == Op::Slot) out.push_back(n.index);
+  for (uint32_t arg : n.args) SlotsRead(p, arg, out);
+}
+
+void AnalyzeSlotGuards(const Program& p, Analysis& a) {
+  a.slot_guards.assign(p.slots.size(), Analysis::SlotGuard{});
+  std::vector<bool> read(p.slots.size(), false);
+  for (size_t i = 0; i < p.slots.size(); ++i) a.slot_guards[i].always = !a.uses.slots[i];
+  std::vector<bool> seen_always(p.slots.size(), false);
+  for (size_t f = 0; f < p.formulas.size(); ++f) {
+    if (!a.uses.formulas[f]) continue;
+    const Formula& fm = p.formulas[f];
+    std::vector<uint32_t> slots;
+    SlotsRead(p, fm.root, slots);
+    std::sort(slots.begin(), slots.end());
+    slots.erase(std::unique(slots.begin(), slots.end()), slots.end());
+    std::vector<uint32_t> mine;
+    if (fm.kind != FormulaKind::Attribute) {
+      std::vector<uint32_t> all;
+      Conjuncts(p, fm.root, all);
+      for (uint32_t c : all)
+        if (TraitOnly(p, c)) mine.push_back(c);
+    }
+    for (uint32_t s : slots) {
+      if (s >= p.slots.size() || !a.uses.slots[s]) continue;
+      read[s] = true;
+      if (mine.empty())
+        seen_always[s] = true;
+      else
+        a.slot_guards[s].formulas.push_back(mine);
+    }
+  }
+  for (size_t i = 0; i < p.slots.size(); ++i) {
+    Analysis::SlotGuard& g = a.slot_guards[i];
+    // A used slot no formula reads directly (e.g. only a consent's) stays needed.
+    g.always = g.always || seen_always[i] || !read[i] || g.formulas.empty();
+    if (g.always) g.formulas.clear();
+  }
+}
+
+}  // namespace
+
 void AnalyzeTraitGuard(const Program& p, Analysis& a) {
+  AnalyzeSlotGuards(p, a);
   a.trait_guard.clear();
   for (size_t i = 0; i < p.imports.size(); ++i)
     if (a.uses.imports[i]) return;

@@ -53,6 +53,18 @@ struct Analysis {
   // (the `trait-guard` pass). A profile on which some conjunct of every
   // entry is false is a member of nothing: its events need not be read.
   std::vector<std::vector<uint32_t>> trait_guard;
+  // The same per slot (the `trait-guard` pass; empty when disabled): when
+  // `always` is false, `formulas` holds, per used formula reading the slot
+  // directly (not through another formula), its trait-only top-level
+  // conjuncts. A profile on which some conjunct of every list is false
+  // needs no value of the slot: each of those formulas is false whatever
+  // the slot holds. `always`: some reader has no such conjunct (or is an
+  // attribute), or the slot is unused.
+  struct SlotGuard {
+    bool always = true;
+    std::vector<std::vector<uint32_t>> formulas;
+  };
+  std::vector<SlotGuard> slot_guards;
   TimeBound earliest;  // the `earliest-time` pass; unbounded when disabled
   // Per slot, its own earliest relevant time (the `earliest-time` pass;
   // empty when disabled): bounds each type walk separately.
