@@ -29,12 +29,12 @@ class Array {
   Array(std::initializer_list<T> l) : own_(l) {}
 
   // A view of `n` elements at `p`, valid while `keep` lives.
-  static Array Borrow(const T* p, size_t n, std::shared_ptr<const void> keep) {
+  static Array Borrow(const T* p, size_t n, const std::shared_ptr<const void>& keep) {
     Array a;
     a.mode_ = Mode::Borrowed;
     a.ptr_ = p;
     a.n_ = n;
-    a.keep_ = std::move(keep);
+    a.keep_ = keep;
     return a;
   }
   // `n` elements that `decode` writes on the first read (once, thread-safe).

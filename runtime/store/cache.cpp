@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -96,8 +97,8 @@ class Out {
   uint64_t Digest() const { return hasher_.Digest(); }
 
  private:
-  static constexpr size_t kDirect = 64 * 1024;
-  static constexpr size_t kBuffer = 1024 * 1024;
+  static constexpr size_t kDirect = size_t{64} * 1024;
+  static constexpr size_t kBuffer = size_t{1024} * 1024;
   void Flush() {
     if (!buf_.empty()) Write(buf_.data(), buf_.size());
     buf_.clear();
@@ -442,7 +443,8 @@ int DecimalDigits(const Array<double>& v) {
         break;
       }
       const double back = static_cast<double>(std::llround(y)) / kScale[d];
-      if (std::memcmp(&back, &x, sizeof x) != 0) {
+      // Bit for bit (-0.0, NaN payloads): the values' representations.
+      if (std::bit_cast<uint64_t>(back) != std::bit_cast<uint64_t>(x)) {
         all = false;
         break;
       }
